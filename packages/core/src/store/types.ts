@@ -1,0 +1,334 @@
+/**
+ * The storage contract of fare casino. Every adapter (memory, SQLite, Postgres, Redis, a third party's)
+ * implements `CasinoStore` and passes the contract suite from `@fare-casino/core/testing`.
+ *
+ * Money is `bigint` in base units. Times are unix milliseconds unless a name says otherwise
+ * (`blockTime` is unix seconds, as Solana gives it).
+ */
+
+/** A `[q, k]` pair of the Fare Vault: probability `q` of the outcome, payout multiple `k` of the wager. */
+export type QKPair = [q: number, k: number]
+
+/** Lifecycle of a bet: registered on chain, then resolved by the vault's randomness. */
+export type BetStatus = 'pending' | 'settled'
+
+/** A bet is one Fare Vault trial. */
+export interface Bet {
+  /** The trial account (base58); the bet's id. */
+  id: string
+  /** Monotonic order of insertion in this store: chain order, since the indexer commits in chain order. */
+  seq: number
+  /** The player's wallet (base58), `who` of TrialRegistered. */
+  player: string
+  /** The pool account (base58). */
+  pool: string
+  /** The token mint (base58), when the registering transaction shows it. */
+  mint: string | null
+  /** Game id from the casino's game registry, or `'unknown'` when the extra_data_hash is not registered. */
+  game: string
+  /** The game configuration hash the trial was registered with. */
+  extraDataHash: string
+  /** Amount wagered in base units (`multiplier` of TrialRegistered). */
+  wager: bigint
+  /** The outcome table of the trial. */
+  qk: QKPair[]
+  /** Index into `qk` of the drawn outcome, once settled. */
+  resultIndex: number | null
+  /** Gross amount returned to the player in base units (`wager * k`), once settled. `0n` for a loss. */
+  payout: bigint | null
+  /** `k` of the drawn outcome, once settled. */
+  multiplier: number | null
+  /** True when the payout exceeds the wager, once settled. */
+  won: boolean | null
+  status: BetStatus
+  /** Signature of the transaction that registered the trial. */
+  registerSignature: string
+  registerSlot: number
+  /** Unix seconds of the registering block. */
+  blockTime: number
+  /** Signature of the transaction that resolved the trial, once settled. */
+  resolveSignature: string | null
+  resolveSlot: number | null
+  /** Unix seconds of the resolving block, once settled. */
+  settledBlockTime: number | null
+}
+
+/** Running totals of one game for one player. */
+export interface GameTotals {
+  bets: number
+  wins: number
+  losses: number
+  wagered: bigint
+  payout: bigint
+}
+
+/** A player of this casino: created by sign-in or by their first bet. */
+export interface Player {
+  wallet: string
+  /** Unique (case-insensitively) among players, 3 to 20 characters, or null. */
+  username: string | null
+  /** Unix ms. */
+  createdAt: number
+  /** Unix ms of the last sign-in or authenticated request. */
+  lastSeenAt: number
+  /** Totals count settled bets only. */
+  totalBets: number
+  totalWins: number
+  totalLosses: number
+  totalWagered: bigint
+  totalPayout: bigint
+  /** Per-game totals, keyed by game id. */
+  games: Record<string, GameTotals>
+}
+
+/** Bets, wins, wagered and payout over some window. */
+export interface Totals {
+  bets: number
+  wins: number
+  wagered: bigint
+  payout: bigint
+}
+
+/** Casino-wide statistics. */
+export interface CasinoStats {
+  totalBets: number
+  totalWins: number
+  totalWagered: bigint
+  totalPayout: bigint
+  /** Number of players (every player row, signed in or seen betting). */
+  totalPlayers: number
+  /** Bets currently registered but not yet resolved. */
+  pendingBets: number
+  /** Settled in the 24 hours before `now`, from hourly buckets (so up to one hour coarse). */
+  last24h: Totals
+}
+
+/** A jackpot released to a player (PoolAccumulatedAmountReleased). */
+export interface Jackpot {
+  /** The chain event id that released it. */
+  id: string
+  pool: string
+  trialId: string
+  receiver: string
+  amount: bigint
+  signature: string
+  slot: number
+  blockTime: number
+}
+
+export interface ChatMessage {
+  id: string
+  wallet: string
+  username: string | null
+  message: string
+  /** Unix ms. */
+  createdAt: number
+}
+
+export type SystemEventSeverity = 'debug' | 'info' | 'warn' | 'error' | 'critical'
+
+/** Something the background machinery wants an operator to see later. */
+export interface SystemEvent {
+  id: number
+  type: string
+  severity: SystemEventSeverity
+  message: string
+  metadata: Record<string, unknown> | null
+  /** Unix ms. */
+  createdAt: number
+}
+
+/** Where the indexer has committed up to, in chain order. */
+export interface IndexerCursor {
+  signature: string
+  slot: number
+  /** Unix ms of the commit. */
+  updatedAt: number
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Chain events: what the indexer decodes and hands to `applyBatch`                                */
+/* ------------------------------------------------------------------------------------------------ */
+
+interface ChainEventBase {
+  /** Unique and stable: `<signature>:<index of the event within the transaction>`. */
+  id: string
+  signature: string
+  slot: number
+  /** Unix seconds of the block. */
+  blockTime: number
+}
+
+/** A trial registered for this casino (already mapped to a game by the indexer). */
+export interface TrialRegisteredEvent extends ChainEventBase {
+  kind: 'trialRegistered'
+  trialId: string
+  player: string
+  pool: string
+  mint: string | null
+  wager: bigint
+  qk: QKPair[]
+  extraDataHash: string
+  game: string
+}
+
+/** A trial's outcome drawn. */
+export interface TrialResolvedEvent extends ChainEventBase {
+  kind: 'trialResolved'
+  trialId: string
+  resultIndex: number
+  randomness: number
+}
+
+/** A jackpot (pool accumulated amount) released to a player. */
+export interface JackpotReleasedEvent extends ChainEventBase {
+  kind: 'jackpotReleased'
+  pool: string
+  trialId: string
+  receiver: string
+  amount: bigint
+}
+
+/** Other vault events the casino records but does not turn into bets. */
+export interface OtherVaultEvent extends ChainEventBase {
+  kind: 'feeCharged' | 'poolAccumulatedAmountUpdated' | 'poolRegistered'
+  /** Decoded fields, amounts as decimal strings so the record is JSON-safe. */
+  data: Record<string, unknown>
+}
+
+/** One decoded Fare Vault event that concerns this casino. */
+export type ChainEvent = TrialRegisteredEvent | TrialResolvedEvent | JackpotReleasedEvent | OtherVaultEvent
+
+/** The indexer's unit of work: events in chain order, and the cursor they advance to. */
+export interface Batch {
+  events: ChainEvent[]
+  /** The last transaction this batch covers (it may carry no event of ours). */
+  cursor?: { signature: string, slot: number } | null
+  /** Unix ms of the commit; defaults to `Date.now()`. */
+  now?: number
+}
+
+/** What a committed batch changed, for the events the casino publishes afterwards. */
+export interface BatchResult {
+  /** Events new to the store (replayed ones are not counted). */
+  applied: number
+  /** Events already applied before, ignored. */
+  duplicates: number
+  /** Bets created, in chain order (their state after the batch: a bet may be created settled). */
+  placed: Bet[]
+  /** Bets settled by this batch, in chain order. */
+  settled: Bet[]
+  jackpots: Jackpot[]
+  /** Players created by this batch. */
+  joined: Player[]
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Queries                                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+export interface BetQuery {
+  player?: string
+  game?: string
+  status?: BetStatus
+  won?: boolean
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string
+  /** 1 to 100. */
+  limit: number
+}
+
+export interface BetPage {
+  bets: Bet[]
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null
+}
+
+export type LeaderboardBy = 'wagered' | 'profit' | 'wins' | 'bets'
+export type LeaderboardPeriod = '24h' | '7d' | '30d' | 'all'
+
+export interface LeaderboardQuery {
+  by: LeaderboardBy
+  period: LeaderboardPeriod
+  limit: number
+  /** Unix ms the window ends at. */
+  now: number
+}
+
+export interface LeaderboardEntry {
+  rank: number
+  wallet: string
+  username: string | null
+  bets: number
+  wins: number
+  wagered: bigint
+  payout: bigint
+  /** payout - wagered. */
+  profit: bigint
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* The contract                                                                                      */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Storage for one casino. Every method is safe to call concurrently; `applyBatch` is atomic
+ * (all of a batch or nothing) and idempotent per chain event id.
+ */
+export interface CasinoStore {
+  /** Adapter name, e.g. `sqlite`. */
+  readonly name: string
+  /** Creates or upgrades the schema; safe to call again and from several processes. */
+  migrate(): Promise<void>
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>
+  /** Answers when the backend is reachable (for /health/ready). */
+  ping(): Promise<void>
+
+  /* indexer */
+  /**
+   * Records the events, creates and settles bets, updates player and casino totals and the cursor:
+   * all together or nothing. An event whose id is already applied is skipped. A resolve whose trial is
+   * not yet known is kept and applied when the register arrives.
+   */
+  applyBatch(batch: Batch): Promise<BatchResult>
+  getCursor(): Promise<IndexerCursor | null>
+
+  /* bets */
+  /** By trial id, or by the signature that registered or resolved it. */
+  getBet(idOrSignature: string): Promise<Bet | null>
+  /** Newest first, keyset pagination that stays stable while bets are inserted. */
+  listBets(query: BetQuery): Promise<BetPage>
+  /** A player's bets, newest first, offset pagination (FarePlay compatibility). */
+  playerBetHistory(wallet: string, page: { limit: number, offset: number }): Promise<{ bets: Bet[], total: number }>
+
+  /* players */
+  getPlayer(wallet: string): Promise<Player | null>
+  getPlayerByUsername(username: string): Promise<Player | null>
+  /** Gets the player, creating it when missing (`created` tells which); updates `lastSeenAt`. */
+  ensurePlayer(wallet: string, now: number): Promise<{ player: Player, created: boolean }>
+  /** Sets the username; throws `CasinoError('USERNAME_TAKEN')` when another player has it. */
+  setUsername(wallet: string, username: string | null): Promise<Player>
+  leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]>
+
+  /* casino */
+  stats(now: number): Promise<CasinoStats>
+  /** Jackpots, newest first. */
+  listJackpots(limit: number): Promise<Jackpot[]>
+
+  /* chat */
+  addChatMessage(input: { wallet: string, message: string, createdAt: number }): Promise<ChatMessage>
+  /** Newest first; `before` is a message id (exclusive). Deleted messages are not listed. */
+  listChat(query: { limit: number, before?: string }): Promise<ChatMessage[]>
+  /** Soft delete; false when there was no such (undeleted) message. */
+  deleteChatMessage(id: string, deletedAt: number): Promise<boolean>
+
+  /* operations */
+  recordSystemEvent(event: Omit<SystemEvent, 'id'>): Promise<void>
+  listSystemEvents(query: { limit: number }): Promise<SystemEvent[]>
+  /**
+   * Marks a sign-in nonce used. Returns false when it was used before. Atomic across every process
+   * that shares the store: this is what makes a nonce single-use. Expired rows may be purged.
+   */
+  useNonce(nonce: string, expiresAt: number): Promise<boolean>
+}
