@@ -1,0 +1,58 @@
+/**
+ * Walks a transaction's log messages and returns the `Program data:` payloads written while a given
+ * program was the one executing.
+ *
+ * Any program can call `sol_log_data` and print a line that looks exactly like a Fare Vault event, so a
+ * line is attributed by the invoke stack, never by its content: `Program <id> invoke [n]` pushes a frame,
+ * `Program <id> success` and `Program <id> failed: …` pop it. The runtime writes those lines itself and
+ * prefixes everything a program prints (`Program log:`, `Program data:`), so a program cannot forge them.
+ */
+
+/** What {@link programDataOf} found. */
+export interface ProgramDataScan {
+  /** Base64 payloads, in log order (a line may carry several, space-separated). */
+  payloads: string[]
+  /**
+   * The log hit the runtime's size cap (`Log truncated`): events after that point are lost and the
+   * stack can no longer be trusted, so nothing after it is returned.
+   */
+  truncated: boolean
+  /** The log's invoke/success lines did not nest (a malformed or unknown log shape). */
+  inconsistent: boolean
+}
+
+const INVOKE = /^Program (\S+) invoke \[(\d+)\]$/
+const SUCCESS = /^Program (\S+) success$/
+const FAILED = /^Program (\S+) failed: /
+const DATA = 'Program data: '
+
+/** Returns the `Program data:` payloads emitted by `programId` itself (at any depth) in `logs`. */
+export function programDataOf(logs: readonly string[], programId: string): ProgramDataScan {
+  const scan: ProgramDataScan = { payloads: [], truncated: false, inconsistent: false }
+  const stack: string[] = []
+  for (const line of logs) {
+    if (line.startsWith(DATA)) {
+      if (stack[stack.length - 1] === programId) {
+        for (const payload of line.slice(DATA.length).split(' ')) if (payload) scan.payloads.push(payload)
+      }
+      continue
+    }
+    if (line === 'Log truncated') {
+      scan.truncated = true
+      break
+    }
+    if (!line.startsWith('Program ') || line.startsWith('Program log: ') || line.startsWith('Program return: ')) continue
+    const invoke = INVOKE.exec(line)
+    if (invoke) {
+      if (Number(invoke[2]) !== stack.length + 1) scan.inconsistent = true
+      stack.push(invoke[1]!)
+      continue
+    }
+    const end = SUCCESS.exec(line) ?? FAILED.exec(line)
+    if (end) {
+      if (stack[stack.length - 1] !== end[1]) scan.inconsistent = true
+      stack.pop()
+    }
+  }
+  return scan
+}

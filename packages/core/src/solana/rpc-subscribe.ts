@@ -1,0 +1,148 @@
+/**
+ * `logsSubscribe` over WebSocket, kept open: reconnects with backoff and resubscribes after a drop.
+ * Uses the global `WebSocket` where the runtime has one (Node ≥ 22, Bun, Deno, workers) and otherwise
+ * the `ws` package, imported only when needed so that core does not require it.
+ */
+
+/** One `logsNotification`. */
+export interface LogsNotification {
+  signature: string
+  err: unknown
+  logs: string[]
+  slot: number
+}
+
+/** Options of {@link subscribeLogs}. */
+export interface SubscribeLogsOptions {
+  wsUrl: string
+  /** The `mentions` filter: one base58 address. */
+  mentions: string
+  /** @default 'confirmed' */
+  commitment?: 'confirmed' | 'finalized' | 'processed'
+  onNotification: (notification: LogsNotification) => void
+  /** Each time the subscription is (re)established, e.g. to catch up on what a drop missed. */
+  onSubscribed?: () => void
+  /** Connection problems, for logging; the subscription keeps retrying. */
+  onError?: (error: unknown) => void
+  /** First reconnect delay in ms, doubled up to 30 s. @default 500 */
+  reconnectDelay?: number
+}
+
+/** A live subscription. */
+export interface LogsSubscription {
+  /** True while subscribed. */
+  readonly active: boolean
+  close(): void
+}
+
+/** The subset of the WebSocket API used here, common to the global one and `ws`. */
+interface SocketLike {
+  readyState: number
+  send(data: string): void
+  close(): void
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: unknown) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+
+type SocketConstructor = new (url: string) => SocketLike
+
+let socketConstructor: Promise<SocketConstructor> | undefined
+
+/** The global WebSocket, or `ws`'s. */
+export function loadWebSocket(): Promise<SocketConstructor> {
+  const global = (globalThis as { WebSocket?: SocketConstructor }).WebSocket
+  if (global) return Promise.resolve(global)
+  // A variable specifier keeps bundlers from inlining `ws` into builds that never need it.
+  const name = 'ws'
+  return socketConstructor ??= import(/* @vite-ignore */ name).then((m: { default?: SocketConstructor, WebSocket?: SocketConstructor }) => {
+    const ctor = m.WebSocket ?? m.default
+    if (!ctor) throw new Error('no WebSocket: install the `ws` package or run on a runtime with a global WebSocket')
+    return ctor
+  })
+}
+
+/** Subscribes to the logs of transactions that mention an address. */
+export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
+  const baseDelay = options.reconnectDelay ?? 500
+  let delay = baseDelay
+  let closed = false
+  let active = false
+  let socket: SocketLike | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const connect = async (): Promise<void> => {
+    let Ctor: SocketConstructor
+    try {
+      Ctor = await loadWebSocket()
+    }
+    catch (error) {
+      options.onError?.(error)
+      return
+    }
+    if (closed) return
+    const ws = new Ctor(options.wsUrl)
+    socket = ws
+    ws.onopen = () => {
+      ws.send(JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'logsSubscribe',
+        params: [{ mentions: [options.mentions] }, { commitment: options.commitment ?? 'confirmed' }],
+      }))
+    }
+    ws.onmessage = (event) => {
+      let message: { id?: number, result?: unknown, error?: { message: string }, method?: string, params?: { result?: { context?: { slot?: number }, value?: { signature?: string, err?: unknown, logs?: string[] } } } }
+      try {
+        message = JSON.parse(typeof event.data === 'string' ? event.data : String(event.data))
+      }
+      catch {
+        return
+      }
+      if (message.id === 1) {
+        if (message.error) {
+          options.onError?.(new Error(`logsSubscribe refused: ${message.error.message}`))
+          return
+        }
+        active = true
+        delay = baseDelay
+        options.onSubscribed?.()
+        return
+      }
+      const value = message.params?.result?.value
+      if (message.method === 'logsNotification' && value?.signature) {
+        options.onNotification({
+          signature: value.signature,
+          err: value.err ?? null,
+          logs: value.logs ?? [],
+          slot: message.params?.result?.context?.slot ?? 0,
+        })
+      }
+    }
+    ws.onerror = (event) => {
+      options.onError?.((event as { error?: unknown })?.error ?? new Error('WebSocket error'))
+    }
+    ws.onclose = () => {
+      active = false
+      if (socket === ws) socket = undefined
+      if (closed) return
+      timer = setTimeout(() => void connect(), delay)
+      delay = Math.min(delay * 2, 30_000)
+    }
+  }
+
+  void connect()
+  return {
+    get active() {
+      return active
+    },
+    close() {
+      closed = true
+      active = false
+      if (timer) clearTimeout(timer)
+      socket?.close()
+      socket = undefined
+    },
+  }
+}
