@@ -1,6 +1,6 @@
 import { CasinoError } from '../errors'
 import { decodeBetCursor, encodeBetCursor } from './cursor'
-import { batchKeys, type BatchPlan, planBatch, withDelta } from './plan'
+import { batchKeys, type BatchPlan, hourOf, planBatch, withDelta } from './plan'
 import type {
   Batch, BatchResult, Bet, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
   LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, Totals, TrialResolvedEvent,
@@ -10,7 +10,10 @@ import { windowStartHour } from './windows'
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** Fail `applyBatch` after writing this many bets of the next batch (to test atomicity). */
+  /**
+   * Fail the next `applyBatch` after writing this many bets (to test atomicity); a batch with fewer
+   * bets fails just before it would commit.
+   */
   failAfterWrites?: number
 }
 
@@ -18,7 +21,10 @@ interface MemoryState {
   events: Set<string>
   bets: Map<string, Bet>
   betsBySeq: Bet[]
+  /** Register signature -> trial id of the first bet it registered. */
   signatures: Map<string, string>
+  /** Resolve signature -> trial id of the first bet it settled. */
+  resolveSignatures: Map<string, string>
   orphans: Map<string, TrialResolvedEvent>
   players: Map<string, Player>
   casino: { bets: number, wins: number, losses: number, wagered: bigint, payout: bigint, pending: number }
@@ -64,12 +70,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
       })
       // Copy-on-write makes the batch atomic: the new state replaces the old only when all of it is written.
       const next = clone(state)
+      const armed = failAfter !== undefined
+      const fail = () => {
+        failAfter = undefined
+        throw new CasinoError('STORE_ERROR', 'injected failure')
+      }
       writePlan(next, plan, () => {
-        if (failAfter !== undefined && failAfter-- <= 0) {
-          failAfter = undefined
-          throw new CasinoError('STORE_ERROR', 'injected failure')
-        }
+        if (failAfter !== undefined && failAfter-- <= 0) fail()
       })
+      // The hook is one-shot: a batch with fewer writes than asked still fails, before the commit.
+      if (armed) fail()
       state = next
       return plan.result
     },
@@ -79,7 +89,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async getBet(idOrSignature) {
-      const id = state.bets.has(idOrSignature) ? idOrSignature : state.signatures.get(idOrSignature)
+      const id = state.bets.has(idOrSignature)
+        ? idOrSignature
+        : state.signatures.get(idOrSignature) ?? state.resolveSignatures.get(idOrSignature)
       const bet = id ? state.bets.get(id) : undefined
       return bet ? { ...bet } : null
     },
@@ -150,6 +162,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
 
     async leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
       const start = windowStartHour(query.period, query.now)
+      const end = hourOf(Math.floor(query.now / 1000))
       const rows = new Map<string, Totals>()
       if (start === null) {
         for (const p of state.players.values()) {
@@ -158,7 +171,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
       }
       else {
         for (const bucket of state.playerHourly.values()) {
-          if (bucket.hour < start) continue
+          // A window ends at `now`: later buckets (a clock behind the chain, a query about the past) stay out.
+          if (bucket.hour < start || bucket.hour > end) continue
           const row = rows.get(bucket.wallet) ?? { bets: 0, wins: 0, wagered: 0n, payout: 0n }
           row.bets += bucket.bets
           row.wins += bucket.wins
@@ -172,9 +186,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
 
     async stats(now: number): Promise<CasinoStats> {
       const start = windowStartHour('24h', now)!
+      const end = hourOf(Math.floor(now / 1000))
       const last24h: Totals = { bets: 0, wins: 0, wagered: 0n, payout: 0n }
       for (const [hour, t] of state.hourly) {
-        if (hour < start) continue
+        if (hour < start || hour > end) continue
         last24h.bets += t.bets
         last24h.wins += t.wins
         last24h.wagered += t.wagered
@@ -225,11 +240,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async recordSystemEvent(event) {
-      state.systemEvents.push({ ...event, id: state.systemEvents.length + 1 })
+      state.systemEvents.push(structuredClone({ ...event, id: state.systemEvents.length + 1 }))
     },
 
     async listSystemEvents(query) {
-      return state.systemEvents.slice(-query.limit).reverse()
+      return structuredClone(state.systemEvents.slice(-query.limit).reverse())
     },
 
     async useNonce(nonce, expiresAt) {
@@ -248,6 +263,7 @@ function emptyState(): MemoryState {
     bets: new Map(),
     betsBySeq: [],
     signatures: new Map(),
+    resolveSignatures: new Map(),
     orphans: new Map(),
     players: new Map(),
     casino: { bets: 0, wins: 0, losses: 0, wagered: 0n, payout: 0n, pending: 0 },
@@ -274,11 +290,13 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
       s.lastSeq = Math.max(s.lastSeq, bet.seq)
     }
     else {
-      const i = s.betsBySeq.findIndex(b => b.id === bet.id)
+      // Seqs are dense from 1 and pushed in order, so a bet's position is its seq - 1.
+      const i = s.betsBySeq[bet.seq - 1]?.id === bet.id ? bet.seq - 1 : s.betsBySeq.findIndex(b => b.id === bet.id)
       s.betsBySeq[i] = bet
     }
-    s.signatures.set(bet.registerSignature, bet.id)
-    if (bet.resolveSignature) s.signatures.set(bet.resolveSignature, bet.id)
+    // One transaction may register or resolve several trials: a signature finds the first of them.
+    if (!s.signatures.has(bet.registerSignature)) s.signatures.set(bet.registerSignature, bet.id)
+    if (bet.resolveSignature && !s.resolveSignatures.has(bet.resolveSignature)) s.resolveSignatures.set(bet.resolveSignature, bet.id)
   }
   for (const o of plan.addOrphans) s.orphans.set(o.trialId, o)
   for (const id of plan.removeOrphans) s.orphans.delete(id)

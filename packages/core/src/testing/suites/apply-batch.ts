@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest'
+import { applyMultiplier } from '../../money'
+import { makeBatch, makeJackpot, makeRegister, makeResolve, randomWallet } from '../fixtures'
+import type { SuiteContext } from './context'
+
+/** applyBatch: bets created and settled, payouts, early resolves, cursor, jackpots, money above 2^53. */
+export function applyBatchSuite(ctx: SuiteContext): void {
+  describe('applyBatch', () => {
+    it('creates a pending bet and a player, then settles it with payout = wager * k', async () => {
+      const store = ctx.store()
+      const reg = makeRegister({ wager: 2_500_000n })
+      const first = await store.applyBatch(makeBatch([reg], { now: 1_700_000_000_000 }))
+      expect(first.applied).toBe(1)
+      expect(first.duplicates).toBe(0)
+      expect(first.placed.map(b => [b.id, b.status, b.seq])).toEqual([[reg.trialId, 'pending', 1]])
+      expect(first.settled).toEqual([])
+      expect(first.joined.map(p => p.wallet)).toEqual([reg.player])
+
+      const pending = await store.getBet(reg.trialId)
+      expect(pending).toMatchObject({
+        id: reg.trialId, player: reg.player, pool: reg.pool, mint: null, game: 'coinflip', wager: 2_500_000n, status: 'pending',
+        payout: null, won: null, multiplier: null, resultIndex: null, resolveSignature: null, registerSignature: reg.signature,
+        registerSlot: reg.slot, blockTime: reg.blockTime, qk: reg.qk, extraDataHash: reg.extraDataHash,
+      })
+      expect((await store.stats(1_700_000_000_000)).pendingBets).toBe(1)
+      expect(await store.getPlayer(reg.player)).toMatchObject({ totalBets: 0, createdAt: 1_700_000_000_000 })
+
+      const res = makeResolve(reg, { resultIndex: 0 })
+      const second = await store.applyBatch(makeBatch([res]))
+      const expected = applyMultiplier(2_500_000n, 1.98)
+      expect(second.settled).toHaveLength(1)
+      expect(second.settled[0]).toMatchObject({ id: reg.trialId, status: 'settled', payout: expected, won: true, multiplier: 1.98, resultIndex: 0 })
+      expect(await store.getBet(reg.trialId)).toMatchObject({
+        status: 'settled', payout: 4_950_000n, won: true, multiplier: 1.98, resultIndex: 0,
+        resolveSignature: res.signature, resolveSlot: res.slot, settledBlockTime: res.blockTime,
+      })
+      const stats = await store.stats(1_700_000_000_000)
+      expect(stats).toMatchObject({ totalBets: 1, totalWins: 1, totalWagered: 2_500_000n, totalPayout: 4_950_000n, totalPlayers: 1, pendingBets: 0 })
+      expect(await store.getPlayer(reg.player)).toMatchObject({
+        totalBets: 1, totalWins: 1, totalLosses: 0, totalWagered: 2_500_000n, totalPayout: 4_950_000n,
+        games: { coinflip: { bets: 1, wins: 1, losses: 0, wagered: 2_500_000n, payout: 4_950_000n } },
+      })
+    })
+
+    it('settles a loss with payout 0 and counts it as a loss', async () => {
+      const store = ctx.store()
+      const reg = makeRegister()
+      await store.applyBatch(makeBatch([reg, makeResolve(reg, { resultIndex: 1 })]))
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', payout: 0n, won: false, multiplier: 0 })
+      expect(await store.getPlayer(reg.player)).toMatchObject({ totalBets: 1, totalWins: 0, totalLosses: 1, totalPayout: 0n })
+    })
+
+    it('keeps money exact above 2^53 and up to 2^63 - 1', async () => {
+      const store = ctx.store()
+      const player = randomWallet()
+      const big = 2n ** 60n + 7n
+      const a = makeRegister({ player, wager: big, qk: [[0.5, 2.5], [0.5, 0]] })
+      const b = makeRegister({ player, wager: 2n ** 59n + 3n })
+      await store.applyBatch(makeBatch([a, b, makeResolve(a, { resultIndex: 0 }), makeResolve(b, { resultIndex: 0 })]))
+      const payoutA = applyMultiplier(big, 2.5)
+      const payoutB = applyMultiplier(2n ** 59n + 3n, 1.98)
+      expect(payoutA).toBe((big * 5n) / 2n)
+      expect((await store.getBet(a.trialId))?.wager).toBe(big)
+      expect((await store.getBet(a.trialId))?.payout).toBe(payoutA)
+      const p = await store.getPlayer(player)
+      expect(p?.totalWagered).toBe(big + 2n ** 59n + 3n)
+      expect(p?.totalPayout).toBe(payoutA + payoutB)
+      const [top] = await store.leaderboard({ by: 'wagered', period: 'all', limit: 1, now: 1_700_000_000_000 })
+      expect(top).toMatchObject({ wallet: player, wagered: big + 2n ** 59n + 3n, profit: payoutA + payoutB - big - 2n ** 59n - 3n })
+
+      // A second player loses exactly 2^63 - 1 in two bets: the largest total a 64-bit store holds.
+      const whale = randomWallet()
+      const c = makeRegister({ player: whale, wager: 2n ** 62n })
+      const d = makeRegister({ player: whale, wager: 2n ** 62n - 1n })
+      await store.applyBatch(makeBatch([c, d, makeResolve(c, { resultIndex: 1 }), makeResolve(d, { resultIndex: 1 })]))
+      expect(await store.getPlayer(whale)).toMatchObject({ totalWagered: 2n ** 63n - 1n, totalPayout: 0n })
+      const [loser] = await store.leaderboard({ by: 'profit', period: 'all', limit: 3, now: 1_700_000_000_000 }).then(r => r.slice(-1))
+      expect(loser).toMatchObject({ wallet: whale, profit: -(2n ** 63n - 1n) })
+      const [window] = await store.leaderboard({ by: 'wagered', period: '24h', limit: 1, now: c.blockTime * 1000 })
+      expect(window).toMatchObject({ wallet: whale, wagered: 2n ** 63n - 1n })
+    })
+
+    it('settles a resolve that arrived in an earlier batch than its register', async () => {
+      const store = ctx.store()
+      const reg = makeRegister({ wager: 10n ** 17n })
+      const res = makeResolve(reg, { resultIndex: 0 })
+      const early = await store.applyBatch(makeBatch([res]))
+      expect(early).toMatchObject({ applied: 1, placed: [], settled: [] })
+      expect(await store.getBet(reg.trialId)).toBeNull()
+      expect(await store.getBet(res.signature)).toBeNull()
+
+      const late = await store.applyBatch(makeBatch([reg]))
+      expect(late.placed).toHaveLength(1)
+      expect(late.placed[0]).toMatchObject({ id: reg.trialId, status: 'settled', payout: applyMultiplier(10n ** 17n, 1.98) })
+      expect(late.settled.map(b => b.id)).toEqual([reg.trialId])
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0, totalWagered: 10n ** 17n })
+      expect(await store.getBet(res.signature)).toMatchObject({ id: reg.trialId, resolveSignature: res.signature })
+
+      // The kept resolve is used once: replaying either event changes nothing.
+      const again = await store.applyBatch(makeBatch([res, reg]))
+      expect(again).toMatchObject({ applied: 0, duplicates: 2, placed: [], settled: [] })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0 })
+    })
+
+    it('settles a resolve that comes before its register in the same batch', async () => {
+      const store = ctx.store()
+      const reg = makeRegister()
+      const res = makeResolve(reg, { resultIndex: 1 })
+      const result = await store.applyBatch(makeBatch([res, reg]))
+      expect(result.applied).toBe(2)
+      expect(result.placed.map(b => [b.id, b.status, b.won])).toEqual([[reg.trialId, 'settled', false]])
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, totalWins: 0, pendingBets: 0, totalPayout: 0n })
+      // A later register for another trial does not pick the used resolve up again.
+      const other = makeRegister({ player: reg.player })
+      await store.applyBatch(makeBatch([other]))
+      expect(await store.getBet(other.trialId)).toMatchObject({ status: 'pending' })
+    })
+
+    it('reports a bet registered and resolved in one batch as placed (settled) and settled', async () => {
+      const store = ctx.store()
+      const reg = makeRegister()
+      const result = await store.applyBatch(makeBatch([reg, makeResolve(reg)]))
+      expect(result.placed.map(b => b.status)).toEqual(['settled'])
+      expect(result.settled.map(b => b.id)).toEqual([reg.trialId])
+      expect(await store.stats(0)).toMatchObject({ pendingBets: 0, totalBets: 1 })
+    })
+
+    it('ignores a second resolve of a settled bet', async () => {
+      const store = ctx.store()
+      const reg = makeRegister()
+      await store.applyBatch(makeBatch([reg, makeResolve(reg, { resultIndex: 0 })]))
+      const result = await store.applyBatch(makeBatch([makeResolve(reg, { resultIndex: 1 })]))
+      expect(result).toMatchObject({ applied: 1, settled: [] })
+      expect(await store.getBet(reg.trialId)).toMatchObject({ won: true, resultIndex: 0 })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, totalWins: 1 })
+    })
+
+    it('numbers bets by seq in chain order across batches', async () => {
+      const store = ctx.store()
+      const regs = Array.from({ length: 5 }, () => makeRegister())
+      await store.applyBatch(makeBatch(regs.slice(0, 2)))
+      await store.applyBatch(makeBatch(regs.slice(2)))
+      const seqs = await Promise.all(regs.map(async r => (await store.getBet(r.trialId))?.seq))
+      expect(seqs).toEqual([1, 2, 3, 4, 5])
+    })
+
+    it('advances the cursor with the batch, and keeps it when a batch has none', async () => {
+      const store = ctx.store()
+      expect(await store.getCursor()).toBeNull()
+      const reg = makeRegister({ slot: 500 })
+      await store.applyBatch(makeBatch([reg], { now: 1_700_000_000_123 }))
+      expect(await store.getCursor()).toEqual({ signature: reg.signature, slot: 500, updatedAt: 1_700_000_000_123 })
+      // A batch of transactions that carry none of our events still moves the cursor.
+      await store.applyBatch({ events: [], cursor: { signature: 'sig-empty', slot: 900 }, now: 1_700_000_000_456 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456 })
+      await store.applyBatch({ events: [makeRegister()], cursor: null, now: 1_700_000_000_789 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456 })
+    })
+
+    it('lists jackpots newest first with exact amounts, once each', async () => {
+      const store = ctx.store()
+      const jackpots = [1n, 2n ** 60n + 1n, 3n].map((amount, i) => makeJackpot({ amount, slot: 100 + i }))
+      const result = await store.applyBatch(makeBatch(jackpots.slice(0, 2)))
+      expect(result.jackpots.map(j => j.id)).toEqual(jackpots.slice(0, 2).map(j => j.id))
+      await store.applyBatch(makeBatch(jackpots))
+      const listed = await store.listJackpots(10)
+      expect(listed.map(j => j.amount)).toEqual([3n, 2n ** 60n + 1n, 1n])
+      expect(listed[1]).toEqual({
+        id: jackpots[1]!.id, pool: jackpots[1]!.pool, trialId: jackpots[1]!.trialId, receiver: jackpots[1]!.receiver,
+        amount: 2n ** 60n + 1n, signature: jackpots[1]!.signature, slot: 101, blockTime: jackpots[1]!.blockTime,
+      })
+      expect(await store.listJackpots(2)).toHaveLength(2)
+    })
+
+    it('records other vault events without creating bets', async () => {
+      const store = ctx.store()
+      const result = await store.applyBatch(makeBatch([
+        { kind: 'feeCharged', id: 'fee-sig:0', signature: 'fee-sig', slot: 7, blockTime: 1_700_000_000, data: { feeAmount: '18446744073709551615' } },
+      ]))
+      expect(result).toMatchObject({ applied: 1, placed: [] })
+      expect(await store.applyBatch(makeBatch([
+        { kind: 'feeCharged', id: 'fee-sig:0', signature: 'fee-sig', slot: 7, blockTime: 1_700_000_000, data: {} },
+      ]))).toMatchObject({ applied: 0, duplicates: 1 })
+      expect((await store.stats(0)).totalBets).toBe(0)
+    })
+  })
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { randomWallet } from '../fixtures'
+import type { SuiteContext } from './context'
+
+/** Chat, system events, sign-in nonces and health. */
+export function operationsSuite(ctx: SuiteContext): void {
+  describe('operations', () => {
+    it('answers ping', async () => {
+      await expect(ctx.store().ping()).resolves.toBeUndefined()
+    })
+
+    it('adds and lists chat messages newest first, pages with before, and soft-deletes', async () => {
+      const store = ctx.store()
+      const wallet = randomWallet()
+      await store.ensurePlayer(wallet, 1)
+      await store.setUsername(wallet, 'chatty')
+      const added = []
+      for (let i = 0; i < 5; i++) added.push(await store.addChatMessage({ wallet, message: `hello ${i}`, createdAt: 1_000 + i }))
+      expect(added[0]).toEqual({ id: added[0]!.id, wallet, username: 'chatty', message: 'hello 0', createdAt: 1_000 })
+      expect(typeof added[0]!.id).toBe('string')
+      expect(new Set(added.map(m => m.id)).size).toBe(5)
+      const anonymous = await store.addChatMessage({ wallet: randomWallet(), message: 'hi', createdAt: 2_000 })
+      expect(anonymous.username).toBeNull()
+
+      const newest = await store.listChat({ limit: 3 })
+      expect(newest.map(m => m.message)).toEqual(['hi', 'hello 4', 'hello 3'])
+      const older = await store.listChat({ limit: 10, before: newest[2]!.id })
+      expect(older.map(m => m.message)).toEqual(['hello 2', 'hello 1', 'hello 0'])
+
+      expect(await store.deleteChatMessage(added[3]!.id, 3_000)).toBe(true)
+      expect(await store.deleteChatMessage(added[3]!.id, 3_001)).toBe(false)
+      expect(await store.deleteChatMessage('999999', 3_000)).toBe(false)
+      expect((await store.listChat({ limit: 10 })).map(m => m.message)).toEqual(['hi', 'hello 4', 'hello 2', 'hello 1', 'hello 0'])
+      // A message added after a delete still gets a new id.
+      const later = await store.addChatMessage({ wallet, message: 'again', createdAt: 4_000 })
+      expect(added.map(m => m.id)).not.toContain(later.id)
+      expect((await store.listChat({ limit: 1 }))[0]).toEqual(later)
+    })
+
+    it('records system events and lists them newest first', async () => {
+      const store = ctx.store()
+      await store.recordSystemEvent({ type: 'indexer.error', severity: 'error', message: 'rpc down', metadata: { attempt: 3, rpc: 'x' }, createdAt: 10 })
+      await store.recordSystemEvent({ type: 'indexer.recovered', severity: 'info', message: 'rpc up', metadata: null, createdAt: 20 })
+      await store.recordSystemEvent({ type: 'discovery.failed', severity: 'warn', message: 'timeout', metadata: { nested: { a: [1, 'b'] } }, createdAt: 30 })
+      const events = await store.listSystemEvents({ limit: 2 })
+      expect(events.map(e => e.type)).toEqual(['discovery.failed', 'indexer.recovered'])
+      expect(events[0]).toMatchObject({ severity: 'warn', message: 'timeout', metadata: { nested: { a: [1, 'b'] } }, createdAt: 30 })
+      expect(events[1]!.metadata).toBeNull()
+      const all = await store.listSystemEvents({ limit: 10 })
+      expect(all).toHaveLength(3)
+      expect(all[2]).toMatchObject({ type: 'indexer.error', metadata: { attempt: 3, rpc: 'x' } })
+      expect(all[0]!.id).toBeGreaterThan(all[1]!.id)
+      expect(all[1]!.id).toBeGreaterThan(all[2]!.id)
+    })
+
+    it('uses a nonce once', async () => {
+      const store = ctx.store()
+      const expiresAt = Date.now() + 300_000
+      expect(await store.useNonce('nonce-a', expiresAt)).toBe(true)
+      expect(await store.useNonce('nonce-a', expiresAt)).toBe(false)
+      expect(await store.useNonce('nonce-b', expiresAt)).toBe(true)
+    })
+
+    it('lets exactly one of 20 concurrent uses of a nonce succeed', async () => {
+      const store = ctx.store()
+      const expiresAt = Date.now() + 300_000
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.useNonce('race-nonce', expiresAt)))
+      expect(results.filter(Boolean)).toHaveLength(1)
+    })
+  })
+}
