@@ -1,0 +1,109 @@
+import type { BetFilters, Channel } from './protocol'
+import { bufferedAmountOf, type PeerState } from './peer-state'
+import { matchesFilters, type RoutedEvent } from './route'
+
+/** Close code for a slow consumer: 1013 "Try Again Later" (the client should reconnect with `since`). */
+export const SLOW_CONSUMER_CLOSE = 1013
+
+/**
+ * The sockets of this process and who listens to what: a channel -> sockets index, so that an event
+ * costs one lookup per channel plus one send per interested socket, never a scan of every socket.
+ */
+export interface Fanout {
+  readonly peers: Set<PeerState>
+  add(state: PeerState): void
+  remove(state: PeerState): void
+  /** Adds channels (replacing their filters); false when it would pass `maxSubscriptions`, and then nothing changes. */
+  subscribe(state: PeerState, channels: Channel[], filters: BetFilters | null): boolean
+  unsubscribe(state: PeerState, channels: Channel[]): void
+  /** Sends an event to every subscribed socket whose filters it passes, the same bytes to each. */
+  deliver(event: RoutedEvent): void
+  /** Sends one event to one socket (replay), with the same filters and exactly-once rule as live delivery. */
+  deliverTo(state: PeerState, event: RoutedEvent): void
+}
+
+/** Creates the fan-out. `onSlow` is called once for a socket whose buffer passed `maxBufferedBytes`. */
+export function createFanout(options: { maxSubscriptions: number, maxBufferedBytes: number, onSlow: (state: PeerState) => void }): Fanout {
+  const peers = new Set<PeerState>()
+  const index = new Map<Channel, Set<PeerState>>()
+
+  const send = (state: PeerState, event: RoutedEvent) => {
+    state.lastOffset = event.offset
+    try {
+      if (state.raw) state.raw.send(event.bytes, { binary: false })
+      else state.peer.send(event.frame)
+    }
+    catch {
+      return
+    }
+    // Checked after the send: a consumer that cannot keep up is cut off instead of growing our memory
+    // and delaying nobody else (each socket has its own buffer; we never wait for one).
+    if (bufferedAmountOf(state) > options.maxBufferedBytes) {
+      state.closed = true
+      options.onSlow(state)
+    }
+  }
+
+  const offer = (state: PeerState, event: RoutedEvent, channel: Channel) => {
+    if (state.closed) return
+    if (event.bet && !matchesFilters(event, state.channels.get(channel))) return
+    if (state.pending) {
+      state.pending.push(event)
+      return
+    }
+    // One socket on `bets` and `player:<w>` hears a bet on both: the offset makes it one frame.
+    if (event.offset <= state.lastOffset) return
+    send(state, event)
+  }
+
+  return {
+    peers,
+    add(state) {
+      peers.add(state)
+    },
+    remove(state) {
+      peers.delete(state)
+      for (const channel of state.channels.keys()) {
+        const set = index.get(channel)
+        set?.delete(state)
+        if (set?.size === 0) index.delete(channel)
+      }
+      state.channels.clear()
+    },
+    subscribe(state, channels, filters) {
+      const added = channels.filter(c => !state.channels.has(c)).length
+      if (state.channels.size + added > options.maxSubscriptions) return false
+      for (const channel of channels) {
+        state.channels.set(channel, filters)
+        let set = index.get(channel)
+        if (!set) index.set(channel, set = new Set())
+        set.add(state)
+      }
+      return true
+    },
+    unsubscribe(state, channels) {
+      for (const channel of channels) {
+        if (!state.channels.delete(channel)) continue
+        const set = index.get(channel)
+        set?.delete(state)
+        if (set?.size === 0) index.delete(channel)
+      }
+    },
+    deliver(event) {
+      for (const channel of event.channels) {
+        const set = index.get(channel)
+        if (!set) continue
+        for (const state of set) offer(state, event, channel)
+      }
+    },
+    deliverTo(state, event) {
+      if (state.closed || event.offset <= state.lastOffset) return
+      for (const channel of event.channels) {
+        if (!state.channels.has(channel)) continue
+        if (event.bet && !matchesFilters(event, state.channels.get(channel))) continue
+        send(state, event)
+        return
+      }
+    },
+  }
+}

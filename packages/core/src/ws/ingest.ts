@@ -1,0 +1,106 @@
+import type { CasinoLogger } from '../logger'
+import type { Fanout } from './fanout'
+import type { HistoryStore } from './history'
+import { routeFrame } from './route'
+
+/** This process's view of the shared event stream: the epoch and the last offset it delivered. */
+export interface Ingest {
+  readonly epoch: string
+  readonly offset: number
+  /** Loads the epoch and offset from the history; call before accepting sockets. */
+  init(): Promise<void>
+  /** Handles one PubSub message `<epoch> <frame>`. Never throws. */
+  handle(message: string): void
+}
+
+/**
+ * Delivers the events of the PubSub channel to this process's sockets in offset order, each once.
+ *
+ * PubSub gives no guarantee that two publishers' messages arrive in offset order, nor that none is lost
+ * (a Redis reconnect drops messages). Since every event is in the history BEFORE it is published, a jump
+ * in offsets is filled from the history, and an offset already delivered is ignored: every process
+ * delivers the same gap-free sequence, which is what lets a client resume on any instance.
+ */
+export function createIngest(ctx: { history: HistoryStore, fanout: Fanout, logger: CasinoLogger }): Ingest {
+  let epoch = ''
+  let last = 0
+  let filling = false
+  const held: string[] = []
+
+  const process = (message: string) => {
+    const space = message.indexOf(' ')
+    const messageEpoch = message.slice(0, space)
+    const event = routeFrame(message.slice(space + 1))
+    if (space <= 0 || !event) {
+      ctx.logger.warn('dropped a malformed event message', { length: message.length })
+      return
+    }
+    if (messageEpoch !== epoch) {
+      // The shared history was reset (e.g. Redis lost it): offsets start over, so forget the old ones.
+      ctx.logger.info('event history epoch changed', { from: epoch, to: messageEpoch })
+      epoch = messageEpoch
+      last = 0
+      for (const state of ctx.fanout.peers) state.lastOffset = 0
+      if (event.offset > 1) last = event.offset - 1
+    }
+    if (event.offset <= last) return
+    if (event.offset > last + 1) {
+      held.push(message)
+      void fill(event.offset)
+      return
+    }
+    last = event.offset
+    ctx.fanout.deliver(event)
+  }
+
+  const fill = async (target: number) => {
+    filling = true
+    try {
+      const entries = await ctx.history.since(epoch, last, Date.now())
+      for (const entry of entries ?? []) {
+        if (entry.offset <= last || entry.offset >= target) continue
+        const event = routeFrame(entry.frame)
+        last = entry.offset
+        if (event) ctx.fanout.deliver(event)
+      }
+    }
+    catch (error) {
+      ctx.logger.warn('could not fill a gap in the event stream from history', { error })
+    }
+    if (last < target - 1) {
+      ctx.logger.warn('events missed by this instance; clients can refetch them', { from: last + 1, to: target - 1 })
+      last = target - 1
+    }
+    filling = false
+    for (const message of held.splice(0)) {
+      if (filling) held.push(message)
+      else process(message)
+    }
+  }
+
+  return {
+    get epoch() {
+      return epoch
+    },
+    get offset() {
+      return last
+    },
+    async init() {
+      const head = await ctx.history.head()
+      epoch = head.epoch
+      last = head.offset
+    },
+    handle(message) {
+      if (filling) {
+        held.push(message)
+        return
+      }
+      try {
+        process(message)
+      }
+      catch (error) {
+        ctx.logger.error('event delivery failed', { error })
+      }
+    },
+  }
+}

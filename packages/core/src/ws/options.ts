@@ -1,0 +1,57 @@
+/** Tuning and limits of the realtime stream. Every field is optional; defaults live in {@link resolveRealtimeOptions}. */
+export interface RealtimeOptions {
+  /** URL path the socket is served at. @default '/ws' */
+  path?: string
+  /** Events kept for recovery (`since`). @default 10_000 */
+  historySize?: number
+  /** Events older than this (ms) are not replayed. @default 600_000 (10 minutes) */
+  historyMaxAge?: number
+  /** Interval (ms) of the server's WebSocket ping. @default 30_000 */
+  pingInterval?: number
+  /** A peer that sent nothing (no message, no pong) for this long (ms) is dropped. @default 60_000 */
+  idleTimeout?: number
+  /** A peer whose unsent bytes pass this is closed with 1013 (slow consumer). @default 1_048_576 (1 MiB) */
+  maxBufferedBytes?: number
+  /** Open sockets per client IP; one more is closed with 1008. @default 50 */
+  maxConnectionsPerIp?: number
+  /** Channels one socket may subscribe to at once. @default 20 */
+  maxSubscriptionsPerPeer?: number
+  /**
+   * Largest client frame (bytes) answered normally; a bigger one gets a `PAYLOAD_TOO_LARGE` error.
+   * Frames over 4× this are refused by the WebSocket layer itself (close 1009). @default 16_384
+   */
+  maxFrameBytes?: number
+  /** Chat messages per wallet per window. @default { messages: 5, windowMs: 10_000 } */
+  chatRateLimit?: { messages: number, windowMs: number }
+  /** Take the client IP from the first `X-Forwarded-For` entry (behind a proxy you trust). @default false */
+  trustProxy?: boolean
+  /** PubSub channel the events travel on. @default 'fare:events' */
+  channel?: string
+}
+
+/** {@link RealtimeOptions} with every default applied. */
+export type ResolvedRealtimeOptions = Required<RealtimeOptions>
+
+/** Applies the defaults of {@link RealtimeOptions}; throws a `TypeError` naming a field that is not a positive number. */
+export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedRealtimeOptions {
+  const resolved: ResolvedRealtimeOptions = {
+    path: options.path ?? '/ws',
+    historySize: options.historySize ?? 10_000,
+    historyMaxAge: options.historyMaxAge ?? 10 * 60_000,
+    pingInterval: options.pingInterval ?? 30_000,
+    idleTimeout: options.idleTimeout ?? 60_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 50,
+    maxSubscriptionsPerPeer: options.maxSubscriptionsPerPeer ?? 20,
+    maxFrameBytes: options.maxFrameBytes ?? 16 * 1024,
+    chatRateLimit: options.chatRateLimit ?? { messages: 5, windowMs: 10_000 },
+    trustProxy: options.trustProxy ?? false,
+    channel: options.channel ?? 'fare:events',
+  }
+  for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes'] as const) {
+    const value = resolved[key]
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`realtime.${key} must be a positive number`)
+  }
+  if (!resolved.path.startsWith('/')) throw new TypeError('realtime.path must start with /')
+  return resolved
+}

@@ -1,0 +1,73 @@
+import type { Peer } from 'crossws'
+import type { BetFilters, Channel } from './protocol'
+import type { RoutedEvent } from './route'
+
+/** The part of the `ws` library's socket the fan-out uses directly. */
+interface RawSocket {
+  send(data: Uint8Array | string, options: { binary: boolean }): void
+  readonly bufferedAmount: number
+}
+
+/** What the server keeps per connected socket. Kept small: there may be tens of thousands. */
+export interface PeerState {
+  readonly peer: Peer
+  /** The `ws` socket under crossws on Node, or null on other runtimes (then `peer.send` is used). */
+  readonly raw: RawSocket | null
+  readonly ip: string
+  /** The authenticated wallet, or null. */
+  wallet: string | null
+  /** Subscribed channels, each with its bet filters. */
+  readonly channels: Map<Channel, BetFilters | null>
+  /** Highest offset sent: what makes delivery exactly-once across replay, live and several channels. */
+  lastOffset: number
+  /** While a replay is in flight, live events wait here instead of going out (null when live). */
+  pending: RoutedEvent[] | null
+  /** Unix ms of the last frame or pong received, for the idle sweep. */
+  lastSeen: number
+  /** Set once the socket is being closed: nothing more is sent. */
+  closed: boolean
+  /** Messages of one socket are handled one after the other, in order. */
+  queue: Promise<void>
+}
+
+/**
+ * The raw `ws` socket of a crossws Node peer. crossws exposes it only behind a Proxy (`peer.websocket`)
+ * whose trap runs on every property access; the fan-out sends to thousands of sockets per event, so it
+ * takes the socket itself, once per connection. Falls back to null (and `peer.send`) if the internals differ.
+ */
+export function rawSocketOf(peer: Peer): RawSocket | null {
+  const ws = (peer as unknown as { _internal?: { ws?: unknown } })._internal?.ws as Partial<RawSocket> | undefined
+  return ws && typeof ws.send === 'function' && 'bufferedAmount' in ws ? ws as RawSocket : null
+}
+
+/** Creates the state of a newly opened socket. */
+export function createPeerState(peer: Peer, ip: string, now: number): PeerState {
+  return {
+    peer,
+    raw: rawSocketOf(peer),
+    ip,
+    wallet: null,
+    channels: new Map(),
+    lastOffset: 0,
+    pending: null,
+    lastSeen: now,
+    closed: false,
+    queue: Promise.resolve(),
+  }
+}
+
+/** Sends a control message (not an event) as JSON. */
+export function sendJSON(state: PeerState, message: { type: string, data?: unknown }): void {
+  if (state.closed) return
+  try {
+    state.peer.send(JSON.stringify(message))
+  }
+  catch {
+    // A socket that broke between the check and the send is cleaned up by its close hook.
+  }
+}
+
+/** The number of bytes queued for a socket and not yet written to the network. */
+export function bufferedAmountOf(state: PeerState): number {
+  return state.raw ? state.raw.bufferedAmount : state.peer.bufferedAmount
+}

@@ -1,0 +1,248 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { defineHooks, type Hooks, type Peer } from 'crossws'
+import type { NodeAdapter } from 'crossws/adapters/node'
+import { consola } from 'consola'
+import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
+import type { CasinoLogger } from '../logger'
+import { memoryPubSub } from '../pubsub/memory'
+import type { PubSub } from '../pubsub/types'
+import type { CasinoStore } from '../store/types'
+import { createFanout, SLOW_CONSUMER_CLOSE } from './fanout'
+import type { HistoryStore } from './history'
+import { createIngest } from './ingest'
+import { memoryHistory } from './memory-history'
+import { type RealtimeOptions, resolveRealtimeOptions } from './options'
+import { createPeerState, type PeerState, sendJSON } from './peer-state'
+import { createPublisher } from './publisher'
+import { createRateLimiter } from './rate-limit'
+import { authenticate, handleFrame, type SessionContext } from './session'
+
+/** What {@link createRealtime} is built from; `createCasino` passes its own. */
+export interface RealtimeContext {
+  /** The casino's event bus: every event emitted on it in THIS process is published to every process. */
+  events: CasinoEvents
+  store: CasinoStore
+  /** Carries events between processes. @default memoryPubSub() (one process) */
+  pubsub?: PubSub
+  /** Offsets and recovery history; must be shared when `pubsub` is. @default memoryHistory(size, maxAge) */
+  history?: HistoryStore
+  /** Checks a JWT; the casino's sign-in tokens carry the wallet as `sub`. */
+  verifyToken: (token: string) => Promise<{ wallet: string } | null>
+  logger?: CasinoLogger
+  options?: RealtimeOptions
+}
+
+/** The realtime stream of a casino: crossws hooks, a Node upgrade handler and the publishing side. */
+export interface Realtime {
+  /** crossws hooks: mount with any crossws adapter or an h3 WebSocket route. */
+  readonly hooks: Partial<Hooks>
+  /**
+   * A Node `upgrade` listener: `server.on('upgrade', realtime.handleUpgrade)`. Upgrades requests for
+   * `options.path`; answers any other path with 404 (route first if the server has other WebSockets).
+   */
+  readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Resolves when the history position is loaded and the PubSub subscribed; sockets wait for it. */
+  readonly ready: Promise<void>
+  /** Emits an event on the bus, so it is stored in history and delivered like any other (e.g. chat). */
+  publish<T extends CasinoEventType>(type: T, payload: CasinoEventMap[T]): void
+  /** Sockets connected to this process. */
+  clients(): number
+  /** The current position of the stream, as sent in `connection.established`. */
+  position(): { epoch: string, offset: number }
+  /** Resolves when every event emitted so far is published. */
+  flush(): Promise<void>
+  /** Stops publishing, unsubscribes, closes every socket (1001). Leaves the PubSub (yours) open. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates the realtime stream. Synchronous, like `createCasino`: the slow part is behind `ready`.
+ *
+ * Event flow: an event on `ctx.events` -> serialised once -> history (offset, epoch) -> PubSub ->
+ * every process's ingest (ordered, gap-filled) -> the same bytes to each matching socket.
+ */
+export function createRealtime(ctx: RealtimeContext): Realtime {
+  const options = resolveRealtimeOptions(ctx.options)
+  const logger = ctx.logger ?? consola.withTag('fare').withTag('ws')
+  const pubsub = ctx.pubsub ?? memoryPubSub({ onError: error => logger.error('event listener failed', { error }) })
+  const history = ctx.history ?? memoryHistory({ size: options.historySize, maxAge: options.historyMaxAge })
+  const states = new Map<Peer, PeerState>()
+  const ipCounts = new Map<string, number>()
+
+  const fanout = createFanout({
+    maxSubscriptions: options.maxSubscriptionsPerPeer,
+    maxBufferedBytes: options.maxBufferedBytes,
+    onSlow: (state) => {
+      logger.info('closing a slow websocket consumer', { clientId: state.peer.id })
+      state.peer.close(SLOW_CONSUMER_CLOSE, 'slow consumer')
+      // A peer that stopped reading never completes the closing handshake: cut it after a grace period.
+      setTimeout(() => {
+        if (states.has(state.peer)) state.peer.terminate()
+      }, 1000).unref?.()
+    },
+  })
+  const ingest = createIngest({ history, fanout, logger })
+  const publisher = createPublisher({
+    events: ctx.events,
+    history,
+    pubsub,
+    channel: options.channel,
+    logger,
+    decorate: (type, payload) => (type === 'stats.updated' && (payload as CasinoEventMap['stats.updated']).onlinePlayers === undefined
+      ? { ...payload, onlinePlayers: states.size }
+      : payload),
+  })
+  const session: SessionContext = {
+    events: ctx.events,
+    store: ctx.store,
+    history,
+    fanout,
+    ingest,
+    options,
+    chatLimiter: createRateLimiter(options.chatRateLimit.messages, options.chatRateLimit.windowMs),
+    logger,
+    verifyToken: ctx.verifyToken,
+  }
+
+  let unsubscribe: (() => Promise<void>) | null = null
+  let closed = false
+  const ready = (async () => {
+    // Subscribe first, then read the head: a message arriving in between is either at or below the head
+    // (ignored) or above it (delivered), never lost.
+    const off = await pubsub.subscribe(options.channel, message => ingest.handle(message))
+    if (closed) {
+      await off()
+      return
+    }
+    unsubscribe = off
+    await ingest.init()
+  })()
+  ready.catch(error => logger.error('realtime stream failed to start', { error }))
+
+  const sweep = setInterval(() => {
+    const now = Date.now()
+    for (const state of states.values()) {
+      if (now - state.lastSeen > options.idleTimeout) state.peer.terminate()
+      else state.peer.ping()
+    }
+    session.chatLimiter.prune(now)
+  }, options.pingInterval)
+  sweep.unref?.()
+
+  const clientIp = (peer: Peer): string => {
+    if (options.trustProxy) {
+      const forwarded = peer.request?.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
+      if (forwarded) return forwarded
+    }
+    return peer.remoteAddress ?? 'unknown'
+  }
+
+  const hooks = defineHooks({
+    open(peer) {
+      const now = Date.now()
+      const ip = clientIp(peer)
+      const count = (ipCounts.get(ip) ?? 0) + 1
+      if (count > options.maxConnectionsPerIp) {
+        peer.close(1008, 'too many connections')
+        return
+      }
+      ipCounts.set(ip, count)
+      const state = createPeerState(peer, ip, now)
+      states.set(peer, state)
+      fanout.add(state)
+      const token = tokenFromUrl(peer.request?.url)
+      state.queue = ready.then(async () => {
+        sendJSON(state, { type: 'connection.established', data: { clientId: peer.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
+        if (token) await authenticate(session, state, token)
+      }).catch(() => {})
+    },
+    message(peer, message) {
+      const state = states.get(peer)
+      if (!state || state.closed) return
+      state.lastSeen = Date.now()
+      const text = message.text()
+      state.queue = state.queue.then(() => handleFrame(session, state, text))
+    },
+    pong(peer) {
+      const state = states.get(peer)
+      if (state) state.lastSeen = Date.now()
+    },
+    ping(peer) {
+      const state = states.get(peer)
+      if (state) state.lastSeen = Date.now()
+    },
+    close(peer) {
+      const state = states.get(peer)
+      if (!state) return
+      state.closed = true
+      states.delete(peer)
+      fanout.remove(state)
+      const count = (ipCounts.get(state.ip) ?? 1) - 1
+      if (count <= 0) ipCounts.delete(state.ip)
+      else ipCounts.set(state.ip, count)
+    },
+    error(peer, error) {
+      logger.debug('websocket error', { clientId: peer.id, error: error.message })
+    },
+  })
+
+  let adapter: Promise<NodeAdapter> | null = null
+  const nodeAdapter = () => adapter ??= import('crossws/adapters/node').then(({ default: create }) => create({
+    hooks,
+    // Our own sweep pings and drops idle peers with the configured interval and timeout.
+    idleTimeout: 0,
+    serverOptions: {
+      // Frames up to 4x the limit get a PAYLOAD_TOO_LARGE answer; beyond, ws closes with 1009 unread.
+      maxPayload: options.maxFrameBytes * 4,
+      perMessageDeflate: false,
+      clientTracking: false,
+    },
+  }))
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== options.path || closed) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    nodeAdapter()
+      .then(a => a.handleUpgrade(req, socket, head))
+      .catch((error) => {
+        logger.error('websocket upgrade failed', { error })
+        socket.destroy()
+      })
+  }
+
+  return {
+    hooks,
+    handleUpgrade,
+    ready,
+    publish(type, payload) {
+      ctx.events.emit(type, payload)
+    },
+    clients: () => states.size,
+    position: () => ({ epoch: ingest.epoch, offset: ingest.offset }),
+    flush: () => publisher.flush(),
+    async close() {
+      if (closed) return
+      closed = true
+      clearInterval(sweep)
+      await publisher.close()
+      await ready.catch(() => {})
+      await unsubscribe?.()
+      if (adapter) await (await adapter).close(1001, 'server shutting down')
+      for (const state of states.values()) state.peer.close(1001, 'server shutting down')
+      if (!ctx.history) await history.close()
+      if (!ctx.pubsub) await pubsub.close()
+    },
+  }
+}
+
+/** The `token` query parameter of an upgrade URL, if any. */
+function tokenFromUrl(url: string | undefined): string | null {
+  if (!url) return null
+  const query = url.indexOf('?')
+  if (query < 0) return null
+  return new URLSearchParams(url.slice(query + 1)).get('token')
+}

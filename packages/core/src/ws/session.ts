@@ -1,0 +1,133 @@
+import type { CasinoEvents } from '../events'
+import type { CasinoLogger } from '../logger'
+import type { CasinoStore } from '../store/types'
+import type { Fanout } from './fanout'
+import type { HistoryStore } from './history'
+import type { Ingest } from './ingest'
+import type { ResolvedRealtimeOptions } from './options'
+import { type PeerState, sendJSON } from './peer-state'
+import { type ClientMessage, parseClientMessage, type RealtimeErrorCode } from './protocol'
+import type { RateLimiter } from './rate-limit'
+import { routeFrame } from './route'
+
+/** What a socket's messages are handled with. */
+export interface SessionContext {
+  events: CasinoEvents
+  store: CasinoStore
+  history: HistoryStore
+  fanout: Fanout
+  ingest: Ingest
+  options: ResolvedRealtimeOptions
+  chatLimiter: RateLimiter
+  logger: CasinoLogger
+  verifyToken: (token: string) => Promise<{ wallet: string } | null>
+}
+
+const encoder = new TextEncoder()
+
+/** Sends `{ type: 'error', data: { code, message } }`. */
+export function sendError(state: PeerState, code: RealtimeErrorCode, message: string): void {
+  sendJSON(state, { type: 'error', data: { code, message } })
+}
+
+/** Handles one text frame of a socket. Never throws: a bad message is answered, never fatal. */
+export async function handleFrame(ctx: SessionContext, state: PeerState, text: string): Promise<void> {
+  // Characters never outnumber UTF-8 bytes, so most frames skip the encoding.
+  if (text.length > ctx.options.maxFrameBytes || (text.length * 3 > ctx.options.maxFrameBytes && encoder.encode(text).byteLength > ctx.options.maxFrameBytes)) {
+    sendError(state, 'PAYLOAD_TOO_LARGE', `Frames are limited to ${ctx.options.maxFrameBytes} bytes`)
+    return
+  }
+  const message = parseClientMessage(text)
+  if ('code' in message) {
+    sendError(state, message.code, message.message)
+    return
+  }
+  try {
+    await handleMessage(ctx, state, message)
+  }
+  catch (error) {
+    ctx.logger.error('websocket message failed', { type: message.type, error })
+    sendError(state, 'INTERNAL', 'Internal error')
+  }
+}
+
+/** Verifies a token and marks the socket authenticated (answering `authenticated` or an error). */
+export async function authenticate(ctx: SessionContext, state: PeerState, token: string): Promise<void> {
+  const result = await ctx.verifyToken(token).catch(() => null)
+  if (!result) {
+    sendError(state, 'TOKEN_INVALID', 'Invalid or expired token')
+    return
+  }
+  state.wallet = result.wallet
+  sendJSON(state, { type: 'authenticated', data: { wallet: result.wallet } })
+}
+
+async function handleMessage(ctx: SessionContext, state: PeerState, message: ClientMessage): Promise<void> {
+  switch (message.type) {
+    case 'ping':
+      sendJSON(state, { type: 'pong', data: { timestamp: Date.now() } })
+      return
+    case 'auth':
+      await authenticate(ctx, state, message.token)
+      return
+    case 'unsubscribe':
+      ctx.fanout.unsubscribe(state, message.channels)
+      sendJSON(state, { type: 'unsubscribed', data: { channels: message.channels } })
+      return
+    case 'subscribe':
+      await subscribe(ctx, state, message)
+      return
+    case 'chat.send': {
+      if (!state.wallet) {
+        sendError(state, 'UNAUTHORIZED', 'Authentication required')
+        return
+      }
+      const now = Date.now()
+      if (!ctx.chatLimiter.take(state.wallet, now)) {
+        sendError(state, 'RATE_LIMITED', 'Too many chat messages, slow down')
+        return
+      }
+      const stored = await ctx.store.addChatMessage({ wallet: state.wallet, message: message.message, createdAt: now })
+      // Emitted on the bus like every event: the publisher gives it an offset and every process delivers it.
+      ctx.events.emit('chat.message', stored)
+    }
+  }
+}
+
+async function subscribe(ctx: SessionContext, state: PeerState, message: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
+  if (!ctx.fanout.subscribe(state, message.channels, message.filters)) {
+    sendError(state, 'TOO_MANY_SUBSCRIPTIONS', `At most ${ctx.options.maxSubscriptionsPerPeer} channels per connection`)
+    return
+  }
+  const since = message.since
+  if (!since) {
+    sendJSON(state, { type: 'subscribed', data: { channels: message.channels } })
+    return
+  }
+  // Live events that arrive while the history is read wait in `pending`; replay and pending are then
+  // sent in offset order, and `lastOffset` drops whatever both contain: no gap, no duplicate.
+  state.pending ??= []
+  let entries: Awaited<ReturnType<HistoryStore['since']>> = null
+  try {
+    entries = await ctx.history.since(since.epoch, since.offset, Date.now())
+  }
+  catch (error) {
+    ctx.logger.warn('could not read the event history', { error })
+  }
+  sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
+  if (entries) {
+    state.lastOffset = Math.max(state.lastOffset, since.offset)
+    const pending = state.pending
+    state.pending = null
+    for (const entry of entries) {
+      const event = routeFrame(entry.frame)
+      if (event) ctx.fanout.deliverTo(state, event)
+    }
+    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
+  }
+  else {
+    const pending = state.pending
+    state.pending = null
+    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
+  }
+}
