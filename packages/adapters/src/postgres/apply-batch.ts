@@ -1,0 +1,151 @@
+import { batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch } from '@fare-casino/core'
+import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
+import type { Helper, PendingQuery, Row, Sql, TransactionSql } from 'postgres'
+import { type BetRow, toBet } from './_rows'
+
+/**
+ * `applyBatch` on Postgres: one transaction that locks the casino row (so that writers, in this
+ * process or another, serialize), loads the {@link BatchState} in one pipelined round trip, plans with
+ * the shared `planBatch`, and writes the plan with a handful of multi-row statements (`unnest` of
+ * arrays, so a statement's size does not grow with the batch), pipelined as well.
+ */
+export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failAfterWrites?: number): Promise<BatchResult> {
+  const t = (name: string) => sql(`${schema}.${name}`)
+  const keys = batchKeys(batch)
+  return sql.begin(async (tx) => {
+    const [locked, applied, bets, orphans, players] = await Promise.all([
+      tx<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1 FOR UPDATE`,
+      tx<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${keys.eventIds}::text[])`,
+      tx<BetRow[]>`SELECT * FROM ${t('bets')} WHERE id = ANY(${keys.trialIds}::text[])`,
+      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${keys.trialIds}::text[])`,
+      tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${keys.wallets}::text[])`,
+    ])
+    if (!locked[0]) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
+    const state: BatchState = {
+      appliedEventIds: new Set(applied.map(r => r.id)),
+      bets: new Map(bets.map(r => [r.id, toBet(r)])),
+      orphans: new Map(orphans.map(r => [r.trial_id, r.event])),
+      players: new Set(players.map(r => r.wallet)),
+      lastSeq: Number(locked[0].last_seq),
+    }
+    const plan = planBatch(batch, state)
+    const writes = planWrites(tx, t, plan)
+    if (failAfterWrites !== undefined) {
+      // Test hook: write part of the plan, then fail, to prove the transaction rolls it all back.
+      await Promise.all(writes.slice(0, failAfterWrites))
+      throw new CasinoError('STORE_ERROR', 'injected failure')
+    }
+    await Promise.all(writes)
+    return plan.result
+  })
+}
+
+const str = (v: bigint | number | null): string | null => (v === null ? null : String(v))
+const bool = (v: boolean | null): string | null => (v === null ? null : v ? 't' : 'f')
+
+/** The statements that write `plan`, each covering every row of its table. */
+function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>, plan: BatchPlan): PendingQuery<Row[]>[] {
+  const q: PendingQuery<Row[]>[] = []
+  const events = plan.events
+  if (events.length) {
+    q.push(tx`INSERT INTO ${t('events')} (id, kind, signature, slot, block_time)
+      SELECT * FROM unnest(${events.map(e => e.id)}::text[], ${events.map(e => e.kind)}::text[],
+        ${events.map(e => e.signature)}::text[], ${events.map(e => e.slot)}::int8[], ${events.map(e => e.blockTime)}::int8[])
+      ON CONFLICT (id) DO NOTHING`)
+  }
+  if (plan.createPlayers.length) {
+    const ps = plan.createPlayers
+    // A sign-in may have created the player since the state was loaded: keep that row.
+    q.push(tx`INSERT INTO ${t('players')} (wallet, created_at, last_seen_at)
+      SELECT * FROM unnest(${ps.map(p => p.wallet)}::text[], ${ps.map(p => p.createdAt)}::int8[], ${ps.map(p => p.lastSeenAt)}::int8[])
+      ON CONFLICT (wallet) DO NOTHING`)
+  }
+  const ins = plan.insertBets
+  if (ins.length) {
+    q.push(tx`INSERT INTO ${t('bets')} (id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
+        multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)
+      SELECT id, seq, player, pool, mint, game, extra_data_hash, wager, qk::jsonb, result_index, payout, multiplier, won::boolean,
+        status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time
+      FROM unnest(${ins.map(b => b.id)}::text[], ${ins.map(b => b.seq)}::int8[], ${ins.map(b => b.player)}::text[],
+        ${ins.map(b => b.pool)}::text[], ${ins.map(b => b.mint)}::text[], ${ins.map(b => b.game)}::text[],
+        ${ins.map(b => b.extraDataHash)}::text[], ${ins.map(b => String(b.wager))}::numeric[], ${ins.map(b => JSON.stringify(b.qk))}::text[],
+        ${ins.map(b => b.resultIndex)}::int4[], ${ins.map(b => str(b.payout))}::numeric[], ${ins.map(b => b.multiplier)}::float8[],
+        ${ins.map(b => bool(b.won))}::text[], ${ins.map(b => b.status)}::text[], ${ins.map(b => b.registerSignature)}::text[],
+        ${ins.map(b => b.registerSlot)}::int8[], ${ins.map(b => b.blockTime)}::int8[], ${ins.map(b => b.resolveSignature)}::text[],
+        ${ins.map(b => b.resolveSlot)}::int8[], ${ins.map(b => b.settledBlockTime)}::int8[])
+        AS v(id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout, multiplier, won, status,
+          register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)`)
+  }
+  const upd = plan.updateBets
+  if (upd.length) {
+    q.push(tx`UPDATE ${t('bets')} AS b SET status = v.status, result_index = v.result_index, payout = v.payout,
+        multiplier = v.multiplier, won = v.won::boolean, resolve_signature = v.resolve_signature, resolve_slot = v.resolve_slot,
+        settled_block_time = v.settled_block_time
+      FROM unnest(${upd.map(b => b.id)}::text[], ${upd.map(b => b.status)}::text[], ${upd.map(b => b.resultIndex)}::int4[],
+        ${upd.map(b => str(b.payout))}::numeric[], ${upd.map(b => b.multiplier)}::float8[], ${upd.map(b => bool(b.won))}::text[],
+        ${upd.map(b => b.resolveSignature)}::text[], ${upd.map(b => b.resolveSlot)}::int8[], ${upd.map(b => b.settledBlockTime)}::int8[])
+        AS v(id, status, result_index, payout, multiplier, won, resolve_signature, resolve_slot, settled_block_time)
+      WHERE b.id = v.id`)
+  }
+  if (plan.addOrphans.length) {
+    const os = plan.addOrphans
+    q.push(tx`INSERT INTO ${t('orphans')} (trial_id, event)
+      SELECT trial_id, event::jsonb FROM unnest(${os.map(o => o.trialId)}::text[], ${os.map(o => JSON.stringify(o))}::text[]) AS v(trial_id, event)
+      ON CONFLICT (trial_id) DO NOTHING`)
+  }
+  if (plan.removeOrphans.length) {
+    q.push(tx`DELETE FROM ${t('orphans')} WHERE trial_id = ANY(${plan.removeOrphans}::text[])`)
+  }
+  if (plan.players.size) {
+    const ds = [...plan.players]
+    q.push(tx`UPDATE ${t('players')} AS p SET total_bets = p.total_bets + d.bets, total_wins = p.total_wins + d.wins,
+        total_losses = p.total_losses + d.losses, total_wagered = p.total_wagered + d.wagered, total_payout = p.total_payout + d.payout
+      FROM unnest(${ds.map(([w]) => w)}::text[], ${ds.map(([, d]) => d.bets)}::int8[], ${ds.map(([, d]) => d.wins)}::int8[],
+        ${ds.map(([, d]) => d.losses)}::int8[], ${ds.map(([, d]) => String(d.wagered))}::numeric[], ${ds.map(([, d]) => String(d.payout))}::numeric[])
+        AS d(wallet, bets, wins, losses, wagered, payout)
+      WHERE p.wallet = d.wallet`)
+    const gs = ds.flatMap(([wallet, d]) => Object.entries(d.games).map(([game, g]) => ({ wallet, game, ...g })))
+    q.push(tx`INSERT INTO ${t('player_games')} AS g (wallet, game, bets, wins, losses, wagered, payout)
+      SELECT * FROM unnest(${gs.map(g => g.wallet)}::text[], ${gs.map(g => g.game)}::text[], ${gs.map(g => g.bets)}::int8[],
+        ${gs.map(g => g.wins)}::int8[], ${gs.map(g => g.losses)}::int8[], ${gs.map(g => String(g.wagered))}::numeric[],
+        ${gs.map(g => String(g.payout))}::numeric[])
+      ON CONFLICT (wallet, game) DO UPDATE SET bets = g.bets + excluded.bets, wins = g.wins + excluded.wins,
+        losses = g.losses + excluded.losses, wagered = g.wagered + excluded.wagered, payout = g.payout + excluded.payout`)
+  }
+  if (plan.hourly.size) {
+    const hs = [...plan.hourly]
+    q.push(tx`INSERT INTO ${t('hourly')} AS h (hour, bets, wins, wagered, payout)
+      SELECT * FROM unnest(${hs.map(([h]) => h)}::int4[], ${hs.map(([, v]) => v.bets)}::int8[], ${hs.map(([, v]) => v.wins)}::int8[],
+        ${hs.map(([, v]) => String(v.wagered))}::numeric[], ${hs.map(([, v]) => String(v.payout))}::numeric[])
+      ON CONFLICT (hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
+        wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
+  }
+  if (plan.playerHourly.size) {
+    const hs = [...plan.playerHourly.values()]
+    q.push(tx`INSERT INTO ${t('player_hourly')} AS h (wallet, hour, bets, wins, wagered, payout)
+      SELECT * FROM unnest(${hs.map(v => v.wallet)}::text[], ${hs.map(v => v.hour)}::int4[], ${hs.map(v => v.bets)}::int8[],
+        ${hs.map(v => v.wins)}::int8[], ${hs.map(v => String(v.wagered))}::numeric[], ${hs.map(v => String(v.payout))}::numeric[])
+      ON CONFLICT (wallet, hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
+        wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
+  }
+  if (plan.jackpots.length) {
+    const js = plan.jackpots
+    q.push(tx`INSERT INTO ${t('jackpots')} (id, pool, trial_id, receiver, amount, signature, slot, block_time)
+      SELECT id, pool, trial_id, receiver, amount, signature, slot, block_time
+      FROM unnest(${js.map(j => j.id)}::text[], ${js.map(j => j.pool)}::text[], ${js.map(j => j.trialId)}::text[],
+        ${js.map(j => j.receiver)}::text[], ${js.map(j => String(j.amount))}::numeric[], ${js.map(j => j.signature)}::text[],
+        ${js.map(j => j.slot)}::int8[], ${js.map(j => j.blockTime)}::int8[]) WITH ORDINALITY
+        AS v(id, pool, trial_id, receiver, amount, signature, slot, block_time, ord)
+      ORDER BY ord
+      ON CONFLICT (id) DO NOTHING`)
+  }
+  const c = plan.casino
+  const lastSeq = ins.reduce((max, b) => Math.max(max, b.seq), 0)
+  const cursor = plan.cursor
+  q.push(tx`UPDATE ${t('casino')} SET bets = bets + ${c.bets}, wins = wins + ${c.wins}, losses = losses + ${c.losses},
+      wagered = wagered + ${String(c.wagered)}::numeric, payout = payout + ${String(c.payout)}::numeric, pending = pending + ${c.pending},
+      last_seq = GREATEST(last_seq, ${lastSeq}::int8)
+      ${cursor ? tx`, cursor_signature = ${cursor.signature}, cursor_slot = ${cursor.slot}, cursor_updated_at = ${cursor.updatedAt}` : tx``}
+    WHERE id = 1`)
+  return q
+}

@@ -1,0 +1,188 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint, boolean, doublePrecision, index, integer, jsonb, numeric, pgSchema, pgTable, primaryKey, text, uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+/**
+ * The Postgres schema of a fare casino store, as drizzle tables.
+ *
+ * Money: a single bet's wager is a Solana u64, which does not fit BIGINT (signed 64-bit), so it is
+ * NUMERIC(20,0); payouts (`wager * k`) and every running total are NUMERIC(39,0). All of them are read
+ * back as exact bigints. Slots and unix times are BIGINT read as numbers (they stay far below 2^53).
+ *
+ * The tables are built by {@link pgTables} for any Postgres schema name, so that several casinos (or
+ * test runs) can share one database. drizzle-kit generates the migrations from the `public` tables
+ * exported below; `migrate()` applies them with `search_path` set to the configured schema.
+ */
+
+/** Exact money column: NUMERIC(39,0) read as bigint. */
+const money = (name: string) => numeric(name, { precision: 39, scale: 0, mode: 'bigint' })
+/** BIGINT read as a JS number: slots, unix times, seqs. */
+const int8 = (name: string) => bigint(name, { mode: 'number' })
+
+/** Builds every table of the store inside Postgres schema `schema` (`public` by default). */
+export function pgTables(schema = 'public') {
+  const table = (schema === 'public' ? pgTable : pgSchema(schema).table) as typeof pgTable
+
+  const bets = table('bets', {
+    id: text('id').primaryKey(),
+    seq: int8('seq').notNull(),
+    player: text('player').notNull(),
+    pool: text('pool').notNull(),
+    mint: text('mint'),
+    game: text('game').notNull(),
+    extraDataHash: text('extra_data_hash').notNull(),
+    wager: numeric('wager', { precision: 20, scale: 0, mode: 'bigint' }).notNull(),
+    qk: jsonb('qk').notNull(),
+    resultIndex: integer('result_index'),
+    payout: money('payout'),
+    multiplier: doublePrecision('multiplier'),
+    won: boolean('won'),
+    status: text('status').notNull(),
+    registerSignature: text('register_signature').notNull(),
+    registerSlot: int8('register_slot').notNull(),
+    blockTime: int8('block_time').notNull(),
+    resolveSignature: text('resolve_signature'),
+    resolveSlot: int8('resolve_slot'),
+    settledBlockTime: int8('settled_block_time'),
+  }, t => [
+    // Keyset pagination (newest first) for every listBets filter.
+    uniqueIndex('bets_seq_idx').on(t.seq),
+    index('bets_player_seq_idx').on(t.player, t.seq),
+    index('bets_game_seq_idx').on(t.game, t.seq),
+    index('bets_status_seq_idx').on(t.status, t.seq),
+    index('bets_won_seq_idx').on(t.won, t.seq),
+    // getBet by signature.
+    index('bets_register_signature_idx').on(t.registerSignature),
+    index('bets_resolve_signature_idx').on(t.resolveSignature),
+  ])
+
+  /** Every applied chain event id: what makes applyBatch idempotent. */
+  const events = table('events', {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    signature: text('signature').notNull(),
+    slot: int8('slot').notNull(),
+    blockTime: int8('block_time').notNull(),
+  })
+
+  /** Resolves seen before their register. */
+  const orphans = table('orphans', {
+    trialId: text('trial_id').primaryKey(),
+    event: jsonb('event').notNull(),
+  })
+
+  const players = table('players', {
+    wallet: text('wallet').primaryKey(),
+    username: text('username'),
+    createdAt: int8('created_at').notNull(),
+    lastSeenAt: int8('last_seen_at').notNull(),
+    totalBets: int8('total_bets').notNull().default(0),
+    totalWins: int8('total_wins').notNull().default(0),
+    totalLosses: int8('total_losses').notNull().default(0),
+    totalWagered: money('total_wagered').notNull().default(sql`0`),
+    totalPayout: money('total_payout').notNull().default(sql`0`),
+  }, t => [
+    // Usernames are unique case-insensitively: the index is what makes setUsername race-free.
+    uniqueIndex('players_username_lower_idx').on(sql`lower(${t.username})`),
+    // The `all` leaderboards, in the order rankLeaderboard breaks ties: metric, wagered, wallet.
+    // Wallets compare as code units (COLLATE "C"), as they do in JavaScript.
+    index('players_wagered_idx').on(t.totalWagered.desc(), sql`${t.wallet} COLLATE "C"`),
+    index('players_profit_idx').on(sql`(${t.totalPayout} - ${t.totalWagered}) DESC`, t.totalWagered.desc(), sql`${t.wallet} COLLATE "C"`),
+    index('players_wins_idx').on(t.totalWins.desc(), t.totalWagered.desc(), sql`${t.wallet} COLLATE "C"`),
+    index('players_bets_idx').on(t.totalBets.desc(), t.totalWagered.desc(), sql`${t.wallet} COLLATE "C"`),
+  ])
+
+  const playerGames = table('player_games', {
+    wallet: text('wallet').notNull(),
+    game: text('game').notNull(),
+    bets: int8('bets').notNull(),
+    wins: int8('wins').notNull(),
+    losses: int8('losses').notNull(),
+    wagered: money('wagered').notNull(),
+    payout: money('payout').notNull(),
+  }, t => [primaryKey({ columns: [t.wallet, t.game] })])
+
+  /** Player totals per hour (unix seconds / 3600): the windowed leaderboards sum these. */
+  const playerHourly = table('player_hourly', {
+    wallet: text('wallet').notNull(),
+    hour: integer('hour').notNull(),
+    bets: int8('bets').notNull(),
+    wins: int8('wins').notNull(),
+    wagered: money('wagered').notNull(),
+    payout: money('payout').notNull(),
+  }, t => [primaryKey({ columns: [t.wallet, t.hour] }), index('player_hourly_hour_idx').on(t.hour)])
+
+  /** Casino totals per hour, for stats().last24h. */
+  const hourly = table('hourly', {
+    hour: integer('hour').primaryKey(),
+    bets: int8('bets').notNull(),
+    wins: int8('wins').notNull(),
+    wagered: money('wagered').notNull(),
+    payout: money('payout').notNull(),
+  })
+
+  /**
+   * The one casino row (id 1): totals, the last bet seq and the indexer cursor. applyBatch locks it
+   * (SELECT ... FOR UPDATE) so that batches from several writers serialize.
+   */
+  const casino = table('casino', {
+    id: integer('id').primaryKey(),
+    bets: int8('bets').notNull().default(0),
+    wins: int8('wins').notNull().default(0),
+    losses: int8('losses').notNull().default(0),
+    wagered: money('wagered').notNull().default(sql`0`),
+    payout: money('payout').notNull().default(sql`0`),
+    pending: int8('pending').notNull().default(0),
+    lastSeq: int8('last_seq').notNull().default(0),
+    cursorSignature: text('cursor_signature'),
+    cursorSlot: int8('cursor_slot'),
+    cursorUpdatedAt: int8('cursor_updated_at'),
+  })
+
+  const jackpots = table('jackpots', {
+    seq: int8('seq').primaryKey().generatedAlwaysAsIdentity(),
+    id: text('id').notNull(),
+    pool: text('pool').notNull(),
+    trialId: text('trial_id').notNull(),
+    receiver: text('receiver').notNull(),
+    amount: money('amount').notNull(),
+    signature: text('signature').notNull(),
+    slot: int8('slot').notNull(),
+    blockTime: int8('block_time').notNull(),
+  }, t => [uniqueIndex('jackpots_id_idx').on(t.id)])
+
+  const chat = table('chat', {
+    id: int8('id').primaryKey().generatedAlwaysAsIdentity(),
+    wallet: text('wallet').notNull(),
+    username: text('username'),
+    message: text('message').notNull(),
+    createdAt: int8('created_at').notNull(),
+    deletedAt: int8('deleted_at'),
+  })
+
+  const systemEvents = table('system_events', {
+    id: int8('id').primaryKey().generatedAlwaysAsIdentity(),
+    type: text('type').notNull(),
+    severity: text('severity').notNull(),
+    message: text('message').notNull(),
+    metadata: jsonb('metadata'),
+    createdAt: int8('created_at').notNull(),
+  })
+
+  /** Used sign-in nonces until they expire. */
+  const nonces = table('nonces', {
+    nonce: text('nonce').primaryKey(),
+    expiresAt: int8('expires_at').notNull(),
+  }, t => [index('nonces_expires_at_idx').on(t.expiresAt)])
+
+  return { bets, events, orphans, players, playerGames, playerHourly, hourly, casino, jackpots, chat, systemEvents, nonces }
+}
+
+/** The tables of {@link pgTables} for one schema. */
+export type PgTables = ReturnType<typeof pgTables>
+
+// The `public` tables: what drizzle-kit reads to generate the migrations.
+export const {
+  bets, events, orphans, players, playerGames, playerHourly, hourly, casino, jackpots, chat, systemEvents, nonces,
+} = pgTables()

@@ -1,0 +1,264 @@
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
+import type {
+  Batch, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
+  LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, SystemEventSeverity,
+} from '@fare-casino/core'
+import type { Sql } from 'postgres'
+import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
+import { applyBatchPg } from './apply-batch'
+import { migrate } from './migrate'
+
+/** What {@link createPostgresStore} needs: a connected client and where the tables live. */
+export interface PostgresStoreContext {
+  sql: Sql
+  schema: string
+  migrationsFolder?: string
+  /** Ends the client when the store closes (only when the store created it). */
+  end?: () => Promise<void>
+}
+
+/** A Postgres `CasinoStore`, with a test hook to prove batches are atomic. */
+export type PostgresStore = CasinoStore & {
+  /** The postgres.js client the store runs on. */
+  readonly sql: Sql
+  /** The Postgres schema holding the tables. */
+  readonly schema: string
+  /** Makes the next `applyBatch` fail after issuing this many of its writes (tests only). */
+  failNextBatch(afterWrites: number): void
+}
+
+/** Purge expired nonces on about one `useNonce` call in this many. */
+const NONCE_PURGE_EVERY = 64
+
+const metricSql: Record<LeaderboardQuery['by'], string> = {
+  wagered: 'wagered',
+  profit: '(payout - wagered)',
+  wins: 'wins',
+  bets: 'bets',
+}
+
+/** The Postgres implementation of every `CasinoStore` method over one postgres.js client. */
+export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
+  const { sql, schema } = ctx
+  const t = (name: string) => sql(`${schema}.${name}`)
+  let failAfter: number | undefined
+  let nonceCalls = 0
+
+  const loadPlayer = async (where: 'wallet' | 'username', value: string): Promise<Player | null> => {
+    const rows = where === 'wallet'
+      ? await sql<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE wallet = ${value}`
+      : await sql<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE lower(username) = lower(${value})`
+    const row = rows[0]
+    if (!row) return null
+    return toPlayer(row, await sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${row.wallet}`)
+  }
+
+  return {
+    name: 'postgres',
+    sql,
+    schema,
+
+    async migrate() {
+      await migrate(sql, { schema, ...(ctx.migrationsFolder ? { migrationsFolder: ctx.migrationsFolder } : {}) })
+    },
+
+    async close() {
+      await ctx.end?.()
+    },
+
+    async ping() {
+      await sql`SELECT 1`
+    },
+
+    failNextBatch(afterWrites) {
+      failAfter = afterWrites
+    },
+
+    async applyBatch(batch: Batch): Promise<BatchResult> {
+      const fail = failAfter
+      failAfter = undefined
+      return applyBatchPg(sql, schema, batch, fail)
+    },
+
+    async getCursor(): Promise<IndexerCursor | null> {
+      const [row] = await sql<{ cursor_signature: string | null, cursor_slot: string | null, cursor_updated_at: string | null }[]>`
+        SELECT cursor_signature, cursor_slot, cursor_updated_at FROM ${t('casino')} WHERE id = 1`
+      if (!row?.cursor_signature) return null
+      return { signature: row.cursor_signature, slot: Number(row.cursor_slot), updatedAt: Number(row.cursor_updated_at) }
+    },
+
+    async getBet(idOrSignature) {
+      const [byId] = await sql<BetRow[]>`SELECT * FROM ${t('bets')} WHERE id = ${idOrSignature}`
+      if (byId) return toBet(byId)
+      // One transaction may register or resolve several trials: a signature finds the first it registered,
+      // else the first it settled.
+      const [bySignature] = await sql<BetRow[]>`
+        SELECT * FROM ${t('bets')} WHERE register_signature = ${idOrSignature} OR resolve_signature = ${idOrSignature}
+        ORDER BY (register_signature = ${idOrSignature}) DESC, seq LIMIT 1`
+      return bySignature ? toBet(bySignature) : null
+    },
+
+    async listBets(query: BetQuery): Promise<BetPage> {
+      const before = query.cursor ? decodeBetCursor(query.cursor) : null
+      const rows = await sql<BetRow[]>`
+        SELECT * FROM ${t('bets')} WHERE TRUE
+          ${before === null ? sql`` : sql`AND seq < ${before}`}
+          ${query.player === undefined ? sql`` : sql`AND player = ${query.player}`}
+          ${query.game === undefined ? sql`` : sql`AND game = ${query.game}`}
+          ${query.status === undefined ? sql`` : sql`AND status = ${query.status}`}
+          ${query.won === undefined ? sql`` : sql`AND won = ${query.won ? sql`TRUE` : sql`FALSE`}`}
+        ORDER BY seq DESC LIMIT ${query.limit + 1}`
+      const bets = rows.map(toBet)
+      const more = bets.length > query.limit
+      if (more) bets.pop()
+      return { bets, nextCursor: more ? encodeBetCursor(bets[bets.length - 1]!.seq) : null }
+    },
+
+    async playerBetHistory(wallet, page) {
+      const [rows, [count]] = await Promise.all([
+        sql<BetRow[]>`SELECT * FROM ${t('bets')} WHERE player = ${wallet} ORDER BY seq DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
+        sql<{ n: string }[]>`SELECT count(*) AS n FROM ${t('bets')} WHERE player = ${wallet}`,
+      ])
+      return { bets: rows.map(toBet), total: Number(count?.n ?? 0) }
+    },
+
+    async getPlayer(wallet) {
+      return loadPlayer('wallet', wallet)
+    },
+
+    async getPlayerByUsername(username) {
+      return loadPlayer('username', username)
+    },
+
+    async ensurePlayer(wallet, now) {
+      const [[row], games] = await Promise.all([
+        sql<(PlayerRow & { created: boolean })[]>`
+          INSERT INTO ${t('players')} AS p (wallet, created_at, last_seen_at) VALUES (${wallet}, ${now}, ${now})
+          ON CONFLICT (wallet) DO UPDATE SET last_seen_at = GREATEST(p.last_seen_at, excluded.last_seen_at)
+          RETURNING *, (xmax = 0) AS created`,
+        sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${wallet}`,
+      ])
+      return { player: toPlayer(row!, games), created: row!.created }
+    },
+
+    async setUsername(wallet, username) {
+      let rows: PlayerRow[]
+      try {
+        rows = await sql<PlayerRow[]>`UPDATE ${t('players')} SET username = ${username} WHERE wallet = ${wallet} RETURNING *`
+      }
+      catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new CasinoError('USERNAME_TAKEN', 'username is taken', { cause: error })
+        throw error
+      }
+      if (!rows[0]) throw new CasinoError('NOT_FOUND', 'player not found')
+      return toPlayer(rows[0], await sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${wallet}`)
+    },
+
+    async leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
+      const start = windowStartHour(query.period, query.now)
+      // A window ends at `now`: later buckets (a clock behind the chain, a query about the past) stay out.
+      const end = hourOf(Math.floor(query.now / 1000))
+      const metric = sql.unsafe(metricSql[query.by])
+      // Ties break as in rankLeaderboard: metric, then wagered, then wallet by code unit.
+      const totals = start === null
+        ? sql`SELECT wallet, total_bets AS bets, total_wins AS wins, total_wagered AS wagered, total_payout AS payout
+            FROM ${t('players')} WHERE total_bets > 0`
+        : sql`SELECT wallet, sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
+            FROM ${t('player_hourly')} WHERE hour BETWEEN ${start} AND ${end} GROUP BY wallet`
+      const rows = await sql<{ wallet: string, username: string | null, bets: string, wins: string, wagered: string, payout: string }[]>`
+        SELECT r.*, p.username FROM (
+          SELECT * FROM (${totals}) AS x ORDER BY ${metric} DESC, wagered DESC, wallet COLLATE "C" LIMIT ${query.limit}
+        ) AS r LEFT JOIN ${t('players')} AS p ON p.wallet = r.wallet
+        ORDER BY ${metric} DESC, r.wagered DESC, r.wallet COLLATE "C"`
+      return rows.map((r, i) => {
+        const wagered = BigInt(r.wagered)
+        const payout = BigInt(r.payout)
+        return { rank: i + 1, wallet: r.wallet, username: r.username, bets: Number(r.bets), wins: Number(r.wins), wagered, payout, profit: payout - wagered }
+      })
+    },
+
+    async stats(now: number): Promise<CasinoStats> {
+      const start = windowStartHour('24h', now)!
+      const end = hourOf(Math.floor(now / 1000))
+      const [[c], [players], [day]] = await Promise.all([
+        sql<{ bets: string, wins: string, wagered: string, payout: string, pending: string }[]>`
+          SELECT bets, wins, wagered, payout, pending FROM ${t('casino')} WHERE id = 1`,
+        sql<{ n: string }[]>`SELECT count(*) AS n FROM ${t('players')}`,
+        sql<{ bets: string | null, wins: string | null, wagered: string | null, payout: string | null }[]>`
+          SELECT sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
+          FROM ${t('hourly')} WHERE hour BETWEEN ${start} AND ${end}`,
+      ])
+      return {
+        totalBets: Number(c?.bets ?? 0),
+        totalWins: Number(c?.wins ?? 0),
+        totalWagered: BigInt(c?.wagered ?? 0),
+        totalPayout: BigInt(c?.payout ?? 0),
+        totalPlayers: Number(players?.n ?? 0),
+        pendingBets: Number(c?.pending ?? 0),
+        last24h: {
+          bets: Number(day?.bets ?? 0),
+          wins: Number(day?.wins ?? 0),
+          wagered: BigInt(day?.wagered ?? 0),
+          payout: BigInt(day?.payout ?? 0),
+        },
+      }
+    },
+
+    async listJackpots(limit): Promise<Jackpot[]> {
+      const rows = await sql<{ id: string, pool: string, trial_id: string, receiver: string, amount: string, signature: string, slot: string, block_time: string }[]>`
+        SELECT * FROM ${t('jackpots')} ORDER BY seq DESC LIMIT ${limit}`
+      return rows.map(r => ({
+        id: r.id, pool: r.pool, trialId: r.trial_id, receiver: r.receiver, amount: BigInt(r.amount),
+        signature: r.signature, slot: Number(r.slot), blockTime: Number(r.block_time),
+      }))
+    },
+
+    async addChatMessage(input): Promise<ChatMessage> {
+      const [row] = await sql<{ id: string, username: string | null }[]>`
+        INSERT INTO ${t('chat')} (wallet, username, message, created_at)
+        VALUES (${input.wallet}, (SELECT username FROM ${t('players')} WHERE wallet = ${input.wallet}), ${input.message}, ${input.createdAt})
+        RETURNING id, username`
+      return { id: String(row!.id), wallet: input.wallet, username: row!.username, message: input.message, createdAt: input.createdAt }
+    },
+
+    async listChat(query): Promise<ChatMessage[]> {
+      if (query.before !== undefined && !/^\d{1,18}$/.test(query.before)) return []
+      const rows = await sql<{ id: string, wallet: string, username: string | null, message: string, created_at: string }[]>`
+        SELECT id, wallet, username, message, created_at FROM ${t('chat')}
+        WHERE deleted_at IS NULL ${query.before === undefined ? sql`` : sql`AND id < ${query.before}::int8`}
+        ORDER BY id DESC LIMIT ${query.limit}`
+      return rows.map(r => ({ id: String(r.id), wallet: r.wallet, username: r.username, message: r.message, createdAt: Number(r.created_at) }))
+    },
+
+    async deleteChatMessage(id, deletedAt) {
+      if (!/^\d{1,18}$/.test(id)) return false
+      const rows = await sql`UPDATE ${t('chat')} SET deleted_at = ${deletedAt} WHERE id = ${id}::int8 AND deleted_at IS NULL RETURNING id`
+      return rows.length > 0
+    },
+
+    async recordSystemEvent(event) {
+      await sql`INSERT INTO ${t('system_events')} (type, severity, message, metadata, created_at)
+        VALUES (${event.type}, ${event.severity}, ${event.message},
+          ${event.metadata === null ? null : JSON.stringify(event.metadata)}::text::jsonb, ${event.createdAt})`
+    },
+
+    async listSystemEvents(query): Promise<SystemEvent[]> {
+      const rows = await sql<{ id: string, type: string, severity: string, message: string, metadata: Record<string, unknown> | null, created_at: string }[]>`
+        SELECT * FROM ${t('system_events')} ORDER BY id DESC LIMIT ${query.limit}`
+      return rows.map(r => ({
+        id: Number(r.id), type: r.type, severity: r.severity as SystemEventSeverity, message: r.message, metadata: r.metadata, createdAt: Number(r.created_at),
+      }))
+    },
+
+    async useNonce(nonce, expiresAt) {
+      const now = Date.now()
+      if (++nonceCalls % NONCE_PURGE_EVERY === 0) await sql`DELETE FROM ${t('nonces')} WHERE expires_at < ${now}`
+      // One statement decides: a new nonce inserts, an expired one is taken over, a live one returns no row.
+      const rows = await sql`
+        INSERT INTO ${t('nonces')} AS n (nonce, expires_at) VALUES (${nonce}, ${expiresAt})
+        ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE n.expires_at < ${now}
+        RETURNING nonce`
+      return rows.length > 0
+    },
+  }
+}
