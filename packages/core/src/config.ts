@@ -1,0 +1,251 @@
+import type { ConsolaInstance } from 'consola'
+import type { Storage } from 'unstorage'
+import * as v from 'valibot'
+import { CasinoError } from './errors'
+import type { GameDefinition } from './games/registry'
+import { createLogger, type CasinoLogger } from './logger'
+import { isWalletAddress } from './solana/address'
+import type { CasinoStore } from './store/types'
+
+/** The Fare Vault program id on every cluster. */
+export const FARE_VAULT_PROGRAM_ID = 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe'
+
+/** The Solana cluster a casino runs on. */
+export type CasinoNetwork = 'mainnet-beta' | 'devnet' | 'localnet'
+
+/** Sign In With Solana and JWT settings. */
+export interface AuthOptions {
+  /** HS256 secret, at least 32 bytes. Required in production; generated per process (with a warning) otherwise. */
+  jwtSecret?: string
+  /** The host (RFC 3986 authority) sign-in messages are issued for, i.e. the frontend's. @default 'localhost' */
+  domain?: string
+  /** The URI sign-in messages name. @default `https://${domain}` (`http://` for localhost) */
+  uri?: string
+  /** Token lifetime in seconds. @default 604800 (7 days) */
+  tokenTtl?: number
+  /** How long an issued sign-in message stays valid, in seconds (at most 300). @default 300 */
+  nonceTtl?: number
+  /** The human statement in the message. @default `Sign in to ${name}` */
+  statement?: string
+}
+
+/** Cross-origin settings. */
+export interface CorsConfig {
+  /** `true` reflects any origin, `false` sends no CORS headers, a string or list allows those origins. @default true */
+  origin?: string | string[] | boolean
+  /** Send `Access-Control-Allow-Credentials`. @default false */
+  credentials?: boolean
+}
+
+/** One fixed-window limit. */
+export interface RateLimitRule {
+  /** Window length in milliseconds. */
+  windowMs?: number
+  /** Requests allowed per window. */
+  max?: number
+}
+
+/**
+ * Rate limits, kept in the kv so that several processes share them. `windowMs` and `max` are the
+ * per-IP limit of every request. @default { windowMs: 60000, max: 300 }
+ */
+export interface RateLimitConfig extends RateLimitRule {
+  /** Per-IP limit of the sign-in endpoints. @default { windowMs: 60000, max: 20 } */
+  auth?: RateLimitRule
+  /** Per-wallet limit of chat posts. @default { windowMs: 10000, max: 5 } */
+  chat?: RateLimitRule
+}
+
+/** What `createCasino()` accepts. Every field but `name` and `ownerWallet` has a default. */
+export interface CasinoConfig {
+  /** Display name. */
+  name: string
+  /** URL-safe id, also the JWT issuer. @default name lower-cased with dashes */
+  slug?: string
+  /** The casino owner's wallet (base58): its JWT unlocks the admin routes. */
+  ownerWallet: string
+  /** @default 'devnet' */
+  network?: CasinoNetwork
+  /** Solana JSON-RPC endpoint; /health/ready checks it when set. @default none */
+  rpcUrl?: string
+  /** Solana WebSocket endpoint, for the indexer. @default none */
+  wsUrl?: string
+  /** @default the Fare Vault id, FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe */
+  programId?: string
+  /** @default memoryStore() */
+  store?: CasinoStore
+  /** unstorage instance for sign-in nonces, rate-limit counters and token revocations. @default memory driver */
+  kv?: Storage
+  auth?: AuthOptions
+  /** `false` disables CORS headers. */
+  cors?: CorsConfig | false
+  /** `false` disables rate limiting (benchmarks, or a proxy that does it). */
+  rateLimit?: RateLimitConfig | false
+  /** Trust `Fly-Client-IP` / `X-Forwarded-For` for the client IP. Only behind a proxy you control. @default false */
+  trustProxy?: boolean
+  /** Largest request body in bytes. @default 65536 */
+  bodyLimit?: number
+  /** A consola instance; the casino logs under the tag `fare`. @default the global consola */
+  logger?: ConsolaInstance
+  /** The games this casino offers. @default [] */
+  games?: GameDefinition[]
+  /** How long aggregate responses (stats, leaderboard) are cached, in milliseconds; bet events invalidate them. @default 2000 */
+  cacheTtlMs?: number
+  /** Options for the indexer (typed by the indexer module); no indexer runs when absent. */
+  indexer?: Record<string, unknown>
+}
+
+/** The normalised config every module reads: defaults applied, all fields present. */
+export interface ResolvedCasinoConfig {
+  name: string
+  slug: string
+  ownerWallet: string
+  network: CasinoNetwork
+  rpcUrl: string | null
+  wsUrl: string | null
+  programId: string
+  auth: Required<AuthOptions>
+  cors: { origin: string | string[] | boolean, credentials: boolean } | false
+  rateLimit: { global: Required<RateLimitRule>, auth: Required<RateLimitRule>, chat: Required<RateLimitRule> } | false
+  trustProxy: boolean
+  bodyLimit: number
+  logger: CasinoLogger
+  games: GameDefinition[]
+  cacheTtlMs: number
+  indexer: Record<string, unknown> | null
+}
+
+const wallet = (what: string) => v.pipe(v.string(), v.check((s: string) => isWalletAddress(s), `${what} must be a base58 Solana address (32 bytes)`))
+const seconds = v.pipe(v.number(), v.integer(), v.minValue(1))
+const rule = v.optional(v.object({ windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }))
+const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^(https?|wss?):\/\//, 'must be an http(s) or ws(s) URL'))
+const hasMethods = (...names: string[]) => v.custom<object>(
+  value => typeof value === 'object' && value !== null && names.every(n => typeof (value as Record<string, unknown>)[n] === 'function'),
+  `must have ${names.join(', ')}`,
+)
+
+const configSchema = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+  slug: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'))),
+  ownerWallet: wallet('ownerWallet'),
+  network: v.optional(v.picklist(['mainnet-beta', 'devnet', 'localnet'])),
+  rpcUrl: v.optional(httpUrl),
+  wsUrl: v.optional(httpUrl),
+  programId: v.optional(wallet('programId')),
+  store: v.optional(hasMethods('migrate', 'applyBatch', 'close')),
+  kv: v.optional(hasMethods('getItem', 'setItem', 'removeItem')),
+  auth: v.optional(v.object({
+    jwtSecret: v.optional(v.string()),
+    domain: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host, e.g. casino.example.com'))),
+    uri: v.optional(v.pipe(v.string(), v.url())),
+    tokenTtl: v.optional(seconds),
+    nonceTtl: v.optional(v.pipe(seconds, v.maxValue(300, 'must be at most 300 seconds'))),
+    statement: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.check(s => !s.includes('\n'), 'must be one line'))),
+  })),
+  cors: v.optional(v.union([v.literal(false), v.object({
+    origin: v.optional(v.union([v.boolean(), v.string(), v.array(v.string())])),
+    credentials: v.optional(v.boolean()),
+  })])),
+  rateLimit: v.optional(v.union([v.literal(false), v.object({
+    windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    auth: rule,
+    chat: rule,
+  })])),
+  trustProxy: v.optional(v.boolean()),
+  bodyLimit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(256))),
+  logger: v.optional(hasMethods('withTag', 'warn', 'error')),
+  games: v.optional(v.array(v.object({
+    id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')),
+    name: v.pipe(v.string(), v.minLength(1)),
+    extraDataHash: v.optional(v.string()),
+    qk: v.optional(v.array(v.tuple([v.number(), v.number()]))),
+    description: v.optional(v.string()),
+  }))),
+  cacheTtlMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  indexer: v.optional(v.record(v.string(), v.unknown())),
+})
+
+/** Bytes of a strong HS256 secret. */
+const MIN_SECRET_BYTES = 32
+
+/**
+ * Validates a {@link CasinoConfig} and applies every default: the one place defaults live.
+ * Throws `CasinoError('INVALID_CONFIG')` whose message names the field, e.g. `config.ownerWallet: …`.
+ */
+export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
+  const result = v.safeParse(configSchema, input)
+  if (!result.success) {
+    const issue = result.issues[0]
+    const path = v.getDotPath(issue)
+    throw new CasinoError('INVALID_CONFIG', `config${path ? `.${path}` : ''}: ${issue.message}`, { data: { field: path } })
+  }
+  const c = result.output
+  const logger = createLogger(input.logger)
+  const ids = new Set<string>()
+  const hashes = new Set<string>()
+  for (const [i, game] of (c.games ?? []).entries()) {
+    if (ids.has(game.id)) throw new CasinoError('INVALID_CONFIG', `config.games.${i}.id: duplicate game id ${game.id}`)
+    if (game.extraDataHash && hashes.has(game.extraDataHash)) throw new CasinoError('INVALID_CONFIG', `config.games.${i}.extraDataHash: used by two games`)
+    ids.add(game.id)
+    if (game.extraDataHash) hashes.add(game.extraDataHash)
+  }
+  const domain = c.auth?.domain ?? 'localhost'
+  const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(domain)
+  const rl = c.rateLimit
+  return {
+    name: c.name,
+    slug: c.slug ?? slugify(c.name),
+    ownerWallet: c.ownerWallet,
+    network: c.network ?? 'devnet',
+    rpcUrl: c.rpcUrl ?? null,
+    wsUrl: c.wsUrl ?? null,
+    programId: c.programId ?? FARE_VAULT_PROGRAM_ID,
+    auth: {
+      jwtSecret: resolveSecret(c.auth?.jwtSecret, logger),
+      domain,
+      uri: c.auth?.uri ?? `${local ? 'http' : 'https'}://${domain}`,
+      tokenTtl: c.auth?.tokenTtl ?? 7 * 24 * 3600,
+      nonceTtl: c.auth?.nonceTtl ?? 300,
+      statement: c.auth?.statement ?? `Sign in to ${c.name}`,
+    },
+    cors: c.cors === false ? false : { origin: c.cors?.origin ?? true, credentials: c.cors?.credentials ?? false },
+    rateLimit: rl === false
+      ? false
+      : {
+          global: { windowMs: rl?.windowMs ?? 60_000, max: rl?.max ?? 300 },
+          auth: { windowMs: rl?.auth?.windowMs ?? 60_000, max: rl?.auth?.max ?? 20 },
+          chat: { windowMs: rl?.chat?.windowMs ?? 10_000, max: rl?.chat?.max ?? 5 },
+        },
+    trustProxy: c.trustProxy ?? false,
+    bodyLimit: c.bodyLimit ?? 64 * 1024,
+    logger,
+    games: (c.games ?? []).map(g => ({ ...g })),
+    cacheTtlMs: c.cacheTtlMs ?? 2000,
+    indexer: c.indexer ?? null,
+  }
+}
+
+function resolveSecret(secret: string | undefined, logger: CasinoLogger): string {
+  const production = globalThis.process?.env?.NODE_ENV === 'production'
+  const bytes = secret === undefined ? 0 : new TextEncoder().encode(secret).length
+  if (bytes >= MIN_SECRET_BYTES) return secret!
+  if (production) {
+    throw new CasinoError('INVALID_CONFIG', secret === undefined
+      ? 'config.auth.jwtSecret: required in production (at least 32 bytes)'
+      : 'config.auth.jwtSecret: too weak, use at least 32 bytes')
+  }
+  if (secret !== undefined) {
+    logger.warn('weak jwt secret accepted outside production', { bytes, minimum: MIN_SECRET_BYTES })
+    return secret
+  }
+  // A per-process secret: tokens die with the process, which is what a dev casino wants.
+  logger.warn('no jwt secret configured, generated one for this process', { hint: 'set auth.jwtSecret' })
+  const random = crypto.getRandomValues(new Uint8Array(32))
+  return btoa(String.fromCharCode(...random))
+}
+
+function slugify(name: string): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)
+  return slug || 'casino'
+}

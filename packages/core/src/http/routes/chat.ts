@@ -1,0 +1,41 @@
+import type { H3 } from 'h3'
+import * as v from 'valibot'
+import type { CasinoContext } from '../../casino'
+import { CasinoError } from '../../errors'
+import { toChatMessageJSON } from '../../serialize'
+import { requireAuth, requireOwner } from '../middleware/auth'
+import { enforceRateLimit } from '../middleware/rate-limit'
+import { queryInt, validBody, validParams, validQuery } from '../validate'
+
+const chatId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a message id'))
+const listQuery = v.object({ limit: queryInt(1, 100, 50), before: v.optional(chatId) })
+const postBody = v.object({ message: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(500, 'must be at most 500 characters')) })
+const idParams = v.object({ id: chatId })
+
+/** Chat: public reading, posting with a JWT (rate limited per wallet), deletion by the owner. */
+export function registerChatRoutes(app: H3, ctx: CasinoContext): void {
+  app.get('/api/chat', async (event) => {
+    const { limit, before } = await validQuery(event, listQuery)
+    const messages = await ctx.store.listChat({ limit, before })
+    return { messages: messages.map(toChatMessageJSON) }
+  })
+
+  app.post('/api/chat', async (event) => {
+    const claims = await requireAuth(event, ctx.tokens)
+    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'chat', claims.sub, ctx.config.rateLimit.chat)
+    const { message } = await validBody(event, postBody)
+    const { player, created } = await ctx.store.ensurePlayer(claims.sub, Date.now())
+    if (created) ctx.events.emit('player.joined', player)
+    const stored = await ctx.store.addChatMessage({ wallet: claims.sub, message, createdAt: Date.now() })
+    ctx.events.emit('chat.message', stored)
+    event.res.status = 201
+    return { message: toChatMessageJSON(stored) }
+  })
+
+  app.delete('/api/chat/:id', async (event) => {
+    await requireOwner(event, ctx.tokens, ctx.config.ownerWallet)
+    const { id } = await validParams(event, idParams)
+    if (!(await ctx.store.deleteChatMessage(id, Date.now()))) throw new CasinoError('NOT_FOUND', 'message not found')
+    return { success: true }
+  })
+}

@@ -1,0 +1,33 @@
+import { createStorage, type Storage } from 'unstorage'
+import memoryDriver from 'unstorage/drivers/memory'
+
+/** The default kv: unstorage over its memory driver (one process only; pass a Redis-backed one to share). */
+export function createMemoryKv(): Storage {
+  return createStorage({ driver: memoryDriver() })
+}
+
+interface Expiring<T> {
+  v: T
+  /** Unix ms after which the record is ignored. */
+  exp: number
+}
+
+/**
+ * Stores `value` for `ttlSeconds`. The expiry travels inside the record because not every
+ * unstorage driver honours `ttl` (the memory driver ignores it); drivers that do also drop it.
+ */
+export async function setExpiring<T>(kv: Storage, key: string, value: T, ttlSeconds: number, now = Date.now()): Promise<void> {
+  const record: Expiring<T> = { v: value, exp: now + ttlSeconds * 1000 }
+  await kv.setItem(key, record as never, { ttl: Math.max(1, Math.ceil(ttlSeconds)) })
+}
+
+/** Reads a record written by {@link setExpiring}; null when absent or expired (and then removes it). */
+export async function getExpiring<T>(kv: Storage, key: string, now = Date.now()): Promise<T | null> {
+  const record = await kv.getItem<Expiring<T>>(key)
+  if (!record || typeof record !== 'object' || typeof record.exp !== 'number') return null
+  if (record.exp <= now) {
+    await kv.removeItem(key)
+    return null
+  }
+  return record.v
+}
