@@ -1,0 +1,172 @@
+import { fromBase64 } from '../solana/borsh'
+import { programDataOf } from '../solana/logs'
+import type { CompiledInstructionJson, TransactionJson } from '../solana/rpc'
+import { decodeVaultEvent, type VaultEvent } from '../solana/vault-events'
+import type { ChainEvent } from '../store/types'
+import type { ResolvedIndexerFilter } from './types'
+
+/**
+ * From one `json`-encoded transaction to the chain events that concern this casino. Pure.
+ *
+ * Ownership is decided from the vault instruction that touches the trial: trial_register and
+ * trial_resolve_rand both list the trial at account 2, the pool at 3, the host token account at 5 and
+ * the mint at 6. The host token account's owner comes from the transaction's token balances, so no
+ * extra RPC call is needed. Finding the instruction by the trial account (rather than by counting
+ * invoke lines) keeps working when the vault is reached through a CPI or a precompile logs nothing.
+ */
+
+/** What {@link decodeTransaction} needs besides the transaction. */
+export interface DecodeOptions {
+  programId: string
+  filter: ResolvedIndexerFilter
+  /** Game id of an extra_data_hash (`'unknown'` when not registered). */
+  gameOf: (extraDataHash: string) => string
+}
+
+/** The events of one transaction. */
+export interface TransactionDecoding {
+  /** Events of this casino, in the order the program emitted them. */
+  events: ChainEvent[]
+  /** Every Fare Vault event found, this casino's or not. */
+  found: number
+  /** Something an operator should know (log truncated, unknown event), without blocking ingestion. */
+  warnings: string[]
+}
+
+/** A transaction whose vault data cannot be decoded, ever: it is recorded and skipped. */
+export class TransactionDecodeError extends Error {
+  override readonly name = 'TransactionDecodeError'
+}
+
+interface VaultInstruction {
+  /** Account keys (base58) of the instruction, in its own order. */
+  keys: string[]
+  /** Indexes of those accounts in the transaction. */
+  indexes: number[]
+}
+
+/**
+ * Decodes one transaction fetched with `encoding: 'json'`. Failed transactions yield no event.
+ * Throws {@link TransactionDecodeError} when the vault's data cannot be decoded.
+ */
+export function decodeTransaction(tx: TransactionJson, signature: string, options: DecodeOptions, fallbackBlockTime?: number | null): TransactionDecoding {
+  const out: TransactionDecoding = { events: [], found: 0, warnings: [] }
+  if (!tx.meta) throw new TransactionDecodeError('transaction has no meta')
+  if (tx.meta.err !== null && tx.meta.err !== undefined) return out
+
+  const scan = programDataOf(tx.meta.logMessages ?? [], options.programId)
+  if (scan.inconsistent) throw new TransactionDecodeError('log invoke frames do not nest')
+  if (scan.truncated) out.warnings.push('log truncated: events after the cut are lost')
+  if (scan.payloads.length === 0) return out
+
+  const keys = accountKeysOf(tx)
+  const byTrial = vaultInstructionsByTrial(tx, keys, options.programId)
+  const owners = tokenOwners(tx)
+  // A node without the block time: the signature list's, else now (never null in the store).
+  const blockTime = tx.blockTime ?? fallbackBlockTime ?? Math.floor(Date.now() / 1000)
+  const base = { signature, slot: tx.slot, blockTime }
+
+  const isOurs = (trialId: string | null, pool: string | null): boolean => {
+    const filter = options.filter
+    if (filter.kind === 'all') return true
+    const ix = trialId === null ? undefined : byTrial.get(trialId)
+    if (filter.kind === 'pools') {
+      const p = pool ?? ix?.keys[3]
+      return p !== undefined && filter.pools.has(p)
+    }
+    if (!ix) return false
+    const hostIndex = ix.indexes[5]
+    return hostIndex !== undefined && owners.get(hostIndex) === filter.host
+  }
+
+  scan.payloads.forEach((payload, index) => {
+    let event: VaultEvent
+    try {
+      const decoded = decodeVaultEvent(fromBase64(payload))
+      if (decoded.kind === 'admin') return
+      if (decoded.kind === 'unknown') {
+        out.warnings.push(`unknown event discriminator in payload ${index}`)
+        return
+      }
+      event = decoded.event
+    }
+    catch (error) {
+      throw new TransactionDecodeError(`payload ${index}: ${(error as Error).message}`)
+    }
+    out.found++
+    const id = `${signature}:${index}`
+    switch (event.name) {
+      case 'TrialRegistered': {
+        const f = event.fields
+        if (!isOurs(f.trialId, f.poolId)) return
+        const ix = byTrial.get(f.trialId)
+        out.events.push({
+          ...base, id, kind: 'trialRegistered', trialId: f.trialId, player: f.who, pool: f.poolId,
+          mint: ix?.keys[6] ?? null, wager: f.multiplier, qk: f.qk, extraDataHash: f.extraDataHash,
+          game: options.gameOf(f.extraDataHash),
+        })
+        return
+      }
+      case 'TrialResolved': {
+        const f = event.fields
+        if (!isOurs(f.trialId, null)) return
+        if (f.resultIndex > BigInt(Number.MAX_SAFE_INTEGER)) throw new TransactionDecodeError(`result_index out of range in payload ${index}`)
+        out.events.push({ ...base, id, kind: 'trialResolved', trialId: f.trialId, resultIndex: Number(f.resultIndex), randomness: f.randomness })
+        return
+      }
+      case 'PoolAccumulatedAmountReleased': {
+        const f = event.fields
+        if (!isOurs(f.trialId, f.poolId)) return
+        out.events.push({ ...base, id, kind: 'jackpotReleased', pool: f.poolId, trialId: f.trialId, receiver: f.receiver, amount: f.releasedAmount })
+        return
+      }
+      case 'FeeCharged':
+        if (!isOurs(event.fields.trialId, event.fields.poolId)) return
+        out.events.push({ ...base, id, kind: 'feeCharged', data: jsonSafe(event.fields) })
+        return
+      case 'PoolAccumulatedAmountUpdated':
+        if (!isOurs(event.fields.trialId, event.fields.poolId)) return
+        out.events.push({ ...base, id, kind: 'poolAccumulatedAmountUpdated', data: jsonSafe(event.fields) })
+        return
+      case 'PoolRegistered':
+        // A pool is nobody's trial: it concerns a casino that follows pools, or everything.
+        if (options.filter.kind === 'host' || !isOurs(null, event.fields.poolId)) return
+        out.events.push({ ...base, id, kind: 'poolRegistered', data: jsonSafe(event.fields) })
+    }
+  })
+  return out
+}
+
+/** The account index space: static keys, then loaded writable, then loaded readonly (v0). */
+export function accountKeysOf(tx: TransactionJson): string[] {
+  const loaded = tx.meta?.loadedAddresses
+  const keys = tx.transaction.message.accountKeys
+  return loaded ? [...keys, ...loaded.writable, ...loaded.readonly] : keys
+}
+
+/** Owner of each token account, by account index, from the pre- and post-transaction balances. */
+export function tokenOwners(tx: TransactionJson): Map<number, string> {
+  const owners = new Map<number, string>()
+  for (const balance of [...(tx.meta?.preTokenBalances ?? []), ...(tx.meta?.postTokenBalances ?? [])]) {
+    if (balance.owner) owners.set(balance.accountIndex, balance.owner)
+  }
+  return owners
+}
+
+/** Every instruction of the vault (top level and inner), keyed by its account 2 (the trial). */
+function vaultInstructionsByTrial(tx: TransactionJson, keys: string[], programId: string): Map<string, VaultInstruction> {
+  const out = new Map<string, VaultInstruction>()
+  const visit = (ix: CompiledInstructionJson): void => {
+    if (keys[ix.programIdIndex] !== programId || ix.accounts.length < 7) return
+    const trial = keys[ix.accounts[2]!]
+    if (trial === undefined || out.has(trial)) return
+    out.set(trial, { keys: ix.accounts.map(i => keys[i] ?? ''), indexes: ix.accounts })
+  }
+  tx.transaction.message.instructions.forEach(visit)
+  for (const inner of tx.meta?.innerInstructions ?? []) inner.instructions.forEach(visit)
+  return out
+}
+
+function jsonSafe(fields: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]))
+}

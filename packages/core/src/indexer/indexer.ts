@@ -1,0 +1,275 @@
+import { consola } from 'consola'
+import PQueue from 'p-queue'
+import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/rpc'
+import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
+import type { SystemEventSeverity } from '../store/types'
+import type { DecodeOptions } from './decode'
+import { listSignatures, toChainOrder } from './discover'
+import { resolveIndexerOptions } from './options'
+import { createPipeline, type Pipeline } from './pipeline'
+import { createPublisher, type Publisher } from './publish'
+import { retryForever, type RetryPolicy } from './retry'
+import type { Indexer, IndexerContext, IndexerStatus } from './types'
+
+/**
+ * The indexer: Fare Vault transactions from a Solana RPC node into the store, exactly once, in chain
+ * order, then published on `casino.events`.
+ *
+ * Discovery pages getSignaturesForAddress down to the newest signature already known (the durable
+ * cursor at start), so downtime never loses a bet. logsSubscribe only says "look now" (low latency);
+ * polling every `pollInterval` is the backstop, so a dropped WebSocket costs latency, never data.
+ */
+export function createIndexer(ctx: IndexerContext): Indexer {
+  const options = resolveIndexerOptions(ctx.config)
+  const logger = ctx.logger ?? consola.withTag('fare:indexer')
+  const rpc: RpcClient = ctx.rpc ?? createRpcClient({ url: options.rpcUrl, timeout: options.timeout, fetch: options.fetch })
+  const games = new Map(options.games.map(g => [g.extraDataHash, g.id]))
+  const decode: DecodeOptions = {
+    programId: options.programId,
+    filter: options.filter,
+    gameOf: hash => games.get(hash) ?? 'unknown',
+  }
+
+  const counters = { bets: 0, settled: 0, events: 0, transactions: 0, errors: 0 }
+  let lastError: IndexerStatus['lastError'] = null
+  let lastSignature: string | null = null
+  let lastSlot: number | null = null
+  let headSlot: number | null = null
+  let live = false
+  let running = false
+  let generation = 0
+  /** The newest signature handed to the pipeline: the next poll lists what is newer. */
+  let newest: string | undefined
+
+  let queue: PQueue | undefined
+  let pipeline: Pipeline | undefined
+  let publisher: Publisher | undefined
+  let subscription: LogsSubscription | undefined
+  let pollTimer: ReturnType<typeof setInterval> | undefined
+  let polling = false
+  let pollAgain = false
+  let runPromise: Promise<void> = Promise.resolve()
+
+  let resolveReady!: () => void
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve
+  })
+
+  const noteError = (error: unknown): void => {
+    counters.errors++
+    lastError = { message: (error as Error)?.message ?? String(error), at: Date.now() }
+  }
+
+  const record = async (type: string, severity: SystemEventSeverity, message: string, metadata: Record<string, unknown>): Promise<void> => {
+    if (severity === 'error' || severity === 'critical') noteError(new Error(`${message} (${String(metadata.signature ?? '')})`))
+    logger[severity === 'critical' ? 'error' : severity === 'info' ? 'info' : severity === 'debug' ? 'debug' : severity](message, metadata)
+    try {
+      await ctx.store.recordSystemEvent({ type, severity, message, metadata, createdAt: Date.now() })
+    }
+    catch (error) {
+      logger.error('system event not recorded', { type, error })
+    }
+  }
+
+  const policy = (gen: number): Omit<RetryPolicy, 'onExhausted'> => ({
+    retries: options.retries,
+    retryDelay: options.retryDelay,
+    slowRetryDelay: options.slowRetryDelay,
+    shouldContinue: () => running && gen === generation,
+    onError: (error, attempt) => {
+      noteError(error)
+      logger.debug('retrying after an error', { attempt, error: (error as Error)?.message })
+    },
+  })
+
+  const retryStep = <T>(gen: number, what: string, fn: () => Promise<T>): Promise<T> => {
+    let reported = false
+    return retryForever(fn, {
+      ...policy(gen),
+      onExhausted: (error) => {
+        if (reported) return
+        reported = true
+        void record('indexer.rpc_failing', 'warn', `${what} keeps failing; retrying`, { error: (error as Error)?.message ?? String(error) })
+      },
+    })
+  }
+
+  const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> =>
+    queue!.add(() => fn(rpc), { priority }) as Promise<T>
+
+  const markLiveIfCaughtUp = (): void => {
+    if (!live && pipeline && pipeline.pending === 0) {
+      live = true
+      logger.info('caught up with the chain', { lastSignature, lastSlot })
+      resolveReady()
+    }
+  }
+
+  const enqueue = (newestFirst: SignatureInfo[]): void => {
+    if (newestFirst.length === 0) return
+    newest = newestFirst[0]!.signature
+    headSlot = Math.max(headSlot ?? 0, newestFirst[0]!.slot)
+    pipeline!.enqueue(toChainOrder(newestFirst))
+  }
+
+  const poll = async (gen: number): Promise<void> => {
+    const found = await retryStep(gen, 'listing signatures', () =>
+      listSignatures(fn => call(fn, 1), options.programId, { until: newest }))
+    if (gen !== generation) return
+    enqueue(found)
+    // The head slot feeds the lag figures; a failure here is not worth a retry.
+    call(r => r.getSlot(), 1).then((slot) => {
+      headSlot = Math.max(headSlot ?? 0, slot)
+    }, noteError)
+    markLiveIfCaughtUp()
+  }
+
+  const trigger = (gen: number): void => {
+    if (!running || gen !== generation) return
+    if (polling) {
+      pollAgain = true
+      return
+    }
+    polling = true
+    void (async () => {
+      try {
+        do {
+          pollAgain = false
+          await poll(gen)
+        } while (pollAgain && running && gen === generation)
+      }
+      catch {
+        // stopped while retrying
+      }
+      finally {
+        polling = false
+      }
+    })()
+  }
+
+  /** Positions `newest` from the cursor, or from `options.start` for a new casino. */
+  const position = async (gen: number): Promise<void> => {
+    const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
+    if (cursor) {
+      newest = cursor.signature
+      lastSignature = cursor.signature
+      lastSlot = cursor.slot
+      return
+    }
+    const start = options.start
+    if (start === 'now') {
+      const [latest] = await retryStep(gen, 'finding the newest transaction', () =>
+        call(r => r.getSignaturesForAddress(options.programId, { limit: 1 }), 1))
+      if (!latest) return // an empty chain: everything from now on is new
+      // Persisted so that a restart does not skip what happened in between.
+      await retryStep(gen, 'storing the start cursor', () =>
+        ctx.store.applyBatch({ events: [], cursor: { signature: latest.signature, slot: latest.slot } }))
+      newest = lastSignature = latest.signature
+      lastSlot = latest.slot
+    }
+    else if ('signature' in start) {
+      newest = start.signature
+    }
+    else {
+      const recent = await retryStep(gen, 'listing recent transactions', () =>
+        listSignatures(fn => call(fn, 1), options.programId, { max: start.recent }))
+      enqueue(recent)
+    }
+  }
+
+  const run = async (gen: number): Promise<void> => {
+    try {
+      await position(gen)
+    }
+    catch {
+      return // stopped before starting
+    }
+    if (!running || gen !== generation) return
+    logger.info('indexing', { programId: options.programId, from: newest ?? null, filter: options.filter.kind })
+    if (options.subscribe) {
+      subscription = subscribeLogs({
+        wsUrl: options.wsUrl,
+        mentions: options.programId,
+        commitment: 'confirmed',
+        onNotification: (n) => {
+          if (n.slot) headSlot = Math.max(headSlot ?? 0, n.slot)
+          trigger(gen)
+        },
+        // After a (re)connect, whatever the drop missed is found by one poll.
+        onSubscribed: () => trigger(gen),
+        onError: error => logger.debug('logsSubscribe', { error: (error as Error)?.message ?? String(error) }),
+      })
+    }
+    pollTimer = setInterval(() => trigger(gen), options.pollInterval)
+    trigger(gen)
+  }
+
+  return {
+    ready,
+    async start() {
+      if (running) return
+      running = true
+      const gen = ++generation
+      live = false
+      polling = false
+      pollAgain = false
+      newest = undefined
+      queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
+      publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
+      const pub = publisher
+      pipeline = createPipeline({
+        store: ctx.store,
+        decode,
+        call: fn => call(fn),
+        retry: policy(gen),
+        maxBatchTransactions: options.maxBatchTransactions,
+        record,
+        isRunning: () => running && gen === generation,
+        onCommit: (result, group) => {
+          lastSignature = group.last.signature
+          lastSlot = group.last.slot
+          counters.transactions += group.transactions
+          counters.events += result.applied
+          counters.bets += result.placed.length
+          counters.settled += result.settled.length
+          pub.publish(result)
+          markLiveIfCaughtUp()
+        },
+      })
+      runPromise = run(gen)
+    },
+    async stop() {
+      if (!running) return
+      running = false
+      generation++
+      if (pollTimer) clearInterval(pollTimer)
+      pollTimer = undefined
+      subscription?.close()
+      subscription = undefined
+      queue?.clear()
+      await runPromise
+      await pipeline?.idle()
+      publisher?.close()
+      resolveReady()
+      logger.info('stopped', { lastSignature, lastSlot })
+    },
+    status(): IndexerStatus {
+      const pending = pipeline?.pending ?? 0
+      const oldest = pipeline?.oldest()
+      const waiting = pending > 0 && oldest !== undefined
+      return {
+        running,
+        live,
+        subscribed: subscription?.active ?? false,
+        lagSlots: waiting && headSlot !== null ? Math.max(0, headSlot - (lastSlot ?? oldest.slot)) : 0,
+        lagSeconds: waiting && oldest.blockTime !== null ? Math.max(0, Math.round(Date.now() / 1000 - oldest.blockTime)) : 0,
+        lastSignature,
+        lastSlot,
+        headSlot,
+        pending,
+        ...counters,
+        lastError,
+      }
+    },
+  }
+}

@@ -1,0 +1,49 @@
+import { CasinoError } from '../errors'
+import { deriveWsUrl } from '../solana/rpc'
+import { FARE_VAULT_PROGRAM_ID } from '../solana/vault-events'
+import type { IndexerOptions, ResolvedIndexerFilter, ResolvedIndexerOptions } from './types'
+
+/** Applies the defaults of {@link IndexerOptions}; throws `INVALID_CONFIG` on values that cannot work. */
+export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerOptions {
+  if (!options.rpcUrl) throw new CasinoError('INVALID_CONFIG', 'indexer: rpcUrl is required')
+  if (!options.ownerWallet) throw new CasinoError('INVALID_CONFIG', 'indexer: ownerWallet is required')
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback
+    if (!(v > 0)) throw new CasinoError('INVALID_CONFIG', `indexer: ${name} must be positive`)
+    return v
+  }
+  const start = options.start ?? 'now'
+  if (typeof start === 'object' && 'recent' in start && !(Number.isInteger(start.recent) && start.recent > 0)) {
+    throw new CasinoError('INVALID_CONFIG', 'indexer: start.recent must be a positive integer')
+  }
+  return {
+    rpcUrl: options.rpcUrl,
+    wsUrl: options.wsUrl ?? deriveWsUrl(options.rpcUrl),
+    programId: options.programId ?? FARE_VAULT_PROGRAM_ID,
+    ownerWallet: options.ownerWallet,
+    filter: resolveFilter(options),
+    games: options.games ?? [],
+    start,
+    pollInterval: positive('pollInterval', options.pollInterval, 1000),
+    concurrency: positive('concurrency', options.concurrency, 16),
+    rpcRateLimit: positive('rpcRateLimit', options.rpcRateLimit, 100),
+    timeout: positive('timeout', options.timeout, 10_000),
+    retries: positive('retries', options.retries, 3),
+    retryDelay: positive('retryDelay', options.retryDelay, 250),
+    slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
+    subscribe: options.subscribe ?? true,
+    maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, 1000),
+    statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
+    fetch: options.fetch,
+  }
+}
+
+function resolveFilter(options: IndexerOptions): ResolvedIndexerFilter {
+  const filter = options.filter
+  if (filter === 'all') return { kind: 'all' }
+  if (filter && 'pools' in filter) {
+    if (filter.pools.length === 0) throw new CasinoError('INVALID_CONFIG', 'indexer: filter.pools is empty')
+    return { kind: 'pools', pools: new Set(filter.pools) }
+  }
+  return { kind: 'host', host: filter?.host ?? options.ownerWallet }
+}

@@ -1,0 +1,46 @@
+/**
+ * Retrying with exponential backoff, then slowly forever: background work must not give up on a bet
+ * because an RPC node had a bad minute, but it must say so. `onExhausted` fires once, when the fast
+ * attempts are spent; the caller reports it (status, SystemEvent) and the retries go on.
+ */
+
+/** How {@link retryForever} retries. */
+export interface RetryPolicy {
+  /** Fast attempts (with doubling delays) before `onExhausted`. */
+  retries: number
+  /** First delay in ms. */
+  retryDelay: number
+  /** Delay between attempts after that, in ms. */
+  slowRetryDelay: number
+  /** False stops retrying (the indexer stopped): the last error is thrown. */
+  shouldContinue: () => boolean
+  /** True for errors worth another attempt; others are thrown at once. @default every error */
+  isRetryable?: (error: unknown) => boolean
+  /** Every failure, for counting and logging. */
+  onError?: (error: unknown, attempt: number) => void
+  /** Once, when the fast attempts are spent. */
+  onExhausted?: (error: unknown) => void
+}
+
+/** Calls `fn` until it resolves, following `policy`. */
+export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    }
+    catch (error) {
+      policy.onError?.(error, attempt)
+      if (policy.isRetryable && !policy.isRetryable(error)) throw error
+      if (!policy.shouldContinue()) throw error
+      if (attempt === policy.retries) policy.onExhausted?.(error)
+      const delay = attempt < policy.retries ? policy.retryDelay * 2 ** (attempt - 1) : policy.slowRetryDelay
+      await sleep(delay)
+      if (!policy.shouldContinue()) throw error
+    }
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}

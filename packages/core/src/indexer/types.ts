@@ -1,0 +1,133 @@
+import type { CasinoEvents } from '../events'
+import type { RpcClient } from '../solana/rpc'
+import type { CasinoStore } from '../store/types'
+
+/**
+ * Which trials belong to this casino:
+ * - `{ host }`: the trials whose host token account is owned by this wallet (the default: the owner wallet);
+ * - `{ pools }`: the trials played in these pools;
+ * - `'all'`: every trial of the program (an explorer, not a casino).
+ */
+export type IndexerFilter = { host?: string } | { pools: string[] } | 'all'
+
+/**
+ * Where a casino with no stored cursor starts:
+ * `'now'` (only what happens from now on), `{ signature }` (everything after that transaction),
+ * or `{ recent: N }` (the N most recent transactions of the program, then everything after).
+ */
+export type IndexerStart = 'now' | { signature: string } | { recent: number }
+
+/** A game of the registry, as the indexer needs it: the extra_data_hash trials carry. */
+export interface IndexerGame {
+  id: string
+  extraDataHash: string
+}
+
+/** What the indexer logs through (consola's shape; a `console` works too). */
+export interface IndexerLogger {
+  debug(message: string, ...args: unknown[]): void
+  info(message: string, ...args: unknown[]): void
+  warn(message: string, ...args: unknown[]): void
+  error(message: string, ...args: unknown[]): void
+}
+
+/** Indexer settings (user input; defaults are applied by `resolveIndexerOptions`). */
+export interface IndexerOptions {
+  /** HTTP(S) JSON-RPC endpoint. */
+  rpcUrl: string
+  /** WebSocket endpoint for logsSubscribe. @default derived from rpcUrl (ws/wss, port + 1 when a port is given) */
+  wsUrl?: string
+  /** The Fare Vault program id. @default 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe' */
+  programId?: string
+  /** The casino owner's wallet: the default host filter. */
+  ownerWallet: string
+  /** Which trials belong to this casino. @default { host: ownerWallet } */
+  filter?: IndexerFilter
+  /** Game registry: extra_data_hash to game id; unknown hashes become game `'unknown'`. @default [] */
+  games?: IndexerGame[]
+  /** Where to start when the store has no cursor. @default 'now' */
+  start?: IndexerStart
+  /** Milliseconds between polls of getSignaturesForAddress (the backstop of logsSubscribe). @default 1000 */
+  pollInterval?: number
+  /** Concurrent RPC requests. @default 16 */
+  concurrency?: number
+  /** RPC requests per second, at most. @default 100 */
+  rpcRateLimit?: number
+  /** Per-request timeout in milliseconds. @default 10000 */
+  timeout?: number
+  /** Attempts with exponential backoff before a failure is reported (and retried slowly). @default 3 */
+  retries?: number
+  /** First backoff delay in milliseconds, doubled at each attempt. @default 250 */
+  retryDelay?: number
+  /** Delay between attempts once `retries` are exhausted, in milliseconds. @default 5000 */
+  slowRetryDelay?: number
+  /** Open a logsSubscribe WebSocket for low latency. @default true */
+  subscribe?: boolean
+  /** Transactions committed together, at most, in one `applyBatch`. @default 1000 */
+  maxBatchTransactions?: number
+  /** Milliseconds `stats.updated` is held back to coalesce commits. @default 250 */
+  statsDebounce?: number
+  /** A `fetch` for the RPC client (tests, benches, proxies). @default globalThis.fetch */
+  fetch?: typeof fetch
+}
+
+/** {@link IndexerOptions} with every default applied. */
+export interface ResolvedIndexerOptions extends Required<Omit<IndexerOptions, 'fetch' | 'filter'>> {
+  filter: ResolvedIndexerFilter
+  fetch: typeof fetch | undefined
+}
+
+/** The normalised filter. */
+export type ResolvedIndexerFilter = { kind: 'host', host: string } | { kind: 'pools', pools: ReadonlySet<string> } | { kind: 'all' }
+
+/** What the indexer needs from the casino. */
+export interface IndexerContext {
+  store: CasinoStore
+  events: CasinoEvents
+  logger?: IndexerLogger
+  config: IndexerOptions
+  /** An RPC client to use instead of one built from `config` (tests). */
+  rpc?: RpcClient
+}
+
+/** A snapshot of the indexer, for `/health/ready` and operators. */
+export interface IndexerStatus {
+  running: boolean
+  /** True once the indexer has caught up with the chain since it started. */
+  live: boolean
+  /** True while the logsSubscribe WebSocket is subscribed. */
+  subscribed: boolean
+  /** Slots between the chain head and the last committed transaction; 0 when nothing is waiting. */
+  lagSlots: number
+  /** Seconds since the block time of the oldest transaction not yet committed; 0 when nothing is waiting. */
+  lagSeconds: number
+  /** The last committed transaction (the durable cursor). */
+  lastSignature: string | null
+  lastSlot: number | null
+  /** The newest slot seen (getSlot, notifications, signatures). */
+  headSlot: number | null
+  /** Transactions discovered but not committed yet. */
+  pending: number
+  /** Bets created since start. */
+  bets: number
+  /** Bets settled since start. */
+  settled: number
+  /** Chain events applied since start. */
+  events: number
+  /** Transactions committed since start (with or without events of ours). */
+  transactions: number
+  /** Failures since start (RPC, store, undecodable transactions). */
+  errors: number
+  lastError: { message: string, at: number } | null
+}
+
+/** The indexer of one casino. */
+export interface Indexer {
+  /** Loads the cursor, backfills from it and goes live. Resolves once started (not once caught up). */
+  start(): Promise<void>
+  /** Stops polling and subscriptions, waits for the commit in progress. Safe to call twice. */
+  stop(): Promise<void>
+  status(): IndexerStatus
+  /** Resolves the first time the indexer has caught up with the chain (or when stopped). Never rejects. */
+  readonly ready: Promise<void>
+}
