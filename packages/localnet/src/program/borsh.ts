@@ -3,6 +3,7 @@
  * (pubkey, u8, u64, f64, string, vec<[f64;2]>). Little-endian throughout, as Borsh mandates.
  */
 import bs58 from 'bs58'
+import { keyBytes } from '../keys'
 
 const utf8 = new TextEncoder()
 const utf8Decoder = new TextDecoder()
@@ -36,9 +37,7 @@ export class BorshWriter {
 
   /** A 32-byte public key given in base58. */
   pubkey(b58: string): this {
-    const raw = bs58.decode(b58)
-    if (raw.length !== 32) throw new RangeError(`pubkey must be 32 bytes: ${b58}`)
-    return this.bytes(raw)
+    return this.bytes(keyBytes(b58))
   }
 
   u8(v: number): this {

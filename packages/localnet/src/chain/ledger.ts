@@ -1,0 +1,136 @@
+/**
+ * The ledger: a slot clock, landed transactions in order, and per-address indexes.
+ * A transaction lands in the current slot (so it is `confirmed` at once); a slot is finalized
+ * `finalizedLagSlots` slots later, which is when finalized readers and subscribers see it.
+ */
+import { createHash } from 'node:crypto'
+import bs58 from 'bs58'
+import type { Commitment, PreparedTx, TxRecord } from './types'
+
+/** Callbacks fired by the ledger; listeners must not throw. */
+export interface LedgerListener {
+  /** A transaction landed (it is confirmed). */
+  landed?(tx: TxRecord): void
+  /** A new slot started; root is the finalized slot. */
+  slot?(slot: number, parent: number, root: number): void
+  /** Transactions of a newly finalized slot, in ledger order. */
+  finalized?(txs: TxRecord[], slot: number): void
+}
+
+/** Options of the ledger. */
+export interface LedgerOptions {
+  seed: number
+  /** Slot duration in ms. */
+  slotMs: number
+  finalizedLagSlots: number
+}
+
+/** In-memory chain state. */
+export class Ledger {
+  readonly txs: TxRecord[] = []
+  private readonly bySig = new Map<string, TxRecord>()
+  private readonly byAddress = new Map<string, TxRecord[]>()
+  private readonly slotTimes: number[] = []
+  private readonly listeners = new Set<LedgerListener>()
+  private current = 0
+  private nextIndex = 0
+  private finalizedPtr = 0
+
+  private readonly start = Date.now()
+
+  constructor(private readonly opts: LedgerOptions) {
+    this.slotTimes.push(Math.floor(this.start / 1000))
+  }
+
+  /**
+   * Catches the slot up with the wall clock. Slots follow time, not timer callbacks, so a
+   * burst of synchronous bets that starves the event loop still spreads over the right slots.
+   */
+  sync(now = Date.now()): void {
+    const target = Math.floor((now - this.start) / this.opts.slotMs)
+    while (this.current < target) this.tick()
+  }
+
+  /** Registers a listener; returns an unsubscribe function. */
+  listen(l: LedgerListener): () => void {
+    this.listeners.add(l)
+    return () => this.listeners.delete(l)
+  }
+
+  /** Current (processed = confirmed) slot. */
+  get slot(): number {
+    return this.current
+  }
+
+  /** Highest finalized (rooted) slot. */
+  get finalizedSlot(): number {
+    return Math.max(0, this.current - this.opts.finalizedLagSlots)
+  }
+
+  /** Highest slot visible at a commitment. */
+  slotAt(commitment: Commitment): number {
+    return commitment === 'finalized' ? this.finalizedSlot : this.current
+  }
+
+  /** Blockhash of a slot: deterministic from seed and slot. */
+  blockhash(slot = this.current): string {
+    return bs58.encode(createHash('sha256').update(`fare-localnet:blockhash:${this.opts.seed}:${slot}`).digest())
+  }
+
+  /** Unix seconds when a slot was produced, or undefined for a future slot. */
+  blockTime(slot: number): number | undefined {
+    return this.slotTimes[slot]
+  }
+
+  /** Advances the clock by one slot and finalizes what became final. */
+  tick(): void {
+    const parent = this.current
+    this.current += 1
+    this.nextIndex = 0
+    this.slotTimes.push(Math.floor(Date.now() / 1000))
+    const root = this.finalizedSlot
+    for (const l of this.listeners) l.slot?.(this.current, parent, root)
+    // Flush each newly finalized slot separately so subscribers see per-slot batches in order.
+    while (this.finalizedPtr < this.txs.length && this.txs[this.finalizedPtr]!.slot <= root) {
+      const slot = this.txs[this.finalizedPtr]!.slot
+      const start = this.finalizedPtr
+      while (this.finalizedPtr < this.txs.length && this.txs[this.finalizedPtr]!.slot === slot) this.finalizedPtr++
+      const batch = this.txs.slice(start, this.finalizedPtr)
+      for (const l of this.listeners) l.finalized?.(batch, slot)
+    }
+  }
+
+  /** Lands a prepared transaction in the current slot. */
+  land(p: PreparedTx): TxRecord {
+    if (this.bySig.has(p.signature)) throw new Error(`duplicate signature ${p.signature}`)
+    this.sync()
+    const rec: TxRecord = {
+      ...p,
+      seq: this.txs.length,
+      slot: this.current,
+      transactionIndex: this.nextIndex++,
+      blockTime: this.slotTimes[this.current]!,
+    }
+    this.txs.push(rec)
+    this.bySig.set(rec.signature, rec)
+    for (const key of new Set(rec.accountKeys)) {
+      let list = this.byAddress.get(key)
+      if (!list) this.byAddress.set(key, (list = []))
+      list.push(rec)
+    }
+    for (const l of this.listeners) l.landed?.(rec)
+    return rec
+  }
+
+  /** A transaction visible at a commitment, or undefined. */
+  get(signature: string, commitment: Commitment): TxRecord | undefined {
+    const rec = this.bySig.get(signature)
+    if (!rec || rec.slot > this.slotAt(commitment)) return undefined
+    return rec
+  }
+
+  /** Transactions mentioning an address, oldest first (all commitments; callers filter). */
+  forAddress(address: string): readonly TxRecord[] {
+    return this.byAddress.get(address) ?? []
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Parameter parsing shared by the RPC methods, with Agave's error wording.
+ */
+import bs58 from 'bs58'
+import type { Commitment } from '../chain/types'
+import { invalidParams, rpcErrors } from './errors'
+
+/** A config object parameter, or an empty one when absent. */
+export function configAt(params: unknown[], i: number): Record<string, unknown> {
+  const v = params[i]
+  if (v === undefined || v === null) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`Invalid params: invalid type: ${typeof v}, expected struct config.`)
+  return v as Record<string, unknown>
+}
+
+/** Base58 key of `size` bytes (32 for pubkeys, 64 for signatures); Agave's `Invalid param: ...` otherwise. */
+export function base58At(params: unknown[], i: number, size: 32 | 64): string {
+  const v = params[i]
+  if (typeof v !== 'string') throw invalidParams('Invalid params: invalid type: expected a string.')
+  let raw: Uint8Array
+  try {
+    raw = bs58.decode(v)
+  } catch {
+    throw invalidParams('Invalid param: Invalid')
+  }
+  if (raw.length !== size) throw invalidParams('Invalid param: WrongSize')
+  return v
+}
+
+/** Commitment from a config; `finalized` by default like Agave. Legacy names map to their modern level. */
+export function commitmentOf(config: Record<string, unknown>): Commitment {
+  const c = config.commitment
+  if (c === undefined || c === null) return 'finalized'
+  switch (c) {
+    case 'processed':
+    case 'recent':
+      return 'processed'
+    case 'confirmed':
+    case 'single':
+    case 'singleGossip':
+      return 'confirmed'
+    case 'finalized':
+    case 'max':
+    case 'root':
+      return 'finalized'
+    default:
+      throw invalidParams(`Invalid params: unknown variant \`${String(c)}\`, expected one of \`processed\`, \`confirmed\`, \`finalized\`.`)
+  }
+}
+
+/** Commitment for methods that reject `processed` (getTransaction, getSignaturesForAddress). */
+export function confirmedCommitmentOf(config: Record<string, unknown>): Commitment {
+  const c = commitmentOf(config)
+  if (c === 'processed') throw rpcErrors.commitmentBelowConfirmed()
+  return c
+}
+
+/** Checks `minContextSlot` against the slot the request is answered at. */
+export function checkMinContextSlot(config: Record<string, unknown>, contextSlot: number): void {
+  const m = config.minContextSlot
+  if (typeof m === 'number' && m > contextSlot) throw rpcErrors.minContextSlot(contextSlot)
+}

@@ -1,0 +1,213 @@
+/**
+ * The PubSub WebSocket API: logsSubscribe and slotSubscribe. Frames are written in struct order
+ * (not sorted), as Agave serializes them. Subscriptions are deduplicated node-wide by their params,
+ * like Agave's SubscriptionControl: identical params share one id.
+ */
+import bs58 from 'bs58'
+import type { WebSocket } from 'ws'
+import type { Ledger } from './chain/ledger'
+import type { Commitment, TxRecord } from './chain/types'
+import type { Faults } from './faults'
+import { errorEnvelope } from './rpc/dispatch'
+import { invalidParams, RpcError, rpcErrors } from './rpc/errors'
+import { toJson } from './rpc/json'
+import { commitmentOf, configAt } from './rpc/params'
+
+type LogsFilter = { kind: 'all' } | { kind: 'allWithVotes' } | { kind: 'mentions'; address: string }
+
+interface Subscription {
+  id: number
+  key: string
+  method: 'logs' | 'slot'
+  filter?: LogsFilter
+  commitment: Commitment
+  clients: Set<Client>
+}
+
+interface Client {
+  socket: WebSocket
+  subs: Set<number>
+  sent: number
+  timer?: NodeJS.Timeout
+}
+
+/** Node-wide subscription registry bound to the ledger. */
+export class PubSub {
+  private nextId = 1
+  private readonly subs = new Map<number, Subscription>()
+  private readonly byKey = new Map<string, Subscription>()
+  private readonly clients = new Set<Client>()
+  private readonly unlisten: () => void
+
+  constructor(
+    ledger: Ledger,
+    private readonly faults: Faults,
+  ) {
+    this.unlisten = ledger.listen({
+      landed: (tx) => this.onTx(tx, false),
+      finalized: (txs) => {
+        for (const tx of txs) this.onTx(tx, true)
+      },
+      slot: (slot, parent, root) => this.onSlot(slot, parent, root),
+    })
+  }
+
+  /** Number of open sockets. */
+  get connections(): number {
+    return this.clients.size
+  }
+
+  /** Takes over an accepted WebSocket. */
+  attach(socket: WebSocket): void {
+    const client: Client = { socket, subs: new Set(), sent: 0 }
+    this.clients.add(client)
+    const dropAfter = this.faults.options.wsDropAfterMs
+    if (dropAfter !== undefined) {
+      client.timer = setTimeout(() => {
+        this.faults.stats.wsDrops++
+        socket.terminate()
+      }, dropAfter)
+    }
+    socket.on('message', (data) => this.onMessage(client, String(data)))
+    socket.on('close', () => this.detach(client))
+    socket.on('error', () => this.detach(client))
+  }
+
+  /** Closes every socket and stops listening to the ledger. */
+  close(): void {
+    this.unlisten()
+    for (const c of [...this.clients]) {
+      c.socket.terminate()
+      this.detach(c)
+    }
+  }
+
+  private detach(client: Client): void {
+    if (!this.clients.delete(client)) return
+    if (client.timer) clearTimeout(client.timer)
+    for (const id of client.subs) this.release(id, client)
+  }
+
+  private release(id: number, client: Client): void {
+    const sub = this.subs.get(id)
+    if (!sub) return
+    sub.clients.delete(client)
+    if (sub.clients.size === 0) {
+      this.subs.delete(id)
+      this.byKey.delete(sub.key)
+    }
+  }
+
+  private reply(client: Client, text: string): void {
+    if (client.socket.readyState === client.socket.OPEN) client.socket.send(text)
+  }
+
+  private onMessage(client: Client, text: string): void {
+    let req: unknown
+    try {
+      req = JSON.parse(text)
+    } catch {
+      return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
+    }
+    const r = (req && typeof req === 'object' ? req : {}) as Record<string, unknown>
+    const id = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null
+    const params = Array.isArray(r.params) ? r.params : []
+    try {
+      const result = this.call(client, String(r.method), params)
+      this.reply(client, `{"jsonrpc":"2.0","result":${JSON.stringify(result)},"id":${JSON.stringify(id)}}`)
+    } catch (e) {
+      this.reply(client, errorEnvelope(e instanceof RpcError ? e : new RpcError(-32603, 'Internal error'), id))
+    }
+  }
+
+  private call(client: Client, method: string, params: unknown[]): number | boolean {
+    switch (method) {
+      case 'logsSubscribe': {
+        const filter = parseLogsFilter(params[0])
+        const commitment = commitmentOf(configAt(params, 1))
+        return this.subscribe(client, 'logs', commitment, filter)
+      }
+      case 'slotSubscribe':
+        return this.subscribe(client, 'slot', 'confirmed')
+      case 'logsUnsubscribe':
+      case 'slotUnsubscribe': {
+        const id = params[0]
+        const sub = typeof id === 'number' ? this.subs.get(id) : undefined
+        const kind = method === 'logsUnsubscribe' ? 'logs' : 'slot'
+        if (!sub || sub.method !== kind || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
+        client.subs.delete(sub.id)
+        this.release(sub.id, client)
+        return true
+      }
+      default:
+        throw rpcErrors.methodNotFound()
+    }
+  }
+
+  private subscribe(client: Client, method: 'logs' | 'slot', commitment: Commitment, filter?: LogsFilter): number {
+    const key = JSON.stringify([method, filter ?? null, commitment])
+    let sub = this.byKey.get(key)
+    if (!sub) {
+      sub = { id: this.nextId++, key, method, commitment, clients: new Set(), ...(filter ? { filter } : {}) }
+      this.subs.set(sub.id, sub)
+      this.byKey.set(key, sub)
+    }
+    sub.clients.add(client)
+    client.subs.add(sub.id)
+    return sub.id
+  }
+
+  private notify(sub: Subscription, frame: (id: number) => string): void {
+    const text = frame(sub.id)
+    for (const c of sub.clients) {
+      if (c.socket.readyState !== c.socket.OPEN) continue
+      if (this.faults.dropWsNow(c.sent)) {
+        c.socket.terminate()
+        continue
+      }
+      c.sent++
+      c.socket.send(text)
+    }
+  }
+
+  private onTx(tx: TxRecord, finalizedPass: boolean): void {
+    let value: string | undefined
+    for (const sub of this.subs.values()) {
+      if (sub.method !== 'logs' || (sub.commitment === 'finalized') !== finalizedPass) continue
+      const f = sub.filter!
+      if (f.kind === 'mentions' && !tx.accountKeys.includes(f.address)) continue
+      value ??= `{"context":{"slot":${tx.slot}},"value":{"signature":${JSON.stringify(tx.signature)},"err":${toJson(tx.meta.err, false)},"logs":${JSON.stringify(tx.meta.logMessages)}}}`
+      const v = value
+      this.notify(sub, (id) => `{"jsonrpc":"2.0","method":"logsNotification","params":{"result":${v},"subscription":${id}}}`)
+    }
+  }
+
+  private onSlot(slot: number, parent: number, root: number): void {
+    for (const sub of this.subs.values()) {
+      if (sub.method !== 'slot') continue
+      this.notify(
+        sub,
+        (id) => `{"jsonrpc":"2.0","method":"slotNotification","params":{"result":{"slot":${slot},"parent":${parent},"root":${root}},"subscription":${id}}}`,
+      )
+    }
+  }
+}
+
+function parseLogsFilter(v: unknown): LogsFilter {
+  if (v === 'all') return { kind: 'all' }
+  if (v === 'allWithVotes') return { kind: 'allWithVotes' }
+  if (v && typeof v === 'object' && Array.isArray((v as { mentions?: unknown }).mentions)) {
+    const m = (v as { mentions: unknown[] }).mentions
+    if (m.length !== 1) throw invalidParams('Invalid Request: Only 1 address supported')
+    const a = m[0]
+    let ok = false
+    try {
+      ok = typeof a === 'string' && bs58.decode(a).length === 32
+    } catch {
+      ok = false
+    }
+    if (!ok) throw invalidParams('Invalid Request: Invalid pubkey provided')
+    return { kind: 'mentions', address: a as string }
+  }
+  throw invalidParams('Invalid params: unknown variant, expected one of `all`, `allWithVotes`, `mentions`.')
+}
