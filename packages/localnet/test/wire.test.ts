@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { FARE_VAULT_PROGRAM_ID, startLocalnet, type Localnet } from '../src/index'
+
+let net: Localnet
+
+async function rpc(body: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  return { status: res.status, text: await res.text() }
+}
+
+/** True if every object's keys inside `v` are sorted. */
+function sortedDeep(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every(sortedDeep)
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v)
+    return keys.join() === [...keys].sort().join() && Object.values(v).every(sortedDeep)
+  }
+  return true
+}
+
+beforeAll(async () => {
+  net = await startLocalnet({ seed: 3, slotMs: 50, resolveDelayMs: 20 })
+})
+afterAll(async () => {
+  await net.close()
+})
+
+describe('JSON-RPC wire format', () => {
+  it('echoes ids in jsonrpc-core order and sorts result keys', async () => {
+    const p = await net.createPlayer()
+    const bet = await net.placeBet({ player: p, wager: 3_000_000n, game: 'coinFlip', host: p.publicKey })
+    await net.waitForIdle()
+    const r = await rpc({ jsonrpc: '2.0', id: 'abc', method: 'getTransaction', params: [bet.signature, { commitment: 'confirmed', encoding: 'json', maxSupportedTransactionVersion: 0 }] })
+    expect(r.status).toBe(200)
+    expect(r.text.startsWith('{"jsonrpc":"2.0","result":{"blockTime":')).toBe(true)
+    expect(r.text.endsWith(',"id":"abc"}')).toBe(true)
+    const body = JSON.parse(r.text)
+    expect(sortedDeep(body.result)).toBe(true)
+    expect(Object.keys(body.result.meta)).toEqual(['computeUnitsConsumed', 'costUnits', 'err', 'fee', 'innerInstructions', 'loadedAddresses', 'logMessages', 'postBalances', 'postTokenBalances', 'preBalances', 'preTokenBalances', 'rewards', 'status'])
+    expect(body.result.meta.status).toEqual({ Ok: null })
+    // serde prints f64 with a decimal point: an integral uiAmount is `N.0`.
+    expect(r.text).toMatch(/"uiAmount":\d+\.\d+/)
+    const b64 = await rpc({ jsonrpc: '2.0', id: 2, method: 'getTransaction', params: [bet.signature, { commitment: 'confirmed', encoding: 'base64' }] })
+    const t = JSON.parse(b64.text).result
+    expect(t.transaction[1]).toBe('base64')
+    expect(t.version).toBeUndefined()
+    const sigs = JSON.parse((await rpc({ jsonrpc: '2.0', id: 3, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { commitment: 'confirmed', limit: 1 }] })).text)
+    expect(Object.keys(sigs.result[0])).toEqual(['blockTime', 'confirmationStatus', 'err', 'memo', 'signature', 'slot', 'transactionIndex'])
+    const bh = await rpc({ jsonrpc: '2.0', id: 4, method: 'getLatestBlockhash' })
+    expect(bh.text).toMatch(/^\{"jsonrpc":"2.0","result":\{"context":\{"apiVersion":"2.3.7","slot":\d+\},"value":\{"blockhash":"\w+","lastValidBlockHeight":\d+\}\},"id":4\}$/)
+    expect((await rpc({ jsonrpc: '2.0', id: 5, method: 'getVersion' })).text).toBe('{"jsonrpc":"2.0","result":{"feature-set":3294202862,"solana-core":"2.3.7"},"id":5}')
+    expect((await rpc({ jsonrpc: '2.0', id: 6, method: 'getHealth' })).text).toBe('{"jsonrpc":"2.0","result":"ok","id":6}')
+  })
+
+  it('answers errors with Agave codes and texts', async () => {
+    expect((await rpc('{not json')).text).toBe('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
+    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'nope' })).text).toBe('{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}')
+    const limit = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { limit: 1001 }] })
+    expect(limit.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid limit; max 1000"},"id":1}')
+    const zero = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { limit: 0 }] })
+    expect(JSON.parse(zero.text).error.code).toBe(-32602)
+    const processed = await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: ['1'.repeat(64), { commitment: 'processed' }] })
+    expect(processed.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Method does not support commitment below `confirmed`"},"id":1}')
+    const badKey = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: ['abc'] })
+    expect(JSON.parse(badKey.text).error).toEqual({ code: -32602, message: 'Invalid param: WrongSize' })
+    const future = await rpc({ jsonrpc: '2.0', id: 1, method: 'getBlockTime', params: [10_000_000] })
+    expect(JSON.parse(future.text).error).toEqual({ code: -32004, message: 'Block not available for slot 10000000' })
+    const health = await fetch(`${net.rpcUrl}/health`)
+    expect(await health.text()).toBe('ok')
+  })
+
+  it('answers a batch with one output per request, matched by id', async () => {
+    const r = await rpc([
+      { jsonrpc: '2.0', id: 1, method: 'getSlot' },
+      { jsonrpc: '2.0', id: 2, method: 'nope' },
+      { jsonrpc: '2.0', id: 3, method: 'getSlot', params: [{ commitment: 'processed' }] },
+    ])
+    const out = JSON.parse(r.text) as Array<{ id: number; result?: number; error?: { code: number } }>
+    expect(out.map((o) => o.id)).toEqual([1, 2, 3])
+    expect(out[1]!.error!.code).toBe(-32601)
+    expect(out[2]!.result!).toBeGreaterThanOrEqual(out[0]!.result!)
+  })
+})
+
+describe('WebSocket frames', () => {
+  it('logsSubscribe/slotSubscribe replies, notifications in struct order, and errors', async () => {
+    const ws = new WebSocket(net.wsUrl)
+    const frames: string[] = []
+    ws.on('message', (d) => frames.push(String(d)))
+    await new Promise((r) => ws.once('open', r))
+    const send = (o: unknown) => ws.send(JSON.stringify(o))
+    const waitFor = async (pred: (f: string) => boolean) => {
+      const end = Date.now() + 5000
+      for (;;) {
+        const f = frames.find(pred)
+        if (f) return f
+        if (Date.now() > end) throw new Error('timeout')
+        await new Promise((r) => setTimeout(r, 10))
+      }
+    }
+    send({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID] }, { commitment: 'confirmed' }] })
+    send({ jsonrpc: '2.0', id: 2, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID, FARE_VAULT_PROGRAM_ID] }] })
+    send({ jsonrpc: '2.0', id: 3, method: 'logsSubscribe', params: [{ mentions: ['nope'] }] })
+    send({ jsonrpc: '2.0', id: 4, method: 'slotSubscribe' })
+    send({ jsonrpc: '2.0', id: 5, method: 'logsUnsubscribe', params: [9999] })
+    const sub = JSON.parse(await waitFor((f) => f.includes('"id":1')))
+    expect(await waitFor((f) => f.includes('"id":2'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid Request: Only 1 address supported"},"id":2}')
+    expect(await waitFor((f) => f.includes('"id":3'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid Request: Invalid pubkey provided"},"id":3}')
+    expect(await waitFor((f) => f.includes('"id":5'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":5}')
+    const slotSub = JSON.parse(await waitFor((f) => f.includes('"id":4'))).result as number
+    const slotNote = await waitFor((f) => f.includes('slotNotification'))
+    expect(slotNote).toMatch(new RegExp(`^\\{"jsonrpc":"2.0","method":"slotNotification","params":\\{"result":\\{"slot":\\d+,"parent":\\d+,"root":\\d+\\},"subscription":${slotSub}\\}\\}$`))
+    const p = await net.createPlayer()
+    const bet = await net.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
+    const note = await waitFor((f) => f.includes(bet.signature))
+    expect(note.startsWith(`{"jsonrpc":"2.0","method":"logsNotification","params":{"result":{"context":{"slot":${bet.slot}},"value":{"signature":"${bet.signature}","err":null,"logs":[`)).toBe(true)
+    expect(note.endsWith(`]}},"subscription":${sub.result}}}`)).toBe(true)
+    send({ jsonrpc: '2.0', id: 6, method: 'logsUnsubscribe', params: [sub.result] })
+    expect(await waitFor((f) => f.includes('"id":6'))).toBe('{"jsonrpc":"2.0","result":true,"id":6}')
+    ws.close()
+  })
+
+  it('finalized subscriptions hear a transaction only once its slot is final', async () => {
+    const ws = new WebSocket(net.wsUrl)
+    const frames: Array<{ at: number; text: string }> = []
+    ws.on('message', (d) => frames.push({ at: Date.now(), text: String(d) }))
+    await new Promise((r) => ws.once('open', r))
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: ['all', { commitment: 'finalized' }] }))
+    await new Promise((r) => setTimeout(r, 50))
+    const p = await net.createPlayer()
+    const bet = await net.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
+    const end = Date.now() + 3000
+    while (!frames.some((f) => f.text.includes(bet.signature)) && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
+    expect(frames.some((f) => f.text.includes(bet.signature))).toBe(true)
+    expect(net.stats().finalizedSlot).toBeGreaterThanOrEqual(bet.slot)
+    ws.close()
+  })
+})
