@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createWallet, errorCode, startCasino, type TestCasino, transports } from './_harness'
+
+describe.each(transports)('HTTP hardening via %s', (transport) => {
+  let t: TestCasino
+  beforeAll(async () => {
+    t = await startCasino(transport, { cors: { origin: ['https://app.casino.test'], credentials: true }, bodyLimit: 1024 })
+  })
+  afterAll(() => t.close())
+
+  it('sends helmet-like headers on success, error and 404 responses', async () => {
+    for (const path of ['/health', '/api/bets?limit=0', '/no/such/route']) {
+      const res = await t.request(path)
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(res.headers.get('x-frame-options')).toBe('DENY')
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=')
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin')
+      expect(res.headers.get('content-type')).toContain('application/json')
+    }
+  })
+
+  it('answers unknown routes and methods with a 404 JSON error', async () => {
+    const res = await t.request('/api/nothing')
+    expect(res.status).toBe(404)
+    expect(await errorCode(res)).toBe('NOT_FOUND')
+    const put = await t.request('/api/casino/stats', { method: 'PUT' })
+    expect(put.status).toBe(404)
+  })
+
+  it('allows configured origins only, with a preflight', async () => {
+    const pre = await t.request('/api/chat', { method: 'OPTIONS', headers: { origin: 'https://app.casino.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.casino.test')
+    expect(pre.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST')
+    const foreign = await t.request('/api/casino/info', { headers: { origin: 'https://evil.test' } })
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('requires JSON bodies (415), well-formed (400), within the limit (413)', async () => {
+    const token = await t.signIn(createWallet())
+    const form = await t.request('/api/chat', { method: 'POST', token, body: 'message=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(form.status).toBe(415)
+    expect(await errorCode(form)).toBe('UNSUPPORTED_MEDIA_TYPE')
+    const bad = await t.request('/api/chat', { method: 'POST', token, body: '{"message":', headers: { 'content-type': 'application/json' } })
+    expect(bad.status).toBe(400)
+    expect(await errorCode(bad)).toBe('INVALID_JSON')
+    const big = await t.request('/api/chat', { method: 'POST', token, json: { message: 'x'.repeat(4096) } })
+    expect(big.status).toBe(413)
+    expect(await errorCode(big)).toBe('PAYLOAD_TOO_LARGE')
+    const array = await t.request('/api/chat', { method: 'POST', token, json: ['hi'] })
+    expect(array.status).toBe(400)
+    const empty = await t.request('/api/chat', { method: 'POST', token, headers: { 'content-type': 'application/json' } })
+    expect(empty.status).toBe(400)
+  })
+
+  it('never writes without authentication', async () => {
+    for (const [method, path] of [['POST', '/api/chat'], ['PATCH', '/api/player/profile'], ['DELETE', '/api/chat/1'], ['POST', '/api/auth/logout']] as const) {
+      const res = await t.request(path, { method, json: {} })
+      expect(res.status, `${method} ${path}`).toBe(401)
+    }
+  })
+})
+
+describe.each(transports)('rate limits via %s', (transport) => {
+  it('limits per IP with X-RateLimit headers and a 429 JSON error', async () => {
+    const t = await startCasino(transport, { rateLimit: { max: 3, windowMs: 60_000 } })
+    try {
+      const statuses: number[] = []
+      let last: Response | undefined
+      for (let i = 0; i < 4; i++) {
+        last = await t.request('/api/casino/info')
+        statuses.push(last.status)
+        if (i === 0) expect(last.headers.get('x-ratelimit-limit')).toBe('3')
+      }
+      expect(statuses).toEqual([200, 200, 200, 429])
+      expect(last!.headers.get('retry-after')).toMatch(/^\d+$/)
+      expect(await errorCode(last!)).toBe('RATE_LIMITED')
+      // Probes are never limited, so an orchestrator can still see the casino.
+      expect((await t.request('/health')).status).toBe(200)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
+  it('believes X-Forwarded-For / Fly-Client-IP only with trustProxy', async () => {
+    const trusting = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
+    const naive = await startCasino(transport, { rateLimit: { max: 1 } })
+    try {
+      const from = (ip: string) => ({ headers: { 'fly-client-ip': ip, 'x-forwarded-for': ip } })
+      expect((await trusting.request('/api/casino/info', from('10.0.0.1'))).status).toBe(200)
+      expect((await trusting.request('/api/casino/info', from('10.0.0.2'))).status).toBe(200)
+      expect((await trusting.request('/api/casino/info', from('10.0.0.1'))).status).toBe(429)
+      // Without trustProxy a spoofed header does not buy a fresh window.
+      expect((await naive.request('/api/casino/info', from('10.0.0.1'))).status).toBe(200)
+      expect((await naive.request('/api/casino/info', from('10.0.0.2'))).status).toBe(429)
+    }
+    finally {
+      await trusting.close()
+      await naive.close()
+    }
+  })
+
+  it('limits chat posts per wallet', async () => {
+    const t = await startCasino(transport, { rateLimit: { max: 1000, chat: { max: 2, windowMs: 60_000 } } })
+    try {
+      const token = await t.signIn(createWallet())
+      const post = () => t.request('/api/chat', { method: 'POST', token, json: { message: 'spam' } })
+      expect([(await post()).status, (await post()).status, (await post()).status]).toEqual([201, 201, 429])
+      // Another wallet has its own window.
+      const other = await t.signIn(createWallet())
+      expect((await t.request('/api/chat', { method: 'POST', token: other, json: { message: 'hi' } })).status).toBe(201)
+    }
+    finally {
+      await t.close()
+    }
+  })
+})
