@@ -58,3 +58,13 @@ export async function redisAvailable(): Promise<boolean> {
     }
   })
 }
+
+/** Deletes every key under `prefix` (SCAN, never FLUSHALL: the server may be shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length) await redis.unlink(...keys)
+  } while (cursor !== '0')
+}

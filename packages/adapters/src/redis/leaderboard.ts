@@ -1,0 +1,78 @@
+import { hourOf, rankLeaderboard, windowStartHour } from '@fare-casino/core'
+import type { LeaderboardEntry, LeaderboardQuery, Totals } from '@fare-casino/core'
+import type { Redis } from 'ioredis'
+import { addTotals, decodeTotals } from './_codec'
+import type { RedisKeys } from './_keys'
+
+/**
+ * Leaderboards on Redis, exact although sorted-set scores are doubles.
+ *
+ * `all`: one sorted set per metric. Rounding to a double never reorders two values (it only merges
+ * near ones), so every member of the true top N scores at least the N-th highest score: the
+ * candidates are all members scoring that much or more, re-ranked exactly from their bigint totals.
+ *
+ * Windows: one hash per hour (wallet -> totals); the window's hours are read in one pipeline and summed
+ * as bigint. The sum is cached per (window, store version), so repeated reads between batches are cheap.
+ */
+export function createLeaderboards(redis: Redis, keys: RedisKeys) {
+  const cache = new Map<string, { version: string, rows: Map<string, Totals> }>()
+
+  const usernames = async (wallets: string[]): Promise<Map<string, string | null>> => {
+    const p = redis.pipeline()
+    for (const w of wallets) p.hget(keys.player(w), 'username')
+    const res = wallets.length ? (await p.exec()) ?? [] : []
+    return new Map(wallets.map((w, i) => [w, (res[i]?.[1] as string | null) ?? null]))
+  }
+
+  async function allTime(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
+    const key = keys.leaderboard(query.by)
+    const top = await redis.zrevrange(key, 0, query.limit - 1, 'WITHSCORES')
+    if (!top.length) return []
+    const floor = top[top.length - 1]!
+    const candidates = top.length / 2 < query.limit ? top.filter((_, i) => i % 2 === 0) : await redis.zrevrangebyscore(key, '+inf', floor)
+    const p = redis.pipeline()
+    for (const w of candidates) p.hmget(keys.player(w), 'bets', 'wins', 'wagered', 'payout', 'username')
+    const res = (await p.exec()) ?? []
+    const rows = new Map<string, Totals>()
+    const names = new Map<string, string | null>()
+    candidates.forEach((w, i) => {
+      const [bets, wins, wagered, payout, username] = (res[i]?.[1] ?? []) as (string | null)[]
+      rows.set(w, { bets: Number(bets ?? 0), wins: Number(wins ?? 0), wagered: BigInt(wagered ?? 0), payout: BigInt(payout ?? 0) })
+      names.set(w, username ?? null)
+    })
+    return rankLeaderboard(rows, query, w => names.get(w) ?? null)
+  }
+
+  async function windowed(query: LeaderboardQuery, start: number): Promise<LeaderboardEntry[]> {
+    const end = hourOf(Math.floor(query.now / 1000))
+    const cacheKey = `${start}:${end}`
+    // The version is read before the hours: a batch committed meanwhile only makes the cache entry older.
+    const version = (await redis.get(keys.version)) ?? '0'
+    let rows = cache.get(cacheKey)?.version === version ? cache.get(cacheKey)!.rows : undefined
+    if (!rows) {
+      const p = redis.pipeline()
+      for (let h = start; h <= end; h++) p.hgetall(keys.playerHour(h))
+      const res = (await p.exec()) ?? []
+      rows = new Map()
+      for (const [error, value] of res) {
+        if (error) throw error
+        for (const [wallet, v] of Object.entries(value as Record<string, string>)) {
+          rows.set(wallet, addTotals(rows.get(wallet) ?? decodeTotals(null), decodeTotals(v)))
+        }
+      }
+      if (cache.size > 64) cache.clear()
+      cache.set(cacheKey, { version, rows })
+    }
+    const ranked = rankLeaderboard(rows, query, () => null)
+    const names = await usernames(ranked.map(e => e.wallet))
+    return ranked.map(e => ({ ...e, username: names.get(e.wallet) ?? null }))
+  }
+
+  return {
+    /** The leaderboard of `query`, ranked as `rankLeaderboard` ranks. */
+    async leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
+      const start = windowStartHour(query.period, query.now)
+      return start === null ? allTime(query) : windowed(query, start)
+    },
+  }
+}

@@ -1,0 +1,117 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * The Lua scripts of the Redis store, loaded once per client with `defineCommand` (ioredis then runs
+ * them by EVALSHA, falling back to EVAL when the server's script cache was flushed). Lua numbers are
+ * doubles: scripts compare versions and timestamps (exact below 2^53), never do money arithmetic.
+ */
+const scripts = {
+  /**
+   * Applies a batch plan, only if the store is still at the version it was planned from.
+   * KEYS[1] version; ARGV[1] expected version; ARGV[2] JSON array of commands, every argument a string.
+   * Returns 1 when written, 0 when another batch committed first (the caller re-plans).
+   */
+  fareCasinoApplyBatch: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1]) or '0'
+if current ~= ARGV[1] then return 0 end
+local cmds = cjson.decode(ARGV[2])
+for i = 1, #cmds do redis.call(unpack(cmds[i])) end
+redis.call('INCR', KEYS[1])
+return 1`,
+  },
+  /**
+   * Gets or creates a player and moves lastSeenAt forward. KEYS[1] player hash, KEYS[2] players set;
+   * ARGV[1] wallet, ARGV[2] now (ms). Returns { created (0|1), HGETALL of the player }.
+   */
+  fareCasinoEnsurePlayer: {
+    numberOfKeys: 2,
+    lua: `
+local created = 0
+if redis.call('HEXISTS', KEYS[1], 'wallet') == 0 then
+  redis.call('HSET', KEYS[1], 'wallet', ARGV[1], 'createdAt', ARGV[2], 'lastSeenAt', ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  created = 1
+else
+  local last = tonumber(redis.call('HGET', KEYS[1], 'lastSeenAt') or '0')
+  if tonumber(ARGV[2]) > last then redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[2]) end
+end
+return { created, redis.call('HGETALL', KEYS[1]) }`,
+  },
+  /**
+   * Sets or clears a username, unique case-insensitively. KEYS[1] player hash, KEYS[2] usernames hash;
+   * ARGV[1] wallet, ARGV[2] username ('' clears), ARGV[3] its lower-cased form.
+   * Returns -1 for no such player, 0 when another player has the name, 1 when set.
+   */
+  fareCasinoSetUsername: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('HEXISTS', KEYS[1], 'wallet') == 0 then return -1 end
+if ARGV[2] ~= '' then
+  local owner = redis.call('HGET', KEYS[2], ARGV[3])
+  if owner and owner ~= ARGV[1] then return 0 end
+end
+local old = redis.call('HGET', KEYS[1], 'usernameKey')
+if old then redis.call('HDEL', KEYS[2], old) end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], 'username', 'usernameKey')
+else
+  redis.call('HSET', KEYS[1], 'username', ARGV[2], 'usernameKey', ARGV[3])
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+end
+return 1`,
+  },
+  /**
+   * Numbers and stores a record: KEYS[1] counter, KEYS[2] list (newest first); ARGV[1] the record.
+   * Stored as "<id>\\n<record>", so that ids and list order agree under concurrency. Returns the id.
+   */
+  fareCasinoPushNumbered: {
+    numberOfKeys: 2,
+    lua: `
+local id = redis.call('INCR', KEYS[1])
+redis.call('LPUSH', KEYS[2], id .. '\\n' .. ARGV[1])
+return id`,
+  },
+  /**
+   * Adds a chat message with the author's current username. KEYS[1] counter, KEYS[2] messages hash,
+   * KEYS[3] live ids zset, KEYS[4] player hash; ARGV[1] JSON of the message without username.
+   * Stored as "<json>\\n<username>". Returns { id, username or false }.
+   */
+  fareCasinoAddChat: {
+    numberOfKeys: 4,
+    lua: `
+local id = redis.call('INCR', KEYS[1])
+local username = redis.call('HGET', KEYS[4], 'username')
+redis.call('HSET', KEYS[2], id, ARGV[1] .. '\\n' .. (username or ''))
+redis.call('ZADD', KEYS[3], id, id)
+return { id, username }`,
+  },
+} as const
+
+/** Typed calls of the store's scripts on one client. */
+export interface StoreScripts {
+  applyBatch(versionKey: string, expected: string, commands: string): Promise<number>
+  ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
+  setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
+  pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
+  addChat(counterKey: string, chatKey: string, liveKey: string, playerKey: string, json: string): Promise<[number, string | null]>
+}
+
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>
+
+/** Defines the scripts on `redis` (once per client) and returns typed callers. */
+export function storeScripts(redis: Redis): StoreScripts {
+  const client = redis as unknown as Record<string, ScriptFn>
+  for (const [name, def] of Object.entries(scripts)) {
+    if (typeof client[name] !== 'function') redis.defineCommand(name, { numberOfKeys: def.numberOfKeys, lua: def.lua })
+  }
+  const call = (name: keyof typeof scripts) => client[name]!.bind(redis)
+  return {
+    applyBatch: (...a) => call('fareCasinoApplyBatch')(...a) as Promise<number>,
+    ensurePlayer: (...a) => call('fareCasinoEnsurePlayer')(...a) as Promise<[number, string[]]>,
+    setUsername: (...a) => call('fareCasinoSetUsername')(...a) as Promise<number>,
+    pushNumbered: (...a) => call('fareCasinoPushNumbered')(...a) as Promise<number>,
+    addChat: (...a) => call('fareCasinoAddChat')(...a) as Promise<[number, string | null]>,
+  }
+}

@@ -1,0 +1,241 @@
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
+import type {
+  Bet, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot, SystemEvent, Totals,
+} from '@fare-casino/core'
+import type { Redis } from 'ioredis'
+import { addTotals, decodeBet, decodePlayer, decodeTotals } from './_codec'
+import type { RedisKeys } from './_keys'
+import { applyBatchRedis } from './apply-batch'
+import { createLeaderboards } from './leaderboard'
+import { storeScripts } from './scripts'
+
+/** What {@link createRedisStore} needs: a connected client and the store's keys. */
+export interface RedisStoreContext {
+  redis: Redis
+  keys: RedisKeys
+  /** Disconnects the client when the store closes (only when the store created it). */
+  end?: () => Promise<void>
+}
+
+/** A Redis `CasinoStore`, with a test hook for the atomicity suite. */
+export type RedisStore = CasinoStore & {
+  /** The ioredis client the store runs on. */
+  readonly redis: Redis
+  /** The key prefix of this store. */
+  readonly prefix: string
+  /**
+   * Makes the next `applyBatch` fail after planning, before its one Lua script runs (tests only). The
+   * write is a single script, so there is no point inside it to fail at.
+   */
+  failNextBatch(afterWrites: number): void
+}
+
+/** The Redis implementation of every `CasinoStore` method over one ioredis client. */
+export function createRedisStore(ctx: RedisStoreContext): RedisStore {
+  const { redis, keys } = ctx
+  const scripts = storeScripts(redis)
+  const boards = createLeaderboards(redis, keys)
+  let fail = false
+  // Batches of this process go one at a time: they would only make each other re-plan.
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const bets = async (ids: string[]): Promise<Bet[]> => {
+    if (!ids.length) return []
+    const p = redis.pipeline()
+    for (const id of ids) p.hgetall(keys.bet(id))
+    const res = (await p.exec()) ?? []
+    return res.flatMap(([error, h]) => {
+      if (error) throw error
+      const bet = decodeBet(h as Record<string, string>)
+      return bet ? [bet] : []
+    })
+  }
+
+  const player = async (wallet: string) => decodePlayer(await redis.hgetall(keys.player(wallet)))
+
+  return {
+    name: 'redis',
+    redis,
+    prefix: keys.prefix,
+
+    async migrate() {
+      // Nothing to create; loading the scripts now surfaces a server without Lua early.
+      await redis.ping()
+    },
+
+    async close() {
+      await ctx.end?.()
+    },
+
+    async ping() {
+      await redis.ping()
+    },
+
+    failNextBatch() {
+      fail = true
+    },
+
+    applyBatch(batch) {
+      const run = queue.then(() => {
+        const armed = fail
+        fail = false
+        return applyBatchRedis(redis, keys, scripts, batch, armed)
+      })
+      queue = run.catch(() => {})
+      return run
+    },
+
+    async getCursor(): Promise<IndexerCursor | null> {
+      const h = await redis.hgetall(keys.cursor)
+      if (h.signature === undefined) return null
+      return { signature: h.signature, slot: Number(h.slot), updatedAt: Number(h.updatedAt) }
+    },
+
+    async getBet(idOrSignature) {
+      const [direct] = await bets([idOrSignature])
+      if (direct) return direct
+      const [registered, resolved] = await redis.pipeline()
+        .hget(keys.registerSignatures, idOrSignature)
+        .hget(keys.resolveSignatures, idOrSignature)
+        .exec() ?? []
+      const id = (registered?.[1] as string | null) ?? (resolved?.[1] as string | null)
+      return id ? (await bets([id]))[0] ?? null : null
+    },
+
+    async listBets(query: BetQuery): Promise<BetPage> {
+      // Walk the narrowest index newest first; the other filters are checked on the bets themselves.
+      const key = query.player !== undefined ? keys.betsByPlayer(query.player)
+        : query.game !== undefined ? keys.betsByGame(query.game)
+          : query.won !== undefined ? keys.betsByWon(query.won)
+            : query.status !== undefined ? keys.betsByStatus(query.status)
+              : keys.betsAll
+      const match = (b: Bet) => (query.player === undefined || b.player === query.player)
+        && (query.game === undefined || b.game === query.game)
+        && (query.status === undefined || b.status === query.status)
+        && (query.won === undefined || b.won === query.won)
+      let max = query.cursor ? `(${decodeBetCursor(query.cursor)}` : '+inf'
+      const chunk = Math.max(query.limit + 1, 50)
+      const out: Bet[] = []
+      while (out.length <= query.limit) {
+        const ids = await redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, chunk)
+        if (!ids.length) break
+        const page = await bets(ids.filter((_, i) => i % 2 === 0))
+        for (const bet of page) if (match(bet) && out.length <= query.limit) out.push(bet)
+        if (ids.length < chunk * 2) break
+        max = `(${ids[ids.length - 1]}`
+      }
+      const more = out.length > query.limit
+      if (more) out.pop()
+      return { bets: out, nextCursor: more ? encodeBetCursor(out[out.length - 1]!.seq) : null }
+    },
+
+    async playerBetHistory(wallet, page) {
+      const key = keys.betsByPlayer(wallet)
+      const [total, ids] = await Promise.all([
+        redis.zcard(key),
+        page.limit > 0 ? redis.zrevrange(key, page.offset, page.offset + page.limit - 1) : Promise.resolve([]),
+      ])
+      return { bets: await bets(ids), total }
+    },
+
+    getPlayer: player,
+
+    async getPlayerByUsername(username) {
+      const wallet = await redis.hget(keys.usernames, username.toLowerCase())
+      return wallet ? player(wallet) : null
+    },
+
+    async ensurePlayer(wallet, now) {
+      const [created, flat] = await scripts.ensurePlayer(keys.player(wallet), keys.players, wallet, now)
+      const h: Record<string, string> = {}
+      for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!
+      return { player: decodePlayer(h)!, created: created === 1 }
+    },
+
+    async setUsername(wallet, username) {
+      const result = await scripts.setUsername(keys.player(wallet), keys.usernames, wallet, username ?? '', username?.toLowerCase() ?? '')
+      if (result === -1) throw new CasinoError('NOT_FOUND', 'player not found')
+      if (result === 0) throw new CasinoError('USERNAME_TAKEN', 'username is taken')
+      return (await player(wallet))!
+    },
+
+    leaderboard: boards.leaderboard,
+
+    async stats(now: number): Promise<CasinoStats> {
+      const start = windowStartHour('24h', now)!
+      const end = hourOf(Math.floor(now / 1000))
+      const hours = Array.from({ length: end - start + 1 }, (_, i) => String(start + i))
+      const [c, players, day] = await Promise.all([
+        redis.hgetall(keys.casino),
+        redis.scard(keys.players),
+        redis.hmget(keys.hourly, ...hours),
+      ])
+      let last24h: Totals = decodeTotals(null)
+      for (const v of day) last24h = addTotals(last24h, decodeTotals(v))
+      return {
+        totalBets: Number(c.bets ?? 0),
+        totalWins: Number(c.wins ?? 0),
+        totalWagered: BigInt(c.wagered ?? 0),
+        totalPayout: BigInt(c.payout ?? 0),
+        totalPlayers: players,
+        pendingBets: Number(c.pending ?? 0),
+        last24h,
+      }
+    },
+
+    async listJackpots(limit): Promise<Jackpot[]> {
+      if (limit <= 0) return []
+      const rows = await redis.lrange(keys.jackpots, 0, limit - 1)
+      return rows.map((row) => {
+        const j = JSON.parse(row) as Omit<Jackpot, 'amount'> & { amount: string }
+        return { ...j, amount: BigInt(j.amount) }
+      })
+    },
+
+    async addChatMessage(input): Promise<ChatMessage> {
+      const json = JSON.stringify({ wallet: input.wallet, message: input.message, createdAt: input.createdAt })
+      const [id, username] = await scripts.addChat(keys.chatSeq, keys.chat, keys.chatLive, keys.player(input.wallet), json)
+      return { id: String(id), wallet: input.wallet, username: username || null, message: input.message, createdAt: input.createdAt }
+    },
+
+    async listChat(query): Promise<ChatMessage[]> {
+      if (query.limit <= 0) return []
+      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
+      const max = query.before === undefined ? '+inf' : `(${query.before}`
+      const ids = await redis.zrevrangebyscore(keys.chatLive, max, '-inf', 'LIMIT', 0, query.limit)
+      if (!ids.length) return []
+      const rows = await redis.hmget(keys.chat, ...ids)
+      return ids.flatMap((id, i) => {
+        const row = rows[i]
+        if (!row) return []
+        const cut = row.indexOf('\n')
+        const m = JSON.parse(row.slice(0, cut)) as { wallet: string, message: string, createdAt: number }
+        return [{ id, wallet: m.wallet, username: row.slice(cut + 1) || null, message: m.message, createdAt: m.createdAt }]
+      })
+    },
+
+    async deleteChatMessage(id) {
+      // ZREM answers 1 for exactly one caller: the message leaves the live set once.
+      return /^\d{1,15}$/.test(id) && (await redis.zrem(keys.chatLive, id)) === 1
+    },
+
+    async recordSystemEvent(event) {
+      await scripts.pushNumbered(keys.systemSeq, keys.system, JSON.stringify(event))
+    },
+
+    async listSystemEvents(query): Promise<SystemEvent[]> {
+      if (query.limit <= 0) return []
+      const rows = await redis.lrange(keys.system, 0, query.limit - 1)
+      return rows.map((row) => {
+        const cut = row.indexOf('\n')
+        return { ...(JSON.parse(row.slice(cut + 1)) as Omit<SystemEvent, 'id'>), id: Number(row.slice(0, cut)) }
+      })
+    },
+
+    async useNonce(nonce, expiresAt) {
+      // SET NX is the single-use guarantee across every process; PX lets Redis purge it when it expires.
+      const ttl = Math.max(1, Math.ceil(expiresAt - Date.now()))
+      return (await redis.set(keys.nonce(nonce), '1', 'PX', ttl, 'NX')) === 'OK'
+    },
+  }
+}
