@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWallet, errorCode, startCasino, type TestCasino, transports } from '../http/_harness'
+import { createWallet, errorCode, matrix, startCasino, type TestCasino } from '../http/_harness'
 
 interface Issued { message: string, nonce: string, expiresAt: string }
 
-describe.each(transports)('Sign In With Solana over %s', (transport) => {
+describe.each(matrix)('Sign In With Solana on $name', ({ create, transport }) => {
   let t: TestCasino
   let other: TestCasino
   beforeAll(async () => {
-    t = await startCasino(transport)
+    t = await startCasino(transport, {}, create)
     // A second casino on another domain: its messages must never work on the first.
-    other = await startCasino(transport, { auth: { jwtSecret: 'another-secret-of-at-least-32-bytes!!', domain: 'evil.test', uri: 'https://evil.test' } })
+    other = await startCasino(transport, { auth: { jwtSecret: 'another-secret-of-at-least-32-bytes!!', domain: 'evil.test', uri: 'https://evil.test' } }, create)
   })
   afterAll(async () => {
     await t.close()
@@ -119,7 +119,7 @@ describe.each(transports)('Sign In With Solana over %s', (transport) => {
   })
 
   it('refuses an expired message', async () => {
-    const short = await startCasino(transport, { auth: { jwtSecret: 'test-secret-of-at-least-thirty-two-bytes!', domain: 'casino.test', uri: 'https://casino.test', nonceTtl: 1 } })
+    const short = await startCasino(transport, { auth: { jwtSecret: 'test-secret-of-at-least-thirty-two-bytes!', domain: 'casino.test', uri: 'https://casino.test', nonceTtl: 1 } }, create)
     try {
       const wallet = createWallet()
       const { message } = await issue(short, wallet.address)

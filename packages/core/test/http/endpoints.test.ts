@@ -4,7 +4,7 @@ import type { TrialRegisteredEvent } from '../../src/store/types'
 import { createWallet, errorCode, matrix, startCasino, type TestCasino, type TestWallet } from './_harness'
 
 /** Above 2^53: money must survive the trip through the store and JSON exactly. */
-const BIG = 9_007_199_254_740_993n * 1000n
+const BIG = 2n ** 60n + 1n
 
 describe.each(matrix)('REST API on $name', ({ create, transport }) => {
   let t: TestCasino
