@@ -1,1 +1,9 @@
-export {}
+/**
+ * `@fare-casino/adapters/sqlite`: the SQLite store (better-sqlite3 + drizzle), its schema and migrations.
+ */
+export { sqliteStore } from './store'
+export type { SqliteStore, SqliteStoreOptions } from './store'
+export { migrate, sqliteMigrationsFolder } from './migrate'
+export type { SqliteClientLike } from './migrate'
+export type { SqliteConnectionOptions } from './connection'
+export * as sqliteSchema from './schema'

@@ -1,0 +1,101 @@
+import type { Database } from 'better-sqlite3'
+import { batchKeys, CasinoError, planBatch } from '@fare-casino/core'
+import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core'
+import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
+import type { SqliteStatements } from './statements'
+
+/** Counts writes so that a test can make a batch fail halfway (the `failNextBatch` hook). */
+export interface WriteGate {
+  /** Called before every write; throws when the armed failure is due. */
+  beforeWrite(): void
+  /** Called before commit; throws when a failure is still armed. */
+  beforeCommit(): void
+}
+
+/** A gate that never fails. */
+export const openGate: WriteGate = { beforeWrite() {}, beforeCommit() {} }
+
+/** A one-shot gate: fails after `afterWrites` writes, or before the commit when the batch writes less. */
+export function failingGate(afterWrites: number, onFire: () => void): WriteGate {
+  let left = afterWrites
+  const fire = (): never => {
+    onFire()
+    throw new CasinoError('STORE_ERROR', 'injected failure')
+  }
+  return {
+    beforeWrite() {
+      if (left-- <= 0) fire()
+    },
+    beforeCommit: fire,
+  }
+}
+
+/** Reads what {@link planBatch} needs, inside the caller's transaction. */
+function loadState(s: SqliteStatements, batch: Batch): BatchState {
+  const keys = batchKeys(batch)
+  const trialIds = JSON.stringify(keys.trialIds)
+  return {
+    appliedEventIds: new Set(s.appliedEvents.all(JSON.stringify(keys.eventIds)) as string[]),
+    bets: new Map((s.betsByIds.all(trialIds) as BetRow[]).map(row => [row.id, toBet(row)])),
+    orphans: new Map((s.orphansByIds.all(trialIds) as string[]).map(json => {
+      const event = fromOrphanJson(json)
+      return [event.trialId, event]
+    })),
+    players: new Set(s.knownWallets.all(JSON.stringify(keys.wallets)) as string[]),
+    lastSeq: Number(s.lastSeq.get() ?? 0n),
+  }
+}
+
+/** Writes a plan. Players first: bets and per-player rows reference them. */
+function writePlan(s: SqliteStatements, plan: BatchPlan, gate: WriteGate): void {
+  const run = (statement: { run: (...args: unknown[]) => unknown }, ...args: unknown[]) => {
+    gate.beforeWrite()
+    statement.run(...args)
+  }
+  for (const e of plan.events) {
+    const data = e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? JSON.stringify(e.data) : null
+    run(s.insertEvent, e.id, e.kind, e.signature, e.slot, e.blockTime, data)
+  }
+  for (const p of plan.createPlayers) run(s.insertPlayer, p.wallet, p.createdAt, p.lastSeenAt)
+  let maxSeq = 0
+  for (const bet of plan.insertBets) {
+    run(s.insertBet, ...betValues(bet))
+    if (bet.seq > maxSeq) maxSeq = bet.seq
+  }
+  for (const bet of plan.updateBets) run(s.settleBet, ...settleValues(bet))
+  for (const o of plan.addOrphans) run(s.insertOrphan, o.trialId, JSON.stringify(o))
+  for (const id of plan.removeOrphans) run(s.deleteOrphan, id)
+  for (const [wallet, d] of plan.players) {
+    run(s.addPlayerTotals, d.bets, d.wins, d.losses, d.wagered, d.payout, wallet)
+    for (const [game, g] of Object.entries(d.games)) run(s.addPlayerGame, wallet, game, g.bets, g.wins, g.losses, g.wagered, g.payout)
+  }
+  const c = plan.casino
+  run(s.addCasino, c.bets, c.wins, c.losses, c.wagered, c.payout, c.pending, plan.createPlayers.length, maxSeq)
+  for (const [hour, t] of plan.hourly) run(s.addHourly, hour, t.bets, t.wins, t.wagered, t.payout)
+  for (const t of plan.playerHourly.values()) run(s.addPlayerHourly, t.wallet, t.hour, t.bets, t.wins, t.wagered, t.payout)
+  for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, j.amount, j.signature, j.slot, j.blockTime)
+  if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
+}
+
+function settleValues(bet: Bet): unknown[] {
+  return [
+    bet.resultIndex, bet.payout, bet.multiplier, bet.won === null ? null : bet.won ? 1 : 0, bet.status,
+    bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime, bet.id,
+  ]
+}
+
+/**
+ * `applyBatch` as ONE synchronous better-sqlite3 transaction: load, plan, write, commit. It is
+ * BEGIN IMMEDIATE so that the write lock is held from the first read: another process (or another
+ * store on the same file) can never plan from the same state and hand out the same seqs.
+ * Any throw, including SQLite refusing an overflowing total, rolls the whole batch back.
+ */
+export function createBatchWriter(db: Database, s: SqliteStatements): (batch: Batch, gate: WriteGate) => BatchResult {
+  const transaction = db.transaction((batch: Batch, gate: WriteGate): BatchResult => {
+    const plan = planBatch(batch, loadState(s, batch))
+    writePlan(s, plan, gate)
+    gate.beforeCommit()
+    return plan.result
+  })
+  return (batch, gate) => transaction.immediate(batch, gate)
+}

@@ -1,0 +1,96 @@
+import type { Database, Statement } from 'better-sqlite3'
+import { decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
+import type { BetPage, BetQuery, LeaderboardBy, LeaderboardEntry, LeaderboardQuery } from '@fare-casino/core'
+import { type BetRow, toBet } from './rows'
+import type { SqliteStatements } from './statements'
+
+/**
+ * The two query shapes that vary with their input: bet pages (one statement per combination of
+ * filters, prepared on first use) and leaderboards (one per metric and kind of window).
+ */
+
+/** Largest seq a cursor can carry; also "no cursor". */
+const NO_CURSOR = Number.MAX_SAFE_INTEGER
+
+/** Keyset pages of bets, newest first: `seq < cursor` walks an index backwards, so inserts never shift a page. */
+export function createBetLister(db: Database): (query: BetQuery) => BetPage {
+  const cache = new Map<string, Statement>()
+  return (query) => {
+    const before = query.cursor === undefined ? NO_CURSOR : decodeBetCursor(query.cursor)
+    const limit = Math.max(1, Math.min(100, Math.floor(query.limit)))
+    const where = ['seq < ?']
+    const args: unknown[] = [before]
+    if (query.player !== undefined) { where.push('player = ?'); args.push(query.player) }
+    if (query.game !== undefined) { where.push('game = ?'); args.push(query.game) }
+    if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
+    if (query.won !== undefined) { where.push('won = ?'); args.push(query.won ? 1 : 0) }
+    const source = `SELECT * FROM bets WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`
+    let statement = cache.get(source)
+    if (!statement) cache.set(source, statement = db.prepare(source).safeIntegers(true))
+    // One row more than asked tells whether there is a next page.
+    const rows = statement.all(...args, limit + 1) as BetRow[]
+    const more = rows.length > limit
+    const bets = rows.slice(0, limit).map(toBet)
+    return { bets, nextCursor: more ? encodeBetCursor(bets[bets.length - 1]!.seq) : null }
+  }
+}
+
+/** ORDER BY of each metric: the metric, then wagered, then wallet (as `rankLeaderboard` in core). */
+const allTimeOrder: Record<LeaderboardBy, string> = {
+  wagered: '"total_wagered" DESC, "wallet"',
+  profit: '("total_payout" - "total_wagered") DESC, "total_wagered" DESC, "wallet"',
+  wins: '"total_wins" DESC, "total_wagered" DESC, "wallet"',
+  bets: '"total_bets" DESC, "total_wagered" DESC, "wallet"',
+}
+// Aggregates spelled out: inside an expression SQLite would read a bare `payout` as the column, not the alias.
+const windowOrder: Record<LeaderboardBy, string> = {
+  wagered: 'sum(wagered) DESC, wallet',
+  profit: '(sum(payout) - sum(wagered)) DESC, sum(wagered) DESC, wallet',
+  wins: 'sum(wins) DESC, sum(wagered) DESC, wallet',
+  bets: 'sum(bets) DESC, sum(wagered) DESC, wallet',
+}
+
+interface RankRow { wallet: string, username?: string | null, bets: bigint, wins: bigint, wagered: bigint, payout: bigint }
+
+/**
+ * Leaderboards. All time reads the first rows of a partial index on `players` (the ORDER BY matches
+ * the index expressions exactly, so SQLite never sorts). A window sums `player_hourly` over its hours
+ * through a covering index, then looks up usernames for the rows it returns only.
+ */
+export function createLeaderboard(db: Database, s: SqliteStatements): (query: LeaderboardQuery) => LeaderboardEntry[] {
+  const p = (source: string) => db.prepare(source).safeIntegers(true)
+  const allTime = Object.fromEntries(Object.entries(allTimeOrder).map(([by, order]) => [by, p(
+    `SELECT wallet, username, total_bets AS bets, total_wins AS wins, total_wagered AS wagered, total_payout AS payout
+     FROM players WHERE "total_bets" > 0 ORDER BY ${order} LIMIT ?`,
+  )])) as Record<LeaderboardBy, Statement>
+  const windowed = Object.fromEntries(Object.entries(windowOrder).map(([by, order]) => [by, p(
+    `SELECT wallet, sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
+     FROM player_hourly WHERE hour BETWEEN ? AND ? GROUP BY wallet ORDER BY ${order} LIMIT ?`,
+  )])) as Record<LeaderboardBy, Statement>
+
+  return (query) => {
+    const limit = Math.max(0, Math.floor(query.limit))
+    const start = windowStartHour(query.period, query.now)
+    let rows: RankRow[]
+    if (start === null) {
+      rows = allTime[query.by].all(limit) as RankRow[]
+    }
+    else {
+      // A window ends at `now`: buckets after it stay out.
+      rows = windowed[query.by].all(start, hourOf(Math.floor(query.now / 1000)), limit) as RankRow[]
+      const names = new Map((s.usernames.all(JSON.stringify(rows.map(r => r.wallet))) as { wallet: string, username: string | null }[])
+        .map(r => [r.wallet, r.username]))
+      for (const row of rows) row.username = names.get(row.wallet) ?? null
+    }
+    return rows.map((r, i) => ({
+      rank: i + 1,
+      wallet: r.wallet,
+      username: r.username ?? null,
+      bets: Number(r.bets),
+      wins: Number(r.wins),
+      wagered: r.wagered,
+      payout: r.payout,
+      profit: r.payout - r.wagered,
+    }))
+  }
+}

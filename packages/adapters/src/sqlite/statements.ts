@@ -1,0 +1,82 @@
+import type { Database, Statement } from 'better-sqlite3'
+
+/**
+ * Every fixed statement of the store, prepared once per connection. All of them read integers as
+ * bigint (safe integers) so money is exact; `rows.ts` converts the rest to numbers.
+ * Lists of keys are passed as one JSON array and expanded with `json_each`, so one prepared statement
+ * serves any batch size.
+ */
+export function prepareStatements(db: Database) {
+  const p = (source: string): Statement => db.prepare(source).safeIntegers(true)
+  const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
+  return {
+    // applyBatch: loading the state
+    appliedEvents: p(`SELECT id FROM chain_events WHERE ${inJson('id')}`).pluck(),
+    betsByIds: p(`SELECT * FROM bets WHERE ${inJson('id')}`),
+    orphansByIds: p(`SELECT event FROM orphan_resolves WHERE ${inJson('trial_id')}`).pluck(),
+    knownWallets: p(`SELECT wallet FROM players WHERE ${inJson('wallet')}`).pluck(),
+    lastSeq: p('SELECT last_seq FROM casino_totals WHERE id = 1').pluck(),
+
+    // applyBatch: writing the plan
+    insertEvent: p('INSERT INTO chain_events (id, kind, signature, slot, block_time, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertPlayer: p('INSERT INTO players (wallet, username, created_at, last_seen_at) VALUES (?, NULL, ?, ?)'),
+    insertBet: p(`INSERT INTO bets (seq, id, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
+      multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    settleBet: p(`UPDATE bets SET result_index = ?, payout = ?, multiplier = ?, won = ?, status = ?, resolve_signature = ?,
+      resolve_slot = ?, settled_block_time = ? WHERE id = ?`),
+    insertOrphan: p('INSERT INTO orphan_resolves (trial_id, event) VALUES (?, ?)'),
+    deleteOrphan: p('DELETE FROM orphan_resolves WHERE trial_id = ?'),
+    addPlayerTotals: p(`UPDATE players SET total_bets = total_bets + ?, total_wins = total_wins + ?, total_losses = total_losses + ?,
+      total_wagered = total_wagered + ?, total_payout = total_payout + ? WHERE wallet = ?`),
+    addPlayerGame: p(`INSERT INTO player_games (wallet, game, bets, wins, losses, wagered, payout) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (wallet, game) DO UPDATE SET bets = bets + excluded.bets, wins = wins + excluded.wins,
+      losses = losses + excluded.losses, wagered = wagered + excluded.wagered, payout = payout + excluded.payout`),
+    addCasino: p(`UPDATE casino_totals SET bets = bets + ?, wins = wins + ?, losses = losses + ?, wagered = wagered + ?,
+      payout = payout + ?, pending = pending + ?, players = players + ?, last_seq = max(last_seq, ?) WHERE id = 1`),
+    addHourly: p(`INSERT INTO hourly (hour, bets, wins, wagered, payout) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (hour) DO UPDATE SET bets = bets + excluded.bets, wins = wins + excluded.wins,
+      wagered = wagered + excluded.wagered, payout = payout + excluded.payout`),
+    addPlayerHourly: p(`INSERT INTO player_hourly (wallet, hour, bets, wins, wagered, payout) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (wallet, hour) DO UPDATE SET bets = bets + excluded.bets, wins = wins + excluded.wins,
+      wagered = wagered + excluded.wagered, payout = payout + excluded.payout`),
+    insertJackpot: p(`INSERT INTO jackpots (id, pool, trial_id, receiver, amount, signature, slot, block_time)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    setCursor: p(`INSERT INTO cursor (id, signature, slot, updated_at) VALUES (1, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET signature = excluded.signature, slot = excluded.slot, updated_at = excluded.updated_at`),
+
+    // reads
+    cursor: p('SELECT signature, slot, updated_at FROM cursor WHERE id = 1'),
+    betById: p('SELECT * FROM bets WHERE id = ?'),
+    betByRegisterSignature: p('SELECT * FROM bets WHERE register_signature = ? ORDER BY seq LIMIT 1'),
+    betByResolveSignature: p('SELECT * FROM bets WHERE resolve_signature = ? ORDER BY seq LIMIT 1'),
+    playerHistory: p('SELECT * FROM bets WHERE player = ? ORDER BY seq DESC LIMIT ? OFFSET ?'),
+    playerBetCount: p('SELECT count(*) FROM bets WHERE player = ?').pluck(),
+    player: p('SELECT * FROM players WHERE wallet = ?'),
+    playerByUsername: p('SELECT * FROM players WHERE lower(username) = lower(?)'),
+    playerGames: p('SELECT game, bets, wins, losses, wagered, payout FROM player_games WHERE wallet = ? ORDER BY game'),
+    touchPlayer: p('UPDATE players SET last_seen_at = max(last_seen_at, ?) WHERE wallet = ?'),
+    countPlayer: p('UPDATE casino_totals SET players = players + 1 WHERE id = 1'),
+    setUsername: p('UPDATE players SET username = ? WHERE wallet = ?'),
+    usernames: p(`SELECT wallet, username FROM players WHERE ${inJson('wallet')}`),
+    casino: p('SELECT * FROM casino_totals WHERE id = 1'),
+    hourlyRange: p(`SELECT coalesce(sum(bets), 0) AS bets, coalesce(sum(wins), 0) AS wins, coalesce(sum(wagered), 0) AS wagered,
+      coalesce(sum(payout), 0) AS payout FROM hourly WHERE hour BETWEEN ? AND ?`),
+    jackpots: p('SELECT * FROM jackpots ORDER BY seq DESC LIMIT ?'),
+
+    // chat, operations
+    addChat: p(`INSERT INTO chat_messages (wallet, username, message, created_at)
+      VALUES (?, (SELECT username FROM players WHERE wallet = ?), ?, ?) RETURNING id, wallet, username, message, created_at`),
+    listChat: p(`SELECT id, wallet, username, message, created_at FROM chat_messages
+      WHERE deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?`),
+    deleteChat: p('UPDATE chat_messages SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
+    addSystemEvent: p('INSERT INTO system_events (type, severity, message, metadata, created_at) VALUES (?, ?, ?, ?, ?)'),
+    listSystemEvents: p('SELECT * FROM system_events ORDER BY id DESC LIMIT ?'),
+    purgeNonces: p('DELETE FROM used_nonces WHERE expires_at < ?'),
+    useNonce: p('INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES (?, ?)'),
+    ping: p('SELECT 1').pluck(),
+  }
+}
+
+/** The prepared statements of one connection. */
+export type SqliteStatements = ReturnType<typeof prepareStatements>

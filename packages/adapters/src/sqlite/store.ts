@@ -1,0 +1,217 @@
+import type { Database } from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { CasinoError, hourOf, windowStartHour } from '@fare-casino/core'
+import type { CasinoStats, CasinoStore, ChatMessage, Player } from '@fare-casino/core'
+import { createBatchWriter, failingGate, openGate, type WriteGate } from './apply-batch'
+import { openSqlite, type SqliteConnectionOptions } from './connection'
+import { migrate } from './migrate'
+import { createBetLister, createLeaderboard } from './queries'
+import {
+  type BetRow, type ChatRow, type JackpotRow, type PlayerGameRow, type PlayerRow, type SystemEventRow,
+  toBet, toChatMessage, toJackpot, toPlayer, toSystemEvent,
+} from './rows'
+import * as schema from './schema'
+import { prepareStatements, type SqliteStatements } from './statements'
+
+/** Options of {@link sqliteStore}: a file (or `':memory:'`) or an open better-sqlite3 connection. */
+export type SqliteStoreOptions = SqliteConnectionOptions & {
+  /** Where the migrations are read from. @default the `migrations/sqlite` folder shipped in this package */
+  migrationsFolder?: string
+}
+
+/** A SQLite `CasinoStore`, with its connection and a drizzle database over it for custom queries. */
+export interface SqliteStore extends CasinoStore {
+  readonly name: 'sqlite'
+  /** The better-sqlite3 connection. Its statements read integers as bigint only where the store asks. */
+  readonly client: Database
+  /** drizzle over the same connection, with the store's schema. */
+  readonly db: BetterSQLite3Database<typeof schema>
+  /**
+   * Test hook (the contract suite's `FailureInjection`): the next `applyBatch` throws after
+   * `afterWrites` row writes, or just before committing when it writes less. It rolls back like any failure.
+   */
+  failNextBatch(afterWrites: number): void
+}
+
+/**
+ * A `CasinoStore` on SQLite (better-sqlite3, WAL). The default store of fare casino: one file, no server.
+ * Several processes may share the file; `applyBatch` takes the write lock for the whole batch.
+ *
+ * Money is exact up to 2^63 - 1 base units (SQLite's 64-bit integers): a write that would take a total
+ * past it fails, and its batch is rolled back.
+ *
+ * @example
+ * const store = sqliteStore({ file: './casino.db' })
+ * await store.migrate()
+ */
+export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const { client, owned } = openSqlite(options)
+  let prepared: ReturnType<typeof build> | undefined
+  let gate: WriteGate = openGate
+  let closed = false
+
+  // Statements need the schema: they are prepared on first use, after `migrate()` (here or elsewhere).
+  const q = () => {
+    if (closed) throw new CasinoError('STORE_ERROR', 'the SQLite store is closed')
+    return prepared ??= build(client, prepareStatements(client))
+  }
+
+  const getPlayer = (s: SqliteStatements, wallet: string): Player | null => {
+    const row = s.player.get(wallet) as PlayerRow | undefined
+    return row ? toPlayer(row, s.playerGames.all(wallet) as PlayerGameRow[]) : null
+  }
+
+  const ensurePlayer = client.transaction((wallet: string, now: number) => {
+    const { s } = q()
+    const existing = getPlayer(s, wallet)
+    if (existing) {
+      s.touchPlayer.run(now, wallet)
+      return { player: { ...existing, lastSeenAt: Math.max(existing.lastSeenAt, now) }, created: false }
+    }
+    s.insertPlayer.run(wallet, now, now)
+    s.countPlayer.run()
+    return { player: getPlayer(s, wallet)!, created: true }
+  })
+
+  const setUsername = client.transaction((wallet: string, username: string | null) => {
+    const { s } = q()
+    if (!s.player.get(wallet)) throw new CasinoError('NOT_FOUND', 'player not found')
+    try {
+      s.setUsername.run(username, wallet)
+    }
+    catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new CasinoError('USERNAME_TAKEN', 'username is taken', { cause: error })
+      throw error
+    }
+    return getPlayer(s, wallet)!
+  })
+
+  const useNonce = client.transaction((nonce: string, expiresAt: number, now: number) => {
+    const { s } = q()
+    s.purgeNonces.run(now)
+    return s.useNonce.run(nonce, expiresAt).changes === 1
+  })
+
+  const store: SqliteStore = {
+    name: 'sqlite',
+    client,
+    db: drizzle({ client, schema }),
+
+    async migrate() {
+      migrate(client, options.migrationsFolder === undefined ? {} : { migrationsFolder: options.migrationsFolder })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (owned) client.close()
+    },
+    async ping() {
+      q().s.ping.get()
+    },
+    failNextBatch(afterWrites) {
+      gate = failingGate(afterWrites, () => { gate = openGate })
+    },
+
+    async applyBatch(batch) {
+      const armed = gate
+      try {
+        return q().applyBatch(batch, armed)
+      }
+      finally {
+        if (armed !== openGate) gate = openGate
+      }
+    },
+    async getCursor() {
+      const row = q().s.cursor.get() as { signature: string, slot: bigint, updated_at: bigint } | undefined
+      return row ? { signature: row.signature, slot: Number(row.slot), updatedAt: Number(row.updated_at) } : null
+    },
+
+    async getBet(idOrSignature) {
+      const { s } = q()
+      const row = (s.betById.get(idOrSignature) ?? s.betByRegisterSignature.get(idOrSignature) ?? s.betByResolveSignature.get(idOrSignature)) as BetRow | undefined
+      return row ? toBet(row) : null
+    },
+    async listBets(query) {
+      return q().listBets(query)
+    },
+    async playerBetHistory(wallet, page) {
+      const { s } = q()
+      const rows = s.playerHistory.all(wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset))) as BetRow[]
+      return { bets: rows.map(toBet), total: Number(s.playerBetCount.get(wallet) as bigint) }
+    },
+
+    async getPlayer(wallet) {
+      return getPlayer(q().s, wallet)
+    },
+    async getPlayerByUsername(username) {
+      const { s } = q()
+      const row = s.playerByUsername.get(username) as PlayerRow | undefined
+      return row ? toPlayer(row, s.playerGames.all(row.wallet) as PlayerGameRow[]) : null
+    },
+    async ensurePlayer(wallet, now) {
+      return ensurePlayer.immediate(wallet, now)
+    },
+    async setUsername(wallet, username) {
+      return setUsername.immediate(wallet, username)
+    },
+    async leaderboard(query) {
+      return q().leaderboard(query)
+    },
+
+    async stats(now): Promise<CasinoStats> {
+      const { s } = q()
+      const c = s.casino.get() as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint, pending: bigint, players: bigint }
+      const day = s.hourlyRange.get(windowStartHour('24h', now), hourOf(Math.floor(now / 1000))) as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint }
+      return {
+        totalBets: Number(c.bets),
+        totalWins: Number(c.wins),
+        totalWagered: c.wagered,
+        totalPayout: c.payout,
+        totalPlayers: Number(c.players),
+        pendingBets: Number(c.pending),
+        last24h: { bets: Number(day.bets), wins: Number(day.wins), wagered: BigInt(day.wagered), payout: BigInt(day.payout) },
+      }
+    },
+    async listJackpots(limit) {
+      return (q().s.jackpots.all(Math.max(0, Math.floor(limit))) as JackpotRow[]).map(toJackpot)
+    },
+
+    async addChatMessage(input): Promise<ChatMessage> {
+      return toChatMessage(q().s.addChat.get(input.wallet, input.wallet, input.message, input.createdAt) as ChatRow)
+    },
+    async listChat(query) {
+      let before = Number.MAX_SAFE_INTEGER
+      if (query.before !== undefined) {
+        // Ids are decimal rowids; anything else names no message, so nothing is before it.
+        if (!/^\d{1,15}$/.test(query.before)) return []
+        before = Number(query.before)
+      }
+      return (q().s.listChat.all(before, Math.max(0, Math.floor(query.limit))) as ChatRow[]).map(toChatMessage)
+    },
+    async deleteChatMessage(id, deletedAt) {
+      if (!/^\d{1,15}$/.test(id)) return false
+      return q().s.deleteChat.run(deletedAt, Number(id)).changes === 1
+    },
+
+    async recordSystemEvent(event) {
+      q().s.addSystemEvent.run(event.type, event.severity, event.message, event.metadata === null ? null : JSON.stringify(event.metadata), event.createdAt)
+    },
+    async listSystemEvents(query) {
+      return (q().s.listSystemEvents.all(Math.max(0, Math.floor(query.limit))) as SystemEventRow[]).map(toSystemEvent)
+    },
+    async useNonce(nonce, expiresAt) {
+      return useNonce.immediate(nonce, expiresAt, Date.now())
+    },
+  }
+  return store
+}
+
+function build(client: Database, s: SqliteStatements) {
+  return {
+    s,
+    applyBatch: createBatchWriter(client, s),
+    listBets: createBetLister(client),
+    leaderboard: createLeaderboard(client, s),
+  }
+}
