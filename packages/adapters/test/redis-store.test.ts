@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { memoryStore } from '@fare-casino/core'
+import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
+import { redisStore } from '@fare-casino/adapters/redis'
+import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
+
+const up = await redisAvailable()
+
+describe.skipIf(!up)('redisStore beyond the contract', () => {
+  const admin = new Redis(redisUrl)
+  const prefixes: string[] = []
+  const prefix = () => {
+    const p = `${uniqueName('fare_test')}:`
+    prefixes.push(p)
+    return p
+  }
+  afterAll(async () => {
+    for (const p of prefixes) await deleteKeys(admin, p)
+    await admin.quit()
+  })
+
+  it('keeps totals exact when two instances (two connections) write the same batches concurrently', async () => {
+    const p = prefix()
+    const a = redisStore({ url: redisUrl, prefix: p })
+    const b = redisStore({ url: redisUrl, prefix: p })
+    try {
+      const w = generateWorkload({ seed: 5, bets: 300, batchSize: 20 })
+      // Both instances apply every batch; the script's version check makes the loser re-plan into a no-op.
+      const results = await Promise.all([
+        (async () => { let n = 0; for (const batch of w.batches) n += (await a.applyBatch(batch)).applied; return n })(),
+        (async () => { let n = 0; for (const batch of w.batches) n += (await b.applyBatch(batch)).applied; return n })(),
+      ])
+      expect(results[0]! + results[1]!).toBe(w.events.length)
+      const reference = memoryStore()
+      for (const batch of w.batches) await reference.applyBatch(batch)
+      expect(await snapshotStore(a, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(reference, { wallets: w.wallets, now: w.now }))
+    }
+    finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('ranks all-time leaderboards exactly when totals differ below double precision', async () => {
+    const store = redisStore({ url: redisUrl, prefix: prefix() })
+    try {
+      // 2^60 and 2^60 + 1 are the same double: the sorted set ties them, the ranking must not.
+      const [low, high] = [randomWallet(), randomWallet()]
+      const base = 2n ** 60n
+      const lose = (player: string, wager: bigint) => {
+        const reg = makeRegister({ player, wager, qk: [[1, 0]] })
+        return [reg, makeResolve(reg)]
+      }
+      await store.applyBatch(makeBatch([...lose(low, base), ...lose(high, base + 1n)]))
+      for (const limit of [1, 2]) {
+        const board = await store.leaderboard({ by: 'wagered', period: 'all', limit, now: 1_700_000_000_000 })
+        expect(board.map(e => [e.wallet, e.wagered])).toEqual([[high, base + 1n], [low, base]].slice(0, limit))
+      }
+      const profit = await store.leaderboard({ by: 'profit', period: 'all', limit: 1, now: 1_700_000_000_000 })
+      expect(profit.map(e => [e.wallet, e.profit])).toEqual([[low, -base]])
+    }
+    finally {
+      await store.close()
+    }
+  })
+
+  it('stores a u64 wager and its payout above int64 exactly', async () => {
+    const store = redisStore({ url: redisUrl, prefix: prefix() })
+    try {
+      const wager = 2n ** 64n - 1n
+      const reg = makeRegister({ wager, qk: [[1, 3]] })
+      await store.applyBatch(makeBatch([reg, makeResolve(reg)]))
+      await store.applyBatch(makeBatch([makeRegister({ player: reg.player, wager })]))
+      expect(await store.getBet(reg.trialId)).toMatchObject({ wager, payout: wager * 3n, status: 'settled' })
+      expect(await store.getPlayer(reg.player)).toMatchObject({ totalWagered: wager, totalPayout: wager * 3n })
+      expect((await store.stats(0)).totalWagered).toBe(wager)
+    }
+    finally {
+      await store.close()
+    }
+  })
+})
