@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type WebSocket from 'ws'
 import { bigWager, makeBet, makeStats, type Received, startServer, TestClient, wallet } from './_harness'
 
 type Server = Awaited<ReturnType<typeof startServer>>
@@ -9,8 +10,8 @@ async function open(options: Parameters<typeof startServer>[0] = {}) {
   server = await startServer(options)
   return server
 }
-async function connect(url: string, options?: ConstructorParameters<typeof import('ws').default>[1]) {
-  const client = await TestClient.connect(url, options as never)
+async function connect(url: string, options?: WebSocket.ClientOptions) {
+  const client = await TestClient.connect(url, options)
   clients.push(client)
   await client.take('connection.established')
   return client
