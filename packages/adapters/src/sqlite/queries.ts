@@ -12,6 +12,11 @@ import type { SqliteStatements } from './statements'
 /** Largest seq a cursor can carry; also "no cursor". */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER
 
+/** The bet page query for some `column = ?` conditions (exported for the query-plan test). */
+export function betPageSql(where: string[]): string {
+  return `SELECT * FROM bets WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`
+}
+
 /** Keyset pages of bets, newest first: `seq < cursor` walks an index backwards, so inserts never shift a page. */
 export function createBetLister(db: Database): (query: BetQuery) => BetPage {
   const cache = new Map<string, Statement>()
@@ -24,7 +29,7 @@ export function createBetLister(db: Database): (query: BetQuery) => BetPage {
     if (query.game !== undefined) { where.push('game = ?'); args.push(query.game) }
     if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
     if (query.won !== undefined) { where.push('won = ?'); args.push(query.won ? 1 : 0) }
-    const source = `SELECT * FROM bets WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`
+    const source = betPageSql(where)
     let statement = cache.get(source)
     if (!statement) cache.set(source, statement = db.prepare(source).safeIntegers(true))
     // One row more than asked tells whether there is a next page.
@@ -35,12 +40,29 @@ export function createBetLister(db: Database): (query: BetQuery) => BetPage {
   }
 }
 
-/** ORDER BY of each metric: the metric, then wagered, then wallet (as `rankLeaderboard` in core). */
-const allTimeOrder: Record<LeaderboardBy, string> = {
-  wagered: '"total_wagered" DESC, "wallet"',
-  profit: '("total_payout" - "total_wagered") DESC, "total_wagered" DESC, "wallet"',
-  wins: '"total_wins" DESC, "total_wagered" DESC, "wallet"',
-  bets: '"total_bets" DESC, "total_wagered" DESC, "wallet"',
+/**
+ * ORDER BY of each metric: the metric, then wagered, then wallet (as `rankLeaderboard` in core), with
+ * the partial index whose expressions it repeats. INDEXED BY pins it: without statistics SQLite may
+ * pick the `total_bets` index for the `total_bets > 0` term and then sort every player.
+ */
+const allTimeOrder: Record<LeaderboardBy, [index: string, order: string]> = {
+  wagered: ['players_rank_wagered_idx', '"total_wagered" DESC, "wallet"'],
+  profit: ['players_rank_profit_idx', '("total_payout" - "total_wagered") DESC, "total_wagered" DESC, "wallet"'],
+  wins: ['players_rank_wins_idx', '"total_wins" DESC, "total_wagered" DESC, "wallet"'],
+  bets: ['players_rank_bets_idx', '"total_bets" DESC, "total_wagered" DESC, "wallet"'],
+}
+
+/** The all-time leaderboard query of a metric (exported for the query-plan test). */
+export function allTimeLeaderboardSql(by: LeaderboardBy): string {
+  const [index, order] = allTimeOrder[by]
+  return `SELECT wallet, username, total_bets AS bets, total_wins AS wins, total_wagered AS wagered, total_payout AS payout
+     FROM players INDEXED BY ${index} WHERE "total_bets" > 0 ORDER BY ${order} LIMIT ?`
+}
+
+/** The windowed leaderboard query of a metric (exported for the query-plan test). */
+export function windowLeaderboardSql(by: LeaderboardBy): string {
+  return `SELECT wallet, sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
+     FROM player_hourly WHERE hour BETWEEN ? AND ? GROUP BY wallet ORDER BY ${windowOrder[by]} LIMIT ?`
 }
 // Aggregates spelled out: inside an expression SQLite would read a bare `payout` as the column, not the alias.
 const windowOrder: Record<LeaderboardBy, string> = {
@@ -59,14 +81,9 @@ interface RankRow { wallet: string, username?: string | null, bets: bigint, wins
  */
 export function createLeaderboard(db: Database, s: SqliteStatements): (query: LeaderboardQuery) => LeaderboardEntry[] {
   const p = (source: string) => db.prepare(source).safeIntegers(true)
-  const allTime = Object.fromEntries(Object.entries(allTimeOrder).map(([by, order]) => [by, p(
-    `SELECT wallet, username, total_bets AS bets, total_wins AS wins, total_wagered AS wagered, total_payout AS payout
-     FROM players WHERE "total_bets" > 0 ORDER BY ${order} LIMIT ?`,
-  )])) as Record<LeaderboardBy, Statement>
-  const windowed = Object.fromEntries(Object.entries(windowOrder).map(([by, order]) => [by, p(
-    `SELECT wallet, sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
-     FROM player_hourly WHERE hour BETWEEN ? AND ? GROUP BY wallet ORDER BY ${order} LIMIT ?`,
-  )])) as Record<LeaderboardBy, Statement>
+  const metrics: LeaderboardBy[] = ['wagered', 'profit', 'wins', 'bets']
+  const allTime = Object.fromEntries(metrics.map(by => [by, p(allTimeLeaderboardSql(by))])) as Record<LeaderboardBy, Statement>
+  const windowed = Object.fromEntries(metrics.map(by => [by, p(windowLeaderboardSql(by))])) as Record<LeaderboardBy, Statement>
 
   return (query) => {
     const limit = Math.max(0, Math.floor(query.limit))

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
+import { migrate, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
+import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
+
+const dir = mkdtempSync(join(tmpdir(), 'fare-sqlite-file-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const open: SqliteStore[] = []
+const newFile = () => join(dir, `store-${++n}.db`)
+async function openStore(file: string): Promise<SqliteStore> {
+  const store = sqliteStore({ file })
+  open.push(store)
+  await store.migrate()
+  return store
+}
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close()
+})
+
+describe('sqliteStore on a file', () => {
+  it('keeps everything across close and reopen', async () => {
+    const file = newFile()
+    const w = generateWorkload({ seed: 5, bets: 80 })
+    const first = await openStore(file)
+    for (const batch of w.batches) await first.applyBatch(batch)
+    await first.setUsername(w.wallets[0]!, 'persistent')
+    await first.addChatMessage({ wallet: w.wallets[0]!, message: 'still here', createdAt: 1 })
+    expect(await first.useNonce('n-1', Date.now() + 60_000)).toBe(true)
+    const before = await snapshotStore(first, { wallets: w.wallets, now: w.now })
+    await first.close()
+
+    const second = await openStore(file)
+    expect(await snapshotStore(second, { wallets: w.wallets, now: w.now })).toEqual(before)
+    expect(await second.getPlayerByUsername('PERSISTENT')).toMatchObject({ wallet: w.wallets[0] })
+    expect((await second.listChat({ limit: 5 })).map(m => m.message)).toEqual(['still here'])
+    expect(await second.useNonce('n-1', Date.now() + 60_000)).toBe(false)
+    // Replaying what was applied before the restart changes nothing.
+    for (const batch of w.batches) expect((await second.applyBatch(batch)).applied).toBe(0)
+  })
+
+  it('treats a second migrate as a no-op, from the same or another connection', async () => {
+    const file = newFile()
+    const store = await openStore(file)
+    await store.applyBatch(makeBatch([makeRegister()]))
+    await store.migrate()
+    const other = await openStore(file)
+    await other.migrate()
+    const count = store.client.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()
+    expect(count).toBe(1)
+    expect((await other.stats(0)).pendingBets).toBe(1)
+  })
+
+  it('lets two stores on one file (WAL) see each other\'s writes and share the seq', async () => {
+    const file = newFile()
+    const a = await openStore(file)
+    const b = await openStore(file)
+    expect(a.client.pragma('journal_mode', { simple: true })).toBe('wal')
+    const reg = makeRegister({ wager: 2n ** 56n })
+    await a.applyBatch(makeBatch([reg]))
+    expect(await b.getBet(reg.trialId)).toMatchObject({ status: 'pending', wager: 2n ** 56n, seq: 1 })
+    await b.applyBatch(makeBatch([makeResolve(reg)]))
+    expect(await a.getBet(reg.trialId)).toMatchObject({ status: 'settled' })
+    // Interleaved writers never hand out the same seq, and an event applied by one is a duplicate for the other.
+    const regs = Array.from({ length: 20 }, () => makeRegister())
+    await Promise.all(regs.map((r, i) => (i % 2 ? a : b).applyBatch(makeBatch([r]))))
+    const seqs = (await a.listBets({ limit: 100 })).bets.map(x => x.seq)
+    expect(seqs).toEqual(Array.from({ length: 21 }, (_, i) => 21 - i))
+    expect(await b.applyBatch(makeBatch([regs[0]!]))).toMatchObject({ applied: 0, duplicates: 1 })
+    // A nonce used through one store is used for the other.
+    expect(await a.useNonce('shared', Date.now() + 60_000)).toBe(true)
+    expect(await b.useNonce('shared', Date.now() + 60_000)).toBe(false)
+    expect(await b.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 20, totalPlayers: 21 })
+  })
+
+  it('refuses a batch that would take a total past 2^63 - 1 and keeps the state before it', async () => {
+    const store = await openStore(newFile())
+    const player = randomWallet()
+    const first = makeRegister({ player, wager: 2n ** 62n })
+    await store.applyBatch(makeBatch([first, makeResolve(first, { resultIndex: 1 })]))
+    const before = await snapshotStore(store, { wallets: [player], now: 1_700_000_000_000 })
+    const second = makeRegister({ player, wager: 2n ** 62n })
+    await expect(store.applyBatch(makeBatch([second, makeResolve(second, { resultIndex: 1 })]))).rejects.toThrow(/CHECK constraint/)
+    expect(await snapshotStore(store, { wallets: [player], now: 1_700_000_000_000 })).toEqual(before)
+    // A single amount that does not fit in 64 bits is refused by the driver.
+    await expect(store.applyBatch(makeBatch([makeRegister({ wager: 2n ** 63n })]))).rejects.toThrow()
+    expect((await store.stats(0)).pendingBets).toBe(0)
+  })
+
+  it('adopts an open connection, migrates through drizzle, and leaves the connection open on close', async () => {
+    const client = new BetterSqlite3(newFile())
+    migrate(drizzle({ client }))
+    const store = sqliteStore({ client })
+    await store.migrate()
+    await store.applyBatch(makeBatch([makeRegister()]))
+    await store.close()
+    expect(client.prepare('SELECT count(*) FROM bets').pluck().get()).toBe(1)
+    await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    client.close()
+  })
+
+  it('answers leaderboards from indexes without sorting, and bet pages from a seq index', async () => {
+    const store = await openStore(newFile())
+    const plan = (sql: string, ...args: unknown[]) =>
+      (store.client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map(r => r.detail).join(' | ')
+    for (const by of ['wagered', 'profit', 'wins', 'bets'] as const) {
+      const detail = plan(allTimeLeaderboardSql(by), 10)
+      expect(detail).toContain(`players_rank_${by}_idx`)
+      expect(detail).not.toContain('TEMP B-TREE')
+      expect(plan(windowLeaderboardSql(by), 1, 2, 10)).toContain('COVERING INDEX player_hourly_window_idx')
+    }
+    expect(plan(betPageSql(['seq < ?', 'player = ?']), 10, 'x', 11)).toContain('bets_player_seq_idx')
+    expect(plan(betPageSql(['seq < ?', 'game = ?']), 10, 'x', 11)).toContain('bets_game_seq_idx')
+    expect(plan(betPageSql(['seq < ?', 'status = ?']), 10, 'x', 11)).toContain('bets_status_seq_idx')
+    expect(plan(betPageSql(['seq < ?']), 10, 11)).not.toContain('TEMP B-TREE')
+  })
+})
