@@ -97,6 +97,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> =>
     queue!.add(() => fn(rpc), { priority }) as Promise<T>
 
+  /** A signature page, ahead of transaction fetches in the queue, retried on its own. */
+  const pageCall = (gen: number) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> =>
+    retryStep(gen, 'listing signatures', () => call(fn, 1))
+
   const markLiveIfCaughtUp = (): void => {
     if (!live && pipeline && pipeline.pending === 0) {
       live = true
@@ -113,8 +117,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   }
 
   const poll = async (gen: number): Promise<void> => {
-    const found = await retryStep(gen, 'listing signatures', () =>
-      listSignatures(fn => call(fn, 1), options.programId, { until: newest }))
+    // Each page is retried on its own: a long backfill must not start over because one page failed.
+    const found = await listSignatures(pageCall(gen), options.programId, { until: newest })
     if (gen !== generation) return
     enqueue(found)
     // The head slot feeds the lag figures; a failure here is not worth a retry.
@@ -171,8 +175,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       newest = start.signature
     }
     else {
-      const recent = await retryStep(gen, 'listing recent transactions', () =>
-        listSignatures(fn => call(fn, 1), options.programId, { max: start.recent }))
+      const recent = await listSignatures(pageCall(gen), options.programId, { max: start.recent })
       enqueue(recent)
     }
   }

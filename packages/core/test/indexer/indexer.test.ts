@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest'
+import { createCasinoEvents, type CasinoEventType } from '../../src/events'
+import { createIndexer } from '../../src/indexer/indexer'
+import type { IndexerOptions } from '../../src/indexer/types'
+import { memoryStore } from '../../src/store/memory'
+import type { Bet, CasinoStore } from '../../src/store/types'
+import { betEvents, createFakeChain, type FakeFaults, newKey, seeded } from './fake-chain'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+
+/** A chain with `bets` bets of our host among `players` players, plus noise, in random slot shapes. */
+function buildChain(bets: number, players: number, seed = 1) {
+  const random = seeded(seed)
+  const chain = createFakeChain()
+  const owner = newKey()
+  const hostToken = newKey()
+  const pool = newKey()
+  const mint = newKey()
+  const wallets = Array.from({ length: players }, () => newKey())
+  const genesis = chain.add({ instructions: [] })
+  const open: { trial: string, resolve: ReturnType<typeof betEvents>['resolve'] }[] = []
+  const host = { pool, mint, hostToken, hostOwner: owner }
+  const other = { pool, mint, hostToken: newKey(), hostOwner: newKey() }
+  let placed = 0
+  while (placed < bets || open.length > 0) {
+    if (random() < 0.3) chain.nextSlot()
+    const r = random()
+    if (placed < bets && (r < 0.55 || open.length === 0)) {
+      // One or two registers in one transaction; wagers above 2^53.
+      const n = Math.min(bets - placed, random() < 0.2 ? 2 : 1)
+      const instructions = Array.from({ length: n }, () => {
+        const trial = newKey()
+        const e = betEvents({
+          trial, pool, player: wallets[Math.floor(random() * players)]!, wager: 2n ** 53n + BigInt(Math.floor(random() * 1e9)),
+          resultIndex: random() < 0.5 ? 0 : 1, hash: random() < 0.1 ? 'unregistered-game' : 'coinflip-v1',
+        })
+        open.push({ trial, resolve: e.resolve })
+        return { ...host, kind: 'register' as const, trial, events: [e.register] }
+      })
+      placed += n
+      chain.add({ instructions })
+    }
+    else if (r < 0.9 && open.length > 0) {
+      const { trial, resolve } = open.splice(Math.floor(random() * open.length), 1)[0]!
+      chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [resolve, { name: 'FeeCharged', fields: { feeType: 0, poolId: pool, trialId: trial, feeAmount: 5n } }] }] })
+    }
+    else if (r < 0.94) {
+      // Another casino's bet, a failed transaction, and a spoof.
+      const trial = newKey()
+      const e = betEvents({ trial, pool, player: newKey(), wager: 7n })
+      chain.add({ instructions: [{ ...other, kind: 'register', trial, events: [e.register, e.resolve] }] })
+      chain.add({ instructions: [{ ...host, kind: 'register', trial: newKey(), events: [betEvents({ trial: newKey(), pool, player: wallets[0]!, wager: 9n }).register] }], failed: true })
+      chain.add({ instructions: [], spoof: [betEvents({ trial: newKey(), pool, player: wallets[0]!, wager: 11n }).register] })
+    }
+  }
+  return { chain, owner, genesis }
+}
+
+function config(owner: string, genesis: string, extra: Partial<IndexerOptions> = {}): IndexerOptions {
+  return {
+    rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, games: [{ id: 'coinflip', extraDataHash: 'coinflip-v1' }],
+    start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000,
+    concurrency: 32, maxBatchTransactions: 64, statsDebounce: 5, ...extra,
+  }
+}
+
+async function allBets(store: CasinoStore): Promise<Bet[]> {
+  const out: Bet[] = []
+  let cursor: string | undefined
+  do {
+    const page = await store.listBets({ limit: 100, cursor })
+    out.push(...page.bets)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor)
+  return out
+}
+
+/** Every total equals the sum recomputed from the bets. */
+async function expectConsistent(store: CasinoStore, expectedBets: number): Promise<void> {
+  const bets = await allBets(store)
+  expect(bets).toHaveLength(expectedBets)
+  expect(new Set(bets.map(b => b.id)).size).toBe(expectedBets)
+  expect(bets.every(b => b.status === 'settled')).toBe(true)
+  const stats = await store.stats(Date.now())
+  expect(stats.totalBets).toBe(expectedBets)
+  expect(stats.pendingBets).toBe(0)
+  expect(stats.totalWagered).toBe(bets.reduce((s, b) => s + b.wager, 0n))
+  expect(stats.totalPayout).toBe(bets.reduce((s, b) => s + (b.payout ?? 0n), 0n))
+  expect(stats.totalWins).toBe(bets.filter(b => b.won).length)
+  const byPlayer = new Map<string, Bet[]>()
+  for (const bet of bets) byPlayer.set(bet.player, [...(byPlayer.get(bet.player) ?? []), bet])
+  for (const [wallet, own] of byPlayer) {
+    const player = (await store.getPlayer(wallet))!
+    expect(player.totalBets).toBe(own.length)
+    expect(player.totalWagered).toBe(own.reduce((s, b) => s + b.wager, 0n))
+    expect(player.totalPayout).toBe(own.reduce((s, b) => s + (b.payout ?? 0n), 0n))
+  }
+  expect(stats.totalPlayers).toBe(byPlayer.size)
+  expect(bets.some(b => b.game === 'unknown')).toBe(true)
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise(r => setTimeout(r, 10))
+  }
+}
+
+describe('createIndexer', () => {
+  it('backfills every bet exactly once with consistent totals, through RPC faults and short pages', async () => {
+    const { chain, owner, genesis } = buildChain(600, 40)
+    const store = memoryStore()
+    const events = createCasinoEvents()
+    const seen: Record<string, number> = {}
+    const notCommitted: string[] = []
+    events.onAny((type: CasinoEventType, payload: unknown) => {
+      seen[type] = (seen[type] ?? 0) + 1
+      if (type === 'bet.placed') void store.getBet((payload as Bet).id).then(b => b || notCommitted.push((payload as Bet).id))
+    })
+    const faults: FakeFaults = { errorRate: 0.1, nullRate: 0.05, shortPages: 7, random: seeded(7) }
+    const indexer = createIndexer({ store, events, logger: quiet, config: config(owner, genesis), rpc: chain.rpc(faults) })
+    await indexer.start()
+    await indexer.ready
+    await until(() => indexer.status().pending === 0)
+    await until(() => (seen['stats.updated'] ?? 0) > 0)
+    await indexer.stop()
+
+    await expectConsistent(store, 600)
+    expect(notCommitted).toEqual([])
+    expect(seen['bet.placed']).toBe(600)
+    expect(seen['bet.settled']).toBe(600)
+    expect(seen['player.joined']).toBe((await store.stats(Date.now())).totalPlayers)
+    const status = indexer.status()
+    expect(status).toMatchObject({ running: false, live: true, bets: 600, settled: 600, lastSignature: chain.txs.at(-1)!.info.signature })
+    expect(status.errors).toBeGreaterThan(0)
+    expect((await store.getCursor())!.signature).toBe(chain.txs.at(-1)!.info.signature)
+  })
+
+  it('picks up new transactions live, and resumes from the cursor after a restart without gap or duplicate', async () => {
+    const { chain, owner, genesis } = buildChain(300, 20, 3)
+    const all = [...chain.txs]
+    // Hide the second half, start, then reveal it while running.
+    chain.txs.splice(Math.floor(all.length / 2))
+    const store = memoryStore()
+    const events = createCasinoEvents()
+    const rpc = chain.rpc({ errorRate: 0.05, random: seeded(3) })
+    const first = createIndexer({ store, events, logger: quiet, config: config(owner, genesis), rpc })
+    await first.start()
+    await first.ready
+    await until(() => first.status().pending === 0)
+    const half = (await store.stats(Date.now())).totalBets + (await store.stats(Date.now())).pendingBets
+    expect(half).toBeGreaterThan(0)
+    chain.txs.push(...all.slice(chain.txs.length, Math.floor(all.length * 3 / 4)))
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await first.stop()
+
+    chain.txs.push(...all.slice(chain.txs.length))
+    const second = createIndexer({ store, events, logger: quiet, config: config(owner, genesis), rpc })
+    await second.start()
+    await until(async () => (await store.getCursor())?.signature === all.at(-1)!.info.signature)
+    await second.stop()
+    await expectConsistent(store, 300)
+  })
+
+  it('applies a resolve listed before its register (same slot, no transactionIndex)', async () => {
+    const chain = createFakeChain()
+    const owner = newKey()
+    const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+    const genesis = chain.add({ instructions: [] })
+    chain.nextSlot()
+    const trial = newKey()
+    const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 2n ** 60n, resultIndex: 1 })
+    chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
+    chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
+    for (const tx of chain.txs) delete tx.info.transactionIndex
+    const store = memoryStore()
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, genesis), rpc: chain.rpc() })
+    await indexer.start()
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+    const bet = (await store.getBet(trial))!
+    expect(bet).toMatchObject({ status: 'settled', resultIndex: 1, wager: 2n ** 60n, payout: (2n ** 60n * 198n) / 100n })
+  })
+
+  it('records an undecodable transaction as a SystemEvent and goes on', async () => {
+    const chain = createFakeChain()
+    const owner = newKey()
+    const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+    const genesis = chain.add({ instructions: [] })
+    const bad = chain.add({ instructions: [{ ...host, kind: 'register', trial: newKey(), events: [] }], rawVaultPayloads: ['tgDUy45X1t0AAQ=='] })
+    const trial = newKey()
+    chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [betEvents({ trial, pool: host.pool, player: newKey(), wager: 5n }).register] }] })
+    const store = memoryStore()
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, genesis), rpc: chain.rpc() })
+    await indexer.start()
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+    expect(await store.getBet(trial)).toMatchObject({ status: 'pending' })
+    const system = await store.listSystemEvents({ limit: 10 })
+    expect(system).toEqual([expect.objectContaining({ type: 'indexer.undecodable', severity: 'error', metadata: expect.objectContaining({ signature: bad }) })])
+    expect(indexer.status().errors).toBe(1)
+  })
+
+  it('starts from now on a new casino and persists that start', async () => {
+    const { chain, owner } = buildChain(20, 5, 9)
+    const store = memoryStore()
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: { ...config(owner, ''), start: 'now' }, rpc: chain.rpc() })
+    await indexer.start()
+    await indexer.ready
+    expect((await store.getCursor())!.signature).toBe(chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+    // Nothing before the start point was ingested.
+    const stats = await store.stats(Date.now())
+    expect(stats.totalBets + stats.pendingBets).toBe(0)
+  })
+})
