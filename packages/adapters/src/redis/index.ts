@@ -51,3 +51,7 @@ export type { RedisStore }
 export type { RedisStoreContext } from './store'
 export { redisKeys } from './_keys'
 export type { RedisKeys } from './_keys'
+export { redisPubSub } from './pubsub'
+export type { PubSub, RedisPubSubOptions } from './pubsub'
+export { redisLeader } from './leader'
+export type { Leader, RedisLeaderOptions } from './leader'

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+
+/**
+ * Leadership among casino instances that share a store: exactly one runs the indexer. Common to
+ * `redisLeader` and `postgresLeader`.
+ */
+export interface Leader {
+  /** Tries to become (or stay) the leader; true when this instance leads. Never waits for the lock. */
+  acquire(): Promise<boolean>
+  /** True while this instance holds the lease / lock. */
+  readonly isLeader: boolean
+  /**
+   * Grows with every acquisition across all contenders: a write tagged with an older token than the
+   * store has seen comes from a deposed leader. Null when not leading.
+   */
+  readonly fencingToken: number | null
+  /** Gives the leadership up (no onLost call). */
+  release(): Promise<void>
+  /** Calls `cb` when leadership is lost involuntarily (lease expired, connection lost); returns an unsubscribe. */
+  onLost(cb: () => void): () => void
+}
+
+/** Options of {@link redisLeader}. */
+export type RedisLeaderOptions = {
+  /** Key of the lease; its fencing counter is `<key>:fence`. @default 'fare:leader' */
+  key?: string
+  /** Lease length in ms: a dead leader is replaced this long after its last renewal. @default 10000 */
+  ttlMs?: number
+  /** Renewal period in ms. @default ttlMs / 3 */
+  renewEveryMs?: number
+  /** This contender's id, stored as the lease value. @default a random UUID */
+  id?: string
+} & ({ url: string, client?: undefined } | { client: Redis, url?: undefined })
+
+const acquireLua = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 0 end
+return -1`
+const renewLua = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+const releaseLua = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+/**
+ * Leader election with a Redis lease: SET NX PX takes it, a renewal every `renewEveryMs` extends it
+ * only while the value is still ours, and each acquisition INCRs a fencing counter. Leadership is
+ * lost when a renewal finds the lease gone or cannot reach Redis before the lease would have expired.
+ */
+export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Promise<void> } {
+  const key = options.key ?? 'fare:leader'
+  const fenceKey = `${key}:fence`
+  const ttl = options.ttlMs ?? 10_000
+  const every = options.renewEveryMs ?? Math.max(1, Math.floor(ttl / 3))
+  const id = options.id ?? randomUUID()
+  const owned = options.client === undefined
+  const redis = options.client ?? new Redis(options.url)
+  const listeners = new Set<() => void>()
+  let token: number | null = null
+  let validUntil = 0
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  const stop = () => {
+    if (timer) clearInterval(timer)
+    timer = undefined
+    token = null
+  }
+  const lose = () => {
+    if (token === null) return
+    stop()
+    for (const cb of [...listeners]) {
+      try {
+        cb()
+      }
+      catch {}
+    }
+  }
+  const renew = async () => {
+    const started = Date.now()
+    try {
+      const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
+      if (ok === 1) validUntil = started + ttl
+      else lose()
+    }
+    catch {
+      // Unreachable: still leader until the lease we last renewed would have expired.
+      if (Date.now() >= validUntil) lose()
+    }
+  }
+
+  return {
+    get isLeader() {
+      return token !== null && Date.now() < validUntil
+    },
+    get fencingToken() {
+      return token
+    },
+    async acquire() {
+      const started = Date.now()
+      const result = await redis.eval(acquireLua, 2, key, fenceKey, id, String(ttl)) as number
+      if (result === -1) {
+        lose()
+        return false
+      }
+      validUntil = started + ttl
+      if (result > 0) token = result
+      // Ours already (same id, e.g. a restarted instance): keep leading with the current token.
+      else if (token === null) token = Number(await redis.get(fenceKey))
+      if (!timer) {
+        timer = setInterval(() => void renew(), every)
+        timer.unref?.()
+      }
+      return true
+    },
+    async release() {
+      stop()
+      validUntil = 0
+      await redis.eval(releaseLua, 1, key, id).catch(() => {})
+    },
+    onLost(cb) {
+      listeners.add(cb)
+      return () => listeners.delete(cb)
+    },
+    async close() {
+      await this.release()
+      if (owned) await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}

@@ -1,0 +1,95 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { redisLeader } from '@fare-casino/adapters/redis'
+import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
+
+const up = await redisAvailable()
+
+const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000) => {
+  const until = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise(r => setTimeout(r, 20))
+  }
+}
+
+describe.skipIf(!up)('redisLeader', () => {
+  const admin = new Redis(redisUrl)
+  const prefixes: string[] = []
+  const key = () => {
+    const p = `${uniqueName('fare_test')}:`
+    prefixes.push(p)
+    return `${p}leader`
+  }
+  afterAll(async () => {
+    for (const p of prefixes) await deleteKeys(admin, p)
+    await admin.quit()
+  })
+
+  it('lets exactly one of two contenders lead, and the other take over after release', async () => {
+    const k = key()
+    const a = redisLeader({ url: redisUrl, key: k, ttlMs: 5000 })
+    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 5000 })
+    try {
+      const won = await Promise.all([a.acquire(), b.acquire()])
+      expect(won.filter(Boolean)).toHaveLength(1)
+      const [leader, other] = won[0] ? [a, b] : [b, a]
+      expect(leader.isLeader).toBe(true)
+      expect(other.isLeader).toBe(false)
+      expect(await leader.acquire()).toBe(true) // re-acquiring while leading keeps the lease
+      const first = leader.fencingToken!
+      await leader.release()
+      expect(leader.isLeader).toBe(false)
+      expect(await other.acquire()).toBe(true)
+      expect(other.fencingToken!).toBeGreaterThan(first)
+    }
+    finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('hands over when the leader stops renewing, and tells the old leader it lost', async () => {
+    const k = key()
+    const a = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
+    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
+    let lost = 0
+    a.onLost(() => lost++)
+    try {
+      expect(await a.acquire()).toBe(true)
+      const first = a.fencingToken!
+      // Renewals keep the lease well past its ttl.
+      await new Promise(r => setTimeout(r, 700))
+      expect(await b.acquire()).toBe(false)
+      // A frozen leader: its lease is stolen from under it (as if it stalled past the ttl).
+      await admin.del(k)
+      expect(await b.acquire()).toBe(true)
+      expect(b.fencingToken!).toBeGreaterThan(first)
+      await waitFor(() => lost === 1)
+      expect(a.isLeader).toBe(false)
+      expect(b.isLeader).toBe(true)
+    }
+    finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('lets another contender lead once a dead leader\'s lease expires', async () => {
+    const k = key()
+    const dead = new Redis(redisUrl)
+    const a = redisLeader({ client: dead, key: k, ttlMs: 300, renewEveryMs: 100 })
+    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
+    try {
+      expect(await a.acquire()).toBe(true)
+      dead.disconnect() // the leader's process is gone: no more renewals
+      expect(await b.acquire()).toBe(false)
+      await waitFor(() => b.acquire())
+      expect(b.isLeader).toBe(true)
+      await waitFor(() => !a.isLeader)
+    }
+    finally {
+      await b.close()
+    }
+  })
+})
