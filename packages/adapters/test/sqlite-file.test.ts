@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
-import { migrate, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
+import { migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
 import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
+import { materializedWindowSql } from '../src/sqlite/windows'
 
 const dir = mkdtempSync(join(tmpdir(), 'fare-sqlite-file-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -48,11 +49,13 @@ describe('sqliteStore on a file', () => {
     const file = newFile()
     const store = await openStore(file)
     await store.applyBatch(makeBatch([makeRegister()]))
+    const applied = () => store.client.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()
+    const once = applied()
+    expect(once).toBe(readdirSync(sqliteMigrationsFolder).filter(f => f.endsWith('.sql')).length)
     await store.migrate()
     const other = await openStore(file)
     await other.migrate()
-    const count = store.client.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()
-    expect(count).toBe(1)
+    expect(applied()).toBe(once)
     expect((await other.stats(0)).pendingBets).toBe(1)
   })
 
@@ -113,6 +116,9 @@ describe('sqliteStore on a file', () => {
       expect(detail).toContain(`players_rank_${by}_idx`)
       expect(detail).not.toContain('TEMP B-TREE')
       expect(plan(windowLeaderboardSql(by), 1, 2, 10)).toContain('COVERING INDEX player_hourly_window_idx')
+      const materialized = plan(materializedWindowSql(by), 24, 10)
+      expect(materialized).toContain(`player_windows_rank_${by}_idx`)
+      expect(materialized).not.toContain('TEMP B-TREE')
     }
     expect(plan(betPageSql(['seq < ?', 'player = ?']), 10, 'x', 11)).toContain('bets_player_seq_idx')
     expect(plan(betPageSql(['seq < ?', 'game = ?']), 10, 'x', 11)).toContain('bets_game_seq_idx')

@@ -72,7 +72,10 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, gate: WriteGate): void 
   const c = plan.casino
   run(s.addCasino, c.bets, c.wins, c.losses, c.wagered, c.payout, c.pending, plan.createPlayers.length, maxSeq)
   for (const [hour, t] of plan.hourly) run(s.addHourly, hour, t.bets, t.wins, t.wagered, t.payout)
-  for (const t of plan.playerHourly.values()) run(s.addPlayerHourly, t.wallet, t.hour, t.bets, t.wins, t.wagered, t.payout)
+  for (const t of plan.playerHourly.values()) {
+    run(s.addPlayerHourly, t.wallet, t.hour, t.bets, t.wins, t.wagered, t.payout)
+    run(s.addToWindows, { wallet: t.wallet, hour: t.hour, bets: t.bets, wins: t.wins, wagered: t.wagered, payout: t.payout })
+  }
   for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, j.amount, j.signature, j.slot, j.blockTime)
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
 }

@@ -3,14 +3,15 @@ import type { Database, Options } from 'better-sqlite3'
 
 /** How {@link openSqlite} connects: a file (or `':memory:'`), or a connection the caller already has. */
 export type SqliteConnectionOptions =
-  | { file: string, client?: undefined, databaseOptions?: Options, busyTimeout?: number }
-  | { client: Database, file?: undefined, busyTimeout?: number }
+  | { file: string, client?: undefined, databaseOptions?: Options, busyTimeout?: number, cacheSizeKiB?: number }
+  | { client: Database, file?: undefined, busyTimeout?: number, cacheSizeKiB?: number }
 
 /**
  * Opens (or adopts) a connection and sets the pragmas the store relies on: WAL so readers never block
  * the indexer's writes and several processes can share a file, synchronous=NORMAL (durable at every
  * checkpoint, safe against corruption in WAL), a busy timeout so a second writer waits instead of
- * failing, and foreign keys.
+ * failing, foreign keys, a page cache big enough for the hot indexes of a million bets
+ * (`cacheSizeKiB`, default 64 MiB) and temporary sorts in memory.
  */
 export function openSqlite(options: SqliteConnectionOptions): { client: Database, owned: boolean } {
   const client = options.client ?? new BetterSqlite3(options.file, options.databaseOptions)
@@ -18,5 +19,7 @@ export function openSqlite(options: SqliteConnectionOptions): { client: Database
   client.pragma('synchronous = NORMAL')
   client.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 5_000))}`)
   client.pragma('foreign_keys = ON')
+  client.pragma(`cache_size = -${Math.max(2_000, Math.floor(options.cacheSizeKiB ?? 65_536))}`)
+  client.pragma('temp_store = MEMORY')
   return { client, owned: !options.client }
 }

@@ -3,6 +3,7 @@ import { decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare
 import type { BetPage, BetQuery, LeaderboardBy, LeaderboardEntry, LeaderboardQuery } from '@fare-casino/core'
 import { type BetRow, toBet } from './rows'
 import type { SqliteStatements } from './statements'
+import { createWindows } from './windows'
 
 /**
  * The two query shapes that vary with their input: bet pages (one statement per combination of
@@ -81,6 +82,7 @@ interface RankRow { wallet: string, username?: string | null, bets: bigint, wins
  */
 export function createLeaderboard(db: Database, s: SqliteStatements): (query: LeaderboardQuery) => LeaderboardEntry[] {
   const p = (source: string) => db.prepare(source).safeIntegers(true)
+  const windows = createWindows(db)
   const metrics: LeaderboardBy[] = ['wagered', 'profit', 'wins', 'bets']
   const allTime = Object.fromEntries(metrics.map(by => [by, p(allTimeLeaderboardSql(by))])) as Record<LeaderboardBy, Statement>
   const windowed = Object.fromEntries(metrics.map(by => [by, p(windowLeaderboardSql(by))])) as Record<LeaderboardBy, Statement>
@@ -94,20 +96,26 @@ export function createLeaderboard(db: Database, s: SqliteStatements): (query: Le
     }
     else {
       // A window ends at `now`: buckets after it stay out.
-      rows = windowed[query.by].all(start, hourOf(Math.floor(query.now / 1000)), limit) as RankRow[]
+      const end = hourOf(Math.floor(query.now / 1000))
+      if (windows.slideTo(end - start + 1, end)) return toEntries(windows.ranked[query.by].all(end - start + 1, limit) as RankRow[])
+      rows = windowed[query.by].all(start, end, limit) as RankRow[]
       const names = new Map((s.usernames.all(JSON.stringify(rows.map(r => r.wallet))) as { wallet: string, username: string | null }[])
         .map(r => [r.wallet, r.username]))
       for (const row of rows) row.username = names.get(row.wallet) ?? null
     }
-    return rows.map((r, i) => ({
-      rank: i + 1,
-      wallet: r.wallet,
-      username: r.username ?? null,
-      bets: Number(r.bets),
-      wins: Number(r.wins),
-      wagered: r.wagered,
-      payout: r.payout,
-      profit: r.payout - r.wagered,
-    }))
+    return toEntries(rows)
   }
+}
+
+function toEntries(rows: RankRow[]): LeaderboardEntry[] {
+  return rows.map((r, i) => ({
+    rank: i + 1,
+    wallet: r.wallet,
+    username: r.username ?? null,
+    bets: Number(r.bets),
+    wins: Number(r.wins),
+    wagered: r.wagered,
+    payout: r.payout,
+    profit: r.payout - r.wagered,
+  }))
 }

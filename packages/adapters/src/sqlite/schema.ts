@@ -190,3 +190,31 @@ export const usedNonces = sqliteTable('used_nonces', {
   nonce: text('nonce').primaryKey(),
   expiresAt: integer('expires_at').notNull(),
 }, t => [index('used_nonces_expires_at_idx').on(t.expiresAt)])
+
+/**
+ * Leaderboard windows kept up to date instead of summed per request: for each window length (24, 168,
+ * 720 hours) the hour it currently ends at. A request for the current hour reads `player_windows`
+ * through an index; the window slides forward (subtracting the hours that leave it) on the first
+ * request of a new hour. A request about an earlier hour sums `player_hourly` instead.
+ */
+export const leaderboardWindows = sqliteTable('leaderboard_windows', {
+  hours: integer('hours').primaryKey(),
+  endHour: integer('end_hour').notNull(),
+})
+
+/** Each player's totals inside each window of `leaderboard_windows` (rows with no bets are deleted). */
+export const playerWindows = sqliteTable('player_windows', {
+  hours: integer('hours').notNull(),
+  wallet: text('wallet').notNull(),
+  bets: integer('bets').notNull(),
+  wins: integer('wins').notNull(),
+  wagered: money('wagered').notNull(),
+  payout: money('payout').notNull(),
+}, t => [
+  primaryKey({ columns: [t.hours, t.wallet] }),
+  check('player_windows_totals_integer', sql`typeof("wagered") = 'integer' and typeof("payout") = 'integer'`),
+  index('player_windows_rank_wagered_idx').on(t.hours, sql`"wagered" desc`, sql`"wallet"`),
+  index('player_windows_rank_profit_idx').on(t.hours, sql`("payout" - "wagered") desc`, sql`"wagered" desc`, sql`"wallet"`),
+  index('player_windows_rank_wins_idx').on(t.hours, sql`"wins" desc`, sql`"wagered" desc`, sql`"wallet"`),
+  index('player_windows_rank_bets_idx').on(t.hours, sql`"bets" desc`, sql`"wagered" desc`, sql`"wallet"`),
+])

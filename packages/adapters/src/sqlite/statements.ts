@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
+import { addToWindowsSql } from './windows'
 
 /**
  * Every fixed statement of the store, prepared once per connection. All of them read integers as
@@ -40,6 +41,7 @@ export function prepareStatements(db: Database) {
     addPlayerHourly: p(`INSERT INTO player_hourly (wallet, hour, bets, wins, wagered, payout) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (wallet, hour) DO UPDATE SET bets = bets + excluded.bets, wins = wins + excluded.wins,
       wagered = wagered + excluded.wagered, payout = payout + excluded.payout`),
+    addToWindows: p(addToWindowsSql),
     insertJackpot: p(`INSERT INTO jackpots (id, pool, trial_id, receiver, amount, signature, slot, block_time)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     setCursor: p(`INSERT INTO cursor (id, signature, slot, updated_at) VALUES (1, ?, ?, ?)

@@ -137,7 +137,10 @@ export interface WorkloadOptions {
   earlyResolves?: number
   /** Share of trials never resolved (they stay pending). @default 0.1 */
   unresolved?: number
-  /** Share of wagers drawn above 2^53. @default 0.05 */
+  /**
+   * Share of wagers drawn above 2^53. @default 0.05
+   * At most 64 of them, so that no total of a workload of any size passes 2^63 - 1.
+   */
   hugeWagers?: number
 }
 
@@ -174,13 +177,14 @@ export function generateWorkload(options: WorkloadOptions = {}): Workload {
   // Resolves wait here for the position they are emitted at.
   const later: { at: number, event: TrialResolvedEvent }[] = []
   let slot = 1_000
+  let hugeCount = 0
 
   for (let i = 0; i < count; i++) {
     slot += 1 + Math.floor(rng() * 3)
     const blockTime = start + i * step
     const game = games[Math.floor(rng() * games.length)]!
     const qk = gameTables[game] ?? coinFlipQK
-    const huge = rng() < (options.hugeWagers ?? 0.05)
+    const huge = rng() < (options.hugeWagers ?? 0.05) && hugeCount++ < 64
     const wager = huge ? 2n ** 53n + BigInt(Math.floor(rng() * 1e9)) : BigInt(1 + Math.floor(rng() * 5e9))
     const register = makeRegister({
       signature: randomSignature(rng),

@@ -64,6 +64,32 @@ export function aggregatesSuite(ctx: SuiteContext): void {
       }
     })
 
+    it('keeps windowed leaderboards exact while now moves forward, jumps, and looks back', async () => {
+      const store = ctx.store()
+      const w = generateWorkload({ seed: 9, bets: 240, players: 12, batchSize: 20, days: 40 })
+      const check = async (now: number) => {
+        const totals = recomputeTotals(await listAllBets(store))
+        for (const period of ['24h', '7d', '30d'] as LeaderboardPeriod[]) {
+          const rows = windowTotals(totals, period, now)
+          for (const by of ['wagered', 'profit'] as LeaderboardBy[]) {
+            const actual = await store.leaderboard({ by, period, limit: 50, now })
+            expect(actual.map(e => ({ ...e, username: null })), `${period} by ${by} at ${now}`).toEqual(rankLeaderboard(rows, { by, limit: 50 }, () => null))
+          }
+        }
+      }
+      // The clock follows the chain: after each batch, ask at the newest block time, a few hours on, and a day back.
+      let latest = 0
+      for (const [i, batch] of w.batches.entries()) {
+        await store.applyBatch(batch)
+        for (const e of batch.events) latest = Math.max(latest, e.blockTime * 1000)
+        if (i % 3 === 0) await check(latest)
+        if (i % 5 === 1) await check(latest + 5 * 3_600_000)
+        if (i % 7 === 2) await check(latest - 26 * 3_600_000)
+      }
+      await check(w.now + 3 * 86_400_000)
+      await check(w.now + 45 * 86_400_000)
+    })
+
     it('orders the leaderboard by each metric, breaking ties by wagered then wallet', async () => {
       const store = ctx.store()
       const [a, b, c, d] = ['A', 'B', 'C', 'D'].map(p => p + randomWallet().slice(1)) as [string, string, string, string]
@@ -106,6 +132,11 @@ export function aggregatesSuite(ctx: SuiteContext): void {
       expect(await board('7d')).toEqual([[week, 2_000n], [recent, 1_010n]])
       expect(await board('30d')).toEqual([[month, 3_000n], [week, 2_000n], [recent, 1_010n]])
       expect(await board('all')).toEqual([[old, 4_009n], [month, 3_000n], [week, 2_000n], [recent, 1_010n]])
+      // Hour by hour the window slides: the 24h window loses `recent`, then the bet settled ahead of the clock enters.
+      const at = async (now: number) => (await store.leaderboard({ by: 'wagered', period: '24h', limit: 10, now })).map(e => [e.wallet, e.wagered])
+      expect(await at(NOW + HOUR)).toEqual([])
+      expect(await at(NOW + 2 * HOUR)).toEqual([[old, 9n]])
+      expect(await at(NOW)).toEqual([[recent, 1_000n]])
       // The same bets seen from 40 days later: nothing in the short windows.
       expect(await store.leaderboard({ by: 'wagered', period: '30d', limit: 10, now: NOW + 40 * 24 * HOUR })).toEqual([])
     })
