@@ -1,0 +1,114 @@
+import postgres, { type Options } from 'postgres'
+import type { Leader } from '../redis/leader'
+
+/** Options of {@link postgresLeader}. */
+export interface PostgresLeaderOptions {
+  /** Name of the lock; hashed to the advisory lock key. @default 'fare-casino:indexer' */
+  name?: string
+  /** Schema of the fencing sequence `fare_leader_fence`. @default 'public' */
+  schema?: string
+  /** How often the leader checks, in ms, that its connection still holds the lock. @default 2000 */
+  checkEveryMs?: number
+  /** `postgres://...`; the leader opens its own single connection, the one that holds the lock. */
+  url: string
+  /** Extra postgres.js options for that connection. */
+  connection?: Options<Record<string, never>>
+}
+
+/**
+ * Leader election with a Postgres session advisory lock (`pg_try_advisory_lock`) held on a dedicated
+ * connection (its own client with one connection that is never recycled, so the lock is not dropped
+ * by a pool): when the leader's process dies its connection closes and Postgres frees the lock, so
+ * the next `acquire()` of another instance wins. Each acquisition takes a fencing token from a
+ * sequence. The leader checks its lock every `checkEveryMs`; a failed check (connection lost or
+ * terminated) means leadership is lost.
+ */
+export function postgresLeader(options: PostgresLeaderOptions): Leader & { close(): Promise<void> } {
+  const name = options.name ?? 'fare-casino:indexer'
+  const schema = options.schema ?? 'public'
+  const every = options.checkEveryMs ?? 2000
+  // One connection, never recycled by age or idleness: the lock lives exactly as long as it does. After a
+  // lost connection postgres.js reconnects on the next query, to a new session that holds no lock.
+  const sql = postgres(options.url, { onnotice: () => {}, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 }) // 0 disables both timers
+  const listeners = new Set<() => void>()
+  let token: number | null = null
+  let timer: ReturnType<typeof setInterval> | undefined
+  const seq = sql(`${schema}.fare_leader_fence`)
+
+  const drop = () => {
+    if (timer) clearInterval(timer)
+    timer = undefined
+    token = null
+  }
+  const lose = () => {
+    if (token === null) return
+    drop()
+    for (const cb of [...listeners]) {
+      try {
+        cb()
+      }
+      catch {}
+    }
+  }
+  const holds = async (): Promise<boolean> => {
+    const [row] = await sql<{ held: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM pg_locks, (SELECT hashtextextended(${name}, 0) AS k) AS key
+        WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1
+          AND classid = ((key.k >> 32) & 4294967295)::oid AND objid = (key.k & 4294967295)::oid
+      ) AS held`
+    return row?.held === true
+  }
+
+  return {
+    get isLeader() {
+      return token !== null
+    },
+    get fencingToken() {
+      return token
+    },
+    async acquire() {
+      if (token !== null) {
+        try {
+          if (await holds()) return true
+        }
+        catch {}
+        lose()
+        return false
+      }
+      const c = sql
+      try {
+        const [row] = await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
+        if (!row?.ok) {
+          drop()
+          return false
+        }
+        // The sequence is created by the first leader; a concurrent creator is harmless.
+        await c`CREATE SEQUENCE IF NOT EXISTS ${seq}`.catch(() => {})
+        const [next] = await c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`
+        token = Number(next!.v)
+      }
+      catch (error) {
+        drop()
+        throw error
+      }
+      timer = setInterval(() => {
+        holds().then(held => held || lose(), () => lose())
+      }, every)
+      timer.unref?.()
+      return true
+    },
+    async release() {
+      if (token !== null) await sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
+      drop()
+    },
+    onLost(cb) {
+      listeners.add(cb)
+      return () => listeners.delete(cb)
+    },
+    async close() {
+      await this.release()
+      await sql.end({ timeout: 5 })
+    },
+  }
+}

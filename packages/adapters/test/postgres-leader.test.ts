@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import postgres from 'postgres'
+import { postgresLeader } from '@fare-casino/adapters/postgres'
+import { postgresAvailable, postgresUrl, uniqueName } from './_services'
+
+const up = await postgresAvailable()
+
+const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000) => {
+  const until = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise(r => setTimeout(r, 20))
+  }
+}
+
+describe.skipIf(!up)('postgresLeader', () => {
+  const admin = postgres(postgresUrl, { max: 2, onnotice: () => {} })
+  const schema = uniqueName('fare_test')
+  afterAll(async () => {
+    await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`
+    await admin.end({ timeout: 5 })
+  })
+
+  it('lets exactly one of two contenders lead, and the other take over after release', async () => {
+    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
+    const name = uniqueName('lock')
+    const a = postgresLeader({ url: postgresUrl, name, schema })
+    const b = postgresLeader({ url: postgresUrl, name, schema })
+    try {
+      const won = await Promise.all([a.acquire(), b.acquire()])
+      expect(won.filter(Boolean)).toHaveLength(1)
+      const [leader, other] = won[0] ? [a, b] : [b, a]
+      expect(await leader.acquire()).toBe(true)
+      expect(await other.acquire()).toBe(false)
+      const first = leader.fencingToken!
+      await leader.release()
+      expect(leader.isLeader).toBe(false)
+      expect(await other.acquire()).toBe(true)
+      expect(other.fencingToken!).toBeGreaterThan(first)
+    }
+    finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('frees the lock when the leader\'s connection dies, and tells the old leader it lost', async () => {
+    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
+    const name = uniqueName('lock')
+    const a = postgresLeader({ url: postgresUrl, name, schema, checkEveryMs: 50 })
+    const b = postgresLeader({ url: postgresUrl, name, schema })
+    let lost = 0
+    a.onLost(() => lost++)
+    try {
+      expect(await a.acquire()).toBe(true)
+      expect(await b.acquire()).toBe(false)
+      // Kill the leader's session, as a crashed process or a network cut would.
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 1
+          AND classid = ((hashtextextended(${name}, 0) >> 32) & 4294967295)::oid
+          AND objid = (hashtextextended(${name}, 0) & 4294967295)::oid`
+      await waitFor(() => b.acquire())
+      await waitFor(() => lost === 1)
+      expect(a.isLeader).toBe(false)
+      expect(b.isLeader).toBe(true)
+    }
+    finally {
+      await a.close().catch(() => {})
+      await b.close()
+    }
+  })
+})
