@@ -1,7 +1,9 @@
-// bench/ws: 10,000 clients on one server process (the load in a second process), broadcast stepped at
-// 1, 2, 5, 10 events/s; the casino's realtime stream and a bare `ws` broadcast measured in the same run.
-// Usage: node --expose-gc bench/ws/run.mjs [--clients 10000] [--seconds 10] [--warmup 2]
-// Needs `ulimit -n` above the client count in each process (raise it in the shell: ulimit -n 20000).
+// bench/ws: 10,000 clients on one server process (their load in another process), broadcast stepped at
+// 1, 2, 5, 10 events/s. The casino's realtime stream and a bare `ws` broadcast run side by side in the same
+// run: both servers and both client loads are up at once and each step is measured on one, then the other
+// (alternating which goes first), so load from anything else on the machine hits both alike.
+// Usage: node bench/ws/run.mjs [--clients 10000] [--seconds 10] [--warmup 2]
+// Each process holds `clients` sockets: `ulimit -n` must be above that (e.g. `ulimit -n 20000` first).
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -14,6 +16,7 @@ const seconds = arg('seconds', 10)
 const warmup = arg('warmup', 2)
 const rates = [1, 2, 5, 10]
 const here = path => fileURLToPath(new URL(path, import.meta.url))
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 function child(file, args, execArgv = []) {
   const proc = fork(file, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -22,48 +25,49 @@ function child(file, args, execArgv = []) {
     const i = waiters.findIndex(w => w.cmd === message.cmd)
     if (i >= 0) waiters.splice(i, 1)[0].resolve(message)
   })
-  return {
-    proc,
-    next: cmd => new Promise(resolve => waiters.push({ cmd, resolve })),
-    send: message => proc.send(message),
-  }
+  return { next: cmd => new Promise(resolve => waiters.push({ cmd, resolve })), send: message => proc.send(message) }
 }
 
-async function measure(mode) {
+async function start(mode) {
   const server = child(here('./_run-ts.mjs'), [here('./server.ts'), mode], ['--expose-gc'])
   const { port } = await server.next('ready')
   const url = mode === 'casino' ? `ws://127.0.0.1:${port}/ws` : `ws://127.0.0.1:${port}/`
   const load = child(here('./clients.mjs'), [url, String(clients), mode], ['--max-old-space-size=4096'])
-  const started = Date.now()
   const { open } = await load.next('ready')
-  const connectMs = Date.now() - started
+  await sleep(1000)
   server.send({ cmd: 'memory' })
   const { before, after } = await server.next('memory')
-  const steps = []
-  for (const eps of rates) {
-    server.send({ cmd: 'step', eps, ms: (warmup + seconds) * 1000 })
-    await new Promise(resolve => setTimeout(resolve, warmup * 1000))
-    load.send({ cmd: 'reset' })
-    await server.next('stepped')
-    // Let in-flight frames land before counting.
-    await new Promise(resolve => setTimeout(resolve, 500))
-    load.send({ cmd: 'collect' })
-    const { received, p50, p99 } = await load.next('collected')
-    steps.push({ eps, expected: eps * clients, delivered: received / (seconds + 0.5) * 1, received, p50, p99 })
-    process.stderr.write(`${mode} ${eps} ev/s: ${Math.round(received / seconds)} msg/s p50 ${p50?.toFixed(1)} ms p99 ${p99?.toFixed(1)} ms\n`)
-  }
-  load.send({ cmd: 'stop' })
-  server.send({ cmd: 'stop' })
-  return {
-    mode,
-    open,
-    connectMs,
-    rssPerConn: (after.rss - before.rss) / open,
-    heapPerConn: (after.heap - before.heap) / open,
-    steps: steps.map(s => ({ ...s, delivered: s.received / seconds })),
-  }
+  return { mode, server, load, open, rssPerConn: (after.rss - before.rss) / open, heapPerConn: (after.heap - before.heap) / open, steps: [] }
 }
 
-const casino = await measure('casino')
-const baseline = await measure('baseline')
-console.log(JSON.stringify({ clients, seconds, warmup, node: process.version, casino, baseline }, null, 2))
+async function step(target, eps) {
+  target.server.send({ cmd: 'step', eps, ms: (warmup + seconds) * 1000 })
+  await sleep(warmup * 1000)
+  target.load.send({ cmd: 'reset' })
+  const { sent } = await target.server.next('stepped')
+  // Let frames in flight land before counting.
+  await sleep(1000)
+  target.load.send({ cmd: 'collect' })
+  const { received, p50, p99 } = await target.load.next('collected')
+  const result = { eps, sentTotal: sent, delivered: Math.round(received / seconds), p50, p99 }
+  target.steps.push(result)
+  process.stderr.write(`${target.mode} ${eps} ev/s: ${result.delivered} msg/s p50 ${p50} ms p99 ${p99} ms\n`)
+}
+
+const casino = await start('casino')
+const baseline = await start('baseline')
+for (const [i, eps] of rates.entries()) {
+  const order = i % 2 === 0 ? [casino, baseline] : [baseline, casino]
+  for (const target of order) await step(target, eps)
+}
+for (const target of [casino, baseline]) {
+  target.load.send({ cmd: 'stop' })
+  target.server.send({ cmd: 'stop' })
+}
+const view = ({ mode, open, rssPerConn, heapPerConn, steps }) => ({ mode, open, rssPerConn: Math.round(rssPerConn), heapPerConn: Math.round(heapPerConn), steps })
+const ratios = rates.map((eps, i) => ({
+  eps,
+  delivered: +(casino.steps[i].delivered / baseline.steps[i].delivered).toFixed(3),
+  p99: +(casino.steps[i].p99 / baseline.steps[i].p99).toFixed(3),
+}))
+console.log(JSON.stringify({ clients, seconds, warmup, node: process.version, casino: view(casino), baseline: view(baseline), ratios, memoryRatio: { rss: +(casino.rssPerConn / baseline.rssPerConn).toFixed(3), heap: +(casino.heapPerConn / baseline.heapPerConn).toFixed(3) } }, null, 2))

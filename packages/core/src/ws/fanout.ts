@@ -1,3 +1,4 @@
+import type { Peer } from 'crossws'
 import type { BetFilters, Channel } from './protocol'
 import { bufferedAmountOf, type PeerState } from './peer-state'
 import { matchesFilters, type RoutedEvent } from './route'
@@ -10,7 +11,8 @@ export const SLOW_CONSUMER_CLOSE = 1013
  * costs one lookup per channel plus one send per interested socket, never a scan of every socket.
  */
 export interface Fanout {
-  readonly peers: Set<PeerState>
+  /** Every open socket of this process, by its crossws peer. */
+  readonly peers: Map<Peer, PeerState>
   add(state: PeerState): void
   remove(state: PeerState): void
   /** Adds channels (replacing their filters); false when it would pass `maxSubscriptions`, and then nothing changes. */
@@ -24,7 +26,7 @@ export interface Fanout {
 
 /** Creates the fan-out. `onSlow` is called once for a socket whose buffer passed `maxBufferedBytes`. */
 export function createFanout(options: { maxSubscriptions: number, maxBufferedBytes: number, onSlow: (state: PeerState) => void }): Fanout {
-  const peers = new Set<PeerState>()
+  const peers = new Map<Peer, PeerState>()
   const index = new Map<Channel, Set<PeerState>>()
 
   const send = (state: PeerState, event: RoutedEvent) => {
@@ -59,10 +61,10 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
   return {
     peers,
     add(state) {
-      peers.add(state)
+      peers.set(state.peer, state)
     },
     remove(state) {
-      peers.delete(state)
+      peers.delete(state.peer)
       for (const channel of state.channels.keys()) {
         const set = index.get(channel)
         set?.delete(state)

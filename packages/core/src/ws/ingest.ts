@@ -40,7 +40,7 @@ export function createIngest(ctx: { history: HistoryStore, fanout: Fanout, logge
       ctx.logger.info('event history epoch changed', { from: epoch, to: messageEpoch })
       epoch = messageEpoch
       last = 0
-      for (const state of ctx.fanout.peers) state.lastOffset = 0
+      for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
       if (event.offset > 1) last = event.offset - 1
     }
     if (event.offset <= last) return

@@ -26,8 +26,10 @@ export interface PeerState {
   lastSeen: number
   /** Set once the socket is being closed: nothing more is sent. */
   closed: boolean
-  /** Messages of one socket are handled one after the other, in order. */
-  queue: Promise<void>
+  /** True while a message of this socket is being handled; later ones wait in `backlog`, in order. */
+  busy: boolean
+  /** Frames waiting for the one being handled (null when none: no allocation per idle socket). */
+  backlog: string[] | null
 }
 
 /**
@@ -52,8 +54,22 @@ export function createPeerState(peer: Peer, ip: string, now: number): PeerState 
     pending: null,
     lastSeen: now,
     closed: false,
-    queue: Promise.resolve(),
+    busy: false,
+    backlog: null,
   }
+}
+
+/**
+ * Lets go of the upgrade request once the socket is open. crossws keeps the Node `IncomingMessage` (a
+ * stream with its headers, ~1.5 KB) and a Request proxy for the life of every peer, although after `open`
+ * it only needs the address and the context; at tens of thousands of sockets that is most of the memory a
+ * connection costs over bare `ws`. Replaced by a stub with the same two fields; a no-op on other runtimes.
+ */
+export function releaseUpgradeRequest(peer: Peer, ip: string): void {
+  const internal = (peer as unknown as { _internal?: { nodeReq?: { _context?: unknown }, request?: unknown } })._internal
+  if (!internal?.nodeReq) return
+  internal.nodeReq = { socket: { remoteAddress: ip }, _context: internal.nodeReq._context } as typeof internal.nodeReq
+  internal.request = undefined
 }
 
 /** Sends a control message (not an event) as JSON. */

@@ -13,7 +13,7 @@ import type { HistoryStore } from './history'
 import { createIngest } from './ingest'
 import { memoryHistory } from './memory-history'
 import { type RealtimeOptions, resolveRealtimeOptions } from './options'
-import { createPeerState, type PeerState, sendJSON } from './peer-state'
+import { createPeerState, type PeerState, releaseUpgradeRequest, sendJSON } from './peer-state'
 import { createPublisher } from './publisher'
 import { createRateLimiter } from './rate-limit'
 import { authenticate, handleFrame, type SessionContext } from './session'
@@ -67,7 +67,6 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   const logger = ctx.logger ?? consola.withTag('fare').withTag('ws')
   const pubsub = ctx.pubsub ?? memoryPubSub({ onError: error => logger.error('event listener failed', { error }) })
   const history = ctx.history ?? memoryHistory({ size: options.historySize, maxAge: options.historyMaxAge })
-  const states = new Map<Peer, PeerState>()
   const ipCounts = new Map<string, number>()
 
   const fanout = createFanout({
@@ -82,6 +81,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       }, 1000).unref?.()
     },
   })
+  const states = fanout.peers
   const ingest = createIngest({ history, fanout, logger })
   const publisher = createPublisher({
     events: ctx.events,
@@ -130,6 +130,22 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   }, options.pingInterval)
   sweep.unref?.()
 
+  // One message at a time per socket, in arrival order; no promise is kept per idle socket.
+  const run = async (state: PeerState, text: string) => {
+    state.busy = true
+    await handleFrame(session, state, text)
+    await drain(state)
+  }
+  const drain = async (state: PeerState) => {
+    state.busy = true
+    while (state.backlog && !state.closed) {
+      const next = state.backlog.shift()!
+      if (state.backlog.length === 0) state.backlog = null
+      await handleFrame(session, state, next)
+    }
+    state.busy = false
+  }
+
   const clientIp = (peer: Peer): string => {
     if (options.trustProxy) {
       const forwarded = peer.request?.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
@@ -149,20 +165,23 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       }
       ipCounts.set(ip, count)
       const state = createPeerState(peer, ip, now)
-      states.set(peer, state)
       fanout.add(state)
       const token = tokenFromUrl(peer.request?.url)
-      state.queue = ready.then(async () => {
+      releaseUpgradeRequest(peer, ip)
+      // Frames that arrive before the hello is sent wait in the backlog, like during any other message.
+      state.busy = true
+      void ready.then(async () => {
         sendJSON(state, { type: 'connection.established', data: { clientId: peer.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
         if (token) await authenticate(session, state, token)
-      }).catch(() => {})
+      }).catch(() => {}).then(() => drain(state))
     },
     message(peer, message) {
       const state = states.get(peer)
       if (!state || state.closed) return
       state.lastSeen = Date.now()
       const text = message.text()
-      state.queue = state.queue.then(() => handleFrame(session, state, text))
+      if (state.busy) (state.backlog ??= []).push(text)
+      else void run(state, text)
     },
     pong(peer) {
       const state = states.get(peer)
@@ -176,7 +195,6 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       const state = states.get(peer)
       if (!state) return
       state.closed = true
-      states.delete(peer)
       fanout.remove(state)
       const count = (ipCounts.get(state.ip) ?? 1) - 1
       if (count <= 0) ipCounts.delete(state.ip)
