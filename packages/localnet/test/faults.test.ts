@@ -58,7 +58,7 @@ describe('fault injection', () => {
   })
 
   it('short pages are still newest-first contiguous prefixes', async () => {
-    const net = await startLocalnet({ seed: 5, slotMs: 20, faults: { shortPageRate: 1 } })
+    const net = await startLocalnet({ seed: 5, slotMs: 20, resolveDelayMs: 60_000, faults: { shortPageRate: 1 } })
     const p = await net.createPlayer()
     for (let i = 0; i < 40; i++) await net.placeBet({ player: p, wager: 1_000_000n, game: 'coinFlip', host: p.publicKey })
     const page = async (params: Record<string, unknown>) => {
