@@ -127,15 +127,10 @@ CREATE TABLE "system_events" (
 CREATE UNIQUE INDEX "bets_seq_idx" ON "bets" USING btree ("seq");--> statement-breakpoint
 CREATE INDEX "bets_player_seq_idx" ON "bets" USING btree ("player","seq");--> statement-breakpoint
 CREATE INDEX "bets_game_seq_idx" ON "bets" USING btree ("game","seq");--> statement-breakpoint
-CREATE INDEX "bets_status_seq_idx" ON "bets" USING btree ("status","seq");--> statement-breakpoint
-CREATE INDEX "bets_won_seq_idx" ON "bets" USING btree ("won","seq");--> statement-breakpoint
+CREATE INDEX "bets_pending_seq_idx" ON "bets" USING btree ("seq") WHERE "bets"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "bets_register_signature_idx" ON "bets" USING btree ("register_signature");--> statement-breakpoint
 CREATE INDEX "bets_resolve_signature_idx" ON "bets" USING btree ("resolve_signature");--> statement-breakpoint
 CREATE UNIQUE INDEX "jackpots_id_idx" ON "jackpots" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "nonces_expires_at_idx" ON "nonces" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "player_hourly_hour_idx" ON "player_hourly" USING btree ("hour");--> statement-breakpoint
-CREATE UNIQUE INDEX "players_username_lower_idx" ON "players" USING btree (lower("username"));--> statement-breakpoint
-CREATE INDEX "players_wagered_idx" ON "players" USING btree ("total_wagered" DESC NULLS LAST,"wallet" COLLATE "C");--> statement-breakpoint
-CREATE INDEX "players_profit_idx" ON "players" USING btree (("total_payout" - "total_wagered") DESC,"total_wagered" DESC NULLS LAST,"wallet" COLLATE "C");--> statement-breakpoint
-CREATE INDEX "players_wins_idx" ON "players" USING btree ("total_wins" DESC NULLS LAST,"total_wagered" DESC NULLS LAST,"wallet" COLLATE "C");--> statement-breakpoint
-CREATE INDEX "players_bets_idx" ON "players" USING btree ("total_bets" DESC NULLS LAST,"total_wagered" DESC NULLS LAST,"wallet" COLLATE "C");
+CREATE UNIQUE INDEX "players_username_lower_idx" ON "players" USING btree (lower("username"));

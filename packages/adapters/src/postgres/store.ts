@@ -100,12 +100,14 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
 
     async listBets(query: BetQuery): Promise<BetPage> {
       const before = query.cursor ? decodeBetCursor(query.cursor) : null
+      // Status is a literal, not a parameter, so that a prepared (generic) plan can still use the partial
+      // index of pending bets.
       const rows = await sql<BetRow[]>`
         SELECT * FROM ${t('bets')} WHERE TRUE
           ${before === null ? sql`` : sql`AND seq < ${before}`}
           ${query.player === undefined ? sql`` : sql`AND player = ${query.player}`}
           ${query.game === undefined ? sql`` : sql`AND game = ${query.game}`}
-          ${query.status === undefined ? sql`` : sql`AND status = ${query.status}`}
+          ${query.status === undefined ? sql`` : query.status === 'pending' ? sql`AND status = 'pending'` : sql`AND status = 'settled'`}
           ${query.won === undefined ? sql`` : sql`AND won = ${query.won ? sql`TRUE` : sql`FALSE`}`}
         ORDER BY seq DESC LIMIT ${query.limit + 1}`
       const bets = rows.map(toBet)
