@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
-import { migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
+import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
 import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
 import { materializedWindowSql } from '../src/sqlite/windows'
 
@@ -124,5 +124,27 @@ describe('sqliteStore on a file', () => {
     expect(plan(betPageSql(['seq < ?', 'game = ?']), 10, 'x', 11)).toContain('bets_game_seq_idx')
     expect(plan(betPageSql(['seq < ?', 'status = ?']), 10, 'x', 11)).toContain('bets_status_seq_idx')
     expect(plan(betPageSql(['seq < ?']), 10, 11)).not.toContain('TEMP B-TREE')
+  })
+
+  it('bulk-loads to the same state as batch by batch, with every index back afterwards', async () => {
+    const w = generateWorkload({ seed: 21, bets: 300, batchSize: 40 })
+    const indexes = (store: SqliteStore) => store.client.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all()
+    const plain = await openStore(newFile())
+    for (const batch of w.batches) await plain.applyBatch(batch)
+    const bulk = await openStore(newFile())
+    const before = indexes(bulk)
+    const applied = await bulkLoad(bulk, async () => {
+      expect(indexes(bulk).length).toBeLessThan(before.length)
+      let n = 0
+      for (const batch of w.batches) n += (await bulk.applyBatch(batch)).applied
+      return n
+    })
+    expect(applied).toBe(w.events.length)
+    expect(indexes(bulk)).toEqual(before)
+    expect(bulk.client.pragma('synchronous', { simple: true })).toBe(1)
+    expect(await snapshotStore(bulk, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(plain, { wallets: w.wallets, now: w.now }))
+    // A load that throws still puts the indexes back.
+    await expect(bulkLoad(bulk, () => { throw new Error('boom') })).rejects.toThrow('boom')
+    expect(indexes(bulk)).toEqual(before)
   })
 })
