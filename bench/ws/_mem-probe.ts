@@ -52,4 +52,11 @@ await probe('casino', async () => {
   await rt.ready
   return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, close: () => { void rt.close(); server.close() } }
 }, true)
+await probe('casino, not subscribed', async () => {
+  const rt = createRealtime({ events: createCasinoEvents(), store: memoryStore(), verifyToken: async () => null, logger: createLogger().create({ level: 1 }), options: { maxConnectionsPerIp: 1e6 } })
+  const server = createServer(); server.on('upgrade', rt.handleUpgrade)
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+  await rt.ready
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, close: () => { void rt.close(); server.close() } }
+}, false)
 process.exit(0)

@@ -26,8 +26,9 @@ function open() {
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
     ws.on('error', reject)
     ws.on('open', () => {
-      if (mode !== 'casino') return resolve(ws)
+      // Both servers get the same client traffic: the baseline ignores the subscribe frame.
       ws.send(JSON.stringify({ type: 'subscribe', channels: ['bets'] }))
+      if (mode !== 'casino') resolve(ws)
     })
     ws.on('message', (data) => {
       if (mode === 'casino' && data.toString('latin1', 0, 20) === '{"type":"subscribed"') resolve(ws)

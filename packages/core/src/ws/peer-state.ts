@@ -11,6 +11,8 @@ interface RawSocket {
 /** What the server keeps per connected socket. Kept small: there may be tens of thousands. */
 export interface PeerState {
   readonly peer: Peer
+  /** The `clientId` sent in `connection.established`: unique across processes. */
+  readonly id: string
   /** The `ws` socket under crossws on Node, or null on other runtimes (then `peer.send` is used). */
   readonly raw: RawSocket | null
   readonly ip: string
@@ -43,9 +45,10 @@ export function rawSocketOf(peer: Peer): RawSocket | null {
 }
 
 /** Creates the state of a newly opened socket. */
-export function createPeerState(peer: Peer, ip: string, now: number): PeerState {
+export function createPeerState(peer: Peer, id: string, ip: string, now: number): PeerState {
   return {
     peer,
+    id,
     raw: rawSocketOf(peer),
     ip,
     wallet: null,

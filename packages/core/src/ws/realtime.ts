@@ -73,7 +73,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     maxSubscriptions: options.maxSubscriptionsPerPeer,
     maxBufferedBytes: options.maxBufferedBytes,
     onSlow: (state) => {
-      logger.info('closing a slow websocket consumer', { clientId: state.peer.id })
+      logger.info('closing a slow websocket consumer', { clientId: state.id })
       state.peer.close(SLOW_CONSUMER_CLOSE, 'slow consumer')
       // A peer that stopped reading never completes the closing handshake: cut it after a grace period.
       setTimeout(() => {
@@ -82,6 +82,9 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     },
   })
   const states = fanout.peers
+  // Client ids: this process's random prefix and a counter (crossws's per-peer UUID costs memory per socket).
+  const instanceId = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)
+  let peerSeq = 0
   const ingest = createIngest({ history, fanout, logger })
   const publisher = createPublisher({
     events: ctx.events,
@@ -164,14 +167,14 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
         return
       }
       ipCounts.set(ip, count)
-      const state = createPeerState(peer, ip, now)
+      const state = createPeerState(peer, `${instanceId}-${(++peerSeq).toString(36)}`, ip, now)
       fanout.add(state)
       const token = tokenFromUrl(peer.request?.url)
       releaseUpgradeRequest(peer, ip)
       // Frames that arrive before the hello is sent wait in the backlog, like during any other message.
       state.busy = true
       void ready.then(async () => {
-        sendJSON(state, { type: 'connection.established', data: { clientId: peer.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
+        sendJSON(state, { type: 'connection.established', data: { clientId: state.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
         if (token) await authenticate(session, state, token)
       }).catch(() => {}).then(() => drain(state))
     },
@@ -201,7 +204,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       else ipCounts.set(state.ip, count)
     },
     error(peer, error) {
-      logger.debug('websocket error', { clientId: peer.id, error: error.message })
+      logger.debug('websocket error', { clientId: states.get(peer)?.id, error: error.message })
     },
   })
 
