@@ -58,15 +58,16 @@ export async function applyBatchRedis(
     const playerHours = groupByHour(plan)
     for (const [hour, ws] of playerHours) p2.hmget(keys.playerHour(hour), ...ws)
     const r2 = unwrap(await p2.exec())
+    let at = 0 // replies in the order the commands were queued (an index: shift() is O(n) per call)
     const current: Current = {
-      casino: r2.shift() as Record<string, string>,
-      players: new Map(wallets.map(w => [w, r2.shift() as Record<string, string>])),
+      casino: r2[at++] as Record<string, string>,
+      players: new Map(wallets.map(w => [w, r2[at++] as Record<string, string>])),
       hourly: new Map(),
       playerHourly: new Map(),
     }
-    if (hours.length) (r2.shift() as (string | null)[]).forEach((v, i) => current.hourly.set(hours[i]!, decodeTotals(v)))
+    if (hours.length) (r2[at++] as (string | null)[]).forEach((v, i) => current.hourly.set(hours[i]!, decodeTotals(v)))
     for (const [hour, ws] of playerHours) {
-      (r2.shift() as (string | null)[]).forEach((v, i) => current.playerHourly.set(`${ws[i]}:${hour}`, decodeTotals(v)))
+      (r2[at++] as (string | null)[]).forEach((v, i) => current.playerHourly.set(`${ws[i]}:${hour}`, decodeTotals(v)))
     }
 
     const commands = planCommands(keys, plan, current)
