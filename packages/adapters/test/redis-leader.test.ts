@@ -5,7 +5,7 @@ import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
 
 const up = await redisAvailable()
 
-const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000) => {
+const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
   const until = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not met in time')
@@ -51,15 +51,16 @@ describe.skipIf(!up)('redisLeader', () => {
 
   it('hands over when the leader stops renewing, and tells the old leader it lost', async () => {
     const k = key()
-    const a = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
-    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
+    // A ttl well above the renewal period, so that a loaded machine does not let the lease lapse.
+    const a = redisLeader({ url: redisUrl, key: k, ttlMs: 400, renewEveryMs: 50 })
+    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 400, renewEveryMs: 50 })
     let lost = 0
     a.onLost(() => lost++)
     try {
       expect(await a.acquire()).toBe(true)
       const first = a.fencingToken!
       // Renewals keep the lease well past its ttl.
-      await new Promise(r => setTimeout(r, 700))
+      await new Promise(r => setTimeout(r, 1000))
       expect(await b.acquire()).toBe(false)
       // A frozen leader: its lease is stolen from under it (as if it stalled past the ttl).
       await admin.del(k)
@@ -78,8 +79,8 @@ describe.skipIf(!up)('redisLeader', () => {
   it('lets another contender lead once a dead leader\'s lease expires', async () => {
     const k = key()
     const dead = new Redis(redisUrl)
-    const a = redisLeader({ client: dead, key: k, ttlMs: 300, renewEveryMs: 100 })
-    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 300, renewEveryMs: 100 })
+    const a = redisLeader({ client: dead, key: k, ttlMs: 1000, renewEveryMs: 100 })
+    const b = redisLeader({ url: redisUrl, key: k, ttlMs: 1000, renewEveryMs: 100 })
     try {
       expect(await a.acquire()).toBe(true)
       dead.disconnect() // the leader's process is gone: no more renewals

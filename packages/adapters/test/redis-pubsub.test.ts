@@ -41,12 +41,15 @@ describe.skipIf(!up)('redisPubSub', () => {
     const errors: unknown[] = []
     const ps = redisPubSub({ url: redisUrl, prefix: `${uniqueName('fare_test')}:`, onError: e => errors.push(e) })
     try {
+      const first = collector(1)
       const kept = collector(2)
       const dropped: string[] = []
       await ps.subscribe('c', () => { throw new Error('boom') })
       const off = await ps.subscribe('c', m => dropped.push(m))
       await ps.subscribe('c', m => kept.push(m))
+      await ps.subscribe('c', m => first.push(m))
       await ps.publish('c', 'one')
+      await first.all // delivered to every handler of this process (they run together)
       await off()
       await ps.publish('c', 'two')
       expect(await kept.all).toEqual(['one', 'two'])
