@@ -22,28 +22,25 @@ export async function applyBatchRedis(
 ): Promise<BatchResult> {
   const ids = batchKeys(batch)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Round trip 1: version first, so that anything read after it is covered by the version check.
-    const p1 = redis.pipeline().get(keys.version).hget(keys.casino, 'lastSeq')
-    if (ids.eventIds.length) p1.smismember(keys.events, ...ids.eventIds)
-    if (ids.trialIds.length) p1.hmget(keys.orphans, ...ids.trialIds)
-    if (ids.wallets.length) p1.smismember(keys.players, ...ids.wallets)
-    for (const id of ids.trialIds) p1.hgetall(keys.bet(id))
-    const r1 = unwrap(await p1.exec())
-    const version = (r1.shift() as string | null) ?? '0'
-    const lastSeq = Number((r1.shift() as string | null) ?? 0)
-    const applied = ids.eventIds.length ? (r1.shift() as number[]) : []
-    const orphans = ids.trialIds.length ? (r1.shift() as (string | null)[]) : []
-    const known = ids.wallets.length ? (r1.shift() as number[]) : []
+    // Round trip 1, one script: the version and everything planBatch needs, read atomically.
+    const [version, lastSeq, applied, orphans, known, betHashes] = await scripts.loadBatch(
+      [keys.version, keys.casino, keys.events, keys.orphans, keys.players], keys.bet(''), ids.eventIds, ids.trialIds, ids.wallets,
+    )
     const state: BatchState = {
       appliedEventIds: new Set(ids.eventIds.filter((_, i) => applied[i] === 1)),
       bets: new Map(),
       orphans: new Map(),
       players: new Set(ids.wallets.filter((_, i) => known[i] === 1)),
-      lastSeq,
+      lastSeq: Number(lastSeq),
     }
     ids.trialIds.forEach((id, i) => {
-      const bet = decodeBet(r1[i] as Record<string, string>)
-      if (bet) (state.bets as Map<string, typeof bet>).set(id, bet)
+      const flat = betHashes[i]!
+      if (flat.length) {
+        const h: Record<string, string> = {}
+        for (let f = 0; f < flat.length; f += 2) h[flat[f]!] = flat[f + 1]!
+        const bet = decodeBet(h)
+        if (bet) (state.bets as Map<string, typeof bet>).set(id, bet)
+      }
       const orphan = orphans[i]
       if (orphan) (state.orphans as Map<string, TrialResolvedEvent>).set(id, JSON.parse(orphan) as TrialResolvedEvent)
     })
