@@ -1,6 +1,6 @@
 import type { Peer } from 'crossws'
 import type { BetFilters, Channel } from './protocol'
-import { bufferedAmountOf, type PeerState } from './peer-state'
+import { bufferedAmountOf, channelsOf, filtersOf, type PeerState } from './peer-state'
 import { matchesFilters, type RoutedEvent } from './route'
 
 /** Close code for a slow consumer: 1013 "Try Again Later" (the client should reconnect with `since`). */
@@ -48,7 +48,7 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
 
   const offer = (state: PeerState, event: RoutedEvent, channel: Channel) => {
     if (state.closed) return
-    if (event.bet && !matchesFilters(event, state.channels.get(channel))) return
+    if (event.bet && !matchesFilters(event, filtersOf(state, channel))) return
     if (state.pending) {
       state.pending.push(event)
       return
@@ -65,31 +65,40 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
     },
     remove(state) {
       peers.delete(state.peer)
-      for (const channel of state.channels.keys()) {
+      for (const channel of channelsOf(state)) {
         const set = index.get(channel)
         set?.delete(state)
         if (set?.size === 0) index.delete(channel)
       }
-      state.channels.clear()
+      state.subscriptions = []
     },
     subscribe(state, channels, filters) {
-      const added = channels.filter(c => !state.channels.has(c)).length
-      if (state.channels.size + added > options.maxSubscriptions) return false
+      const kept = channelsOf(state).filter(c => !channels.includes(c))
+      if (kept.length + channels.length > options.maxSubscriptions) return false
+      // Rebuilt at its exact size: a later subscribe of the same channel replaces its filters.
+      const next: PeerState['subscriptions'] = []
+      for (const channel of kept) next.push(channel, filtersOf(state, channel)!)
       for (const channel of channels) {
-        state.channels.set(channel, filters)
+        next.push(channel, filters)
         let set = index.get(channel)
         if (!set) index.set(channel, set = new Set())
         set.add(state)
       }
+      state.subscriptions = next.slice()
       return true
     },
     unsubscribe(state, channels) {
-      for (const channel of channels) {
-        if (!state.channels.delete(channel)) continue
+      const next: PeerState['subscriptions'] = []
+      for (const channel of channelsOf(state)) {
+        if (!channels.includes(channel)) {
+          next.push(channel, filtersOf(state, channel)!)
+          continue
+        }
         const set = index.get(channel)
         set?.delete(state)
         if (set?.size === 0) index.delete(channel)
       }
+      state.subscriptions = next.slice()
     },
     deliver(event) {
       for (const channel of event.channels) {
@@ -101,8 +110,9 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
     deliverTo(state, event) {
       if (state.closed || event.offset <= state.lastOffset) return
       for (const channel of event.channels) {
-        if (!state.channels.has(channel)) continue
-        if (event.bet && !matchesFilters(event, state.channels.get(channel))) continue
+        const filters = filtersOf(state, channel)
+        if (filters === undefined) continue
+        if (event.bet && !matchesFilters(event, filters)) continue
         send(state, event)
         return
       }

@@ -18,8 +18,11 @@ export interface PeerState {
   readonly ip: string
   /** The authenticated wallet, or null. */
   wallet: string | null
-  /** Subscribed channels, each with its bet filters. */
-  readonly channels: Map<Channel, BetFilters | null>
+  /**
+   * Subscribed channels, each followed by its bet filters: `[channel, filters, channel, filters, …]`.
+   * A flat array of exact size (replaced, never grown, on subscribe) costs a fraction of a Map per socket.
+   */
+  subscriptions: (Channel | BetFilters | null)[]
   /** Highest offset sent: what makes delivery exactly-once across replay, live and several channels. */
   lastOffset: number
   /** While a replay is in flight, live events wait here instead of going out (null when live). */
@@ -52,7 +55,7 @@ export function createPeerState(peer: Peer, id: string, ip: string, now: number)
     raw: rawSocketOf(peer),
     ip,
     wallet: null,
-    channels: new Map(),
+    subscriptions: [],
     lastOffset: 0,
     pending: null,
     lastSeen: now,
@@ -68,11 +71,27 @@ export function createPeerState(peer: Peer, id: string, ip: string, now: number)
  * it only needs the address and the context; at tens of thousands of sockets that is most of the memory a
  * connection costs over bare `ws`. Replaced by a stub with the same two fields; a no-op on other runtimes.
  */
-export function releaseUpgradeRequest(peer: Peer, ip: string): void {
+export function releaseUpgradeRequest(peer: Peer): void {
   const internal = (peer as unknown as { _internal?: { nodeReq?: { _context?: unknown }, request?: unknown } })._internal
   if (!internal?.nodeReq) return
-  internal.nodeReq = { socket: { remoteAddress: ip }, _context: internal.nodeReq._context } as typeof internal.nodeReq
+  // One shared stub: `peer.remoteAddress` and `peer.context` read undefined afterwards (the IP is kept in
+  // the state); nothing in crossws's Node adapter reads the request after `open`.
+  internal.nodeReq = releasedRequest
   internal.request = undefined
+}
+
+const releasedRequest = Object.freeze({ socket: undefined, _context: undefined })
+
+/** The filters of a subscribed channel; undefined when the socket is not subscribed to it. */
+export function filtersOf(state: PeerState, channel: Channel): BetFilters | null | undefined {
+  const subs = state.subscriptions
+  for (let i = 0; i < subs.length; i += 2) if (subs[i] === channel) return subs[i + 1] as BetFilters | null
+  return undefined
+}
+
+/** The channels a socket is subscribed to. */
+export function channelsOf(state: PeerState): Channel[] {
+  return state.subscriptions.filter((_, i) => i % 2 === 0) as Channel[]
 }
 
 /** Sends a control message (not an event) as JSON. */

@@ -170,7 +170,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       const state = createPeerState(peer, `${instanceId}-${(++peerSeq).toString(36)}`, ip, now)
       fanout.add(state)
       const token = tokenFromUrl(peer.request?.url)
-      releaseUpgradeRequest(peer, ip)
+      releaseUpgradeRequest(peer)
       // Frames that arrive before the hello is sent wait in the backlog, like during any other message.
       state.busy = true
       void ready.then(async () => {
