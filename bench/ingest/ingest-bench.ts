@@ -1,0 +1,162 @@
+/**
+ * Ingest benchmark.
+ * 1. Throughput: bets per second from RPC response bodies (JSON text served by an in-process `fetch`)
+ *    to committed in SQLite and published on casino.events, beside a decode-only baseline
+ *    (JSON.parse + decodeTransaction of the same bodies) in the same run.
+ * 2. Latency: with logsSubscribe on, against the localnet, the time from the localnet's `confirmed`
+ *    logsNotification for a bet (seen by a second WebSocket client) to casino.events emitting bet.placed.
+ * Results are printed as a markdown section for bench/RESULTS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteStore } from '@fare-casino/adapters/sqlite'
+import { startLocalnet } from '@fare-casino/localnet'
+import { expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createCasinoEvents } from '../../packages/core/src/events'
+import { decodeTransaction } from '../../packages/core/src/indexer/decode'
+import { createIndexer } from '../../packages/core/src/indexer/indexer'
+import type { TransactionJson } from '../../packages/core/src/solana/rpc'
+import { betEvents, createFakeChain, newKey } from '../../packages/core/test/indexer/fake-chain'
+
+const BETS = Number(process.env.INGEST_BETS ?? 20_000)
+const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
+const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
+const lines: string[] = []
+
+it('ingest throughput vs decode-only', async () => {
+  // The chain: every bet registered in one transaction and resolved in another, 8 per slot.
+  const chain = createFakeChain()
+  const owner = newKey()
+  const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+  const players = Array.from({ length: 500 }, () => newKey())
+  const genesis = chain.add({ instructions: [] })
+  for (let i = 0; i < BETS; i++) {
+    if (i % 4 === 0) chain.nextSlot()
+    const trial = newKey()
+    const e = betEvents({ trial, pool: host.pool, player: players[i % players.length]!, wager: 1_000_000n + BigInt(i), resultIndex: i % 2 })
+    chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
+    chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
+  }
+  const bodies = new Map(chain.txs.map(t => [t.info.signature, JSON.stringify(t.json)]))
+  const rpc = chain.rpc()
+  const fakeFetch = (async (_url: string, init: RequestInit) => {
+    const request = JSON.parse(init.body as string) as { id: number, method: string, params: unknown[] }
+    let result: string
+    if (request.method === 'getTransaction') result = bodies.get(request.params[0] as string) ?? 'null'
+    else if (request.method === 'getSignaturesForAddress') result = JSON.stringify(await rpc.getSignaturesForAddress(request.params[0] as string, request.params[1] as object))
+    else if (request.method === 'getSlot') result = String(await rpc.getSlot())
+    else result = 'null'
+    return new Response(`{"jsonrpc":"2.0","result":${result},"id":${request.id}}`)
+  }) as typeof fetch
+
+  // Decode-only baseline: the same bodies, parsed and decoded, nothing else.
+  const decodeOptions = { programId: chain.programId, filter: { kind: 'host' as const, host: owner }, gameOf: () => 'coinflip' }
+  let t = performance.now()
+  let decodedBets = 0
+  for (const [signature, body] of bodies) {
+    const tx = JSON.parse(body) as TransactionJson
+    decodedBets += decodeTransaction(tx, signature, decodeOptions).events.filter(e => e.kind === 'trialRegistered').length
+  }
+  const decodeMs = performance.now() - t
+  expect(decodedBets).toBe(BETS)
+
+  // Full path: RPC client -> p-queue -> decode -> SQLite applyBatch -> publish.
+  const store = sqliteStore({ file: join(dir, 'ingest.sqlite') })
+  await store.migrate()
+  const events = createCasinoEvents()
+  let settled = 0
+  let done!: () => void
+  const finished = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  events.on('bet.settled', () => {
+    if (++settled === BETS) done()
+  })
+  const indexer = createIndexer({
+    store, events, logger: quiet,
+    config: {
+      rpcUrl: 'http://bench.invalid', ownerWallet: owner, start: { signature: genesis }, subscribe: false,
+      concurrency: 64, rpcRateLimit: 1_000_000, maxBatchTransactions: 2000, fetch: fakeFetch,
+    },
+  })
+  t = performance.now()
+  await indexer.start()
+  await finished
+  const ingestMs = performance.now() - t
+  await indexer.stop()
+  const stats = await store.stats(Date.now())
+  expect(stats.totalBets).toBe(BETS)
+  await store.close()
+
+  const rate = (ms: number) => Math.round(BETS / (ms / 1000)).toLocaleString('en-US')
+  lines.push(
+    `| decode-only baseline (JSON.parse + decodeTransaction, ${(BETS * 2).toLocaleString('en-US')} txs) | ${rate(decodeMs)} | ${decodeMs.toFixed(0)} |`,
+    `| RPC bodies → SQLite commit → published (concurrency 64, batches ≤ 2,000 txs) | ${rate(ingestMs)} | ${ingestMs.toFixed(0)} |`,
+  )
+})
+
+it('latency from the localnet confirming a bet to casino.events', async () => {
+  const net = await startLocalnet({ seed: 3, slotMs: 400, resolveDelayMs: 400 })
+  const owner = (await net.createPlayer()).publicKey
+  const players = await Promise.all(Array.from({ length: 10 }, () => net.createPlayer({ tokens: 10n ** 18n })))
+  const store = sqliteStore({ file: join(dir, 'latency.sqlite') })
+  await store.migrate()
+  const events = createCasinoEvents()
+  const confirmedAt = new Map<string, number>()
+  const latencies: number[] = []
+  events.on('bet.placed', (bet) => {
+    const at = confirmedAt.get(bet.registerSignature)
+    if (at !== undefined) latencies.push(performance.now() - at)
+  })
+  // A second subscriber marks when the localnet announces each transaction as confirmed.
+  const ws = new WebSocket(net.wsUrl)
+  await new Promise(resolve => ws.once('open', resolve))
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data))
+    if (m.method === 'logsNotification') confirmedAt.set(m.params.result.value.signature, performance.now())
+  })
+  ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [net.programId] }, { commitment: 'confirmed' }] }))
+  const indexer = createIndexer({
+    store, events, logger: quiet,
+    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true },
+  })
+  await indexer.start()
+  await indexer.ready
+  await new Promise(r => setTimeout(r, 500))
+  for (let i = 0; i < 200; i++) {
+    await net.placeBet({ player: players[i % players.length]!, wager: 1_000_000n, game: net.games[0]!.id, host: owner })
+    await new Promise(r => setTimeout(r, 37))
+  }
+  await net.waitForIdle()
+  await new Promise(r => setTimeout(r, 1500))
+  await indexer.stop()
+  ws.close()
+  await net.close()
+  await store.close()
+  expect(latencies.length).toBeGreaterThan(150)
+  latencies.sort((a, b) => a - b)
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
+  lines.push('', `Latency, localnet confirmed notification → \`bet.placed\` emitted (logsSubscribe on, poll backstop 1 s, ${latencies.length} bets, ~25 bets/s, slots of 400 ms): p50 **${q(0.5)} ms**, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms.`)
+
+  rmSync(dir, { recursive: true, force: true })
+  console.log([
+    '## Ingest benchmark',
+    '',
+    `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, SQLite file (WAL).`,
+    '',
+    'Command (from the repository root):',
+    '',
+    '```sh',
+    'pnpm vitest run -c bench/ingest/vitest.config.ts',
+    '```',
+    '',
+    `${BETS.toLocaleString('en-US')} bets, each a register transaction and a resolve transaction, 500 players, served as`,
+    'recorded JSON-RPC response bodies by an in-process `fetch` (so the RPC node costs nothing and the indexer is measured).',
+    '',
+    '| path | bets/s | ms |',
+    '| --- | ---: | ---: |',
+    ...lines,
+  ].join('\n'))
+})
