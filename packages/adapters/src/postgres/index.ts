@@ -56,7 +56,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 export { createPostgresStore, migrate }
 export type { PostgresStore }
 export type { PostgresStoreContext } from './store'
-export { defaultMigrationsFolder } from './migrate'
+export { postgresMigrationsFolder } from './migrate'
 export type { PostgresMigrateOptions } from './migrate'
 export { pgTables } from './schema'
 export type { PgTables } from './schema'

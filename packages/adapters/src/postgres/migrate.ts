@@ -14,7 +14,7 @@ export interface PostgresMigrateOptions {
  * The shipped migrations: `<package>/migrations/postgres`. Both `src/postgres/*.ts` and the built
  * `dist/postgres/index.mjs` sit two folders below the package root.
  */
-export const defaultMigrationsFolder: string = fileURLToPath(new URL('../../migrations/postgres', import.meta.url))
+export const postgresMigrationsFolder: string = fileURLToPath(new URL('../../migrations/postgres', import.meta.url))
 
 /**
  * Creates the schema and applies the drizzle-kit migrations not applied yet, recorded in
@@ -24,7 +24,7 @@ export const defaultMigrationsFolder: string = fileURLToPath(new URL('../../migr
  */
 export async function migrate(sql: Sql, options: PostgresMigrateOptions = {}): Promise<void> {
   const schema = options.schema ?? 'public'
-  const migrations = readMigrationFiles({ migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder })
+  const migrations = readMigrationFiles({ migrationsFolder: options.migrationsFolder ?? postgresMigrationsFolder })
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`fare-casino:migrate:${schema}`}))`
     await tx`CREATE SCHEMA IF NOT EXISTS ${tx(schema)}`
