@@ -71,3 +71,19 @@ const ratios = rates.map((eps, i) => ({
   p99: +(casino.steps[i].p99 / baseline.steps[i].p99).toFixed(3),
 }))
 console.log(JSON.stringify({ clients, seconds, warmup, node: process.version, casino: view(casino), baseline: view(baseline), ratios, memoryRatio: { rss: +(casino.rssPerConn / baseline.rssPerConn).toFixed(3), heap: +(casino.heapPerConn / baseline.heapPerConn).toFixed(3) } }, null, 2))
+
+// The table for bench/RESULTS.md.
+const rows = rates.map((eps, i) => {
+  const c = casino.steps[i]
+  const b = baseline.steps[i]
+  return `| ${eps} | ${eps * clients} | ${c.delivered} | ${b.delivered} | ${(c.delivered / b.delivered * 100).toFixed(0)}% | ${c.p50} / ${c.p99} | ${b.p50} / ${b.p99} | ${(c.p99 / b.p99).toFixed(2)}× |`
+})
+process.stderr.write([
+  '',
+  '| events/s | frames/s sent | casino delivered/s | bare ws delivered/s | ratio | casino p50 / p99 ms | bare p50 / p99 ms | p99 ratio |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows,
+  '',
+  `memory per connection: casino ${Math.round(casino.heapPerConn)} B heap / ${Math.round(casino.rssPerConn)} B RSS; bare ws ${Math.round(baseline.heapPerConn)} B heap / ${Math.round(baseline.rssPerConn)} B RSS (${(casino.heapPerConn / baseline.heapPerConn).toFixed(2)}× heap, ${(casino.rssPerConn / baseline.rssPerConn).toFixed(2)}× RSS)`,
+  '',
+].join('\n'))
