@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
-import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore } from '@fare-casino/adapters/sqlite'
+import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore, warmLeaderboards } from '@fare-casino/adapters/sqlite'
 import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
 import { materializedWindowSql } from '../src/sqlite/windows'
 
@@ -143,6 +143,12 @@ describe('sqliteStore on a file', () => {
     expect(indexes(bulk)).toEqual(before)
     expect(bulk.client.pragma('synchronous', { simple: true })).toBe(1)
     expect(await snapshotStore(bulk, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(plain, { wallets: w.wallets, now: w.now }))
+    // Windows built afterwards agree with the plain store's.
+    await warmLeaderboards(bulk, w.now)
+    expect(bulk.client.prepare('SELECT count(*) FROM leaderboard_windows').pluck().get()).toBe(3)
+    for (const period of ['24h', '7d', '30d'] as const) {
+      expect(await bulk.leaderboard({ by: 'profit', period, limit: 20, now: w.now })).toEqual(await plain.leaderboard({ by: 'profit', period, limit: 20, now: w.now }))
+    }
     // A load that throws still puts the indexes back.
     await expect(bulkLoad(bulk, () => { throw new Error('boom') })).rejects.toThrow('boom')
     expect(indexes(bulk)).toEqual(before)

@@ -37,6 +37,8 @@ export async function bulkLoad<T>(store: SqliteStore, load: () => Promise<T> | T
   db.pragma(`cache_size = -${Math.floor(options.cacheSizeKiB ?? 524_288)}`)
   db.transaction(() => {
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`)
+    // Materialized leaderboard windows are rebuilt once at the end instead of updated bet by bet.
+    db.exec('DELETE FROM leaderboard_windows; DELETE FROM player_windows')
   }).immediate()
   try {
     return await load()
@@ -48,4 +50,13 @@ export async function bulkLoad<T>(store: SqliteStore, load: () => Promise<T> | T
     db.pragma(`cache_size = ${cache}`)
     db.pragma('synchronous = NORMAL')
   }
+}
+
+/**
+ * Builds the materialized leaderboard windows for the hour of `now` (unix ms), so that the first
+ * windowed leaderboard request does not pay for it. {@link bulkLoad} leaves them empty; a store builds
+ * them on the first request of each window anyway, and keeps them in the database from then on.
+ */
+export async function warmLeaderboards(store: SqliteStore, now: number = Date.now()): Promise<void> {
+  for (const period of ['24h', '7d', '30d'] as const) await store.leaderboard({ by: 'wagered', period, limit: 1, now })
 }
