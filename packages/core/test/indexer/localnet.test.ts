@@ -28,7 +28,7 @@ function indexerConfig(net: Localnet, owner: string, extra: Partial<IndexerOptio
     pollInterval: 100,
     concurrency: 32,
     rpcRateLimit: 100_000,
-    timeout: 500,
+    timeout: 5000,
     retryDelay: 5,
     slowRetryDelay: 50,
     ...extra,
@@ -65,8 +65,9 @@ describe('indexer on the localnet', () => {
     // casino's total stays within SQLite's signed 64-bit integers.
     const wager = (i: number) => (i % 2000 === 1 ? 2n ** 53n + BigInt(i) : 1_000_000n + BigInt(i) * 997n)
     let i = 0
+    let turn = 0
     while (i < N) {
-      const player = players[i % players.length]!
+      const player = players[turn++ % players.length]!
       if (i % 10 === 0 && i + 3 <= N) {
         const multi = await net.placeBets([0, 1, 2].map(k => ({ player, wager: wager(i + k), game: game(i + k), host: owner })))
         trialIds.push(...multi.trialIds)
@@ -85,7 +86,6 @@ describe('indexer on the localnet', () => {
       if (i % 1000 === 0) await new Promise(r => setTimeout(r, 5)) // let the indexer breathe, as real traffic would
     }
     await net.waitForIdle()
-    console.log('placed in', Date.now() - t0, 'ms', JSON.stringify(indexer.status()))
     await waitFor(async () => {
       const s = await store.stats(Date.now())
       return s.totalBets === N && s.pendingBets === 0
