@@ -1,4 +1,4 @@
-// A second casino process for the two-process test: realtime over Redis pubsub and Redis history,
+// A second casino process for the two-process test: realtime over `redisPubSub` and Redis history,
 // no indexer (it only delivers). Prints its port, then serves until killed.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -7,10 +7,11 @@ import { createCasinoEvents } from '../../src/events'
 import { memoryStore } from '../../src/store/memory'
 import { createRealtime } from '../../src/ws/realtime'
 import { redisHistory } from '../../src/ws/redis-history'
-import { redisClient, testRedisPubSub } from './_redis-pubsub'
+import { redisPubSub } from '../../../adapters/src/redis/pubsub'
+import { redisClient } from './_redis'
 
 const prefix = process.argv[3] ?? 'fare:test:'
-const pubsub = testRedisPubSub()
+const pubsub = redisPubSub({ url: 'redis://127.0.0.1:6379' })
 const realtime = createRealtime({
   events: createCasinoEvents(),
   store: memoryStore(),

@@ -7,10 +7,12 @@ import { createWallet } from '../http/_harness'
 import { TestClient } from './_harness'
 
 // End to end through createCasino: sign in over REST with a real keypair, then use that JWT on the socket.
-// createCasino does not wire the realtime module yet, so this test wires it the way casino.ts should.
+// Through `casino.realtime` and `casino.listen()` once createCasino wires the stream; until then the test
+// wires it the way casino.ts should.
 let casino: Casino
 let server: CasinoServer
 let realtime: Realtime
+let ownRealtime = false
 
 beforeAll(async () => {
   casino = createCasino({
@@ -20,6 +22,13 @@ beforeAll(async () => {
     games: [{ id: 'coinflip', name: 'Coin flip', extraDataHash: 'coinflip-v1', qk: [[0.5, 1.98], [0.5, 0]] }],
   })
   await casino.ready
+  const wired = (casino as { realtime?: Realtime | null }).realtime
+  server = await casino.listen({ port: 0 })
+  if (wired) {
+    realtime = wired
+    return
+  }
+  ownRealtime = true
   const tokens = createTokenService({
     secret: casino.config.auth.jwtSecret, issuer: casino.config.slug, audience: casino.config.auth.domain, ttl: casino.config.auth.tokenTtl, kv: casino.kv,
   })
@@ -28,13 +37,12 @@ beforeAll(async () => {
     store: casino.store,
     verifyToken: token => tokens.verify(token).then(claims => ({ wallet: claims.sub }), () => null),
   })
-  server = await casino.listen({ port: 0 })
   server.server.on('upgrade', realtime.handleUpgrade)
   await realtime.ready
 })
 
 afterAll(async () => {
-  await realtime.close()
+  if (ownRealtime) await realtime.close()
   await casino.close()
 })
 

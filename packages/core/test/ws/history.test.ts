@@ -4,7 +4,7 @@ import { memoryHistory } from '../../src/ws/memory-history'
 import { redisHistory } from '../../src/ws/redis-history'
 import { toEventHead } from '../../src/ws/serialize-event'
 import { makeBet } from './_harness'
-import { redisClient } from './_redis-pubsub'
+import { redisClient } from './_redis'
 
 const redis = redisClient()
 const prefixes: string[] = []

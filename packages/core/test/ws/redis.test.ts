@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisHistory } from '../../src/ws/redis-history'
 import { makeBet, startServer, TestClient } from './_harness'
-import { redisClient, testRedisPubSub } from './_redis-pubsub'
+import { redisPubSub } from '@fare-casino/adapters/redis'
+import { redisClient } from './_redis'
 
 const prefix = `fare:test:${process.pid}:${Date.now()}:`
 let child: ChildProcess
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 describe('two processes over Redis', () => {
   it('delivers an event committed in process A to a client of process B, and resumes on either', async () => {
-    const pubsub = testRedisPubSub()
+    const pubsub = redisPubSub({ url: 'redis://127.0.0.1:6379' })
     const historyClient = redisClient()
     const a = await startServer({ channel: `${prefix}events` }, { pubsub, history: redisHistory({ client: historyClient, prefix }) })
     try {
