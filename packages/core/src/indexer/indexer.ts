@@ -1,6 +1,6 @@
 import { consola } from 'consola'
 import PQueue from 'p-queue'
-import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/rpc'
+import { createRpcClient, type RpcClient, type SignatureInfo, type TransactionJson } from '../solana/rpc'
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import type { DecodeOptions } from './decode'
@@ -18,6 +18,11 @@ import type { Indexer, IndexerContext, IndexerStatus } from './types'
  * Discovery pages getSignaturesForAddress down to the newest signature already known (the durable
  * cursor at start), so downtime never loses a bet. logsSubscribe only says "look now" (low latency);
  * polling every `pollInterval` is the backstop, so a dropped WebSocket costs latency, never data.
+ *
+ * A notification does two things at once: it starts the poll that proves nothing older is missing
+ * (only a listing can: a WebSocket drops messages silently), and it starts fetching the notified
+ * transaction itself, so that by the time the listing hands it to the pipeline it is usually already
+ * decoded. The transaction is committed only in its place in the listing, after everything before it.
  */
 export function createIndexer(ctx: IndexerContext): Indexer {
   const options = resolveIndexerOptions(ctx.config)
@@ -49,6 +54,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let polling = false
   let pollAgain = false
   let runPromise: Promise<void> = Promise.resolve()
+  /** Fetches started from logsNotifications, taken by the pipeline when the listing reaches them. */
+  const prefetched = new Map<string, Promise<TransactionJson | null>>()
 
   let resolveReady!: () => void
   const ready = new Promise<void>((resolve) => {
@@ -100,6 +107,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   /** A signature page, ahead of transaction fetches in the queue, retried on its own. */
   const pageCall = (gen: number) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> =>
     retryStep(gen, 'listing signatures', () => call(fn, 1))
+
+  /** Starts fetching a notified transaction ahead of the listing (live only: a backfill lists first). */
+  const prefetch = (signature: string): void => {
+    if (!live || prefetched.has(signature)) return
+    // A failure is not reported here: the pipeline fetches it again with retries.
+    prefetched.set(signature, call(r => r.getTransaction(signature), 2).catch(() => null))
+    // Notified transactions that never get listed (older than the cursor) must not pile up.
+    if (prefetched.size > 10_000) prefetched.delete(prefetched.keys().next().value!)
+  }
 
   const markLiveIfCaughtUp = (): void => {
     if (!live && pipeline && pipeline.pending === 0) {
@@ -196,6 +212,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         commitment: 'confirmed',
         onNotification: (n) => {
           if (n.slot) headSlot = Math.max(headSlot ?? 0, n.slot)
+          if (n.err === null || n.err === undefined) prefetch(n.signature)
           trigger(gen)
         },
         // After a (re)connect, whatever the drop missed is found by one poll.
@@ -226,6 +243,13 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         call: fn => call(fn),
         retry: policy(gen),
         maxBatchTransactions: options.maxBatchTransactions,
+        fetchBatchSize: options.fetchBatchSize,
+        groupWaitMs: options.groupWaitMs,
+        takePrefetched: (signature) => {
+          const p = prefetched.get(signature)
+          if (p) prefetched.delete(signature)
+          return p
+        },
         record,
         isRunning: () => running && gen === generation,
         onCommit: (result, group) => {
@@ -250,6 +274,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       subscription?.close()
       subscription = undefined
       queue?.clear()
+      prefetched.clear()
       await runPromise
       await pipeline?.idle()
       publisher?.close()

@@ -33,6 +33,8 @@ export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerO
     slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
     subscribe: options.subscribe ?? true,
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, 1000),
+    fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
+    groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
     fetch: options.fetch,
   }

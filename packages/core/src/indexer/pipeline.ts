@@ -5,12 +5,17 @@ import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from '.
 import { retryForever, type RetryPolicy } from './retry'
 
 /**
- * The ordered pipeline: transactions are fetched concurrently (through the rate-limited RPC queue) but
- * committed strictly in chain order. A group is the longest run of fetched transactions at the front,
- * committed in ONE `applyBatch` together with the cursor of its last transaction, so that a crash
- * leaves the store either before or after the whole group, never in between, and a restart resumes
- * from the cursor without a gap. A transaction that keeps failing holds the line (and is reported)
- * rather than being skipped: skipping could lose a bet.
+ * The ordered pipeline: transactions are fetched concurrently (through the rate-limited RPC queue, up to
+ * `fetchBatchSize` per JSON-RPC batch request) but committed strictly in chain order. A group is the
+ * longest run of fetched transactions at the front, committed in ONE `applyBatch` together with the
+ * cursor of its last transaction, so that a crash leaves the store either before or after the whole
+ * group, never in between, and a restart resumes from the cursor without a gap. A transaction that keeps
+ * failing holds the line (and is reported) rather than being skipped: skipping could lose a bet.
+ *
+ * While backfilling (a full fetch batch still in flight right behind the ready run), a short ready run
+ * waits up to `groupWaitMs` for the rest: the store's cost is mostly per commit, so a few big groups
+ * ingest many times faster than many small ones. Live traffic never has that much in flight, so it
+ * commits at once.
  */
 
 /** What the pipeline needs from the indexer. */
@@ -22,6 +27,12 @@ export interface PipelineContext {
   /** The retry policy, without `onExhausted` (each step adds its own report). */
   retry: Omit<RetryPolicy, 'onExhausted'>
   maxBatchTransactions: number
+  /** Transactions asked for in one JSON-RPC batch request (1: one getTransaction request each). */
+  fetchBatchSize: number
+  /** Milliseconds a short group may wait for the transactions in flight behind it while backfilling. */
+  groupWaitMs: number
+  /** A fetch already started for this signature (from a logsNotification), taken at most once. */
+  takePrefetched?: (signature: string) => Promise<TransactionJson | null> | undefined
   /** After each commit, with what it changed (publishing happens here). */
   onCommit: (result: BatchResult, group: { transactions: number, last: SignatureInfo }) => void
   /** Something to record as a SystemEvent. */
@@ -35,41 +46,24 @@ interface Entry {
   events: ChainEvent[]
 }
 
+const notYet = (signature: string): RpcError =>
+  // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
+  new RpcError('getTransaction', 'invalid-response', `transaction not available yet (${signature})`, { retryable: true })
+
 /** Creates the pipeline of one indexer run. */
 export function createPipeline(ctx: PipelineContext) {
   let entries: Entry[] = []
   let head = 0
   let looping = false
   let loop: Promise<void> = Promise.resolve()
+  /** Cleared when the node refuses JSON-RPC batches: single requests from then on. */
+  let batches = ctx.fetchBatchSize > 1
+  let waitingSince: number | undefined
+  let waitTimer: ReturnType<typeof setTimeout> | undefined
 
-  const fetchTransaction = async (signature: string): Promise<TransactionJson> => {
-    let reported = false
-    return retryForever(async () => {
-      const tx = await ctx.call(rpc => rpc.getTransaction(signature))
-      // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
-      if (!tx) throw new RpcError('getTransaction', 'invalid-response', 'transaction not available yet', { retryable: true })
-      return tx
-    }, {
-      ...ctx.retry,
-      onExhausted: (error) => {
-        if (reported) return
-        reported = true
-        void ctx.record('indexer.fetch_failing', 'warn', 'a transaction cannot be fetched; retrying', {
-          signature, error: (error as Error)?.message ?? String(error), retryable: isRpcError(error) ? error.retryable : null,
-        })
-      },
-    })
-  }
-
-  const process = async (entry: Entry): Promise<void> => {
+  /** Decodes a fetched transaction into its entry (the caller kicks the commit loop). */
+  const finish = async (entry: Entry, tx: TransactionJson): Promise<void> => {
     const signature = entry.info.signature
-    let tx: TransactionJson
-    try {
-      tx = await fetchTransaction(signature)
-    }
-    catch {
-      return // stopped
-    }
     try {
       const decoded = decodeTransaction(tx, signature, ctx.decode, entry.info.blockTime)
       entry.events = decoded.events
@@ -85,7 +79,69 @@ export function createPipeline(ctx: PipelineContext) {
       entry.events = []
     }
     entry.ready = true
-    kick()
+  }
+
+  /**
+   * Fetches a group of transactions until every one is served: each attempt asks only for those still
+   * missing, in one batch request when the node takes batches, else one request each.
+   */
+  const fetchGroup = async (group: Entry[]): Promise<void> => {
+    let missing = group
+    let reported = false
+    try {
+      await retryForever(async () => {
+        const answers = await fetchOnce(missing.map(e => e.info.signature))
+        const left: Entry[] = []
+        let firstError: unknown
+        const done: Promise<void>[] = []
+        answers.forEach((answer, i) => {
+          const entry = missing[i]!
+          if (answer.ok && answer.value) done.push(finish(entry, answer.value))
+          else {
+            left.push(entry)
+            firstError ??= answer.ok ? notYet(entry.info.signature) : answer.error
+          }
+        })
+        missing = left
+        await Promise.all(done)
+        if (done.length > 0) kick()
+        if (left.length > 0) throw firstError
+      }, {
+        ...ctx.retry,
+        onExhausted: (error) => {
+          if (reported) return
+          reported = true
+          void ctx.record('indexer.fetch_failing', 'warn', 'a transaction cannot be fetched; retrying', {
+            signature: missing[0]?.info.signature, missing: missing.length,
+            error: (error as Error)?.message ?? String(error), retryable: isRpcError(error) ? error.retryable : null,
+          })
+        },
+      })
+    }
+    catch {
+      // stopped
+    }
+  }
+
+  type Answer = { ok: true, value: TransactionJson | null } | { ok: false, error: unknown }
+
+  const fetchOnce = async (signatures: string[]): Promise<Answer[]> => {
+    if (batches && signatures.length > 1) {
+      try {
+        return await ctx.call(async (rpc) => {
+          if (!rpc.getTransactions) throw new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
+          return rpc.getTransactions(signatures)
+        })
+      }
+      catch (error) {
+        if (!isRpcError(error) || error.retryable) throw error
+        batches = false // the node (or client) does not take batches: one request each from now on
+      }
+    }
+    return Promise.all(signatures.map(signature => ctx.call(rpc => rpc.getTransaction(signature)).then(
+      (value): Answer => ({ ok: true, value }),
+      (error: unknown): Answer => ({ ok: false, error }),
+    )))
   }
 
   const commitReady = async (): Promise<void> => {
@@ -93,9 +149,12 @@ export function createPipeline(ctx: PipelineContext) {
       while (ctx.isRunning() && head < entries.length && entries[head]!.ready) {
         let end = head
         while (end < entries.length && entries[end]!.ready && end - head < ctx.maxBatchTransactions) end++
+        if (shouldWait(end)) return
+        waitingSince = undefined
         const group = entries.slice(head, end)
         const last = group[group.length - 1]!.info
-        const events = group.flatMap(e => e.events)
+        const events: ChainEvent[] = []
+        for (const e of group) for (const event of e.events) events.push(event)
         let reported = false
         const result = await retryForever(
           () => ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() }),
@@ -126,6 +185,22 @@ export function createPipeline(ctx: PipelineContext) {
     }
   }
 
+  /** True when a short ready run should wait for the fetches in flight behind it (backfilling). */
+  function shouldWait(end: number): boolean {
+    const run = end - head
+    const behind = entries.length - end
+    if (run >= ctx.maxBatchTransactions || behind < Math.max(ctx.fetchBatchSize, 2) || behind < run) return false
+    const now = Date.now()
+    waitingSince ??= now
+    if (now - waitingSince >= ctx.groupWaitMs) return false
+    // Woken by the next fetch that completes, or by this timer at the latest.
+    waitTimer ??= setTimeout(() => {
+      waitTimer = undefined
+      kick()
+    }, ctx.groupWaitMs - (now - waitingSince))
+    return true
+  }
+
   function kick(): void {
     if (looping || !ctx.isRunning()) return
     looping = true
@@ -135,13 +210,26 @@ export function createPipeline(ctx: PipelineContext) {
   return {
     /** Adds transactions, oldest first; they must be newer than every transaction added before. */
     enqueue(infos: readonly SignatureInfo[]): void {
+      let group: Entry[] = []
+      const flush = (): void => {
+        if (group.length > 0) void fetchGroup(group)
+        group = []
+      }
       for (const info of infos) {
         // A failed transaction changes nothing on chain: no fetch, but it still moves the cursor.
         const failed = info.err !== null && info.err !== undefined
         const entry: Entry = { info, ready: failed, events: [] }
         entries.push(entry)
-        if (!failed) void process(entry)
+        if (failed) continue
+        const prefetched = ctx.takePrefetched?.(info.signature)
+        if (prefetched) {
+          prefetched.then(tx => (tx ? finish(entry, tx).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
+          continue
+        }
+        group.push(entry)
+        if (group.length >= ctx.fetchBatchSize) flush()
       }
+      flush()
       kick()
     },
     /** Transactions discovered and not committed yet. */
@@ -154,6 +242,8 @@ export function createPipeline(ctx: PipelineContext) {
     },
     /** Resolves when the commit in progress (if any) is done. */
     idle(): Promise<void> {
+      if (waitTimer) clearTimeout(waitTimer)
+      waitTimer = undefined
       return loop
     },
   }

@@ -65,6 +65,17 @@ export interface IndexerOptions {
   subscribe?: boolean
   /** Transactions committed together, at most, in one `applyBatch`. @default 1000 */
   maxBatchTransactions?: number
+  /**
+   * getTransaction calls sent together in one JSON-RPC batch request (one HTTP round trip, counted as
+   * one request by `concurrency` and `rpcRateLimit`). 1 sends one request per transaction; a node that
+   * refuses batches is detected and gets single requests. @default 50
+   */
+  fetchBatchSize?: number
+  /**
+   * While backfilling, milliseconds a short run of fetched transactions may wait for those in flight
+   * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default 25
+   */
+  groupWaitMs?: number
   /** Milliseconds `stats.updated` is held back to coalesce commits. @default 250 */
   statsDebounce?: number
   /** A `fetch` for the RPC client (tests, benches, proxies). @default globalThis.fetch */

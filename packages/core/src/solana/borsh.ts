@@ -1,4 +1,5 @@
 import bs58 from 'bs58'
+import { decodeBase64, encodeBase58 } from './codecs'
 
 /**
  * A minimal Borsh reader for the Fare Vault event layouts: little-endian integers, f64, 32-byte
@@ -45,8 +46,7 @@ export class BorshReader {
 
   /** A 32-byte public key as base58. */
   pubkey(): string {
-    const at = this.take(32)
-    return bs58.encode(this.bytes.subarray(at, at + 32))
+    return encodeBase58(this.bytes, this.take(32), 32)
   }
 
   /** A u32-length-prefixed UTF-8 string; invalid UTF-8 throws (fatal decoding). */
@@ -70,10 +70,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Decodes standard base64 (as in `Program data:` lines) to bytes; throws on invalid input. */
 export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const out = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
-  return out
+  return decodeBase64(text)
 }
 
 /** Encodes bytes as standard base64. */

@@ -21,10 +21,11 @@ export interface ProgramDataScan {
   inconsistent: boolean
 }
 
-const INVOKE = /^Program (\S+) invoke \[(\d+)\]$/
-const SUCCESS = /^Program (\S+) success$/
-const FAILED = /^Program (\S+) failed: /
 const DATA = 'Program data: '
+const PROGRAM = 'Program '
+const INVOKE = ' invoke ['
+const SUCCESS = ' success'
+const FAILED = ' failed: '
 
 /** Returns the `Program data:` payloads emitted by `programId` itself (at any depth) in `logs`. */
 export function programDataOf(logs: readonly string[], programId: string): ProgramDataScan {
@@ -41,16 +42,22 @@ export function programDataOf(logs: readonly string[], programId: string): Progr
       scan.truncated = true
       break
     }
-    if (!line.startsWith('Program ') || line.startsWith('Program log: ') || line.startsWith('Program return: ')) continue
-    const invoke = INVOKE.exec(line)
-    if (invoke) {
-      if (Number(invoke[2]) !== stack.length + 1) scan.inconsistent = true
-      stack.push(invoke[1]!)
+    if (!line.startsWith(PROGRAM) || line.startsWith('Program log: ') || line.startsWith('Program return: ')) continue
+    // `Program <id> invoke [n]`, `Program <id> success`, `Program <id> failed: …`, parsed by hand (this runs
+    // on every log line of every transaction); <id> is everything up to the next space.
+    const space = line.indexOf(' ', PROGRAM.length)
+    if (space <= PROGRAM.length) continue
+    const id = line.slice(PROGRAM.length, space)
+    if (/\s/.test(id)) continue
+    if (line.startsWith(INVOKE, space) && line.endsWith(']')) {
+      const depth = line.slice(space + INVOKE.length, -1)
+      if (depth.length === 0 || !/^\d+$/.test(depth)) continue
+      if (Number(depth) !== stack.length + 1) scan.inconsistent = true
+      stack.push(id)
       continue
     }
-    const end = SUCCESS.exec(line) ?? FAILED.exec(line)
-    if (end) {
-      if (stack[stack.length - 1] !== end[1]) scan.inconsistent = true
+    if ((line.length === space + SUCCESS.length && line.endsWith(SUCCESS)) || line.startsWith(FAILED, space)) {
+      if (stack[stack.length - 1] !== id) scan.inconsistent = true
       stack.pop()
     }
   }

@@ -70,6 +70,9 @@ export interface RpcClientOptions {
   fetch?: typeof fetch
 }
 
+/** One answer of a JSON-RPC batch: its result, or the error of that call alone. */
+export type BatchAnswer<T> = { ok: true, value: T } | { ok: false, error: RpcError }
+
 /** The calls the indexer makes. */
 export interface RpcClient {
   readonly url: string
@@ -77,6 +80,13 @@ export interface RpcClient {
   getSignaturesForAddress(address: string, options?: { before?: string, until?: string, limit?: number }): Promise<SignatureInfo[]>
   /** Null when the node does not have the transaction (not yet, or never). */
   getTransaction(signature: string): Promise<TransactionJson | null>
+  /**
+   * Several getTransaction calls in ONE JSON-RPC batch request (one HTTP round trip, one body to
+   * parse), answers in the order of `signatures`. A failure of the whole request rejects; a failure of
+   * one call is that call's answer. A node that refuses batches rejects with a non-retryable `RpcError`.
+   * Optional: the indexer falls back to getTransaction without it.
+   */
+  getTransactions?(signatures: readonly string[]): Promise<BatchAnswer<TransactionJson | null>[]>
   getSlot(): Promise<number>
   getBlockTime(slot: number): Promise<number | null>
   /** Resolves `'ok'`; a node that is behind or unhealthy rejects with a retryable `RpcError` (-32005). */
@@ -93,14 +103,14 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   const doFetch = options.fetch ?? globalThis.fetch
   let nextId = 1
 
-  async function call<T>(method: string, params: unknown[] = []): Promise<T> {
-    const id = nextId++
+  /** POSTs a body and parses the JSON answer; transport and HTTP failures become an `RpcError`. */
+  async function post(method: string, body: string): Promise<unknown> {
     let response: Response
     try {
       response = await doFetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        body,
         signal: AbortSignal.timeout(timeout),
       })
     }
@@ -122,20 +132,56 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       const retryable = response.status === 429 || response.status >= 500 || response.status === 408
       throw new RpcError(method, 'http', `${method}: HTTP ${response.status}`, { code: response.status, retryable })
     }
-    let body: { result?: T, error?: { code: number, message: string } }
     try {
-      body = JSON.parse(text)
+      return JSON.parse(text)
     }
     catch (error) {
       // A proxy answering with a truncated or HTML body: worth another try.
       throw new RpcError(method, 'invalid-response', `${method}: response is not JSON`, { retryable: true, cause: error })
     }
-    if (body.error) {
+  }
+
+  /** The result of one JSON-RPC response object, or its error. */
+  function answerOf<T>(method: string, body: { result?: T, error?: { code: number, message: string } } | null): BatchAnswer<T> {
+    if (body?.error) {
       const code = Number(body.error.code)
-      throw new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code) })
+      return { ok: false, error: new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code) }) }
     }
-    if (!('result' in body)) throw new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true })
-    return body.result as T
+    if (!body || !('result' in body)) return { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true }) }
+    return { ok: true, value: body.result as T }
+  }
+
+  async function call<T>(method: string, params: unknown[] = []): Promise<T> {
+    const id = nextId++
+    const answer = answerOf<T>(method, await post(method, JSON.stringify({ jsonrpc: '2.0', id, method, params })) as never)
+    if (!answer.ok) throw answer.error
+    return answer.value
+  }
+
+  const txConfig = { encoding: 'json', maxSupportedTransactionVersion: 0, commitment }
+
+  async function getTransactions(signatures: readonly string[]): Promise<BatchAnswer<TransactionJson | null>[]> {
+    const method = 'getTransaction'
+    const first = nextId
+    nextId += signatures.length
+    const body = await post(method, JSON.stringify(signatures.map((signature, i) => ({ jsonrpc: '2.0', id: first + i, method, params: [signature, txConfig] }))))
+    if (!Array.isArray(body)) {
+      // One error object for the whole batch: a node or proxy that does not take batches.
+      const answer = answerOf(method, body as never)
+      throw answer.ok
+        ? new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
+        : new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code: answer.error.code, retryable: false })
+    }
+    // Answers may come in any order (JSON-RPC 2.0): matched by id.
+    const out: BatchAnswer<TransactionJson | null>[] = Array.from({ length: signatures.length })
+    for (const item of body as { id?: unknown }[]) {
+      const at = typeof item?.id === 'number' ? item.id - first : -1
+      if (at >= 0 && at < signatures.length) out[at] = answerOf(method, item as never)
+    }
+    for (let i = 0; i < out.length; i++) {
+      out[i] ??= { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no answer in the batch`, { retryable: true }) }
+    }
+    return out
   }
 
   return {
@@ -148,8 +194,9 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       return call<SignatureInfo[]>('getSignaturesForAddress', [address, config])
     },
     getTransaction(signature) {
-      return call<TransactionJson | null>('getTransaction', [signature, { encoding: 'json', maxSupportedTransactionVersion: 0, commitment }])
+      return call<TransactionJson | null>('getTransaction', [signature, txConfig])
     },
+    getTransactions,
     getSlot() {
       return call<number>('getSlot', [{ commitment }])
     },

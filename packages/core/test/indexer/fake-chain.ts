@@ -213,7 +213,7 @@ export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
       return signature
     },
     /** An `RpcClient` over the chain. */
-    rpc(faults: FakeFaults = {}): RpcClient & { calls: number } {
+    rpc(faults: FakeFaults = {}, options: { batches?: boolean } = {}): RpcClient & { calls: number } {
       const random = faults.random ?? seeded(42)
       const maybeFail = (method: string): void => {
         client.calls++
@@ -249,6 +249,18 @@ export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
           const tx = bySignature.get(signature)
           return tx ? structuredClone(tx.json) : null
         },
+        /** A JSON-RPC batch: the request fails as a whole, or each call answers on its own. */
+        async getTransactions(signatures: readonly string[]) {
+          maybeFail('getTransaction')
+          return signatures.map((signature) => {
+            if (faults.errorRate && random() < faults.errorRate / 2) {
+              return { ok: false as const, error: new RpcError('getTransaction', 'jsonrpc', 'node behind (injected)', { code: -32005, retryable: true }) }
+            }
+            if (faults.nullRate && random() < faults.nullRate) return { ok: true as const, value: null }
+            const tx = bySignature.get(signature)
+            return { ok: true as const, value: tx ? structuredClone(tx.json) : null }
+          })
+        },
         async getSlot() {
           maybeFail('getSlot')
           return slot
@@ -263,6 +275,7 @@ export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
           throw new RpcError('call', 'jsonrpc', 'not supported', { retryable: false })
         },
       }
+      if (options.batches === false) return { ...client, getTransactions: undefined }
       return client
     },
   }

@@ -108,7 +108,10 @@ async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Prom
 }
 
 describe('createIndexer', () => {
-  it('backfills every bet exactly once with consistent totals, through RPC faults and short pages', async () => {
+  it.each([
+    ['JSON-RPC batches', true],
+    ['one request per transaction', false],
+  ])('backfills every bet exactly once with consistent totals, through RPC faults and short pages (%s)', async (_, batches) => {
     const { chain, owner, genesis } = buildChain(600, 40)
     const store = memoryStore()
     const events = createCasinoEvents()
@@ -119,7 +122,7 @@ describe('createIndexer', () => {
       if (type === 'bet.placed') void store.getBet((payload as Bet).id).then(b => b || notCommitted.push((payload as Bet).id))
     })
     const faults: FakeFaults = { errorRate: 0.1, nullRate: 0.05, shortPages: 7, random: seeded(7) }
-    const indexer = createIndexer({ store, events, logger: quiet, config: config(owner, genesis), rpc: chain.rpc(faults) })
+    const indexer = createIndexer({ store, events, logger: quiet, config: config(owner, genesis, { fetchBatchSize: 16 }), rpc: chain.rpc(faults, { batches }) })
     await indexer.start()
     await indexer.ready
     await until(() => indexer.status().pending === 0)

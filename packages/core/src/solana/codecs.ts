@@ -1,0 +1,115 @@
+/**
+ * Fast encoders for the two text forms the indexer reads on every transaction: base58 public keys
+ * (three or four per event) and base64 `Program data:` payloads. The generic `bs58` works byte by byte
+ * over the whole output (O(n²) with a small constant, a few µs per key) and Node's `atob` is written
+ * in JS over strings; both showed at the top of the ingest profile. These work on fixed-size limbs and
+ * lookup tables instead, and agree with `bs58` and `atob` byte for byte (tests compare them).
+ */
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+/** 58^5: each limb holds five base58 digits, and limb * 65536 + carry stays below 2^53 (exact in a double). */
+const LIMB = 656_356_768
+/** Five-digit groups for every value of a limb would be too many; two-digit pairs are enough. */
+const PAIRS: string[] = []
+for (let i = 0; i < 58 * 58; i++) PAIRS.push(ALPHABET[Math.floor(i / 58)]! + ALPHABET[i % 58]!)
+
+/** 64 bytes are 88 digits: 18 limbs. */
+const limbs = new Float64Array(18)
+
+/**
+ * Base58 of `length` bytes of `bytes` from `offset` (up to 64 bytes: keys and signatures), the same
+ * string `bs58.encode` gives, leading zero bytes as leading '1's.
+ */
+export function encodeBase58(bytes: Uint8Array, offset = 0, length = bytes.length - offset): string {
+  if (length > 64) throw new RangeError('encodeBase58: at most 64 bytes')
+  let zeros = 0
+  while (zeros < length && bytes[offset + zeros] === 0) zeros++
+  // Big number in base 58^5, least significant limb first.
+  let used = 0
+  const end = offset + length
+  let i = offset + zeros
+  // Two bytes per step when the count is even after the zeros, so the first step may take one.
+  if ((end - i) % 2 === 1) {
+    limbs[0] = bytes[i++]!
+    used = limbs[0] > 0 ? 1 : 0
+  }
+  for (; i < end; i += 2) {
+    let carry = bytes[i]! * 256 + bytes[i + 1]!
+    for (let j = 0; j < used; j++) {
+      const v = limbs[j]! * 65536 + carry
+      carry = Math.floor(v / LIMB)
+      limbs[j] = v - carry * LIMB
+    }
+    while (carry > 0) {
+      const q = Math.floor(carry / LIMB)
+      limbs[used++] = carry - q * LIMB
+      carry = q
+    }
+  }
+  let out = ''
+  for (let j = 0; j < used; j++) {
+    // Five digits of one limb, prepended: limbs are least significant first.
+    let v = limbs[j]!
+    const lo = v % 3364
+    v = (v - lo) / 3364
+    const mid = v % 3364
+    const hi = (v - mid) / 3364
+    out = ALPHABET[hi]! + PAIRS[mid]! + PAIRS[lo]! + out
+  }
+  // The most significant limb was padded to five digits: strip its leading '1's (zeros).
+  let start = 0
+  while (start < out.length && out.charCodeAt(start) === 49) start++
+  return '1'.repeat(zeros) + out.slice(start)
+}
+
+const B64 = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
+
+/**
+ * Decodes standard base64 with `atob`'s rules (padding optional, whitespace ignored, a length of
+ * 4n + 1 or a character outside the alphabet throws).
+ */
+export function decodeBase64(text: string): Uint8Array {
+  let end = text.length
+  // Padding only counts on a multiple of four; anywhere else '=' is invalid (the slow path throws).
+  if (end % 4 === 0 && end > 0 && text.charCodeAt(end - 1) === 61) end--
+  if (end % 4 === 3 && text.length % 4 === 0 && text.charCodeAt(end - 1) === 61) end--
+  if (end % 4 === 1) return decodeBase64Slow(text)
+  const out = new Uint8Array(Math.floor(end * 3 / 4))
+  let at = 0
+  let i = 0
+  for (; i + 4 <= end; i += 4) {
+    const a = sextet(text, i)
+    const b = sextet(text, i + 1)
+    const c = sextet(text, i + 2)
+    const d = sextet(text, i + 3)
+    if ((a | b | c | d) < 0) return decodeBase64Slow(text)
+    const n = (a << 18) | (b << 12) | (c << 6) | d
+    out[at++] = n >> 16
+    out[at++] = (n >> 8) & 0xFF
+    out[at++] = n & 0xFF
+  }
+  const left = end - i
+  if (left >= 2) {
+    const a = sextet(text, i)
+    const b = sextet(text, i + 1)
+    const c = left === 3 ? sextet(text, i + 2) : 0
+    if ((a | b | c) < 0) return decodeBase64Slow(text)
+    out[at++] = (a << 2) | (b >> 4)
+    if (left === 3) out[at++] = ((b & 0xF) << 4) | (c >> 2)
+  }
+  return out
+}
+
+function sextet(text: string, i: number): number {
+  const code = text.charCodeAt(i)
+  return code < 128 ? B64[code]! : -1
+}
+
+/** Whitespace, odd padding or invalid characters: `atob` decides (and throws where it throws). */
+function decodeBase64Slow(text: string): Uint8Array {
+  const binary = atob(text)
+  const out = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
+  return out
+}
