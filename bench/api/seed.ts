@@ -1,4 +1,3 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { createRng, randomSignature, randomWallet } from '../../packages/core/src/testing/fixtures'
 import type { Batch, CasinoStore, ChainEvent } from '../../packages/core/src/store/types'
 
@@ -23,16 +22,11 @@ export function benchWallets(players: number): string[] {
 const qk: [number, number][] = [[0.5, 1.98], [0.5, 0]]
 
 /**
- * Fills `store` through its real write path (`applyBatch`), the way the indexer would. The file is
- * reused across runs when `marker` exists, because seeding a million bets takes minutes.
+ * Fills `store` through its real write path (`applyBatch`), the way the indexer would (the caller
+ * decides whether to reuse an earlier seeding). Returns the players' wallets.
  */
-export async function seedStore(store: CasinoStore, options: SeedOptions, marker: string, log: (line: string) => void): Promise<string[]> {
+export async function seedStore(store: CasinoStore, options: SeedOptions, log: (line: string) => void): Promise<string[]> {
   const wallets = benchWallets(options.players)
-  if (existsSync(marker)) {
-    log(`reusing seeded database (${marker})`)
-    return wallets
-  }
-  rmSync(marker, { force: true })
   const random = createRng(7)
   const start = Math.floor(options.now / 1000) - options.days * 86_400
   const step = (options.days * 86_400) / options.bets
@@ -61,6 +55,5 @@ export async function seedStore(store: CasinoStore, options: SeedOptions, marker
       log(`seeded ${last.toLocaleString('en')} bets in ${((Date.now() - started) / 1000).toFixed(0)} s`)
     }
   }
-  writeFileSync(marker, JSON.stringify(options))
   return wallets
 }
