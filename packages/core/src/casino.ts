@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Hooks } from 'crossws'
 import type { H3 } from 'h3'
 import { toNodeHandler } from 'h3/node'
@@ -10,22 +11,14 @@ import { type CasinoEvents, createCasinoEvents } from './events'
 import { createGameRegistry, type GameRegistry } from './games/registry'
 import { createHttpApp } from './http/app'
 import { createResponseCache, type ResponseCache } from './http/cache'
+import { createIndexer } from './indexer/indexer'
 import { createRateLimiter, type RateLimiter } from './kv/rate-limit'
 import { createMemoryKv } from './kv/storage'
+import { type CasinoIndexer, createIndexerSupervisor } from './leader'
 import { type CasinoLogger, childLogger } from './logger'
 import { memoryStore } from './store/memory'
 import type { CasinoStore } from './store/types'
-
-/**
- * What the indexer module hands back (`createIndexer(ctx)` in packages/core/src/indexer). Typed loosely
- * here so that the casino can stop it and report it in /health/ready before that module exists.
- */
-export interface CasinoIndexerHandle {
-  start(): Promise<void>
-  stop(): Promise<void>
-  /** Anything JSON-safe; `ok: false` (or `healthy: false`) makes /health/ready answer 503. */
-  status(): unknown
-}
+import { createRealtime, type Realtime } from './ws/realtime'
 
 /** Lifecycle flags shared by the modules of one casino. */
 export interface CasinoState {
@@ -47,7 +40,9 @@ export interface CasinoContext {
   rateLimiter: RateLimiter
   /** Aggregate responses; cleared whenever bets change. */
   cache: ResponseCache
-  indexer: CasinoIndexerHandle | null
+  indexer: CasinoIndexer | null
+  /** The live stream; null when `realtime: false`. */
+  realtime: Realtime | null
   state: CasinoState
   /** Resolves when the store is migrated; requests wait for it. */
   ready: Promise<void>
@@ -55,7 +50,7 @@ export interface CasinoContext {
 
 /** A running HTTP server from {@link Casino.listen}. */
 export interface CasinoServer {
-  /** The node:http server: the realtime module attaches the WebSocket upgrade to it. */
+  /** The node:http server; it also serves the WebSocket upgrade at `/ws`. */
   server: Server
   /** e.g. `http://127.0.0.1:3000`. */
   url: string
@@ -71,18 +66,21 @@ export interface Casino {
   fetch: (request: Request) => Promise<Response>
   /** Node `(req, res)` handler, for any node:http compatible server. */
   handler: (req: IncomingMessage, res: ServerResponse) => void
-  /** crossws hooks; filled by the realtime module. */
+  /** crossws hooks of the live stream (empty when `realtime: false`): mount them in another server. */
   websocket: Partial<Hooks>
-  indexer: CasinoIndexerHandle | null
+  /** The live stream: its Node `handleUpgrade`, `clients()`, `publish()`; null when `realtime: false`. */
+  realtime: Realtime | null
+  /** The indexer (leader-aware); null without `rpcUrl` or with `indexer: false`. */
+  indexer: CasinoIndexer | null
   store: CasinoStore
   events: CasinoEvents
   kv: Storage
   config: ResolvedCasinoConfig
   /** Resolves once the store is migrated. Rejects when setup failed (requests then answer 503). */
   ready: Promise<void>
-  /** Stops the indexer, closes servers and the store. Idempotent. */
+  /** Stops the indexer (releasing leadership), closes the live stream, servers and the store. Idempotent. */
   close(): Promise<void>
-  /** Serves HTTP on one node:http server. `port: 0` picks a free port. */
+  /** Serves HTTP and the WebSocket upgrade on one node:http server. `port: 0` picks a free port. */
   listen(options?: { port?: number, host?: string }): Promise<CasinoServer>
 }
 
@@ -99,13 +97,44 @@ export function createCasino(input: CasinoConfig): Casino {
   const eventsLog = childLogger(logger, 'events')
   const events = createCasinoEvents((error, type) => eventsLog.error('event listener failed', { type, error }))
   const state: CasinoState = { ready: false, error: undefined, closed: false }
+  const tokens = createTokenService({ secret: config.auth.jwtSecret, issuer: config.slug, audience: config.auth.domain, ttl: config.auth.tokenTtl, kv })
+
+  const realtime = config.realtime
+    ? createRealtime({
+        events,
+        store,
+        ...(input.pubsub ? { pubsub: input.pubsub } : {}),
+        ...(input.history ? { history: input.history } : {}),
+        // The casino's own JWTs: `sub` is the wallet; a revoked (logged out) token is refused.
+        verifyToken: token => tokens.verify(token).then(claims => ({ wallet: claims.sub }), () => null),
+        logger: childLogger(logger, 'ws'),
+        options: config.realtime,
+      })
+    : null
+
+  const indexerOptions = config.indexer
+  const indexerLog = childLogger(logger, 'indexer')
+  const indexer = indexerOptions
+    ? createIndexerSupervisor({
+        // A fresh indexer per leadership term: it resumes from the durable cursor.
+        create: view => createIndexer({ store: view, events, logger: indexerLog, config: indexerOptions }),
+        store,
+        leader: input.leader ?? null,
+        retryMs: config.leaderRetryMs,
+        stallMs: config.indexerStallMs,
+        logger: indexerLog,
+      })
+    : null
 
   const ready = (async () => {
-    await store.migrate()
-    // The indexer module starts here once it exists: `await ctx.indexer?.start()`.
+    await Promise.all([store.migrate(), realtime?.ready])
   })()
   ready.then(
-    () => { state.ready = true },
+    () => {
+      state.ready = true
+      // Not awaited by `ready`: requests never wait for the indexer, let alone its catch-up.
+      if (!state.closed) indexer?.start().catch((error: unknown) => indexerLog.error('indexer failed to start', { error }))
+    },
     (error: unknown) => {
       state.error = error
       logger.error('casino failed to start', { error })
@@ -119,11 +148,11 @@ export function createCasino(input: CasinoConfig): Casino {
     events,
     logger,
     games: createGameRegistry(config.games),
-    tokens: createTokenService({ secret: config.auth.jwtSecret, issuer: config.slug, audience: config.auth.domain, ttl: config.auth.tokenTtl, kv }),
+    tokens,
     rateLimiter: createRateLimiter(kv),
     cache: createResponseCache(config.cacheTtlMs),
-    // Seam for the indexer module: `config.indexer ? createIndexer(ctx) : null`.
-    indexer: null,
+    indexer,
+    realtime,
     state,
     ready,
   }
@@ -133,7 +162,9 @@ export function createCasino(input: CasinoConfig): Casino {
   }
 
   const app = createHttpApp(ctx)
+  if (realtime) app.use('/api/casino/stats', withOnlinePlayers(realtime))
   const handler = toNodeHandler(app) as (req: IncomingMessage, res: ServerResponse) => void
+  const upgrade = realtime?.handleUpgrade ?? null
   const servers = new Set<CasinoServer>()
   let closing: Promise<void> | undefined
 
@@ -141,9 +172,9 @@ export function createCasino(input: CasinoConfig): Casino {
     app,
     fetch: request => Promise.resolve(app.fetch(request)),
     handler,
-    // Seam for the realtime module: `createWebSocketHooks(ctx)` from ./ws/hooks replaces this.
-    websocket: {},
-    indexer: ctx.indexer,
+    websocket: realtime?.hooks ?? {},
+    realtime,
+    indexer,
     store,
     events,
     kv,
@@ -153,7 +184,9 @@ export function createCasino(input: CasinoConfig): Casino {
       closing ??= (async () => {
         state.closed = true
         await ready.catch(() => {})
-        await ctx.indexer?.stop().catch((error: unknown) => logger.error('indexer failed to stop', { error }))
+        // The indexer first (it publishes), then the stream (it reads the store), the servers, the store.
+        await indexer?.stop().catch((error: unknown) => logger.error('indexer failed to stop', { error }))
+        await realtime?.close().catch((error: unknown) => logger.error('realtime failed to close', { error }))
         await Promise.all([...servers].map(s => s.close()))
         await store.close().catch((error: unknown) => logger.error('store failed to close', { error }))
         if (ownKv) await kv.dispose().catch(() => {})
@@ -161,17 +194,32 @@ export function createCasino(input: CasinoConfig): Casino {
       return closing
     },
     listen(options = {}) {
-      return listen(handler, options, servers)
+      return listen(handler, upgrade, options, servers)
     },
+  }
+}
+
+/**
+ * Adds `onlinePlayers` (sockets connected to THIS instance) to `/api/casino/stats`. Spliced into the
+ * route's already serialised JSON, so the cached text is not parsed again on every request.
+ */
+function withOnlinePlayers(realtime: Realtime) {
+  return async (_event: unknown, next: () => unknown) => {
+    const body = await next()
+    if (typeof body !== 'string' || !body.endsWith('}')) return body
+    return `${body.slice(0, -1)},"onlinePlayers":${realtime.clients()}}`
   }
 }
 
 function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null,
   options: { port?: number, host?: string },
   servers: Set<CasinoServer>,
 ): Promise<CasinoServer> {
   const server = createServer(handler)
+  // HTTP and the live stream share one port: the upgrade of `/ws` goes to the realtime module.
+  if (upgrade) server.on('upgrade', upgrade)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {

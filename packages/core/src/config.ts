@@ -3,9 +3,15 @@ import type { Storage } from 'unstorage'
 import * as v from 'valibot'
 import { CasinoError } from './errors'
 import type { GameDefinition } from './games/registry'
+import { resolveIndexerOptions } from './indexer/options'
+import type { IndexerOptions } from './indexer/types'
+import type { Leader } from './leader'
 import { createLogger, type CasinoLogger } from './logger'
+import type { PubSub } from './pubsub/types'
 import { isWalletAddress } from './solana/address'
 import type { CasinoStore } from './store/types'
+import type { HistoryStore } from './ws/history'
+import { type RealtimeOptions, type ResolvedRealtimeOptions, resolveRealtimeOptions } from './ws/options'
 
 /** The Fare Vault program id on every cluster. */
 export const FARE_VAULT_PROGRAM_ID = 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe'
@@ -91,8 +97,35 @@ export interface CasinoConfig {
   games?: GameDefinition[]
   /** How long aggregate responses (stats, leaderboard) are cached, in milliseconds; bet events invalidate them. @default 2000 */
   cacheTtlMs?: number
-  /** Options for the indexer (typed by the indexer module); no indexer runs when absent. */
-  indexer?: Record<string, unknown>
+  /**
+   * Indexer tuning (see `IndexerOptions`: `start`, `pollInterval` ms, `concurrency`, `rpcRateLimit` per s,
+   * `timeout` ms, `retries`, `filter`, …). An indexer runs whenever `rpcUrl` is set, unless this is `false`.
+   * `rpcUrl`, `wsUrl`, `programId`, `ownerWallet` and `games` come from the casino config unless given here.
+   * @default {} (the indexer's own defaults; `start: 'now'` for a store with no cursor)
+   */
+  indexer?: Partial<IndexerOptions> | false
+  /**
+   * Leader election among instances sharing one store: only the leader indexes. `postgresLeader()` or
+   * `redisLeader()` from the adapters. Without it, this instance indexes (one instance only!).
+   * @default none
+   */
+  leader?: Leader
+  /** Milliseconds between attempts to become the leader while another instance leads. @default 2000 */
+  leaderRetryMs?: number
+  /**
+   * Milliseconds without a commit while transactions wait, after which `/health/ready` reports the
+   * indexer stuck (503). @default 60000
+   */
+  indexerStallMs?: number
+  /**
+   * The live event stream at `/ws` (channels, filters, recovery, chat). `false` turns it off.
+   * @default {} (see `RealtimeOptions`: path '/ws', historySize 10000, pingInterval 30000 ms, …)
+   */
+  realtime?: RealtimeOptions | false
+  /** Carries live events between instances, e.g. `redisPubSub({ url })`. @default memoryPubSub() (one process) */
+  pubsub?: PubSub
+  /** Recovery history shared by instances, e.g. `redisHistory({ url })`; needed with a shared `pubsub`. @default memoryHistory() */
+  history?: HistoryStore
 }
 
 /** The normalised config every module reads: defaults applied, all fields present. */
@@ -112,11 +145,18 @@ export interface ResolvedCasinoConfig {
   logger: CasinoLogger
   games: GameDefinition[]
   cacheTtlMs: number
-  indexer: Record<string, unknown> | null
+  /** The complete indexer input; null when no indexer runs (no `rpcUrl`, or `indexer: false`). */
+  indexer: IndexerOptions | null
+  leaderRetryMs: number
+  indexerStallMs: number
+  /** Null when the live stream is off. */
+  realtime: ResolvedRealtimeOptions | null
 }
 
 const wallet = (what: string) => v.pipe(v.string(), v.check((s: string) => isWalletAddress(s), `${what} must be a base58 Solana address (32 bytes)`))
 const seconds = v.pipe(v.number(), v.integer(), v.minValue(1))
+const positive = v.pipe(v.number(), v.check(n => Number.isFinite(n) && n > 0, 'must be a positive number'))
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1))
 const rule = v.optional(v.object({ windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }))
 const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^(https?|wss?):\/\//, 'must be an http(s) or ws(s) URL'))
 const hasMethods = (...names: string[]) => v.custom<object>(
@@ -163,7 +203,28 @@ const configSchema = v.object({
     description: v.optional(v.string()),
   }))),
   cacheTtlMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  indexer: v.optional(v.record(v.string(), v.unknown())),
+  indexer: v.optional(v.union([v.literal(false), v.looseObject({
+    rpcUrl: v.optional(httpUrl),
+    wsUrl: v.optional(httpUrl),
+    programId: v.optional(wallet('programId')),
+    ownerWallet: v.optional(wallet('ownerWallet')),
+    pollInterval: v.optional(positive),
+    concurrency: v.optional(positiveInt),
+    rpcRateLimit: v.optional(positive),
+    timeout: v.optional(positive),
+    retries: v.optional(positiveInt),
+    retryDelay: v.optional(positive),
+    slowRetryDelay: v.optional(positive),
+    maxBatchTransactions: v.optional(positiveInt),
+    statsDebounce: v.optional(positive),
+    subscribe: v.optional(v.boolean()),
+  })])),
+  leader: v.optional(hasMethods('acquire', 'release', 'onLost')),
+  leaderRetryMs: v.optional(positiveInt),
+  indexerStallMs: v.optional(positiveInt),
+  realtime: v.optional(v.union([v.literal(false), v.looseObject({})])),
+  pubsub: v.optional(hasMethods('publish', 'subscribe', 'close')),
+  history: v.optional(hasMethods('head', 'append', 'since', 'close')),
 })
 
 /** Bytes of a strong HS256 secret. */
@@ -222,7 +283,43 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     logger,
     games: (c.games ?? []).map(g => ({ ...g })),
     cacheTtlMs: c.cacheTtlMs ?? 2000,
-    indexer: c.indexer ?? null,
+    indexer: resolveIndexer(input, c.ownerWallet),
+    leaderRetryMs: c.leaderRetryMs ?? 2000,
+    indexerStallMs: c.indexerStallMs ?? 60_000,
+    realtime: resolveRealtime(input.realtime),
+  }
+}
+
+/** The indexer's input from the casino config: its chain settings and games, then the user's overrides. */
+function resolveIndexer(input: CasinoConfig, ownerWallet: string): IndexerOptions | null {
+  const rpcUrl = input.indexer === false ? undefined : input.indexer?.rpcUrl ?? input.rpcUrl
+  if (input.indexer === false || !rpcUrl) return null
+  const games = (input.games ?? []).flatMap(g => (g.extraDataHash ? [{ id: g.id, extraDataHash: g.extraDataHash }] : []))
+  const options: IndexerOptions = {
+    ...(input.wsUrl ? { wsUrl: input.wsUrl } : {}),
+    programId: input.programId ?? FARE_VAULT_PROGRAM_ID,
+    games,
+    ...input.indexer,
+    rpcUrl,
+    ownerWallet: input.indexer?.ownerWallet ?? ownerWallet,
+  }
+  try {
+    // Fails now, naming the field, rather than when the indexer starts.
+    resolveIndexerOptions(options)
+  }
+  catch (error) {
+    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message.replace(/^indexer: /, 'indexer.')}`, { cause: error })
+  }
+  return options
+}
+
+function resolveRealtime(options: RealtimeOptions | false | undefined): ResolvedRealtimeOptions | null {
+  if (options === false) return null
+  try {
+    return resolveRealtimeOptions(options ?? {})
+  }
+  catch (error) {
+    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message}`, { cause: error })
   }
 }
 

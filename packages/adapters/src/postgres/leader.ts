@@ -1,5 +1,5 @@
 import postgres, { type Options } from 'postgres'
-import type { Leader } from '../redis/leader'
+import type { Leader } from '@fare-casino/core'
 
 /** Options of {@link postgresLeader}. */
 export interface PostgresLeaderOptions {

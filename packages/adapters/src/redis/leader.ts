@@ -1,25 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import type { Leader } from '@fare-casino/core'
 import { Redis } from 'ioredis'
 
-/**
- * Leadership among casino instances that share a store: exactly one runs the indexer. Common to
- * `redisLeader` and `postgresLeader`.
- */
-export interface Leader {
-  /** Tries to become (or stay) the leader; true when this instance leads. Never waits for the lock. */
-  acquire(): Promise<boolean>
-  /** True while this instance holds the lease / lock. */
-  readonly isLeader: boolean
-  /**
-   * Grows with every acquisition across all contenders: a write tagged with an older token than the
-   * store has seen comes from a deposed leader. Null when not leading.
-   */
-  readonly fencingToken: number | null
-  /** Gives the leadership up (no onLost call). */
-  release(): Promise<void>
-  /** Calls `cb` when leadership is lost involuntarily (lease expired, connection lost); returns an unsubscribe. */
-  onLost(cb: () => void): () => void
-}
+// The contract lives in core (`createCasino({ leader })` consumes it); re-exported for existing imports.
+export type { Leader }
 
 /** Options of {@link redisLeader}. */
 export type RedisLeaderOptions = {

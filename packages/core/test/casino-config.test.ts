@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { createCasino } from '../src/casino'
+import { createWallet } from './http/_harness'
+
+const owner = createWallet().address
+const secret = 'a-secret-that-is-at-least-32-bytes-long'
+const base = { name: 'X', ownerWallet: owner, auth: { jwtSecret: secret } }
+
+describe('config of the wired modules', () => {
+  it('names the invalid field of the indexer, realtime and leader settings', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { pollInterval: 0 } }, /^config\.indexer\.pollInterval: /],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { recent: -1 } } }, /^config\.indexer\.start\.recent /],
+      [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
+      [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
+      [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],
+      [{ leaderRetryMs: 0 }, /^config\.leaderRetryMs: /],
+      [{ pubsub: {} }, /^config\.pubsub: /],
+      [{ history: { head: () => null } }, /^config\.history: /],
+    ]
+    for (const [override, message] of bad) {
+      expect(() => createCasino({ ...base, ...override } as never))
+        .toThrow(expect.objectContaining({ name: 'CasinoError', code: 'INVALID_CONFIG', message: expect.stringMatching(message) }))
+    }
+  })
+
+  it('builds the indexer input from the casino config, overridable per field', async () => {
+    const casino = createCasino({
+      ...base,
+      rpcUrl: 'http://127.0.0.1:1',
+      wsUrl: 'ws://127.0.0.1:1',
+      games: [{ id: 'coinflip', name: 'Coin flip', extraDataHash: 'abc' }, { id: 'bare', name: 'No hash' }],
+      indexer: { pollInterval: 250, start: { recent: 10 } },
+    })
+    expect(casino.config.indexer).toEqual({
+      rpcUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1', programId: 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe', ownerWallet: owner,
+      games: [{ id: 'coinflip', extraDataHash: 'abc' }], pollInterval: 250, start: { recent: 10 },
+    })
+    expect(casino.config).toMatchObject({ leaderRetryMs: 2000, indexerStallMs: 60_000, realtime: { path: '/ws', historySize: 10_000 } })
+    expect(casino.indexer).not.toBeNull()
+    await casino.close()
+  })
+
+  it('runs no indexer without an rpcUrl or with indexer: false, and no stream with realtime: false', async () => {
+    const plain = createCasino(base)
+    expect(plain.indexer).toBeNull()
+    expect(plain.config.indexer).toBeNull()
+    expect(plain.realtime).not.toBeNull()
+    expect(typeof plain.websocket.open).toBe('function')
+    const off = createCasino({ ...base, rpcUrl: 'http://127.0.0.1:1', indexer: false, realtime: false })
+    expect(off.indexer).toBeNull()
+    expect(off.realtime).toBeNull()
+    expect(off.websocket).toEqual({})
+    // Without a stream the stats carry no presence figure.
+    await off.ready
+    const stats = await (await off.fetch(new Request('http://x/api/casino/stats'))).json() as Record<string, unknown>
+    expect(stats).not.toHaveProperty('onlinePlayers')
+    await Promise.all([plain.close(), off.close()])
+  })
+})

@@ -1,0 +1,34 @@
+import { expect, it } from 'vitest'
+import * as core from '@fare-casino/core'
+// Type-only exports vanish at runtime: importing them here makes `pnpm typecheck` fail when one goes.
+import type {
+  Casino, CasinoConfig, CasinoIndexer, CasinoIndexerStatus, CasinoStore, HistoryStore, Indexer, IndexerOptions,
+  IndexerStatus, Leader, PubSub, Realtime, RealtimeOptions, ResolvedCasinoConfig,
+} from '@fare-casino/core'
+
+/** The names `@fare-casino/core` exports, sorted: changing the public API means changing this list. */
+const exported = [
+  'CasinoError', 'FARE_VAULT_PROGRAM_ID', 'RpcError', 'SLOW_CONSUMER_CLOSE', 'TransactionDecodeError', 'anchorDiscriminator',
+  'applyMultiplier', 'batchKeys', 'casinoEventTypes', 'childLogger', 'createCasino', 'createCasinoEvents', 'createGameRegistry',
+  'createIndexer', 'createLogger', 'createMemoryKv', 'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient',
+  'createTokenService', 'decodeBase58', 'decodeBetCursor', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl',
+  'encodeBetCursor', 'encodeVaultEvent', 'errorStatus', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
+  'isCasinoError', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
+  'memoryStore', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'programDataOf', 'randomEpoch',
+  'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions', 'setExpiring',
+  'settleBet', 'signIn', 'siwsChainId', 'subscribeLogs', 'toBetJSON', 'toCasinoJSON', 'toChatMessageJSON', 'toGameJSON',
+  'toJackpotJSON', 'toLeaderboardEntryJSON', 'toPlayerJSON', 'toStatsJSON', 'toSystemEventJSON', 'vaultAdminEventNames',
+  'vaultEventDiscriminators', 'vaultEventNames', 'verifySiwsSignature', 'windowStartHour', 'withDelta', 'zeroTotals',
+]
+
+it('exports a deliberate list of names from @fare-casino/core', () => {
+  expect(Object.keys(core).sort()).toEqual(exported)
+})
+
+it('exports the types a casino is assembled from', () => {
+  // Each type is used, so a removed or renamed one fails the type-check of this file.
+  type Api = [Casino, CasinoIndexer, CasinoIndexerStatus, CasinoStore, HistoryStore, Indexer, IndexerOptions, IndexerStatus, Leader, PubSub, Realtime, RealtimeOptions, ResolvedCasinoConfig]
+  const arity: Api['length'] = 13
+  const config: Pick<CasinoConfig, 'leader' | 'pubsub' | 'history' | 'realtime' | 'indexer'> = { indexer: false, realtime: false }
+  expect([arity, config]).toEqual([13, { indexer: false, realtime: false }])
+})
