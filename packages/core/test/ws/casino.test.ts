@@ -20,6 +20,7 @@ beforeAll(async () => {
     ownerWallet: createWallet().address,
     auth: { jwtSecret: 'realtime-e2e-secret-of-at-least-32-bytes', domain: 'casino.test', uri: 'https://casino.test' },
     games: [{ id: 'coinflip', name: 'Coin flip', extraDataHash: 'coinflip-v1', qk: [[0.5, 1.98], [0.5, 0]] }],
+    realtime: false,
   })
   await casino.ready
   const wired = (casino as { realtime?: Realtime | null }).realtime
