@@ -1,6 +1,7 @@
 import { batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch } from '@fare-casino/core'
 import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
 import type { Helper, PendingQuery, Row, Sql, TransactionSql } from 'postgres'
+import { boolArray, numArray, textArray } from './_arrays'
 import { type BetRow, toBet } from './_rows'
 
 /**
@@ -15,10 +16,10 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failA
   return sql.begin(async (tx) => {
     const [locked, applied, bets, orphans, players] = await Promise.all([
       tx<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1 FOR UPDATE`,
-      tx<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${keys.eventIds}::text[])`,
-      tx<BetRow[]>`SELECT * FROM ${t('bets')} WHERE id = ANY(${keys.trialIds}::text[])`,
-      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${keys.trialIds}::text[])`,
-      tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${keys.wallets}::text[])`,
+      tx<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${textArray(keys.eventIds)}::text[])`,
+      tx<BetRow[]>`SELECT * FROM ${t('bets')} WHERE id = ANY(${textArray(keys.trialIds)}::text[])`,
+      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${textArray(keys.trialIds)}::text[])`,
+      tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${textArray(keys.wallets)}::text[])`,
     ])
     if (!locked[0]) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
     const state: BatchState = {
@@ -40,91 +41,90 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failA
   })
 }
 
-const str = (v: bigint | number | null): string | null => (v === null ? null : String(v))
-const bool = (v: boolean | null): string | null => (v === null ? null : v ? 't' : 'f')
-
 /** The statements that write `plan`, each covering every row of its table. */
 function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>, plan: BatchPlan): PendingQuery<Row[]>[] {
   const q: PendingQuery<Row[]>[] = []
+  const T = textArray
+  const N = numArray
   const events = plan.events
   if (events.length) {
     q.push(tx`INSERT INTO ${t('events')} (id, kind, signature, slot, block_time)
-      SELECT * FROM unnest(${events.map(e => e.id)}::text[], ${events.map(e => e.kind)}::text[],
-        ${events.map(e => e.signature)}::text[], ${events.map(e => e.slot)}::int8[], ${events.map(e => e.blockTime)}::int8[])
+      SELECT * FROM unnest(${T(events.map(e => e.id))}::text[], ${T(events.map(e => e.kind))}::text[],
+        ${T(events.map(e => e.signature))}::text[], ${N(events.map(e => e.slot))}::int8[], ${N(events.map(e => e.blockTime))}::int8[])
       ON CONFLICT (id) DO NOTHING`)
   }
   if (plan.createPlayers.length) {
     const ps = plan.createPlayers
     // A sign-in may have created the player since the state was loaded: keep that row.
     q.push(tx`INSERT INTO ${t('players')} (wallet, created_at, last_seen_at)
-      SELECT * FROM unnest(${ps.map(p => p.wallet)}::text[], ${ps.map(p => p.createdAt)}::int8[], ${ps.map(p => p.lastSeenAt)}::int8[])
+      SELECT * FROM unnest(${T(ps.map(p => p.wallet))}::text[], ${N(ps.map(p => p.createdAt))}::int8[], ${N(ps.map(p => p.lastSeenAt))}::int8[])
       ON CONFLICT (wallet) DO NOTHING`)
   }
   const ins = plan.insertBets
   if (ins.length) {
     q.push(tx`INSERT INTO ${t('bets')} (id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
         multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)
-      SELECT id, seq, player, pool, mint, game, extra_data_hash, wager, qk::jsonb, result_index, payout, multiplier, won::boolean,
+      SELECT id, seq, player, pool, mint, game, extra_data_hash, wager, qk::jsonb, result_index, payout, multiplier, won,
         status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time
-      FROM unnest(${ins.map(b => b.id)}::text[], ${ins.map(b => b.seq)}::int8[], ${ins.map(b => b.player)}::text[],
-        ${ins.map(b => b.pool)}::text[], ${ins.map(b => b.mint)}::text[], ${ins.map(b => b.game)}::text[],
-        ${ins.map(b => b.extraDataHash)}::text[], ${ins.map(b => String(b.wager))}::numeric[], ${ins.map(b => JSON.stringify(b.qk))}::text[],
-        ${ins.map(b => b.resultIndex)}::int4[], ${ins.map(b => str(b.payout))}::numeric[], ${ins.map(b => b.multiplier)}::float8[],
-        ${ins.map(b => bool(b.won))}::text[], ${ins.map(b => b.status)}::text[], ${ins.map(b => b.registerSignature)}::text[],
-        ${ins.map(b => b.registerSlot)}::int8[], ${ins.map(b => b.blockTime)}::int8[], ${ins.map(b => b.resolveSignature)}::text[],
-        ${ins.map(b => b.resolveSlot)}::int8[], ${ins.map(b => b.settledBlockTime)}::int8[])
+      FROM unnest(${T(ins.map(b => b.id))}::text[], ${N(ins.map(b => b.seq))}::int8[], ${T(ins.map(b => b.player))}::text[],
+        ${T(ins.map(b => b.pool))}::text[], ${T(ins.map(b => b.mint))}::text[], ${T(ins.map(b => b.game))}::text[],
+        ${T(ins.map(b => b.extraDataHash))}::text[], ${N(ins.map(b => b.wager))}::numeric[], ${T(ins.map(b => JSON.stringify(b.qk)))}::text[],
+        ${N(ins.map(b => b.resultIndex))}::int4[], ${N(ins.map(b => b.payout))}::numeric[], ${N(ins.map(b => b.multiplier))}::float8[],
+        ${boolArray(ins.map(b => b.won))}::bool[], ${T(ins.map(b => b.status))}::text[], ${T(ins.map(b => b.registerSignature))}::text[],
+        ${N(ins.map(b => b.registerSlot))}::int8[], ${N(ins.map(b => b.blockTime))}::int8[], ${T(ins.map(b => b.resolveSignature))}::text[],
+        ${N(ins.map(b => b.resolveSlot))}::int8[], ${N(ins.map(b => b.settledBlockTime))}::int8[])
         AS v(id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout, multiplier, won, status,
           register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)`)
   }
   const upd = plan.updateBets
   if (upd.length) {
     q.push(tx`UPDATE ${t('bets')} AS b SET status = v.status, result_index = v.result_index, payout = v.payout,
-        multiplier = v.multiplier, won = v.won::boolean, resolve_signature = v.resolve_signature, resolve_slot = v.resolve_slot,
+        multiplier = v.multiplier, won = v.won, resolve_signature = v.resolve_signature, resolve_slot = v.resolve_slot,
         settled_block_time = v.settled_block_time
-      FROM unnest(${upd.map(b => b.id)}::text[], ${upd.map(b => b.status)}::text[], ${upd.map(b => b.resultIndex)}::int4[],
-        ${upd.map(b => str(b.payout))}::numeric[], ${upd.map(b => b.multiplier)}::float8[], ${upd.map(b => bool(b.won))}::text[],
-        ${upd.map(b => b.resolveSignature)}::text[], ${upd.map(b => b.resolveSlot)}::int8[], ${upd.map(b => b.settledBlockTime)}::int8[])
+      FROM unnest(${T(upd.map(b => b.id))}::text[], ${T(upd.map(b => b.status))}::text[], ${N(upd.map(b => b.resultIndex))}::int4[],
+        ${N(upd.map(b => b.payout))}::numeric[], ${N(upd.map(b => b.multiplier))}::float8[], ${boolArray(upd.map(b => b.won))}::bool[],
+        ${T(upd.map(b => b.resolveSignature))}::text[], ${N(upd.map(b => b.resolveSlot))}::int8[], ${N(upd.map(b => b.settledBlockTime))}::int8[])
         AS v(id, status, result_index, payout, multiplier, won, resolve_signature, resolve_slot, settled_block_time)
       WHERE b.id = v.id`)
   }
   if (plan.addOrphans.length) {
     const os = plan.addOrphans
     q.push(tx`INSERT INTO ${t('orphans')} (trial_id, event)
-      SELECT trial_id, event::jsonb FROM unnest(${os.map(o => o.trialId)}::text[], ${os.map(o => JSON.stringify(o))}::text[]) AS v(trial_id, event)
+      SELECT trial_id, event::jsonb FROM unnest(${T(os.map(o => o.trialId))}::text[], ${T(os.map(o => JSON.stringify(o)))}::text[]) AS v(trial_id, event)
       ON CONFLICT (trial_id) DO NOTHING`)
   }
   if (plan.removeOrphans.length) {
-    q.push(tx`DELETE FROM ${t('orphans')} WHERE trial_id = ANY(${plan.removeOrphans}::text[])`)
+    q.push(tx`DELETE FROM ${t('orphans')} WHERE trial_id = ANY(${T(plan.removeOrphans)}::text[])`)
   }
   if (plan.players.size) {
     const ds = [...plan.players]
     q.push(tx`UPDATE ${t('players')} AS p SET total_bets = p.total_bets + d.bets, total_wins = p.total_wins + d.wins,
         total_losses = p.total_losses + d.losses, total_wagered = p.total_wagered + d.wagered, total_payout = p.total_payout + d.payout
-      FROM unnest(${ds.map(([w]) => w)}::text[], ${ds.map(([, d]) => d.bets)}::int8[], ${ds.map(([, d]) => d.wins)}::int8[],
-        ${ds.map(([, d]) => d.losses)}::int8[], ${ds.map(([, d]) => String(d.wagered))}::numeric[], ${ds.map(([, d]) => String(d.payout))}::numeric[])
+      FROM unnest(${T(ds.map(([w]) => w))}::text[], ${N(ds.map(([, d]) => d.bets))}::int8[], ${N(ds.map(([, d]) => d.wins))}::int8[],
+        ${N(ds.map(([, d]) => d.losses))}::int8[], ${N(ds.map(([, d]) => d.wagered))}::numeric[], ${N(ds.map(([, d]) => d.payout))}::numeric[])
         AS d(wallet, bets, wins, losses, wagered, payout)
       WHERE p.wallet = d.wallet`)
     const gs = ds.flatMap(([wallet, d]) => Object.entries(d.games).map(([game, g]) => ({ wallet, game, ...g })))
     q.push(tx`INSERT INTO ${t('player_games')} AS g (wallet, game, bets, wins, losses, wagered, payout)
-      SELECT * FROM unnest(${gs.map(g => g.wallet)}::text[], ${gs.map(g => g.game)}::text[], ${gs.map(g => g.bets)}::int8[],
-        ${gs.map(g => g.wins)}::int8[], ${gs.map(g => g.losses)}::int8[], ${gs.map(g => String(g.wagered))}::numeric[],
-        ${gs.map(g => String(g.payout))}::numeric[])
+      SELECT * FROM unnest(${T(gs.map(g => g.wallet))}::text[], ${T(gs.map(g => g.game))}::text[], ${N(gs.map(g => g.bets))}::int8[],
+        ${N(gs.map(g => g.wins))}::int8[], ${N(gs.map(g => g.losses))}::int8[], ${N(gs.map(g => g.wagered))}::numeric[],
+        ${N(gs.map(g => g.payout))}::numeric[])
       ON CONFLICT (wallet, game) DO UPDATE SET bets = g.bets + excluded.bets, wins = g.wins + excluded.wins,
         losses = g.losses + excluded.losses, wagered = g.wagered + excluded.wagered, payout = g.payout + excluded.payout`)
   }
   if (plan.hourly.size) {
     const hs = [...plan.hourly]
     q.push(tx`INSERT INTO ${t('hourly')} AS h (hour, bets, wins, wagered, payout)
-      SELECT * FROM unnest(${hs.map(([h]) => h)}::int4[], ${hs.map(([, v]) => v.bets)}::int8[], ${hs.map(([, v]) => v.wins)}::int8[],
-        ${hs.map(([, v]) => String(v.wagered))}::numeric[], ${hs.map(([, v]) => String(v.payout))}::numeric[])
+      SELECT * FROM unnest(${N(hs.map(([h]) => h))}::int4[], ${N(hs.map(([, v]) => v.bets))}::int8[], ${N(hs.map(([, v]) => v.wins))}::int8[],
+        ${N(hs.map(([, v]) => v.wagered))}::numeric[], ${N(hs.map(([, v]) => v.payout))}::numeric[])
       ON CONFLICT (hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
         wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
   }
   if (plan.playerHourly.size) {
     const hs = [...plan.playerHourly.values()]
     q.push(tx`INSERT INTO ${t('player_hourly')} AS h (wallet, hour, bets, wins, wagered, payout)
-      SELECT * FROM unnest(${hs.map(v => v.wallet)}::text[], ${hs.map(v => v.hour)}::int4[], ${hs.map(v => v.bets)}::int8[],
-        ${hs.map(v => v.wins)}::int8[], ${hs.map(v => String(v.wagered))}::numeric[], ${hs.map(v => String(v.payout))}::numeric[])
+      SELECT * FROM unnest(${T(hs.map(v => v.wallet))}::text[], ${N(hs.map(v => v.hour))}::int4[], ${N(hs.map(v => v.bets))}::int8[],
+        ${N(hs.map(v => v.wins))}::int8[], ${N(hs.map(v => v.wagered))}::numeric[], ${N(hs.map(v => v.payout))}::numeric[])
       ON CONFLICT (wallet, hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
         wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
   }
@@ -132,9 +132,9 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
     const js = plan.jackpots
     q.push(tx`INSERT INTO ${t('jackpots')} (id, pool, trial_id, receiver, amount, signature, slot, block_time)
       SELECT id, pool, trial_id, receiver, amount, signature, slot, block_time
-      FROM unnest(${js.map(j => j.id)}::text[], ${js.map(j => j.pool)}::text[], ${js.map(j => j.trialId)}::text[],
-        ${js.map(j => j.receiver)}::text[], ${js.map(j => String(j.amount))}::numeric[], ${js.map(j => j.signature)}::text[],
-        ${js.map(j => j.slot)}::int8[], ${js.map(j => j.blockTime)}::int8[]) WITH ORDINALITY
+      FROM unnest(${T(js.map(j => j.id))}::text[], ${T(js.map(j => j.pool))}::text[], ${T(js.map(j => j.trialId))}::text[],
+        ${T(js.map(j => j.receiver))}::text[], ${N(js.map(j => j.amount))}::numeric[], ${T(js.map(j => j.signature))}::text[],
+        ${N(js.map(j => j.slot))}::int8[], ${N(js.map(j => j.blockTime))}::int8[]) WITH ORDINALITY
         AS v(id, pool, trial_id, receiver, amount, signature, slot, block_time, ord)
       ORDER BY ord
       ON CONFLICT (id) DO NOTHING`)
