@@ -15,14 +15,13 @@ export function redisKeys(prefix: string) {
     cursor: `${prefix}cursor`,
     /** Hash: trial id -> JSON of a resolve seen before its register. */
     orphans: `${prefix}orphans`,
-    /** Hash per bet. */
+    /** String per bet: its encoded fields (see `encodeBet`). */
     bet: (id: string) => `${prefix}bet:${id}`,
-    /** Sorted sets of bet ids by seq: all bets, and one per listBets filter value. */
+    /** Sorted sets of bet ids by seq: all bets, per player, per game, and the pending ones. */
     betsAll: `${prefix}bets`,
     betsByPlayer: (wallet: string) => `${prefix}bets:player:${wallet}`,
     betsByGame: (game: string) => `${prefix}bets:game:${game}`,
-    betsByStatus: (status: string) => `${prefix}bets:status:${status}`,
-    betsByWon: (won: boolean) => `${prefix}bets:won:${won ? 1 : 0}`,
+    betsPending: `${prefix}bets:status:pending`,
     /** Hashes: signature -> trial id of the first bet it registered / settled. */
     registerSignatures: `${prefix}sig:register`,
     resolveSignatures: `${prefix}sig:resolve`,

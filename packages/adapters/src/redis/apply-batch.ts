@@ -3,7 +3,7 @@ import {
 } from '@fare-casino/core'
 import type { Batch, BatchResult, Totals, TrialResolvedEvent } from '@fare-casino/core'
 import type { Redis } from 'ioredis'
-import { addTotals, decodeBet, decodePlayer, decodeTotals, encodeBet, encodeTotals, gameField } from './_codec'
+import { addTotals, decodeBet, decodeTotals, encodeBet, encodeTotals, gameField } from './_codec'
 import type { RedisKeys } from './_keys'
 import type { StoreScripts } from './scripts'
 
@@ -23,7 +23,7 @@ export async function applyBatchRedis(
   const ids = batchKeys(batch)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // Round trip 1, one script: the version and everything planBatch needs, read atomically.
-    const [version, lastSeq, applied, orphans, known, betHashes] = await scripts.loadBatch(
+    const [version, lastSeq, applied, orphans, known, betValues] = await scripts.loadBatch(
       [keys.version, keys.casino, keys.events, keys.orphans, keys.players], keys.bet(''), ids.eventIds, ids.trialIds, ids.wallets,
     )
     const state: BatchState = {
@@ -34,13 +34,8 @@ export async function applyBatchRedis(
       lastSeq: Number(lastSeq),
     }
     ids.trialIds.forEach((id, i) => {
-      const flat = betHashes[i]!
-      if (flat.length) {
-        const h: Record<string, string> = {}
-        for (let f = 0; f < flat.length; f += 2) h[flat[f]!] = flat[f + 1]!
-        const bet = decodeBet(h)
-        if (bet) (state.bets as Map<string, typeof bet>).set(id, bet)
-      }
+      const bet = decodeBet(betValues[i])
+      if (bet) (state.bets as Map<string, typeof bet>).set(id, bet)
       const orphan = orphans[i]
       if (orphan) (state.orphans as Map<string, TrialResolvedEvent>).set(id, JSON.parse(orphan) as TrialResolvedEvent)
     })
@@ -125,25 +120,24 @@ function planCommands(keys: RedisKeys, plan: BatchPlan, current: Current): strin
   pushChunked('SADD', keys.players, plan.createPlayers.map(p => p.wallet), 1000)
 
   for (const bet of plan.insertBets) {
-    cmds.push(['HSET', keys.bet(bet.id), ...encodeBet(bet)])
+    cmds.push(['SET', keys.bet(bet.id), encodeBet(bet)])
     addZ(keys.betsAll, bet.seq, bet.id)
     addZ(keys.betsByPlayer(bet.player), bet.seq, bet.id)
     addZ(keys.betsByGame(bet.game), bet.seq, bet.id)
-    addZ(keys.betsByStatus(bet.status), bet.seq, bet.id)
-    if (bet.won !== null) addZ(keys.betsByWon(bet.won), bet.seq, bet.id)
+    // Only pending bets get an index of their own: they are few, while `settled` and `won` match about
+    // all or half of the bets, so listBets walks all bets for those filters (two ZADDs less per bet).
+    if (bet.status === 'pending') addZ(keys.betsPending, bet.seq, bet.id)
     // One transaction may register several trials: the signature finds the first.
     cmds.push(['HSETNX', keys.registerSignatures, bet.registerSignature, bet.id])
     if (bet.resolveSignature) cmds.push(['HSETNX', keys.resolveSignatures, bet.resolveSignature, bet.id])
   }
   const settledPending: string[] = []
   for (const bet of plan.updateBets) {
-    cmds.push(['HSET', keys.bet(bet.id), ...encodeBet(bet)])
+    cmds.push(['SET', keys.bet(bet.id), encodeBet(bet)])
     settledPending.push(bet.id)
-    addZ(keys.betsByStatus(bet.status), bet.seq, bet.id)
-    if (bet.won !== null) addZ(keys.betsByWon(bet.won), bet.seq, bet.id)
     if (bet.resolveSignature) cmds.push(['HSETNX', keys.resolveSignatures, bet.resolveSignature, bet.id])
   }
-  pushChunked('ZREM', keys.betsByStatus('pending'), settledPending, 1000)
+  pushChunked('ZREM', keys.betsPending, settledPending, 1000)
 
   if (plan.addOrphans.length) pushChunked('HSET', keys.orphans, plan.addOrphans.flatMap(o => [o.trialId, JSON.stringify(o)]), 1000)
   pushChunked('HDEL', keys.orphans, plan.removeOrphans, 1000)

@@ -26,7 +26,7 @@ return 1`,
    * more client CPU than the planning itself). KEYS[1] version, KEYS[2] casino, KEYS[3] events,
    * KEYS[4] orphans, KEYS[5] players; ARGV[1] bet key prefix, ARGV[2] number of event ids, ARGV[3]
    * number of trial ids, then the event ids, trial ids and wallets.
-   * Returns { version, lastSeq, applied flags, orphan JSONs, player flags, flat HGETALL per trial }.
+   * Returns { version, lastSeq, applied flags, orphan JSONs, player flags, encoded bet ('' if none) per trial }.
    */
   fareCasinoLoadBatch: {
     numberOfKeys: 5,
@@ -37,7 +37,7 @@ for i = 1, ne do applied[i] = redis.call('SISMEMBER', KEYS[3], ARGV[3 + i]) end
 for i = 1, nt do
   local id = ARGV[3 + ne + i]
   orphans[i] = redis.call('HGET', KEYS[4], id) or ''
-  bets[i] = redis.call('HGETALL', ARGV[1] .. id)
+  bets[i] = redis.call('GET', ARGV[1] .. id) or ''
 end
 for i = 4 + ne + nt, #ARGV do players[#players + 1] = redis.call('SISMEMBER', KEYS[5], ARGV[i]) end
 return { redis.call('GET', KEYS[1]) or '0', redis.call('HGET', KEYS[2], 'lastSeq') or '0', applied, orphans, players, bets }`,
@@ -112,7 +112,7 @@ return { id, username }`,
 
 /** Typed calls of the store's scripts on one client. */
 export interface StoreScripts {
-  loadBatch(keys: string[], betPrefix: string, eventIds: string[], trialIds: string[], wallets: string[]): Promise<[string, string, number[], string[], number[], string[][]]>
+  loadBatch(keys: string[], betPrefix: string, eventIds: string[], trialIds: string[], wallets: string[]): Promise<[string, string, number[], string[], number[], string[]]>
   applyBatch(versionKey: string, expected: string, commands: string): Promise<number>
   ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
@@ -133,7 +133,7 @@ export function storeScripts(redis: Redis): StoreScripts {
     applyBatch: (...a) => call('fareCasinoApplyBatch')(...a) as Promise<number>,
     loadBatch: (keys, betPrefix, eventIds, trialIds, wallets) => call('fareCasinoLoadBatch')(
       ...keys, betPrefix, eventIds.length, trialIds.length, ...eventIds, ...trialIds, ...wallets,
-    ) as Promise<[string, string, number[], string[], number[], string[][]]>,
+    ) as Promise<[string, string, number[], string[], number[], string[]]>,
     ensurePlayer: (...a) => call('fareCasinoEnsurePlayer')(...a) as Promise<[number, string[]]>,
     setUsername: (...a) => call('fareCasinoSetUsername')(...a) as Promise<number>,
     pushNumbered: (...a) => call('fareCasinoPushNumbered')(...a) as Promise<number>,

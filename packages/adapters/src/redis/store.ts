@@ -41,12 +41,9 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
 
   const bets = async (ids: string[]): Promise<Bet[]> => {
     if (!ids.length) return []
-    const p = redis.pipeline()
-    for (const id of ids) p.hgetall(keys.bet(id))
-    const res = (await p.exec()) ?? []
-    return res.flatMap(([error, h]) => {
-      if (error) throw error
-      const bet = decodeBet(h as Record<string, string>)
+    const values = await redis.mget(ids.map(keys.bet))
+    return values.flatMap((v) => {
+      const bet = decodeBet(v)
       return bet ? [bet] : []
     })
   }
@@ -106,9 +103,8 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
       // Walk the narrowest index newest first; the other filters are checked on the bets themselves.
       const key = query.player !== undefined ? keys.betsByPlayer(query.player)
         : query.game !== undefined ? keys.betsByGame(query.game)
-          : query.won !== undefined ? keys.betsByWon(query.won)
-            : query.status !== undefined ? keys.betsByStatus(query.status)
-              : keys.betsAll
+          : query.status === 'pending' ? keys.betsPending
+            : keys.betsAll
       const match = (b: Bet) => (query.player === undefined || b.player === query.player)
         && (query.game === undefined || b.game === query.game)
         && (query.status === undefined || b.status === query.status)
