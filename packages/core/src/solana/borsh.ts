@@ -1,5 +1,5 @@
 import bs58 from 'bs58'
-import { decodeBase64, encodeBase58 } from './codecs'
+import { decodeBase64, encodePublicKey } from './codecs'
 
 /**
  * A minimal Borsh reader for the Fare Vault event layouts: little-endian integers, f64, 32-byte
@@ -46,7 +46,7 @@ export class BorshReader {
 
   /** A 32-byte public key as base58. */
   pubkey(): string {
-    return encodeBase58(this.bytes, this.take(32), 32)
+    return encodePublicKey(this.bytes, this.take(32))
   }
 
   /** A u32-length-prefixed UTF-8 string; invalid UTF-8 throws (fatal decoding). */

@@ -113,3 +113,40 @@ function decodeBase64Slow(text: string): Uint8Array {
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
   return out
 }
+
+interface CachedKey {
+  bytes: Uint8Array
+  text: string
+}
+
+/** Recently seen public keys by a 32-bit hash of their bytes (checked byte for byte on a hit). */
+const keyCache = new Map<number, CachedKey>()
+/** Bounded: trial keys are seen twice (register, resolve) and never again. */
+const KEY_CACHE_SIZE = 65_536
+
+/**
+ * Base58 of the 32-byte public key at `offset`, from a cache of recent keys: players, pools, mints
+ * and a trial's own key (its register, then its resolve) repeat, and a hit costs a hash and a
+ * compare instead of an encoding.
+ */
+export function encodePublicKey(bytes: Uint8Array, offset: number): string {
+  let h = 0x811C9DC5
+  for (let i = offset; i < offset + 32; i += 4) {
+    h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193)
+  }
+  const hit = keyCache.get(h)
+  if (hit) {
+    let same = true
+    for (let i = 0; i < 32; i++) {
+      if (hit.bytes[i] !== bytes[offset + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return hit.text
+  }
+  const text = encodeBase58(bytes, offset, 32)
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
+  keyCache.set(h, { bytes: bytes.slice(offset, offset + 32), text })
+  return text
+}

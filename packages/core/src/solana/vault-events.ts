@@ -90,13 +90,30 @@ export const vaultEventDiscriminators: Readonly<Record<VaultEventName, Uint8Arra
   vaultEventNames.map(name => [name, anchorDiscriminator('event', name)]),
 ) as Record<VaultEventName, Uint8Array>
 
-/** Discriminators as a u64 (little-endian) for a fast lookup. */
-const byKey = new Map<bigint, VaultEventName | 'admin'>()
-for (const name of vaultEventNames) byKey.set(discriminatorKey(vaultEventDiscriminators[name]), name)
-for (const name of vaultAdminEventNames) byKey.set(discriminatorKey(anchorDiscriminator('event', name)), 'admin')
+/**
+ * Discriminators by their first four bytes (a small integer key, no bigint allocated per payload), each
+ * with its last four to confirm.
+ */
+const byKey = new Map<number, { rest: number, name: VaultEventName | 'admin' }[]>()
+const addKey = (bytes: Uint8Array, name: VaultEventName | 'admin'): void => {
+  const [head, rest] = discriminatorKey(bytes)
+  byKey.set(head, [...(byKey.get(head) ?? []), { rest, name }])
+}
+for (const name of vaultEventNames) addKey(vaultEventDiscriminators[name], name)
+for (const name of vaultAdminEventNames) addKey(anchorDiscriminator('event', name), 'admin')
 
-function discriminatorKey(bytes: Uint8Array): bigint {
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)
+function discriminatorKey(b: Uint8Array): [number, number] {
+  return [
+    (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0,
+    (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0,
+  ]
+}
+
+function nameOf(bytes: Uint8Array): VaultEventName | 'admin' | undefined {
+  const [head, rest] = discriminatorKey(bytes)
+  const candidates = byKey.get(head)
+  if (candidates) for (const c of candidates) if (c.rest === rest) return c.name
+  return undefined
 }
 
 /** The outcome of decoding one `Program data:` payload. */
@@ -114,7 +131,7 @@ export type VaultEventDecoding =
  */
 export function decodeVaultEvent(bytes: Uint8Array): VaultEventDecoding {
   if (bytes.length < 8) return { kind: 'unknown' }
-  const name = byKey.get(discriminatorKey(bytes))
+  const name = nameOf(bytes)
   if (name === undefined) return { kind: 'unknown' }
   if (name === 'admin') return { kind: 'admin' }
   const reader = new BorshReader(bytes.subarray(8))
