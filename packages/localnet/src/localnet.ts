@@ -13,6 +13,7 @@ import { encodeEventBase64, type FareEventFields } from './program/events'
 import { FARE_VAULT_PROGRAM_ID, type FareEventName } from './program/ids'
 import { Rng } from './rng'
 import type { RpcContext } from './rpc/methods'
+import { transactionJson } from './rpc/tx-cache'
 import { startServer } from './server'
 import { VaultSim, type BetSpec, type PendingTrial } from './sim/vault'
 import { createActors, World } from './sim/world'
@@ -158,6 +159,8 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   const faults = new Faults(seed, options.faults)
   const pubsub = new PubSub(ledger, faults)
   const ctx: RpcContext = { ledger, world, pageSizer: (limit) => faults.pageSize(limit) }
+  // Serialized once at landing, in the form indexers ask for, so that serving it is a lookup.
+  ledger.listen({ landed: (rec) => void transactionJson(rec, 'json', true) })
   const server = await startServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ctx, faults, pubsub })
   const host = options.host ?? '127.0.0.1'
   const clock = setInterval(() => ledger.sync(), Math.max(5, Math.floor(slotMs / 4)))

@@ -9,6 +9,11 @@ export class F64 {
   constructor(readonly value: number) {}
 }
 
+/** Text that is already serialized JSON (cached answers): written as is. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** Formats an f64 like serde_json (ryu): integral values get `.0`, exponents have no `+`. */
 export function formatF64(v: number): string {
   if (!Number.isFinite(v)) return 'null'
@@ -29,6 +34,7 @@ export function toJson(value: unknown, sortKeys: boolean): string {
     case 'boolean':
       return value ? 'true' : 'false'
     case 'object': {
+      if (value instanceof RawJson) return value.text
       if (value instanceof F64) return formatF64(value.value)
       if (Array.isArray(value)) return `[${value.map((v) => toJson(v, sortKeys)).join(',')}]`
       const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined)

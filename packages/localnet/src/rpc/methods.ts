@@ -4,10 +4,11 @@
  */
 import type { Ledger } from '../chain/ledger'
 import type { World } from '../sim/world'
-import { encodeTransaction, type TxEncoding } from './encode-tx'
+import type { TxEncoding } from './encode-tx'
 import { invalidParams, RpcError, rpcErrors } from './errors'
 import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf } from './params'
 import { getSignaturesForAddress, type PageSizer } from './signatures'
+import { transactionJson } from './tx-cache'
 
 /** Node version reported by getVersion and `context.apiVersion`. */
 export const SOLANA_CORE_VERSION = '2.3.7'
@@ -43,7 +44,7 @@ function getTransaction(ctx: RpcContext, params: unknown[]): unknown {
   if (!rec) return null
   const withVersion = max === 0
   if (rec.version === 0 && !withVersion) throw rpcErrors.unsupportedTxVersion(0)
-  return encodeTransaction(rec, encoding, withVersion)
+  return transactionJson(rec, encoding, withVersion)
 }
 
 /** Method table. */

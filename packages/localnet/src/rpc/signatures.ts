@@ -6,6 +6,7 @@
 import type { Ledger } from '../chain/ledger'
 import type { TxRecord } from '../chain/types'
 import { rpcErrors } from './errors'
+import { signatureInfoJson } from './tx-cache'
 import { base58At, checkMinContextSlot, configAt, confirmedCommitmentOf } from './params'
 
 /** Decides how many entries a page really returns (the short-page fault); identity by default. */
@@ -55,15 +56,7 @@ export function getSignaturesForAddress(ledger: Ledger, params: unknown[], sizer
   const out: unknown[] = []
   for (let i = top; i > top - n; i--) {
     const r = list[i]!
-    out.push({
-      blockTime: r.blockTime,
-      confirmationStatus: r.slot <= finalized ? 'finalized' : 'confirmed',
-      err: r.meta.err,
-      memo: null,
-      signature: r.signature,
-      slot: r.slot,
-      transactionIndex: r.transactionIndex,
-    })
+    out.push(signatureInfoJson(r, r.slot <= finalized))
   }
   return out
 }
