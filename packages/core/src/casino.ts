@@ -78,7 +78,10 @@ export interface Casino {
   config: ResolvedCasinoConfig
   /** Resolves once the store is migrated. Rejects when setup failed (requests then answer 503). */
   ready: Promise<void>
-  /** Stops the indexer (releasing leadership), closes the live stream, servers and the store. Idempotent. */
+  /**
+   * Stops the indexer (releasing leadership, then closing the leader if it has `close()`), closes the live
+   * stream, the servers and the store. A `pubsub` or `history` you passed stays open. Idempotent.
+   */
   close(): Promise<void>
   /** Serves HTTP and the WebSocket upgrade on one node:http server. `port: 0` picks a free port. */
   listen(options?: { port?: number, host?: string }): Promise<CasinoServer>
@@ -186,6 +189,9 @@ export function createCasino(input: CasinoConfig): Casino {
         await ready.catch(() => {})
         // The indexer first (it publishes), then the stream (it reads the store), the servers, the store.
         await indexer?.stop().catch((error: unknown) => logger.error('indexer failed to stop', { error }))
+        // Released by stop(); its connection (postgresLeader, redisLeader) is closed with the casino, like the store.
+        const leaderClose = (input.leader as { close?: () => Promise<void> } | undefined)?.close
+        if (leaderClose) await leaderClose.call(input.leader).catch((error: unknown) => logger.warn('leader failed to close', { error }))
         await realtime?.close().catch((error: unknown) => logger.error('realtime failed to close', { error }))
         await Promise.all([...servers].map(s => s.close()))
         await store.close().catch((error: unknown) => logger.error('store failed to close', { error }))

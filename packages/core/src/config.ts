@@ -107,6 +107,7 @@ export interface CasinoConfig {
   /**
    * Leader election among instances sharing one store: only the leader indexes. `postgresLeader()` or
    * `redisLeader()` from the adapters. Without it, this instance indexes (one instance only!).
+   * `casino.close()` releases it and calls its `close()` if it has one.
    * @default none
    */
   leader?: Leader

@@ -1,5 +1,6 @@
 import { createConsola } from 'consola'
 import { describe, expect, it } from 'vitest'
+import { createCasino } from '../src/casino'
 import type { Indexer, IndexerStatus } from '../src/indexer/types'
 import { createIndexerSupervisor, fencedStore, type Leader } from '../src/leader'
 import { memoryStore } from '../src/store/memory'
@@ -183,5 +184,38 @@ describe('fencedStore', () => {
     // Reads pass through untouched.
     expect((await fenced.getBet(first.trialId))?.wager).toBe(2n ** 60n + 1n)
     expect(await fenced.getBet(second.trialId)).toBeNull()
+  })
+})
+
+describe('createCasino with a leader', () => {
+  it('indexes only once elected, shows the role in /health/ready, and releases and closes the leader on close()', async () => {
+    const election = fakeLeader()
+    let closed = 0
+    const leader = Object.assign(election.leader, { close: async () => { closed++ } })
+    const casino = createCasino({
+      name: 'X',
+      ownerWallet: 'Hh2Cz1cN7sXJkqxhHLHw6pK7g6iT2gPCXC3n3ZpQmUzG',
+      auth: { jwtSecret: 'a-secret-that-is-at-least-32-bytes-long' },
+      // Nothing answers here: the indexer retries quietly, which is all this test needs.
+      rpcUrl: 'http://127.0.0.1:9',
+      indexer: { subscribe: false, retryDelay: 50 },
+      leader,
+      leaderRetryMs: 10,
+      logger,
+    })
+    await casino.ready
+    await until(() => election.state.acquires >= 2, 'a campaign')
+    const follower = await (await casino.fetch(new Request('http://x/health/ready'))).json() as { checks: { indexer: { ok: boolean, status: { role: string } } } }
+    expect(follower.checks.indexer).toMatchObject({ ok: true, status: { role: 'follower' } })
+
+    election.state.available = true
+    await until(() => casino.indexer!.status().role === 'leader', 'the election')
+    expect(casino.indexer!.status()).toMatchObject({ ok: true, running: true, fencingToken: 1 })
+
+    await casino.close()
+    expect(election.leader.isLeader).toBe(false)
+    expect(election.state.releases).toBeGreaterThanOrEqual(1)
+    expect(closed).toBe(1)
+    expect(casino.indexer!.status()).toMatchObject({ running: false })
   })
 })
