@@ -53,6 +53,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let pollTimer: ReturnType<typeof setInterval> | undefined
   let polling = false
   let pollAgain = false
+  let lastSlotCheck = 0
   let runPromise: Promise<void> = Promise.resolve()
   /** Fetches started from logsNotifications, taken by the pipeline when the listing reaches them. */
   const prefetched = new Map<string, Promise<TransactionJson | null>>()
@@ -137,10 +138,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     const found = await listSignatures(pageCall(gen), options.programId, { until: newest })
     if (gen !== generation) return
     enqueue(found)
-    // The head slot feeds the lag figures; a failure here is not worth a retry.
-    call(r => r.getSlot(), 1).then((slot) => {
-      headSlot = Math.max(headSlot ?? 0, slot)
-    }, noteError)
+    // The head slot feeds the lag figures; a failure here is not worth a retry. Once per poll interval
+    // at most: notifications carry their slot, and every request counts against the rate limit.
+    const now = Date.now()
+    if (now - lastSlotCheck >= options.pollInterval) {
+      lastSlotCheck = now
+      call(r => r.getSlot(), 1).then((slot) => {
+        headSlot = Math.max(headSlot ?? 0, slot)
+      }, noteError)
+    }
     markLiveIfCaughtUp()
   }
 

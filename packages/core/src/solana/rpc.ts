@@ -159,12 +159,18 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 
   const txConfig = { encoding: 'json', maxSupportedTransactionVersion: 0, commitment }
+  const txConfigJson = JSON.stringify(txConfig)
 
   async function getTransactions(signatures: readonly string[]): Promise<BatchAnswer<TransactionJson | null>[]> {
     const method = 'getTransaction'
     const first = nextId
     nextId += signatures.length
-    const body = await post(method, JSON.stringify(signatures.map((signature, i) => ({ jsonrpc: '2.0', id: first + i, method, params: [signature, txConfig] }))))
+    // Written by hand: JSON.stringify of a hundred small objects cost more than sending them.
+    let request = '['
+    for (let i = 0; i < signatures.length; i++) {
+      request += `${i === 0 ? '' : ','}{"jsonrpc":"2.0","id":${first + i},"method":"getTransaction","params":[${JSON.stringify(signatures[i])},${txConfigJson}]}`
+    }
+    const body = await post(method, `${request}]`)
     if (!Array.isArray(body)) {
       // One error object for the whole batch: a node or proxy that does not take batches.
       const answer = answerOf(method, body as never)
