@@ -39,9 +39,7 @@ export class TransactionDecodeError extends Error {
 }
 
 interface VaultInstruction {
-  /** Account keys (base58) of the instruction, in its own order. */
-  keys: string[]
-  /** Indexes of those accounts in the transaction. */
+  /** Indexes of the instruction's accounts in the transaction, in the instruction's own order. */
   indexes: number[]
 }
 
@@ -71,7 +69,7 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
     if (filter.kind === 'all') return true
     const ix = trialId === null ? undefined : byTrial.get(trialId)
     if (filter.kind === 'pools') {
-      const p = pool ?? ix?.keys[3]
+      const p = pool ?? (ix ? keys[ix.indexes[3]!] : undefined)
       return p !== undefined && filter.pools.has(p)
     }
     if (!ix) return false
@@ -102,7 +100,7 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
         const ix = byTrial.get(f.trialId)
         out.events.push({
           ...base, id, kind: 'trialRegistered', trialId: f.trialId, player: f.who, pool: f.poolId,
-          mint: ix?.keys[6] ?? null, wager: f.multiplier, qk: f.qk, extraDataHash: f.extraDataHash,
+          mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: f.qk, extraDataHash: f.extraDataHash,
           game: options.gameOf(f.extraDataHash),
         })
         return
@@ -147,8 +145,8 @@ export function accountKeysOf(tx: TransactionJson): string[] {
 /** Owner of each token account, by account index, from the pre- and post-transaction balances. */
 export function tokenOwners(tx: TransactionJson): Map<number, string> {
   const owners = new Map<number, string>()
-  for (const balance of [...(tx.meta?.preTokenBalances ?? []), ...(tx.meta?.postTokenBalances ?? [])]) {
-    if (balance.owner) owners.set(balance.accountIndex, balance.owner)
+  for (const list of [tx.meta?.preTokenBalances, tx.meta?.postTokenBalances]) {
+    for (const balance of list ?? []) if (balance.owner) owners.set(balance.accountIndex, balance.owner)
   }
   return owners
 }
@@ -160,10 +158,10 @@ function vaultInstructionsByTrial(tx: TransactionJson, keys: string[], programId
     if (keys[ix.programIdIndex] !== programId || ix.accounts.length < 7) return
     const trial = keys[ix.accounts[2]!]
     if (trial === undefined || out.has(trial)) return
-    out.set(trial, { keys: ix.accounts.map(i => keys[i] ?? ''), indexes: ix.accounts })
+    out.set(trial, { indexes: ix.accounts })
   }
-  tx.transaction.message.instructions.forEach(visit)
-  for (const inner of tx.meta?.innerInstructions ?? []) inner.instructions.forEach(visit)
+  for (const ix of tx.transaction.message.instructions) visit(ix)
+  for (const inner of tx.meta?.innerInstructions ?? []) for (const ix of inner.instructions) visit(ix)
   return out
 }
 

@@ -48,18 +48,35 @@ export function programDataOf(logs: readonly string[], programId: string): Progr
     const space = line.indexOf(' ', PROGRAM.length)
     if (space <= PROGRAM.length) continue
     const id = line.slice(PROGRAM.length, space)
-    if (/\s/.test(id)) continue
     if (line.startsWith(INVOKE, space) && line.endsWith(']')) {
-      const depth = line.slice(space + INVOKE.length, -1)
-      if (depth.length === 0 || !/^\d+$/.test(depth)) continue
-      if (Number(depth) !== stack.length + 1) scan.inconsistent = true
+      const depth = digits(line, space + INVOKE.length, line.length - 1)
+      if (depth < 0 || hasWhitespace(id)) continue
+      if (depth !== stack.length + 1) scan.inconsistent = true
       stack.push(id)
       continue
     }
-    if ((line.length === space + SUCCESS.length && line.endsWith(SUCCESS)) || line.startsWith(FAILED, space)) {
+    if (((line.length === space + SUCCESS.length && line.endsWith(SUCCESS)) || line.startsWith(FAILED, space)) && !hasWhitespace(id)) {
       if (stack[stack.length - 1] !== id) scan.inconsistent = true
       stack.pop()
     }
   }
   return scan
+}
+
+/** The decimal number in `line[from, to)`, or -1 when that is empty or not all digits. */
+function digits(line: string, from: number, to: number): number {
+  if (to <= from) return -1
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const d = line.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/** What `\S+` excludes besides the space already split on (tabs, newlines, other Unicode spaces). */
+function hasWhitespace(id: string): boolean {
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) <= 32 || id.charCodeAt(i) >= 127) return /\s/.test(id)
+  return false
 }
