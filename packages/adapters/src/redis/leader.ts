@@ -9,7 +9,7 @@ export type { Leader }
 export type RedisLeaderOptions = {
   /** Key of the lease; its fencing counter is `<key>:fence`. @default 'fare:leader' */
   key?: string
-  /** Lease length in ms: a dead leader is replaced this long after its last renewal. @default 10000 */
+  /** Lease length in ms: a dead leader is replaced this long after its last renewal. @default 5000 */
   ttlMs?: number
   /** Renewal period in ms. @default ttlMs / 3 */
   renewEveryMs?: number
@@ -36,7 +36,7 @@ return 0`
 export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Promise<void> } {
   const key = options.key ?? 'fare:leader'
   const fenceKey = `${key}:fence`
-  const ttl = options.ttlMs ?? 10_000
+  const ttl = options.ttlMs ?? 5_000
   const every = options.renewEveryMs ?? Math.max(1, Math.floor(ttl / 3))
   const id = options.id ?? randomUUID()
   const owned = options.client === undefined
