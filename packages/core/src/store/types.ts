@@ -116,6 +116,7 @@ export interface Jackpot {
   blockTime: number
 }
 
+/** A chat message; deleted messages are kept (soft delete) but never listed. */
 export interface ChatMessage {
   id: string
   wallet: string
@@ -125,6 +126,7 @@ export interface ChatMessage {
   createdAt: number
 }
 
+/** How much a {@link SystemEvent} matters, from `debug` to `critical`. */
 export type SystemEventSeverity = 'debug' | 'info' | 'warn' | 'error' | 'critical'
 
 /** Something the background machinery wants an operator to see later. */
@@ -227,6 +229,7 @@ export interface BatchResult {
 /* Queries                                                                                           */
 /* ------------------------------------------------------------------------------------------------ */
 
+/** Filters and page of {@link CasinoStore.listBets}. */
 export interface BetQuery {
   player?: string
   game?: string
@@ -238,15 +241,19 @@ export interface BetQuery {
   limit: number
 }
 
+/** One page of bets, newest first. */
 export interface BetPage {
   bets: Bet[]
   /** Pass back as `cursor` for the next (older) page; null at the end. */
   nextCursor: string | null
 }
 
+/** The metric a leaderboard ranks by: wagered, profit (payout - wagered), wins or bets. */
 export type LeaderboardBy = 'wagered' | 'profit' | 'wins' | 'bets'
+/** The window a leaderboard covers, ending now; `all` reads lifetime totals. */
 export type LeaderboardPeriod = '24h' | '7d' | '30d' | 'all'
 
+/** What {@link CasinoStore.leaderboard} ranks. */
 export interface LeaderboardQuery {
   by: LeaderboardBy
   period: LeaderboardPeriod
@@ -255,6 +262,7 @@ export interface LeaderboardQuery {
   now: number
 }
 
+/** One ranked player of a leaderboard. */
 export interface LeaderboardEntry {
   rank: number
   wallet: string
@@ -289,7 +297,8 @@ export interface CasinoStore {
   /**
    * Records the events, creates and settles bets, updates player and casino totals and the cursor:
    * all together or nothing. An event whose id is already applied is skipped. A resolve whose trial is
-   * not yet known is kept and applied when the register arrives.
+   * not yet known is kept and applied when the register arrives. The cursor only moves forward: a batch
+   * whose cursor slot is below the stored one (a deposed leader's late commit) leaves it where it is.
    */
   applyBatch(batch: Batch): Promise<BatchResult>
   getCursor(): Promise<IndexerCursor | null>
