@@ -94,12 +94,13 @@ export function createPipeline(ctx: PipelineContext) {
         const left: Entry[] = []
         let firstError: unknown
         const done: Promise<void>[] = []
-        answers.forEach((answer, i) => {
-          const entry = missing[i]!
-          if (answer.ok && answer.value) done.push(finish(entry, answer.value))
+        // By position; an answer missing from a short reply counts as not served yet.
+        missing.forEach((entry, i) => {
+          const answer = answers[i]
+          if (answer?.ok && answer.value) done.push(finish(entry, answer.value))
           else {
             left.push(entry)
-            firstError ??= answer.ok ? notYet(entry.info.signature) : answer.error
+            firstError ??= answer && !answer.ok ? answer.error : notYet(entry.info.signature)
           }
         })
         missing = left
