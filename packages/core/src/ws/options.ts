@@ -21,6 +21,13 @@ export interface RealtimeOptions {
    * Frames over 4× this are refused by the WebSocket layer itself (close 1009). @default 16_384
    */
   maxFrameBytes?: number
+  /**
+   * Frames one socket may have waiting while one of its messages is handled (or before its hello is sent);
+   * one more closes it with 1008 (policy violation). @default 64
+   */
+  maxPendingFrames?: number
+  /** Bytes one socket may have waiting, as for `maxPendingFrames` (closed with 1008). @default 262_144 (256 KiB) */
+  maxPendingBytes?: number
   /** Chat messages per wallet per window. @default { messages: 5, windowMs: 10_000 } */
   chatRateLimit?: { messages: number, windowMs: number }
   /** Take the client IP from the first `X-Forwarded-For` entry (behind a proxy you trust). @default false */
@@ -44,11 +51,13 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 50,
     maxSubscriptionsPerPeer: options.maxSubscriptionsPerPeer ?? 20,
     maxFrameBytes: options.maxFrameBytes ?? 16 * 1024,
+    maxPendingFrames: options.maxPendingFrames ?? 64,
+    maxPendingBytes: options.maxPendingBytes ?? 256 * 1024,
     chatRateLimit: options.chatRateLimit ?? { messages: 5, windowMs: 10_000 },
     trustProxy: options.trustProxy ?? false,
     channel: options.channel ?? 'fare:events',
   }
-  for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes'] as const) {
+  for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes', 'maxPendingFrames', 'maxPendingBytes'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`realtime.${key} must be a positive number`)
   }

@@ -1,4 +1,5 @@
 import type { Peer } from 'crossws'
+import type { Backlog } from './backlog'
 import type { BetFilters, Channel } from './protocol'
 import type { RoutedEvent } from './route'
 
@@ -33,8 +34,8 @@ export interface PeerState {
   closed: boolean
   /** True while a message of this socket is being handled; later ones wait in `backlog`, in order. */
   busy: boolean
-  /** Frames waiting for the one being handled (null when none: no allocation per idle socket). */
-  backlog: string[] | null
+  /** Frames waiting for the one being handled, bounded (null when none: no allocation per idle socket). */
+  backlog: Backlog | null
 }
 
 /**

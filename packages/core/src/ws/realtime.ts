@@ -8,6 +8,7 @@ import type { CasinoLogger } from '../logger'
 import { memoryPubSub } from '../pubsub/memory'
 import type { PubSub } from '../pubsub/types'
 import type { CasinoStore } from '../store/types'
+import { createBacklog } from './backlog'
 import { createFanout, SLOW_CONSUMER_CLOSE } from './fanout'
 import type { HistoryStore } from './history'
 import { createIngest } from './ingest'
@@ -17,6 +18,9 @@ import { createPeerState, type PeerState, releaseUpgradeRequest, sendJSON } from
 import { createPublisher } from './publisher'
 import { createRateLimiter } from './rate-limit'
 import { authenticate, handleFrame, type SessionContext } from './session'
+
+/** Close code for a socket whose waiting frames passed `maxPendingFrames` or `maxPendingBytes`: 1008 (policy violation). */
+export const PENDING_OVERFLOW_CLOSE = 1008
 
 /** What {@link createRealtime} is built from; `createCasino` passes its own. */
 export interface RealtimeContext {
@@ -142,11 +146,20 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   const drain = async (state: PeerState) => {
     state.busy = true
     while (state.backlog && !state.closed) {
-      const next = state.backlog.shift()!
-      if (state.backlog.length === 0) state.backlog = null
-      await handleFrame(session, state, next)
+      const next = state.backlog.take()
+      if (state.backlog.size === 0) state.backlog = null
+      if (next !== undefined) await handleFrame(session, state, next)
     }
     state.busy = false
+  }
+  /** Queues a frame behind the one being handled; a socket that floods past the bounds is closed. */
+  const enqueue = (state: PeerState, text: string, bytes: number) => {
+    state.backlog ??= createBacklog(options.maxPendingFrames, options.maxPendingBytes)
+    if (state.backlog.push(text, bytes)) return
+    logger.info('closing a websocket that floods messages', { clientId: state.id, pending: state.backlog.size })
+    state.closed = true
+    state.backlog = null
+    state.peer.close(PENDING_OVERFLOW_CLOSE, 'too many pending messages')
   }
 
   const clientIp = (peer: Peer): string => {
@@ -183,7 +196,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       if (!state || state.closed) return
       state.lastSeen = Date.now()
       const text = message.text()
-      if (state.busy) (state.backlog ??= []).push(text)
+      if (state.busy) enqueue(state, text, byteLengthOf(message.rawData, text))
       else void run(state, text)
     },
     pong(peer) {
@@ -266,4 +279,10 @@ function tokenFromUrl(url: string | undefined): string | null {
   const query = url.indexOf('?')
   if (query < 0) return null
   return new URLSearchParams(url.slice(query + 1)).get('token')
+}
+
+/** Bytes of a received frame: the raw buffer's length when the runtime gives one, else the text's length. */
+function byteLengthOf(raw: unknown, text: string): number {
+  const length = (raw as { byteLength?: unknown } | null | undefined)?.byteLength
+  return typeof length === 'number' ? length : text.length
 }
