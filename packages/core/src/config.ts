@@ -287,7 +287,7 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     indexer: resolveIndexer(input, c.ownerWallet),
     leaderRetryMs: c.leaderRetryMs ?? 2000,
     indexerStallMs: c.indexerStallMs ?? 60_000,
-    realtime: resolveRealtime(input.realtime),
+    realtime: resolveRealtime(input.realtime, c.trustProxy ?? false),
   }
 }
 
@@ -314,10 +314,11 @@ function resolveIndexer(input: CasinoConfig, ownerWallet: string): IndexerOption
   return options
 }
 
-function resolveRealtime(options: RealtimeOptions | false | undefined): ResolvedRealtimeOptions | null {
+function resolveRealtime(options: RealtimeOptions | false | undefined, trustProxy: boolean): ResolvedRealtimeOptions | null {
   if (options === false) return null
   try {
-    return resolveRealtimeOptions(options ?? {})
+    // One proxy setting for the whole casino: the stream sees the same client IPs as the REST API.
+    return resolveRealtimeOptions({ ...options, trustProxy: options?.trustProxy ?? trustProxy })
   }
   catch (error) {
     throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message}`, { cause: error })

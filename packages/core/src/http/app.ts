@@ -3,7 +3,7 @@ import type { CasinoContext } from '../casino'
 import { CasinoError } from '../errors'
 import { childLogger } from '../logger'
 import { toErrorResponse } from './errors'
-import { clientIp } from './middleware/client-ip'
+import { requestIp } from './middleware/client-ip'
 import { applyCors, toCorsOptions } from './middleware/cors'
 import { enforceRateLimit } from './middleware/rate-limit'
 import { applySecurityHeaders } from './middleware/security-headers'
@@ -44,7 +44,7 @@ export function createHttpApp(ctx: CasinoContext): H3 {
     if (preflight) return preflight
     const path = event.url.pathname
     if (!isProbe(path)) {
-      if (rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'ip', clientIp(event, trustProxy), rateLimit.global)
+      if (rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'ip', requestIp(event, trustProxy), rateLimit.global)
       if (!ctx.state.ready) await waitUntilReady(ctx)
     }
     // Rejects a declared oversized body at once, and caps a streamed one while it is read.

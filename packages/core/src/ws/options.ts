@@ -30,7 +30,10 @@ export interface RealtimeOptions {
   maxPendingBytes?: number
   /** Chat messages per wallet per window. @default { messages: 5, windowMs: 10_000 } */
   chatRateLimit?: { messages: number, windowMs: number }
-  /** Take the client IP from the first `X-Forwarded-For` entry (behind a proxy you trust). @default false */
+  /**
+   * Believe `Fly-Client-IP`, else the rightmost `X-Forwarded-For` entry, for the client IP (behind a proxy you
+   * trust). @default false here; the casino's `trustProxy` through `createCasino`
+   */
   trustProxy?: boolean
   /** PubSub channel the events travel on. @default 'fare:events' */
   channel?: string

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { defineHooks, type Hooks, type Peer } from 'crossws'
 import type { NodeAdapter } from 'crossws/adapters/node'
 import { consola } from 'consola'
+import { clientIp } from '../http/client-ip'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
 import { memoryPubSub } from '../pubsub/memory'
@@ -162,18 +163,10 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     state.peer.close(PENDING_OVERFLOW_CLOSE, 'too many pending messages')
   }
 
-  const clientIp = (peer: Peer): string => {
-    if (options.trustProxy) {
-      const forwarded = peer.request?.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
-      if (forwarded) return forwarded
-    }
-    return peer.remoteAddress ?? 'unknown'
-  }
-
   const hooks = defineHooks({
     open(peer) {
       const now = Date.now()
-      const ip = clientIp(peer)
+      const ip = clientIp(peer.request?.headers, peer.remoteAddress, options.trustProxy)
       const count = (ipCounts.get(ip) ?? 0) + 1
       if (count > options.maxConnectionsPerIp) {
         peer.close(1008, 'too many connections')

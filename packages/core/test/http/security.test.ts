@@ -104,6 +104,24 @@ describe.each(transports)('rate limits via %s', (transport) => {
     }
   })
 
+  it('takes the rightmost X-Forwarded-For entry, which the trusted proxy appended, and prefers Fly-Client-IP', async () => {
+    const t = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
+    try {
+      const forwarded = (value: string) => ({ headers: { 'x-forwarded-for': value } })
+      expect((await t.request('/api/casino/info', forwarded('1.1.1.1, 203.0.113.9'))).status).toBe(200)
+      // A client that writes another first entry is still the address our proxy saw: no fresh window.
+      expect((await t.request('/api/casino/info', forwarded('2.2.2.2, 203.0.113.9'))).status).toBe(429)
+      expect((await t.request('/api/casino/info', forwarded('1.1.1.1, 203.0.113.10'))).status).toBe(200)
+      // Fly-Client-IP names the client even when X-Forwarded-For names a spent one.
+      const fly = { headers: { 'fly-client-ip': '198.51.100.7', 'x-forwarded-for': '203.0.113.9' } }
+      expect((await t.request('/api/casino/info', fly)).status).toBe(200)
+      expect((await t.request('/api/casino/info', fly)).status).toBe(429)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
   it('limits chat posts per wallet', async () => {
     const t = await startCasino(transport, { rateLimit: { max: 1000, chat: { max: 2, windowMs: 60_000 } } })
     try {

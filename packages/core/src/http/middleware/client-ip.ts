@@ -1,15 +1,7 @@
 import { getRequestIP, type H3Event } from 'h3'
+import { clientIp } from '../client-ip'
 
-/**
- * The client's IP for rate limiting. Proxy headers are believed only with `trustProxy`, since any
- * client can send them; Fly's `Fly-Client-IP` is preferred to the first `X-Forwarded-For` hop.
- */
-export function clientIp(event: H3Event, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fly = event.req.headers.get('fly-client-ip')?.trim()
-    if (fly) return fly
-    const forwarded = event.req.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
-    if (forwarded) return forwarded
-  }
-  return getRequestIP(event) ?? 'unknown'
+/** The client's IP of an h3 request, for rate limiting: {@link clientIp} over its headers and socket address. */
+export function requestIp(event: H3Event, trustProxy: boolean): string {
+  return clientIp(event.req.headers, getRequestIP(event), trustProxy)
 }

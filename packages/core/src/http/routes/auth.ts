@@ -5,7 +5,7 @@ import { issueSignIn, signIn } from '../../auth/sign-in'
 import { childLogger } from '../../logger'
 import { toCasinoJSON, toPlayerJSON } from '../../serialize'
 import { bearerToken, requireAuth } from '../middleware/auth'
-import { clientIp } from '../middleware/client-ip'
+import { requestIp } from '../middleware/client-ip'
 import { enforceRateLimit } from '../middleware/rate-limit'
 import { noStore } from '../respond'
 import { validBody, validQuery, walletSchema } from '../validate'
@@ -21,7 +21,7 @@ const signInBody = v.object({
 export function registerAuthRoutes(app: H3, ctx: CasinoContext): void {
   const log = childLogger(ctx.logger, 'auth')
   const limitAuth = async (event: H3Event) => {
-    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'auth', clientIp(event, ctx.config.trustProxy), ctx.config.rateLimit.auth)
+    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'auth', requestIp(event, ctx.config.trustProxy), ctx.config.rateLimit.auth)
   }
 
   app.get('/api/auth/message', async (event) => {
