@@ -30,19 +30,24 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failA
       lastSeq: Number(locked[0].last_seq),
     }
     const plan = planBatch(batch, state)
-    const writes = planWrites(tx, t, plan)
+    const { writes, playersAt } = planWrites(tx, t, plan)
     if (failAfterWrites !== undefined) {
       // Test hook: write part of the plan, then fail, to prove the transaction rolls it all back.
       await Promise.all(writes.slice(0, failAfterWrites))
       throw new CasinoError('STORE_ERROR', 'injected failure')
     }
-    await Promise.all(writes)
+    const results = await Promise.all(writes)
+    if (plan.createPlayers.length) {
+      // A sign-in may have created a player since the state was read: report only the rows this batch inserted.
+      const inserted = new Set((results[playersAt] as unknown as { wallet: string }[]).map(r => r.wallet))
+      plan.result.joined = plan.result.joined.filter(p => inserted.has(p.wallet))
+    }
     return plan.result
   })
 }
 
 /** The statements that write `plan`, each covering every row of its table. */
-function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>, plan: BatchPlan): PendingQuery<Row[]>[] {
+function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>, plan: BatchPlan): { writes: PendingQuery<Row[]>[], playersAt: number } {
   const q: PendingQuery<Row[]>[] = []
   const T = textArray
   const N = numArray
@@ -53,12 +58,14 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
         ${T(events.map(e => e.signature))}::text[], ${N(events.map(e => e.slot))}::int8[], ${N(events.map(e => e.blockTime))}::int8[])
       ON CONFLICT (id) DO NOTHING`)
   }
+  const playersAt = q.length
   if (plan.createPlayers.length) {
     const ps = plan.createPlayers
     // A sign-in may have created the player since the state was loaded: keep that row.
     q.push(tx`INSERT INTO ${t('players')} (wallet, created_at, last_seen_at)
       SELECT * FROM unnest(${T(ps.map(p => p.wallet))}::text[], ${N(ps.map(p => p.createdAt))}::int8[], ${N(ps.map(p => p.lastSeenAt))}::int8[])
-      ON CONFLICT (wallet) DO NOTHING`)
+      ON CONFLICT (wallet) DO NOTHING
+      RETURNING wallet`)
   }
   const ins = plan.insertBets
   if (ins.length) {
@@ -145,7 +152,18 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
   q.push(tx`UPDATE ${t('casino')} SET bets = bets + ${c.bets}, wins = wins + ${c.wins}, losses = losses + ${c.losses},
       wagered = wagered + ${String(c.wagered)}::numeric, payout = payout + ${String(c.payout)}::numeric, pending = pending + ${c.pending},
       last_seq = GREATEST(last_seq, ${lastSeq}::int8)
-      ${cursor ? tx`, cursor_signature = ${cursor.signature}, cursor_slot = ${cursor.slot}, cursor_updated_at = ${cursor.updatedAt}` : tx``}
+      ${cursor ? cursorSet(tx, cursor) : tx``}
     WHERE id = 1`)
-  return q
+  return { writes: q, playersAt }
+}
+
+/**
+ * SET items that move the cursor only forward (new slot >= stored slot): a deposed leader's late
+ * commit applies its events but must not move the cursor back.
+ */
+function cursorSet(tx: TransactionSql, cursor: NonNullable<BatchPlan['cursor']>) {
+  const forward = tx`(cursor_slot IS NULL OR cursor_slot <= ${cursor.slot}::int8)`
+  return tx`, cursor_signature = CASE WHEN ${forward} THEN ${cursor.signature} ELSE cursor_signature END,
+    cursor_slot = CASE WHEN ${forward} THEN ${cursor.slot}::int8 ELSE cursor_slot END,
+    cursor_updated_at = CASE WHEN ${forward} THEN ${cursor.updatedAt}::int8 ELSE cursor_updated_at END`
 }

@@ -64,7 +64,15 @@ export async function applyBatchRedis(
 
     const commands = planCommands(keys, plan, current)
     if (failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
-    if (await scripts.applyBatch(keys.version, version, JSON.stringify(commands)) === 1) return plan.result
+    const [written, created] = await scripts.applyBatch(keys.version, version, JSON.stringify(commands))
+    if (written === 1) {
+      // A sign-in may have created a player between the read and the write: only report those this batch created.
+      if (created.length !== plan.result.joined.length) {
+        const mine = new Set(created)
+        plan.result.joined = plan.result.joined.filter(p => mine.has(p.wallet))
+      }
+      return plan.result
+    }
     // Another writer committed in between: back off a little (jittered) and plan again from fresh state.
     await new Promise(resolve => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
   }
@@ -109,15 +117,10 @@ function planCommands(keys: RedisKeys, plan: BatchPlan, current: Current): strin
     for (let i = 0; i < args.length; i += step) cmds.push([cmd, key, ...args.slice(i, i + step)])
   }
 
-  pushChunked('SADD', keys.events, plan.events.map(e => e.id), 1000)
-
   for (const p of plan.createPlayers) {
-    // A sign-in may have created the player meanwhile: keep its fields.
-    cmds.push(['HSETNX', keys.player(p.wallet), 'wallet', p.wallet])
-    cmds.push(['HSETNX', keys.player(p.wallet), 'createdAt', String(p.createdAt)])
-    cmds.push(['HSETNX', keys.player(p.wallet), 'lastSeenAt', String(p.lastSeenAt)])
+    // A sign-in may have created the player meanwhile: the script keeps that row and does not report it.
+    cmds.push(['PLAYER', keys.player(p.wallet), keys.players, p.wallet, String(p.createdAt), String(p.lastSeenAt)])
   }
-  pushChunked('SADD', keys.players, plan.createPlayers.map(p => p.wallet), 1000)
 
   for (const bet of plan.insertBets) {
     cmds.push(['SET', keys.bet(bet.id), encodeBet(bet)])
@@ -181,9 +184,12 @@ function planCommands(keys: RedisKeys, plan: BatchPlan, current: Current): strin
     cmds.push(['LPUSH', keys.jackpots, JSON.stringify({ ...j, amount: String(j.amount) })])
   }
   if (plan.cursor) {
-    cmds.push(['HSET', keys.cursor, 'signature', plan.cursor.signature, 'slot', String(plan.cursor.slot), 'updatedAt', String(plan.cursor.updatedAt)])
+    // Only forward: a deposed leader's late batch must not move the cursor back.
+    cmds.push(['CURSOR', keys.cursor, plan.cursor.signature, String(plan.cursor.slot), String(plan.cursor.updatedAt)])
   }
   for (const [key, args] of zadd) pushChunked('ZADD', key, args, 1000)
+  // Last: an event counts as applied only once everything it moved is written.
+  pushChunked('SADD', keys.events, plan.events.map(e => e.id), 1000)
   return cmds
 }
 

@@ -9,17 +9,51 @@ const scripts = {
   /**
    * Applies a batch plan, only if the store is still at the version it was planned from.
    * KEYS[1] version; ARGV[1] expected version; ARGV[2] JSON array of commands, every argument a string.
-   * Returns 1 when written, 0 when another batch committed first (the caller re-plans).
+   * Returns {1, wallets of the players it created} when written, {0, {}} when another batch committed first
+   * (the caller re-plans).
    */
   fareCasinoApplyBatch: {
     numberOfKeys: 1,
+    // Redis cannot roll a script back, so everything that can fail is checked before the first write:
+    // the version, the JSON, and the type of every key a command would write (WRONGTYPE is the one
+    // error our commands can meet; SET never fails). The applied-event set is written LAST, by the
+    // caller's ordering, so that an event is never marked applied without its totals.
+    // Two pseudo-commands: {'PLAYER', key, playersKey, wallet, createdAt, lastSeenAt} creates a player
+    // row unless a sign-in did meanwhile, and reports the wallet when it did create it;
+    // {'CURSOR', key, signature, slot, updatedAt} moves the cursor only forward (slot >= stored slot).
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
-if current ~= ARGV[1] then return 0 end
+if current ~= ARGV[1] then return {0, {}} end
 local cmds = cjson.decode(ARGV[2])
-for i = 1, #cmds do redis.call(unpack(cmds[i])) end
+local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list' }
+local checked = {}
+for i = 1, #cmds do
+  local c = cmds[i]
+  local t = want[c[1]]
+  if t and not checked[c[2]] then
+    local actual = redis.call('TYPE', c[2]).ok
+    if actual ~= 'none' and actual ~= t then return redis.error_reply('WRONGTYPE ' .. c[2] .. ' is a ' .. actual) end
+    checked[c[2]] = true
+  end
+end
+local created = {}
+for i = 1, #cmds do
+  local c = cmds[i]
+  if c[1] == 'PLAYER' then
+    if redis.call('HSETNX', c[2], 'wallet', c[4]) == 1 then
+      redis.call('HSET', c[2], 'createdAt', c[5], 'lastSeenAt', c[6])
+      redis.call('SADD', c[3], c[4])
+      created[#created + 1] = c[4]
+    end
+  elseif c[1] == 'CURSOR' then
+    local slot = tonumber(redis.call('HGET', c[2], 'slot') or '-1')
+    if tonumber(c[4]) >= slot then redis.call('HSET', c[2], 'signature', c[3], 'slot', c[4], 'updatedAt', c[5]) end
+  else
+    redis.call(unpack(c))
+  end
+end
 redis.call('INCR', KEYS[1])
-return 1`,
+return {1, created}`,
   },
   /**
    * Reads the state a batch is planned from, in one command (a pipeline of a thousand HGETALLs costs
@@ -113,7 +147,7 @@ return { id, username }`,
 /** Typed calls of the store's scripts on one client. */
 export interface StoreScripts {
   loadBatch(keys: string[], betPrefix: string, eventIds: string[], trialIds: string[], wallets: string[]): Promise<[string, string, number[], string[], number[], string[]]>
-  applyBatch(versionKey: string, expected: string, commands: string): Promise<number>
+  applyBatch(versionKey: string, expected: string, commands: string): Promise<[number, string[]]>
   ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
   pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
@@ -130,7 +164,7 @@ export function storeScripts(redis: Redis): StoreScripts {
   }
   const call = (name: keyof typeof scripts) => client[name]!.bind(redis)
   return {
-    applyBatch: (...a) => call('fareCasinoApplyBatch')(...a) as Promise<number>,
+    applyBatch: (...a) => call('fareCasinoApplyBatch')(...a) as Promise<[number, string[]]>,
     loadBatch: (keys, betPrefix, eventIds, trialIds, wallets) => call('fareCasinoLoadBatch')(
       ...keys, betPrefix, eventIds.length, trialIds.length, ...eventIds, ...trialIds, ...wallets,
     ) as Promise<[string, string, number[], string[], number[], string[]]>,

@@ -45,7 +45,8 @@ export function prepareStatements(db: Database) {
     insertJackpot: p(`INSERT INTO jackpots (id, pool, trial_id, receiver, amount, signature, slot, block_time)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     setCursor: p(`INSERT INTO cursor (id, signature, slot, updated_at) VALUES (1, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET signature = excluded.signature, slot = excluded.slot, updated_at = excluded.updated_at`),
+      ON CONFLICT (id) DO UPDATE SET signature = excluded.signature, slot = excluded.slot, updated_at = excluded.updated_at
+      WHERE excluded.slot >= cursor.slot`),
 
     // reads
     cursor: p('SELECT signature, slot, updated_at FROM cursor WHERE id = 1'),

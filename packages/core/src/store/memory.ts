@@ -310,7 +310,8 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
   for (const [hour, t] of plan.hourly) s.hourly.set(hour, addTotals(s.hourly.get(hour), t))
   for (const [key, t] of plan.playerHourly) s.playerHourly.set(key, { ...addTotals(s.playerHourly.get(key), t), wallet: t.wallet, hour: t.hour })
   s.jackpots.push(...plan.jackpots)
-  if (plan.cursor) s.cursor = plan.cursor
+  // The cursor only moves forward: a deposed leader's late batch must not move it back.
+  if (plan.cursor && (!s.cursor || plan.cursor.slot >= s.cursor.slot)) s.cursor = plan.cursor
 }
 
 function addTotals(a: Totals | undefined, b: Totals): Totals {

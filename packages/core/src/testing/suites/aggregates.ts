@@ -90,6 +90,24 @@ export function aggregatesSuite(ctx: SuiteContext): void {
       await check(w.now + 45 * 86_400_000)
     })
 
+    it('ranks totals that differ by one base unit above 2^53 exactly, in every window', async () => {
+      const store = ctx.store()
+      // 2^60 and 2^60 + 1 are the same double: a store that ranks by a double would tie them.
+      const [low, high, twin] = [randomWallet(), randomWallet(), randomWallet()]
+      await settleAt(store, low, 2n ** 60n, 0, HOUR)
+      await settleAt(store, high, 2n ** 60n + 1n, 0, HOUR)
+      await settleAt(store, twin, 2n ** 60n, 0, HOUR)
+      const [first, second] = [low, twin].sort()
+      for (const period of ['24h', '7d', '30d', 'all'] as LeaderboardPeriod[]) {
+        const wagered = await store.leaderboard({ by: 'wagered', period, limit: 3, now: NOW })
+        expect(wagered.map(e => [e.wallet, e.wagered]), `${period} by wagered`).toEqual([[high, 2n ** 60n + 1n], [first, 2n ** 60n], [second, 2n ** 60n]])
+        const profit = await store.leaderboard({ by: 'profit', period, limit: 3, now: NOW })
+        expect(profit.map(e => [e.wallet, e.profit]), `${period} by profit`).toEqual([[first, -(2n ** 60n)], [second, -(2n ** 60n)], [high, -(2n ** 60n) - 1n]])
+        const top = await store.leaderboard({ by: 'wagered', period, limit: 1, now: NOW })
+        expect(top.map(e => e.wallet), `${period} top 1`).toEqual([high])
+      }
+    })
+
     it('orders the leaderboard by each metric, breaking ties by wagered then wallet', async () => {
       const store = ctx.store()
       const [a, b, c, d] = ['A', 'B', 'C', 'D'].map(p => p + randomWallet().slice(1)) as [string, string, string, string]

@@ -160,6 +160,23 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456 })
     })
 
+    it('never moves the cursor backwards, but still applies the events of a late batch', async () => {
+      // A deposed leader may commit a batch after the new leader went further: its events are new
+      // (idempotency handles them) but its cursor is older and must not win.
+      const store = ctx.store()
+      const ahead = makeRegister({ slot: 100 })
+      await store.applyBatch(makeBatch([ahead], { cursor: { signature: 'sig-100', slot: 100 }, now: 1_700_000_001_000 }))
+      const late = makeRegister({ slot: 50, wager: 2n ** 60n + 1n })
+      const result = await store.applyBatch(makeBatch([late], { cursor: { signature: 'sig-50', slot: 50 }, now: 1_700_000_002_000 }))
+      expect(result).toMatchObject({ applied: 1, duplicates: 0 })
+      expect(await store.getBet(late.trialId)).toMatchObject({ status: 'pending', wager: 2n ** 60n + 1n })
+      expect((await store.stats(0)).pendingBets).toBe(2)
+      expect(await store.getCursor()).toEqual({ signature: 'sig-100', slot: 100, updatedAt: 1_700_000_001_000 })
+      // The same slot moves it: a later transaction of that slot.
+      await store.applyBatch({ events: [], cursor: { signature: 'sig-100b', slot: 100 }, now: 1_700_000_003_000 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-100b', slot: 100, updatedAt: 1_700_000_003_000 })
+    })
+
     it('lists jackpots newest first with exact amounts, once each', async () => {
       const store = ctx.store()
       const jackpots = [1n, 2n ** 60n + 1n, 3n].map((amount, i) => makeJackpot({ amount, slot: 100 + i }))

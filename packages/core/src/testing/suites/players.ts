@@ -38,6 +38,22 @@ export function playersSuite(ctx: SuiteContext): void {
       expect((await store.stats(0)).totalPlayers).toBe(2)
     })
 
+    it('reports a player in joined only when the batch created them, even racing a sign-in', async () => {
+      const store = ctx.store()
+      // Each round signs five wallets in while a batch registers their first bets: whichever commits
+      // first creates the player, and exactly one of the two reports the creation.
+      for (let round = 0; round < 6; round++) {
+        const wallets = Array.from({ length: 5 }, () => randomWallet())
+        const batch = makeBatch(wallets.map(player => makeRegister({ player })), { now: 7_000 })
+        const [result, ...signIns] = await Promise.all([store.applyBatch(batch), ...wallets.map(w => store.ensurePlayer(w, 8_000))])
+        for (const [i, wallet] of wallets.entries()) {
+          const joined = result.joined.filter(p => p.wallet === wallet).length
+          expect(joined + (signIns[i]!.created ? 1 : 0), `round ${round}, wallet ${i}`).toBe(1)
+        }
+      }
+      expect((await store.stats(0)).totalPlayers).toBe(30)
+    })
+
     it('keeps usernames unique regardless of case', async () => {
       const store = ctx.store()
       const alice = randomWallet()
