@@ -1,9 +1,12 @@
 import { createStorage, type Storage } from 'unstorage'
-import memoryDriver from 'unstorage/drivers/memory'
+import { type ExpiringMemoryOptions, expiringMemoryDriver } from './memory-driver'
 
-/** The default kv: unstorage over its memory driver (one process only; pass a Redis-backed one to share). */
-export function createMemoryKv(): Storage {
-  return createStorage({ driver: memoryDriver() })
+/**
+ * The default kv: unstorage over an in-memory driver that honours `ttl` and is bounded (one process only;
+ * pass a Redis-backed one to share). `dispose()` stops its sweep timer.
+ */
+export function createMemoryKv(options: ExpiringMemoryOptions = {}): Storage {
+  return createStorage({ driver: expiringMemoryDriver(options) })
 }
 
 interface Expiring<T> {
