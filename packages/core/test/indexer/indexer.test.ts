@@ -217,4 +217,40 @@ describe('createIndexer', () => {
     const stats = await store.stats(Date.now())
     expect(stats.totalBets + stats.pendingBets).toBe(0)
   })
+
+  it('commits a backfill in few full groups, and never holds a live transaction for a group', async () => {
+    const { chain, owner, genesis } = buildChain(400, 30, 5)
+    const all = [...chain.txs]
+    chain.txs.splice(all.length - 3) // three transactions arrive live, later
+    const store = memoryStore()
+    const groups: number[] = []
+    const applyBatch = store.applyBatch.bind(store)
+    store.applyBatch = (batch) => {
+      groups.push(new Set(batch.events.map(e => e.signature)).size)
+      return applyBatch(batch)
+    }
+    // Fetches that trickle in (two batch requests at a time, each answered after 2 ms), so that without
+    // the grouping each commit would hold only what the last requests brought.
+    const base = chain.rpc()
+    const rpc = { ...base, getTransactions: async (signatures: readonly string[]) => {
+      await new Promise(r => setTimeout(r, 2))
+      return base.getTransactions!(signatures)
+    } }
+    // A wait long enough to fail the test if it ever applied to live traffic.
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet, rpc,
+      config: config(owner, genesis, { maxBatchTransactions: 100, fetchBatchSize: 10, concurrency: 2, groupWaitMs: 60_000 }),
+    })
+    await indexer.start()
+    await indexer.ready
+    const backfill = chain.txs.length - 1 // after the genesis
+    const backfillCommits = groups.length
+    // One commit per 100 transactions, plus at most a short tail (transactions without our events add
+    // nothing to `groups`' sizes, hence the bound on the count rather than on each size).
+    expect(backfillCommits).toBeLessThanOrEqual(Math.ceil(backfill / 100) + 2)
+    chain.txs.push(...all.slice(chain.txs.length))
+    await until(async () => (await store.getCursor())?.signature === all.at(-1)!.info.signature, 10_000)
+    await indexer.stop()
+    await expectConsistent(store, 400)
+  })
 })
