@@ -27,6 +27,8 @@ export interface BetRow {
   resolve_signature: string | null
   resolve_slot: string | null
   settled_block_time: string | null
+  register_event_id: string | null
+  resolve_event_id: string | null
 }
 
 /** A `players` row. */

@@ -2,6 +2,7 @@ import { batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch } fr
 import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
 import type { Helper, PendingQuery, Row, Sql, TransactionSql } from 'postgres'
 import { boolArray, numArray, textArray } from './_arrays'
+import { idsOnBets, splitBetEvents } from './_bet-events'
 import { type BetRow, toBet } from './_rows'
 
 /**
@@ -22,8 +23,9 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failA
       tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${textArray(keys.wallets)}::text[])`,
     ])
     if (!locked[0]) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
+    const onBets = idsOnBets(keys.eventIds, bets.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
     const state: BatchState = {
-      appliedEventIds: new Set(applied.map(r => r.id)),
+      appliedEventIds: new Set([...applied.map(r => r.id), ...onBets]),
       bets: new Map(bets.map(r => [r.id, toBet(r)])),
       orphans: new Map(orphans.map(r => [r.trial_id, r.event])),
       players: new Set(players.map(r => r.wallet)),
@@ -51,7 +53,9 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
   const q: PendingQuery<Row[]>[] = []
   const T = textArray
   const N = numArray
-  const events = plan.events
+  const split = splitBetEvents(plan)
+  // Events that created or settled a bet are recorded on its row; the rest keep an events row.
+  const events = split.others
   if (events.length) {
     q.push(tx`INSERT INTO ${t('events')} (id, kind, signature, slot, block_time)
       SELECT * FROM unnest(${T(events.map(e => e.id))}::text[], ${T(events.map(e => e.kind))}::text[],
@@ -70,28 +74,33 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
   const ins = plan.insertBets
   if (ins.length) {
     q.push(tx`INSERT INTO ${t('bets')} (id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
-        multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)
+        multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,
+        register_event_id, resolve_event_id)
       SELECT id, seq, player, pool, mint, game, extra_data_hash, wager, qk::jsonb, result_index, payout, multiplier, won,
-        status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time
+        status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,
+        register_event_id, resolve_event_id
       FROM unnest(${T(ins.map(b => b.id))}::text[], ${N(ins.map(b => b.seq))}::int8[], ${T(ins.map(b => b.player))}::text[],
         ${T(ins.map(b => b.pool))}::text[], ${T(ins.map(b => b.mint))}::text[], ${T(ins.map(b => b.game))}::text[],
         ${T(ins.map(b => b.extraDataHash))}::text[], ${N(ins.map(b => b.wager))}::numeric[], ${T(ins.map(b => JSON.stringify(b.qk)))}::text[],
         ${N(ins.map(b => b.resultIndex))}::int4[], ${N(ins.map(b => b.payout))}::numeric[], ${N(ins.map(b => b.multiplier))}::float8[],
         ${boolArray(ins.map(b => b.won))}::bool[], ${T(ins.map(b => b.status))}::text[], ${T(ins.map(b => b.registerSignature))}::text[],
         ${N(ins.map(b => b.registerSlot))}::int8[], ${N(ins.map(b => b.blockTime))}::int8[], ${T(ins.map(b => b.resolveSignature))}::text[],
-        ${N(ins.map(b => b.resolveSlot))}::int8[], ${N(ins.map(b => b.settledBlockTime))}::int8[])
+        ${N(ins.map(b => b.resolveSlot))}::int8[], ${N(ins.map(b => b.settledBlockTime))}::int8[],
+        ${T(ins.map(b => split.register.get(b.id) ?? null))}::text[], ${T(ins.map(b => split.resolve.get(b.id) ?? null))}::text[])
         AS v(id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout, multiplier, won, status,
-          register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time)`)
+          register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,
+          register_event_id, resolve_event_id)`)
   }
   const upd = plan.updateBets
   if (upd.length) {
     q.push(tx`UPDATE ${t('bets')} AS b SET status = v.status, result_index = v.result_index, payout = v.payout,
         multiplier = v.multiplier, won = v.won, resolve_signature = v.resolve_signature, resolve_slot = v.resolve_slot,
-        settled_block_time = v.settled_block_time
+        settled_block_time = v.settled_block_time, resolve_event_id = v.resolve_event_id
       FROM unnest(${T(upd.map(b => b.id))}::text[], ${T(upd.map(b => b.status))}::text[], ${N(upd.map(b => b.resultIndex))}::int4[],
         ${N(upd.map(b => b.payout))}::numeric[], ${N(upd.map(b => b.multiplier))}::float8[], ${boolArray(upd.map(b => b.won))}::bool[],
-        ${T(upd.map(b => b.resolveSignature))}::text[], ${N(upd.map(b => b.resolveSlot))}::int8[], ${N(upd.map(b => b.settledBlockTime))}::int8[])
-        AS v(id, status, result_index, payout, multiplier, won, resolve_signature, resolve_slot, settled_block_time)
+        ${T(upd.map(b => b.resolveSignature))}::text[], ${N(upd.map(b => b.resolveSlot))}::int8[], ${N(upd.map(b => b.settledBlockTime))}::int8[],
+        ${T(upd.map(b => split.resolve.get(b.id) ?? null))}::text[])
+        AS v(id, status, result_index, payout, multiplier, won, resolve_signature, resolve_slot, settled_block_time, resolve_event_id)
       WHERE b.id = v.id`)
   }
   if (plan.addOrphans.length) {
@@ -134,6 +143,20 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
         ${N(hs.map(v => v.wins))}::int8[], ${N(hs.map(v => v.wagered))}::numeric[], ${N(hs.map(v => v.payout))}::numeric[])
       ON CONFLICT (wallet, hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
         wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
+  }
+  if (plan.playerHourly.size) {
+    // Every materialized window that covers a delta's hour (none until a windowed leaderboard is read).
+    // Grouped per (window, wallet): one INSERT may not update a row twice.
+    const hs = [...plan.playerHourly.values()]
+    q.push(tx`INSERT INTO ${t('player_windows')} AS w (hours, wallet, bets, wins, wagered, payout)
+      SELECT lw.hours, d.wallet, sum(d.bets), sum(d.wins), sum(d.wagered), sum(d.payout)
+      FROM unnest(${T(hs.map(v => v.wallet))}::text[], ${N(hs.map(v => v.hour))}::int4[], ${N(hs.map(v => v.bets))}::int8[],
+        ${N(hs.map(v => v.wins))}::int8[], ${N(hs.map(v => v.wagered))}::numeric[], ${N(hs.map(v => v.payout))}::numeric[])
+        AS d(wallet, hour, bets, wins, wagered, payout)
+      JOIN ${t('leaderboard_windows')} AS lw ON d.hour BETWEEN lw.end_hour - lw.hours + 1 AND lw.end_hour
+      GROUP BY lw.hours, d.wallet
+      ON CONFLICT (hours, wallet) DO UPDATE SET bets = w.bets + excluded.bets, wins = w.wins + excluded.wins,
+        wagered = w.wagered + excluded.wagered, payout = w.payout + excluded.payout`)
   }
   if (plan.jackpots.length) {
     const js = plan.jackpots

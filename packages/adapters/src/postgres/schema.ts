@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, boolean, doublePrecision, index, integer, jsonb, numeric, pgSchema, pgTable, primaryKey, text, uniqueIndex,
+  bigint, boolean, customType, doublePrecision, index, integer, jsonb, numeric, pgSchema, pgTable, primaryKey, text, uniqueIndex,
 } from 'drizzle-orm/pg-core'
 
 /**
@@ -15,6 +15,13 @@ import {
  * exported below; `migrate()` applies them with `search_path` set to the configured schema.
  */
 
+/**
+ * Base58 keys (wallets, trial ids, signatures, event ids) compare byte-wise: `COLLATE "C"`. Under the
+ * database's default collation (often a UTF-8 locale) every B-tree comparison of these keys goes through
+ * strcoll, the largest server cost of inserting bets. Only equality and byte order are ever asked of them.
+ */
+const key = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' })
+
 /** Exact money column: NUMERIC(39,0) read as bigint. */
 const money = (name: string) => numeric(name, { precision: 39, scale: 0, mode: 'bigint' })
 /** BIGINT read as a JS number: slots, unix times, seqs. */
@@ -25,9 +32,9 @@ export function pgTables(schema = 'public') {
   const table = (schema === 'public' ? pgTable : pgSchema(schema).table) as typeof pgTable
 
   const bets = table('bets', {
-    id: text('id').primaryKey(),
+    id: key('id').primaryKey(),
     seq: int8('seq').notNull(),
-    player: text('player').notNull(),
+    player: key('player').notNull(),
     pool: text('pool').notNull(),
     mint: text('mint'),
     game: text('game').notNull(),
@@ -39,12 +46,16 @@ export function pgTables(schema = 'public') {
     multiplier: doublePrecision('multiplier'),
     won: boolean('won'),
     status: text('status').notNull(),
-    registerSignature: text('register_signature').notNull(),
+    registerSignature: key('register_signature').notNull(),
     registerSlot: int8('register_slot').notNull(),
     blockTime: int8('block_time').notNull(),
-    resolveSignature: text('resolve_signature'),
+    resolveSignature: key('resolve_signature'),
     resolveSlot: int8('resolve_slot'),
     settledBlockTime: int8('settled_block_time'),
+    /** Id of the event that created this bet (see `_bet-events.ts`): replaying it is a no-op. */
+    registerEventId: key('register_event_id'),
+    /** Id of the event that settled this bet. */
+    resolveEventId: key('resolve_event_id'),
   }, t => [
     // Keyset pagination (newest first) for every listBets filter.
     uniqueIndex('bets_seq_idx').on(t.seq),
@@ -53,14 +64,18 @@ export function pgTables(schema = 'public') {
     // Few bets are pending: a small partial index finds them. `settled` and `won` match most bets, so
     // walking bets_seq_idx and filtering is as fast as an index of their own, and cheaper to ingest.
     index('bets_pending_seq_idx').on(t.seq).where(sql`${t.status} = 'pending'`),
-    // getBet by signature.
-    index('bets_register_signature_idx').on(t.registerSignature),
-    index('bets_resolve_signature_idx').on(t.resolveSignature),
+    // getBet by signature: equality only, so hash indexes (smaller, one hash per insert instead of a
+    // B-tree descent comparing strings).
+    index('bets_register_signature_idx').using('hash', t.registerSignature),
+    index('bets_resolve_signature_idx').using('hash', t.resolveSignature),
   ])
 
-  /** Every applied chain event id: what makes applyBatch idempotent. */
+  /**
+   * Applied chain event ids that are not on a bet row (jackpots, fees, early resolves, repeats): with
+   * `bets.register_event_id` / `resolve_event_id`, what makes applyBatch idempotent.
+   */
   const events = table('events', {
-    id: text('id').primaryKey(),
+    id: key('id').primaryKey(),
     kind: text('kind').notNull(),
     signature: text('signature').notNull(),
     slot: int8('slot').notNull(),
@@ -69,12 +84,12 @@ export function pgTables(schema = 'public') {
 
   /** Resolves seen before their register. */
   const orphans = table('orphans', {
-    trialId: text('trial_id').primaryKey(),
+    trialId: key('trial_id').primaryKey(),
     event: jsonb('event').notNull(),
   })
 
   const players = table('players', {
-    wallet: text('wallet').primaryKey(),
+    wallet: key('wallet').primaryKey(),
     username: text('username'),
     createdAt: int8('created_at').notNull(),
     lastSeenAt: int8('last_seen_at').notNull(),
@@ -93,7 +108,7 @@ export function pgTables(schema = 'public') {
   ])
 
   const playerGames = table('player_games', {
-    wallet: text('wallet').notNull(),
+    wallet: key('wallet').notNull(),
     game: text('game').notNull(),
     bets: int8('bets').notNull(),
     wins: int8('wins').notNull(),
@@ -104,13 +119,34 @@ export function pgTables(schema = 'public') {
 
   /** Player totals per hour (unix seconds / 3600): the windowed leaderboards sum these. */
   const playerHourly = table('player_hourly', {
-    wallet: text('wallet').notNull(),
+    wallet: key('wallet').notNull(),
     hour: integer('hour').notNull(),
     bets: int8('bets').notNull(),
     wins: int8('wins').notNull(),
     wagered: money('wagered').notNull(),
     payout: money('payout').notNull(),
   }, t => [primaryKey({ columns: [t.wallet, t.hour] }), index('player_hourly_hour_idx').on(t.hour)])
+
+  /**
+   * Materialized leaderboard windows (see `windows.ts`): for each window length in hours, the hour it
+   * currently ends at, and each player's totals over it.
+   */
+  const leaderboardWindows = table('leaderboard_windows', {
+    hours: integer('hours').primaryKey(),
+    endHour: integer('end_hour').notNull(),
+  })
+
+  /** Player totals per window length, kept current by applyBatch and slid forward by the first read of an hour. */
+  const playerWindows = table('player_windows', {
+    hours: integer('hours').notNull(),
+    wallet: key('wallet').notNull(),
+    bets: int8('bets').notNull(),
+    wins: int8('wins').notNull(),
+    wagered: money('wagered').notNull(),
+    payout: money('payout').notNull(),
+    // No rank index on purpose (as on players): every batch updates these rows, and updates that touch
+    // no indexed column stay HOT. A windowed leaderboard is a top-N sort of one window's rows.
+  }, t => [primaryKey({ columns: [t.hours, t.wallet] })])
 
   /** Casino totals per hour, for stats().last24h. */
   const hourly = table('hourly', {
@@ -175,7 +211,7 @@ export function pgTables(schema = 'public') {
     expiresAt: int8('expires_at').notNull(),
   }, t => [index('nonces_expires_at_idx').on(t.expiresAt)])
 
-  return { bets, events, orphans, players, playerGames, playerHourly, hourly, casino, jackpots, chat, systemEvents, nonces }
+  return { bets, events, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat, systemEvents, nonces }
 }
 
 /** The tables of {@link pgTables} for one schema. */
@@ -183,5 +219,6 @@ export type PgTables = ReturnType<typeof pgTables>
 
 // The `public` tables: what drizzle-kit reads to generate the migrations.
 export const {
-  bets, events, orphans, players, playerGames, playerHourly, hourly, casino, jackpots, chat, systemEvents, nonces,
+  bets, events, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat,
+  systemEvents, nonces,
 } = pgTables()

@@ -7,6 +7,7 @@ import type { Sql } from 'postgres'
 import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
 import { applyBatchPg } from './apply-batch'
 import { migrate } from './migrate'
+import { rankedWindow, slideWindow } from './windows'
 
 /** What {@link createPostgresStore} needs: a connected client and where the tables live. */
 export interface PostgresStoreContext {
@@ -160,6 +161,9 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
       const start = windowStartHour(query.period, query.now)
       // A window ends at `now`: later buckets (a clock behind the chain, a query about the past) stay out.
       const end = hourOf(Math.floor(query.now / 1000))
+      if (start !== null && await slideWindow(sql, t, end - start + 1, end)) {
+        return toEntries(await rankedWindow(sql, t, end - start + 1, query.by, query.limit))
+      }
       const metric = sql.unsafe(metricSql[query.by])
       // Ties break as in rankLeaderboard: metric, then wagered, then wallet by code unit.
       const totals = start === null
@@ -172,11 +176,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
           SELECT * FROM (${totals}) AS x ORDER BY ${metric} DESC, wagered DESC, wallet COLLATE "C" LIMIT ${query.limit}
         ) AS r LEFT JOIN ${t('players')} AS p ON p.wallet = r.wallet
         ORDER BY ${metric} DESC, r.wagered DESC, r.wallet COLLATE "C"`
-      return rows.map((r, i) => {
-        const wagered = BigInt(r.wagered)
-        const payout = BigInt(r.payout)
-        return { rank: i + 1, wallet: r.wallet, username: r.username, bets: Number(r.bets), wins: Number(r.wins), wagered, payout, profit: payout - wagered }
-      })
+      return toEntries(rows)
     },
 
     async stats(now: number): Promise<CasinoStats> {
@@ -263,4 +263,13 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
       return rows.length > 0
     },
   }
+}
+
+/** Leaderboard entries from ranked rows (money as exact bigints). */
+function toEntries(rows: { wallet: string, username: string | null, bets: string, wins: string, wagered: string, payout: string }[]): LeaderboardEntry[] {
+  return rows.map((r, i) => {
+    const wagered = BigInt(r.wagered)
+    const payout = BigInt(r.payout)
+    return { rank: i + 1, wallet: r.wallet, username: r.username, bets: Number(r.bets), wins: Number(r.wins), wagered, payout, profit: payout - wagered }
+  })
 }

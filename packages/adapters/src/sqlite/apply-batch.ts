@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core'
+import { idsOnBets, splitBetEvents } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 
@@ -34,9 +35,11 @@ export function failingGate(afterWrites: number, onFire: () => void): WriteGate 
 function loadState(s: SqliteStatements, batch: Batch): BatchState {
   const keys = batchKeys(batch)
   const trialIds = JSON.stringify(keys.trialIds)
+  const rows = s.betsByIds.all(trialIds) as (BetRow & { register_event_id: string | null, resolve_event_id: string | null })[]
+  const onBets = idsOnBets(keys.eventIds, rows.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
   return {
-    appliedEventIds: new Set(s.appliedEvents.all(JSON.stringify(keys.eventIds)) as string[]),
-    bets: new Map((s.betsByIds.all(trialIds) as BetRow[]).map(row => [row.id, toBet(row)])),
+    appliedEventIds: new Set([...s.appliedEvents.all(JSON.stringify(keys.eventIds)) as string[], ...onBets]),
+    bets: new Map(rows.map(row => [row.id, toBet(row)])),
     orphans: new Map((s.orphansByIds.all(trialIds) as string[]).map(json => {
       const event = fromOrphanJson(json)
       return [event.trialId, event]
@@ -52,17 +55,19 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, gate: WriteGate): void 
     gate.beforeWrite()
     statement.run(...args)
   }
-  for (const e of plan.events) {
+  // Events that created or settled a bet are recorded on its row; the rest keep a chain_events row.
+  const split = splitBetEvents(plan)
+  for (const e of split.others) {
     const data = e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? JSON.stringify(e.data) : null
     run(s.insertEvent, e.id, e.kind, e.signature, e.slot, e.blockTime, data)
   }
   for (const p of plan.createPlayers) run(s.insertPlayer, p.wallet, p.createdAt, p.lastSeenAt)
   let maxSeq = 0
   for (const bet of plan.insertBets) {
-    run(s.insertBet, ...betValues(bet))
+    run(s.insertBet, ...betValues(bet), split.register.get(bet.id) ?? null, split.resolve.get(bet.id) ?? null)
     if (bet.seq > maxSeq) maxSeq = bet.seq
   }
-  for (const bet of plan.updateBets) run(s.settleBet, ...settleValues(bet))
+  for (const bet of plan.updateBets) run(s.settleBet, ...settleValues(bet, split.resolve.get(bet.id) ?? null))
   for (const o of plan.addOrphans) run(s.insertOrphan, o.trialId, JSON.stringify(o))
   for (const id of plan.removeOrphans) run(s.deleteOrphan, id)
   for (const [wallet, d] of plan.players) {
@@ -80,10 +85,10 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, gate: WriteGate): void 
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
 }
 
-function settleValues(bet: Bet): unknown[] {
+function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {
   return [
     bet.resultIndex, bet.payout, bet.multiplier, bet.won === null ? null : bet.won ? 1 : 0, bet.status,
-    bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime, bet.id,
+    bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime, resolveEventId, bet.id,
   ]
 }
 

@@ -40,6 +40,10 @@ export const bets = sqliteTable('bets', {
   resolveSignature: text('resolve_signature'),
   resolveSlot: integer('resolve_slot'),
   settledBlockTime: integer('settled_block_time'),
+  /** Id of the event that created this bet: replaying it is a no-op (see postgres `_bet-events.ts`). */
+  registerEventId: text('register_event_id'),
+  /** Id of the event that settled this bet. */
+  resolveEventId: text('resolve_event_id'),
 }, t => [
   uniqueIndex('bets_id_unique').on(t.id),
   // Keyset pages: each filter walks its own index backwards from the cursor's seq.
