@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance as nodePerformance } from 'node:perf_hooks'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
 import { expect, it } from 'vitest'
@@ -153,11 +154,11 @@ it('ingest throughput vs decode-only', async () => {
     },
   })
   const t = performance.now()
-  const elu0 = performance.eventLoopUtilization()
+  const elu0 = nodePerformance.eventLoopUtilization()
   await indexer.start()
   await finished
   const ingestMs = performance.now() - t
-  const elu = performance.eventLoopUtilization(elu0)
+  const elu = nodePerformance.eventLoopUtilization(elu0)
   await indexer.stop()
   const stats = await store.stats(Date.now())
   expect(stats.totalBets).toBe(BETS)
