@@ -23,9 +23,12 @@ export type CasinoNetwork = 'mainnet-beta' | 'devnet' | 'localnet'
 export interface AuthOptions {
   /** HS256 secret, at least 32 bytes. Required in production; generated per process (with a warning) otherwise. */
   jwtSecret?: string
-  /** The host (RFC 3986 authority) sign-in messages are issued for, i.e. the frontend's. @default 'localhost' */
+  /**
+   * The host (RFC 3986 authority) sign-in messages are issued for, i.e. the frontend's. Required when
+   * `NODE_ENV=production`. @default 'localhost' (outside production)
+   */
   domain?: string
-  /** The URI sign-in messages name. @default `https://${domain}` (`http://` for localhost) */
+  /** The URI sign-in messages name. Required when `NODE_ENV=production`. @default `https://${domain}` (`http://` for localhost) */
   uri?: string
   /** Token lifetime in seconds. @default 604800 (7 days) */
   tokenTtl?: number
@@ -252,6 +255,9 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     ids.add(game.id)
     if (game.extraDataHash) hashes.add(game.extraDataHash)
   }
+  const jwtSecret = resolveSecret(c.auth?.jwtSecret, logger)
+  requireInProduction(c.auth?.domain, 'auth.domain', 'the host sign-in messages are issued for, e.g. casino.example.com')
+  requireInProduction(c.auth?.uri, 'auth.uri', 'the URI sign-in messages name, e.g. https://casino.example.com')
   const domain = c.auth?.domain ?? 'localhost'
   const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(domain)
   const rl = c.rateLimit
@@ -264,7 +270,7 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     wsUrl: c.wsUrl ?? null,
     programId: c.programId ?? FARE_VAULT_PROGRAM_ID,
     auth: {
-      jwtSecret: resolveSecret(c.auth?.jwtSecret, logger),
+      jwtSecret,
       domain,
       uri: c.auth?.uri ?? `${local ? 'http' : 'https'}://${domain}`,
       tokenTtl: c.auth?.tokenTtl ?? 7 * 24 * 3600,
@@ -322,6 +328,16 @@ function resolveRealtime(options: RealtimeOptions | false | undefined, trustProx
   }
   catch (error) {
     throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message}`, { cause: error })
+  }
+}
+
+/**
+ * Throws `INVALID_CONFIG` naming `field` when it is missing under `NODE_ENV=production`: a default of
+ * `localhost` there would issue sign-in messages for a host no wallet should sign for.
+ */
+function requireInProduction(value: string | undefined, field: string, what: string): void {
+  if (value === undefined && globalThis.process?.env?.NODE_ENV === 'production') {
+    throw new CasinoError('INVALID_CONFIG', `config.${field}: required in production (${what})`, { data: { field } })
   }
 }
 

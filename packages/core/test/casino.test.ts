@@ -46,7 +46,20 @@ describe('config', () => {
     vi.stubEnv('NODE_ENV', 'production')
     expect(() => createCasino({ name: 'X', ownerWallet: owner })).toThrow(/config\.auth\.jwtSecret: required/)
     expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: 'short' } })).toThrow(/config\.auth\.jwtSecret: too weak/)
-    expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret } })).not.toThrow()
+    expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret, domain: 'casino.example.com', uri: 'https://casino.example.com' } })).not.toThrow()
+  })
+
+  it('requires auth.domain and auth.uri in production, instead of signing in for localhost', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    const refused = (auth: Record<string, string>, field: string) => expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret, ...auth } }))
+      .toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(new RegExp(`^config\\.${field.replace('.', '\\.')}: required in production`)), data: { field } }))
+    refused({}, 'auth.domain')
+    refused({ uri: 'https://casino.example.com' }, 'auth.domain')
+    refused({ domain: 'casino.example.com' }, 'auth.uri')
+    vi.stubEnv('NODE_ENV', 'development')
+    const dev = createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret } })
+    expect(dev.config.auth).toMatchObject({ domain: 'localhost', uri: 'http://localhost' })
+    return dev.close()
   })
 
   it('generates a secret with a warning outside production', async () => {
