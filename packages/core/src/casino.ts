@@ -108,8 +108,10 @@ export function createCasino(input: CasinoConfig): Casino {
         store,
         ...(input.pubsub ? { pubsub: input.pubsub } : {}),
         ...(input.history ? { history: input.history } : {}),
-        // The casino's own JWTs: `sub` is the wallet; a revoked (logged out) token is refused.
-        verifyToken: token => tokens.verify(token).then(claims => ({ wallet: claims.sub }), () => null),
+        // The casino's own JWTs: `sub` is the wallet; a revoked (logged out) token is refused, and a socket
+        // keeps `exp` and `jti` so that logout or expiry also ends its chat rights.
+        verifyToken: token => tokens.verify(token).then(claims => ({ wallet: claims.sub, exp: claims.exp, jti: claims.jti }), () => null),
+        isRevoked: jti => tokens.isRevoked(jti),
         logger: childLogger(logger, 'ws'),
         options: config.realtime,
       })

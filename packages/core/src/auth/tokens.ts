@@ -24,6 +24,8 @@ export interface TokenService {
   verify(token: string): Promise<TokenClaims>
   /** Denies the token's `jti` until it would have expired anyway. */
   revoke(claims: TokenClaims): Promise<void>
+  /** True when the token with this `jti` was revoked (logged out); for sessions that outlive one request. */
+  isRevoked(jti: string): Promise<boolean>
 }
 
 /** Options of {@link createTokenService}. */
@@ -77,6 +79,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       }
       if (await getExpiring<true>(options.kv, revokedKey(jti))) throw new CasinoError('TOKEN_INVALID', 'token revoked')
       return { sub, walletAddress: sub, playerId: sub, casinoSlug, jti, iat, exp }
+    },
+    async isRevoked(jti) {
+      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true
     },
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)

@@ -19,6 +19,10 @@ export interface PeerState {
   readonly ip: string
   /** The authenticated wallet, or null. */
   wallet: string | null
+  /** Unix seconds when the token that authenticated `wallet` expires; null when it did not say. */
+  tokenExp: number | null
+  /** The `jti` of that token, checked for revocation (logout) on every `chat.send`; null when it had none. */
+  tokenJti: string | null
   /**
    * Subscribed channels, each followed by its bet filters: `[channel, filters, channel, filters, …]`.
    * A flat array of exact size (replaced, never grown, on subscribe) costs a fraction of a Map per socket.
@@ -56,6 +60,8 @@ export function createPeerState(peer: Peer, id: string, ip: string, now: number)
     raw: rawSocketOf(peer),
     ip,
     wallet: null,
+    tokenExp: null,
+    tokenJti: null,
     subscriptions: [],
     lastOffset: 0,
     pending: null,

@@ -18,7 +18,7 @@ import { type RealtimeOptions, resolveRealtimeOptions } from './options'
 import { createPeerState, type PeerState, releaseUpgradeRequest, sendJSON } from './peer-state'
 import { createPublisher } from './publisher'
 import { createRateLimiter } from './rate-limit'
-import { authenticate, handleFrame, type SessionContext } from './session'
+import { authenticate, handleFrame, type SessionContext, type VerifiedToken } from './session'
 
 /** Close code for a socket whose waiting frames passed `maxPendingFrames` or `maxPendingBytes`: 1008 (policy violation). */
 export const PENDING_OVERFLOW_CLOSE = 1008
@@ -32,8 +32,13 @@ export interface RealtimeContext {
   pubsub?: PubSub
   /** Offsets and recovery history; must be shared when `pubsub` is. @default memoryHistory(size, maxAge) */
   history?: HistoryStore
-  /** Checks a JWT; the casino's sign-in tokens carry the wallet as `sub`. */
-  verifyToken: (token: string) => Promise<{ wallet: string } | null>
+  /**
+   * Checks a JWT; the casino's sign-in tokens carry the wallet as `sub`. Return `exp` (unix seconds) and
+   * `jti` too, so that a socket loses its rights when the token expires or (with `isRevoked`) is revoked.
+   */
+  verifyToken: (token: string) => Promise<VerifiedToken | null>
+  /** True when the token with this `jti` was revoked (logout); checked on every `chat.send`. @default never */
+  isRevoked?: (jti: string) => Promise<boolean>
   logger?: CasinoLogger
   options?: RealtimeOptions
 }
@@ -111,6 +116,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     chatLimiter: createRateLimiter(options.chatRateLimit.messages, options.chatRateLimit.windowMs),
     logger,
     verifyToken: ctx.verifyToken,
+    ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),
   }
 
   let unsubscribe: (() => Promise<void>) | null = null

@@ -20,7 +20,18 @@ export interface SessionContext {
   options: ResolvedRealtimeOptions
   chatLimiter: RateLimiter
   logger: CasinoLogger
-  verifyToken: (token: string) => Promise<{ wallet: string } | null>
+  verifyToken: (token: string) => Promise<VerifiedToken | null>
+  /** True when the token with this `jti` was revoked since it was verified (logout). @default never revoked */
+  isRevoked?: (jti: string) => Promise<boolean>
+}
+
+/** What a verified token says: the wallet, and (for the casino's JWTs) its expiry and id. */
+export interface VerifiedToken {
+  wallet: string
+  /** Unix seconds; past it the socket's authentication ends. */
+  exp?: number
+  /** The token id, checked for revocation on every chat message. */
+  jti?: string
 }
 
 const encoder = new TextEncoder()
@@ -59,7 +70,25 @@ export async function authenticate(ctx: SessionContext, state: PeerState, token:
     return
   }
   state.wallet = result.wallet
+  state.tokenExp = typeof result.exp === 'number' ? result.exp : null
+  state.tokenJti = typeof result.jti === 'string' ? result.jti : null
   sendJSON(state, { type: 'authenticated', data: { wallet: result.wallet } })
+}
+
+/**
+ * The socket's wallet while its token is still good: a socket outlives the token it authenticated with, so
+ * expiry and revocation (logout, possibly on another instance) are checked each time the wallet acts.
+ * An expired or revoked token ends the socket's authentication (it may send a fresh `auth`).
+ */
+async function currentWallet(ctx: SessionContext, state: PeerState, now: number): Promise<string | null> {
+  if (!state.wallet) return null
+  const expired = state.tokenExp !== null && state.tokenExp * 1000 <= now
+  const revoked = !expired && state.tokenJti !== null && ctx.isRevoked !== undefined && await ctx.isRevoked(state.tokenJti)
+  if (!expired && !revoked) return state.wallet
+  state.wallet = null
+  state.tokenExp = null
+  state.tokenJti = null
+  return null
 }
 
 async function handleMessage(ctx: SessionContext, state: PeerState, message: ClientMessage): Promise<void> {
@@ -83,11 +112,16 @@ async function handleMessage(ctx: SessionContext, state: PeerState, message: Cli
         return
       }
       const now = Date.now()
-      if (!ctx.chatLimiter.take(state.wallet, now)) {
+      const wallet = await currentWallet(ctx, state, now)
+      if (!wallet) {
+        sendError(state, 'TOKEN_INVALID', 'Token expired or revoked, authenticate again')
+        return
+      }
+      if (!ctx.chatLimiter.take(wallet, now)) {
         sendError(state, 'RATE_LIMITED', 'Too many chat messages, slow down')
         return
       }
-      const stored = await ctx.store.addChatMessage({ wallet: state.wallet, message: message.message, createdAt: now })
+      const stored = await ctx.store.addChatMessage({ wallet, message: message.message, createdAt: now })
       // Emitted on the bus like every event: the publisher gives it an offset and every process delivers it.
       ctx.events.emit('chat.message', stored)
     }
