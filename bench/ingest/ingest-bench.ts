@@ -22,6 +22,8 @@ import type { TransactionJson } from '../../packages/core/src/solana/rpc'
 import { betEvents, createFakeChain, newKey } from '../../packages/core/test/indexer/fake-chain'
 
 const BETS = Number(process.env.INGEST_BETS ?? 20_000)
+/** The latency run's `rpcRateLimit` (requests per second); INGEST_RPC_RATE=100 for the indexer's default. */
+const RATE = Number(process.env.INGEST_RPC_RATE ?? 1000)
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -199,7 +201,7 @@ it('latency from the localnet confirming a bet to casino.events', async () => {
   const indexer = createIndexer({
     store, events, logger: quiet,
     // A local node has no rate limit to respect: the default 100 requests/s is for public endpoints.
-    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true, rpcRateLimit: 1000 },
+    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true, rpcRateLimit: RATE },
   })
   await indexer.start()
   await indexer.ready

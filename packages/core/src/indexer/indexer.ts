@@ -1,12 +1,13 @@
 import { consola } from 'consola'
 import PQueue from 'p-queue'
-import { createRpcClient, type RpcClient, type SignatureInfo, type TransactionJson } from '../solana/rpc'
+import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/rpc'
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import type { DecodeOptions } from './decode'
 import { listSignatures, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
+import { createPrefetcher, type Prefetcher } from './prefetch'
 import { createPublisher, type Publisher } from './publish'
 import { retryForever, type RetryPolicy } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
@@ -54,9 +55,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let polling = false
   let pollAgain = false
   let lastSlotCheck = 0
+  let lastPollAt = 0
+  let soonTimer: ReturnType<typeof setTimeout> | undefined
   let runPromise: Promise<void> = Promise.resolve()
   /** Fetches started from logsNotifications, taken by the pipeline when the listing reaches them. */
-  const prefetched = new Map<string, Promise<TransactionJson | null>>()
+  let prefetcher: Prefetcher | undefined
 
   let resolveReady!: () => void
   const ready = new Promise<void>((resolve) => {
@@ -109,15 +112,6 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const pageCall = (gen: number) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> =>
     retryStep(gen, 'listing signatures', () => call(fn, 1))
 
-  /** Starts fetching a notified transaction ahead of the listing (live only: a backfill lists first). */
-  const prefetch = (signature: string): void => {
-    if (!live || prefetched.has(signature)) return
-    // A failure is not reported here: the pipeline fetches it again with retries.
-    prefetched.set(signature, call(r => r.getTransaction(signature), 2).catch(() => null))
-    // Notified transactions that never get listed (older than the cursor) must not pile up.
-    if (prefetched.size > 10_000) prefetched.delete(prefetched.keys().next().value!)
-  }
-
   const markLiveIfCaughtUp = (): void => {
     if (!live && pipeline && pipeline.pending === 0) {
       live = true
@@ -161,6 +155,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       try {
         do {
           pollAgain = false
+          lastPollAt = Date.now()
           await poll(gen)
         } while (pollAgain && running && gen === generation)
       }
@@ -171,6 +166,21 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         polling = false
       }
     })()
+  }
+
+  /**
+   * A poll asked for by a notification. Each poll costs at least two listing requests, so under the rate
+   * limit polls are spaced to use at most half of it (4000 / rpcRateLimit ms apart: 40 ms at the default
+   * 100/s, 4 ms at 1000/s); notifications in between are covered by the next one, which lists everything
+   * newer than the last listed signature anyway.
+   */
+  const triggerSoon = (gen: number): void => {
+    const wait = lastPollAt + 4000 / options.rpcRateLimit - Date.now()
+    if (wait <= 0) return trigger(gen)
+    soonTimer ??= setTimeout(() => {
+      soonTimer = undefined
+      trigger(gen)
+    }, wait)
   }
 
   /** Positions `newest` from the cursor, or from `options.start` for a new casino. */
@@ -218,8 +228,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         commitment: 'confirmed',
         onNotification: (n) => {
           if (n.slot) headSlot = Math.max(headSlot ?? 0, n.slot)
-          if (n.err === null || n.err === undefined) prefetch(n.signature)
-          trigger(gen)
+          // Live only: a backfill lists first, and its transactions are fetched in order anyway.
+          if (live && (n.err === null || n.err === undefined)) prefetcher?.add(n.signature)
+          triggerSoon(gen)
         },
         // After a (re)connect, whatever the drop missed is found by one poll.
         onSubscribed: () => trigger(gen),
@@ -242,6 +253,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       newest = undefined
       queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
+      prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
       pipeline = createPipeline({
         store: ctx.store,
@@ -251,11 +263,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         maxBatchTransactions: options.maxBatchTransactions,
         fetchBatchSize: options.fetchBatchSize,
         groupWaitMs: options.groupWaitMs,
-        takePrefetched: (signature) => {
-          const p = prefetched.get(signature)
-          if (p) prefetched.delete(signature)
-          return p
-        },
+        takePrefetched: signature => prefetcher?.take(signature),
         record,
         isRunning: () => running && gen === generation,
         onCommit: (result, group) => {
@@ -277,10 +285,12 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       generation++
       if (pollTimer) clearInterval(pollTimer)
       pollTimer = undefined
+      if (soonTimer) clearTimeout(soonTimer)
+      soonTimer = undefined
       subscription?.close()
       subscription = undefined
       queue?.clear()
-      prefetched.clear()
+      prefetcher?.clear()
       await runPromise
       await pipeline?.idle()
       publisher?.close()

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { createPrefetcher } from '../../src/indexer/prefetch'
+import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
+import { RpcError } from '../../src/solana/rpc-errors'
+
+const tx = (signature: string) => ({ slot: 1, blockTime: 1, transaction: { signatures: [signature], message: { accountKeys: [], instructions: [] } }, meta: null }) as TransactionJson
+
+/** A node whose requests are answered by hand, one at a time, recording what each asked for. */
+function manualNode(options: { refuseBatches?: boolean } = {}) {
+  const requests: { signatures: string[], answer: () => void }[] = []
+  const rpc = {
+    getTransaction: (signature: string) => new Promise<TransactionJson | null>((resolve) => {
+      requests.push({ signatures: [signature], answer: () => resolve(tx(signature)) })
+    }),
+    getTransactions: (signatures: readonly string[]) => new Promise((resolve, reject) => {
+      requests.push({
+        signatures: [...signatures],
+        answer: () => (options.refuseBatches
+          ? reject(new RpcError('getTransaction', 'jsonrpc', 'batches disabled', { code: -32600, retryable: false }))
+          : resolve(signatures.map(s => ({ ok: true as const, value: s === 'gone' ? null : tx(s) })))),
+      })
+    }),
+  } as unknown as RpcClient
+  const call = <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(rpc)
+  return { requests, call }
+}
+
+const flush = () => new Promise(r => setTimeout(r, 0))
+
+describe('createPrefetcher', () => {
+  it('keeps one request in flight, batching what is notified meanwhile, and hands each fetch over even if taken before its answer', async () => {
+    const node = manualNode()
+    const prefetcher = createPrefetcher(node.call, 50)
+    prefetcher.add('a')
+    prefetcher.add('b')
+    prefetcher.add('c')
+    prefetcher.add('b') // already asked for
+    expect(node.requests.map(r => r.signatures)).toEqual([['a']])
+    // Taken by the pipeline while its request is still out: it must still resolve.
+    const a = prefetcher.take('a')!
+    const b = prefetcher.take('b')!
+    expect(prefetcher.take('a')).toBeUndefined()
+    node.requests[0]!.answer()
+    expect((await a)!.transaction.signatures).toEqual(['a'])
+    await flush()
+    expect(node.requests.map(r => r.signatures)).toEqual([['a'], ['b', 'c']])
+    node.requests[1]!.answer()
+    expect((await b)!.transaction.signatures).toEqual(['b'])
+    expect((await prefetcher.take('c'))!.transaction.signatures).toEqual(['c'])
+  })
+
+  it('answers null when the node has nothing, and falls back to single requests when batches are refused', async () => {
+    const node = manualNode({ refuseBatches: true })
+    const prefetcher = createPrefetcher(node.call, 50)
+    prefetcher.add('x')
+    prefetcher.add('y')
+    prefetcher.add('z')
+    node.requests[0]!.answer() // 'x' alone
+    await flush()
+    node.requests[1]!.answer() // ['y', 'z'] refused
+    expect(await prefetcher.take('y')).toBeNull()
+    await flush()
+    prefetcher.add('w')
+    expect(node.requests.slice(2).map(r => r.signatures)).toEqual([['w']])
+    prefetcher.clear()
+    expect(await prefetcher.take('w')).toBeUndefined()
+  })
+})
