@@ -1,5 +1,6 @@
 import type { CasinoEvents } from '../events'
 import type { CasinoLogger } from '../logger'
+import { postChatMessage } from '../http/post-chat'
 import type { CasinoStore } from '../store/types'
 import type { Fanout } from './fanout'
 import type { HistoryStore } from './history'
@@ -121,9 +122,8 @@ async function handleMessage(ctx: SessionContext, state: PeerState, message: Cli
         sendError(state, 'RATE_LIMITED', 'Too many chat messages, slow down')
         return
       }
-      const stored = await ctx.store.addChatMessage({ wallet, message: message.message, createdAt: now })
-      // Emitted on the bus like every event: the publisher gives it an offset and every process delivers it.
-      ctx.events.emit('chat.message', stored)
+      // What REST's POST /api/chat does: the wallet becomes a player, then the message is stored and emitted.
+      await postChatMessage(ctx, wallet, message.message, now)
     }
   }
 }

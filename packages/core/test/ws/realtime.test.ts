@@ -276,12 +276,30 @@ describe('auth and chat', () => {
     talker.send({ type: 'chat.send', message: '  gm  ' })
     const heard = await listener.take('chat.message')
     expect(heard.data).toMatchObject({ wallet: alice, message: 'gm' })
-    expect(heard.offset).toBe(1)
+    // Offset 1 is the player.joined of alice's first chat (the `chat` channel does not carry it).
+    expect(heard.offset).toBe(2)
     expect((await s.store.listChat({ limit: 10 })).map(m => m.message)).toEqual(['gm'])
     talker.send({ type: 'chat.send', message: 'x'.repeat(501) })
     expect((await talker.take('error')).data.code).toBe('VALIDATION_FAILED')
     talker.send({ type: 'chat.send', message: '' })
     expect((await talker.take('error')).data.code).toBe('VALIDATION_FAILED')
+  })
+
+  it('makes a wallet that only chats over the socket a player, announced with player.joined, as REST does', async () => {
+    const s = await open()
+    const { signToken } = await import('./_harness')
+    const carol = wallet()
+    const talker = await connect(s.url)
+    const listener = await connect(s.url)
+    await subscribe(listener, { channels: ['players', 'chat'] })
+    talker.send({ type: 'auth', token: await signToken(carol) })
+    await talker.take('authenticated')
+    talker.send({ type: 'chat.send', message: 'first words' })
+    talker.send({ type: 'chat.send', message: 'second words' })
+    await listener.take(m => m.type === 'chat.message' && m.data.message === 'second words')
+    expect(listener.events().map(e => e.type)).toEqual(['player.joined', 'chat.message', 'chat.message'])
+    expect(listener.events('player.joined')[0]!.data).toMatchObject({ wallet: carol, totalBets: 0, totalWagered: '0' })
+    expect(await s.store.getPlayer(carol)).toMatchObject({ wallet: carol })
   })
 
   it('authenticates from ?token= and rate limits chat per wallet', async () => {

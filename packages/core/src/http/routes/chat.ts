@@ -4,6 +4,7 @@ import type { CasinoContext } from '../../casino'
 import { CasinoError } from '../../errors'
 import { toChatMessageJSON } from '../../serialize'
 import { requireAuth, requireOwner } from '../middleware/auth'
+import { postChatMessage } from '../post-chat'
 import { enforceRateLimit } from '../middleware/rate-limit'
 import { queryInt, validBody, validParams, validQuery } from '../validate'
 
@@ -24,10 +25,7 @@ export function registerChatRoutes(app: H3, ctx: CasinoContext): void {
     const claims = await requireAuth(event, ctx.tokens)
     if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'chat', claims.sub, ctx.config.rateLimit.chat)
     const { message } = await validBody(event, postBody)
-    const { player, created } = await ctx.store.ensurePlayer(claims.sub, Date.now())
-    if (created) ctx.events.emit('player.joined', player)
-    const stored = await ctx.store.addChatMessage({ wallet: claims.sub, message, createdAt: Date.now() })
-    ctx.events.emit('chat.message', stored)
+    const stored = await postChatMessage(ctx, claims.sub, message)
     event.res.status = 201
     return { message: toChatMessageJSON(stored) }
   })

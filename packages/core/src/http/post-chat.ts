@@ -1,0 +1,21 @@
+import type { CasinoEvents } from '../events'
+import type { ChatMessage, CasinoStore } from '../store/types'
+
+/**
+ * Posts a chat message for `wallet`, the same way over REST (`POST /api/chat`) and over the socket
+ * (`chat.send`): the wallet first becomes a player if it is not one yet (emitting `player.joined`), so that
+ * a wallet that only ever chats still counts and is announced; then the message is stored and emitted
+ * (the realtime publisher gives it an offset and every instance delivers it). `message` is already validated.
+ */
+export async function postChatMessage(
+  ctx: { store: CasinoStore, events: CasinoEvents },
+  wallet: string,
+  message: string,
+  now = Date.now(),
+): Promise<ChatMessage> {
+  const { player, created } = await ctx.store.ensurePlayer(wallet, now)
+  if (created) ctx.events.emit('player.joined', player)
+  const stored = await ctx.store.addChatMessage({ wallet, message, createdAt: now })
+  ctx.events.emit('chat.message', stored)
+  return stored
+}
