@@ -20,6 +20,13 @@ export interface HistoryStore {
    * (and `epoch` is the current epoch); `null` otherwise, so the caller can tell the client it missed some.
    */
   since(epoch: string, after: number, now: number): Promise<HistoryEntry[] | null>
+  /**
+   * Starts a new epoch with no frames and offsets from 1, and returns it. The publisher calls it when an
+   * event could not be appended at all: a new epoch makes every `since` from before answer
+   * `recovered: false` (refetch over REST) instead of silently skipping the lost event. Optional so that
+   * older implementations still fit; without it a lost event is only logged.
+   */
+  reset?(): Promise<string>
   /** Releases what the store holds (not a client the user passed in). */
   close(): Promise<void>
 }

@@ -16,7 +16,7 @@ export interface MemoryHistoryOptions {
 export function memoryHistory(options: MemoryHistoryOptions = {}): HistoryStore {
   const size = options.size ?? 10_000
   const maxAge = options.maxAge ?? 10 * 60_000
-  const epoch = randomEpoch()
+  let epoch = randomEpoch()
   // Parallel arrays in a ring would be faster; a plain array with a moving start keeps the code obvious
   // and compacts only when half of it is dead, so appends stay amortised O(1).
   let entries: (HistoryEntry & { time: number })[] = []
@@ -52,6 +52,13 @@ export function memoryHistory(options: MemoryHistoryOptions = {}): HistoryStore 
       if (!first || first.offset > after + 1) return null
       const from = start + (after + 1 - first.offset)
       return entries.slice(from).map(({ offset, frame }) => ({ offset, frame }))
+    },
+    async reset() {
+      epoch = randomEpoch()
+      entries = []
+      start = 0
+      last = 0
+      return epoch
     },
     async close() {
       entries = []

@@ -35,6 +35,16 @@ export interface RealtimeOptions {
    * trust). @default false here; the casino's `trustProxy` through `createCasino`
    */
   trustProxy?: boolean
+  /**
+   * Retries of an event whose history append failed (a Redis blip), with doubling delays from
+   * `publishRetryDelay` up to 5 s; later events wait behind it. An event still refused is given up and the
+   * history moves to a new epoch (clients resuming with `since` get `recovered: false`). @default 8
+   */
+  publishRetries?: number
+  /** Milliseconds before the first retry of a failed append. @default 100 */
+  publishRetryDelay?: number
+  /** Events waiting for the history; past it the oldest waiting one is given up (new epoch). @default 10_000 */
+  maxPublishQueue?: number
   /** PubSub channel the events travel on. @default 'fare:events' */
   channel?: string
 }
@@ -58,9 +68,13 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
     maxPendingBytes: options.maxPendingBytes ?? 256 * 1024,
     chatRateLimit: options.chatRateLimit ?? { messages: 5, windowMs: 10_000 },
     trustProxy: options.trustProxy ?? false,
+    publishRetries: options.publishRetries ?? 8,
+    publishRetryDelay: options.publishRetryDelay ?? 100,
+    maxPublishQueue: options.maxPublishQueue ?? 10_000,
     channel: options.channel ?? 'fare:events',
   }
-  for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes', 'maxPendingFrames', 'maxPendingBytes'] as const) {
+  if (!Number.isInteger(resolved.publishRetries) || resolved.publishRetries < 0) throw new TypeError('realtime.publishRetries must be a non-negative integer')
+  for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes', 'maxPendingFrames', 'maxPendingBytes', 'publishRetryDelay', 'maxPublishQueue'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`realtime.${key} must be a positive number`)
   }

@@ -102,6 +102,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     pubsub,
     channel: options.channel,
     logger,
+    retry: { retries: options.publishRetries, delay: options.publishRetryDelay, maxQueue: options.maxPublishQueue },
     decorate: (type, payload) => (type === 'stats.updated' && (payload as CasinoEventMap['stats.updated']).onlinePlayers === undefined
       ? { ...payload, onlinePlayers: states.size }
       : payload),

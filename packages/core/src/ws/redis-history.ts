@@ -62,6 +62,13 @@ end
 if tonumber(out[1]) ~= after + 1 then return false end
 return out`
 
+// A new lifetime on purpose (an event could not be stored): every instance sees the new epoch on its next
+// message and every older `since` is answered `recovered: false`.
+const resetScript = `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2], KEYS[3])
+return ARGV[1]`
+
 /**
  * A {@link HistoryStore} in Redis, shared by every casino process: `INCR` gives offsets, a capped stream
  * keeps frames (by count and by age), and an epoch key names the lifetime. With it (and a Redis PubSub) a
@@ -93,6 +100,9 @@ export function redisHistory(options: RedisHistoryOptions): HistoryStore {
       const entries: HistoryEntry[] = []
       for (let i = 0; i < flat.length; i += 2) entries.push({ offset: Number(flat[i]), frame: flat[i + 1]! })
       return entries
+    },
+    async reset() {
+      return String(await run(resetScript))
     },
     async close() {},
   }

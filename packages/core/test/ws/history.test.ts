@@ -44,6 +44,19 @@ describe.each(stores)('%s history', (_name, create) => {
     expect(await history.head()).toEqual({ epoch: start.epoch, offset: 5 })
   })
 
+  it('reset starts a new epoch with no frames and offsets from 1', async () => {
+    const history = create({ size: 100, maxAge: 60_000 })
+    const before = await history.head()
+    for (let i = 1; i <= 3; i++) await history.append(head(`r${i}`), Date.now())
+    const epoch = await history.reset!()
+    expect(epoch).not.toBe(before.epoch)
+    expect(await history.head()).toEqual({ epoch, offset: 0 })
+    expect(await history.since(before.epoch, 1, Date.now())).toBeNull()
+    const next = await history.append(head('r4'), Date.now())
+    expect([next.epoch, next.offset]).toEqual([epoch, 1])
+    expect((await history.since(epoch, 0, Date.now()))?.map(e => JSON.parse(e.frame).data.id)).toEqual(['r4'])
+  })
+
   it('is not covered once the size bound dropped what follows the position', async () => {
     const history = create({ size: 3, maxAge: 60_000 })
     const { epoch } = await history.head()

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { HistoryStore } from '../../src/ws/history'
+import { memoryHistory } from '../../src/ws/memory-history'
+import { makeBet, startServer, TestClient } from './_harness'
+
+type Server = Awaited<ReturnType<typeof startServer>>
+let server: Server | null = null
+const clients: TestClient[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate()
+  await server?.close()
+  server = null
+})
+
+/** A memory history whose append fails while `failing(head)` says so (a Redis blip, or an outage). */
+function flakyHistory(failing: (head: string) => boolean) {
+  const inner = memoryHistory()
+  let failures = 0
+  const history: HistoryStore = {
+    head: () => inner.head(),
+    append: async (head, timestamp) => {
+      if (failing(head)) {
+        failures++
+        throw new Error('ECONNRESET')
+      }
+      return inner.append(head, timestamp)
+    },
+    since: (epoch, after, now) => inner.since(epoch, after, now),
+    reset: () => inner.reset!(),
+    close: () => inner.close(),
+  }
+  return { history, failures: () => failures }
+}
+
+async function connect(url: string) {
+  const client = await TestClient.connect(url)
+  clients.push(client)
+  const hello = await client.take('connection.established')
+  return { client, hello: hello.data as { epoch: string, offset: number } }
+}
+
+describe('publishing when the history fails', () => {
+  it('retries a transiently failing append and keeps the order: nothing is lost, live or on recovery', async () => {
+    let blips = 3
+    const flaky = flakyHistory(head => head.includes('"b2"') && blips-- > 0)
+    server = await startServer({ publishRetryDelay: 5 }, { history: flaky.history })
+    const { client, hello } = await connect(server.url)
+    client.send({ type: 'subscribe', channels: ['bets'] })
+    await client.take('subscribed')
+    for (const id of ['b1', 'b2', 'b3', 'b4']) server.events.emit('bet.placed', makeBet({ id }))
+    await server.realtime.flush()
+    await client.take(m => m.data?.id === 'b4')
+    expect(flaky.failures()).toBe(3)
+    expect(client.events().map(e => [e.data.id, e.offset])).toEqual([['b1', 1], ['b2', 2], ['b3', 3], ['b4', 4]])
+
+    const late = await connect(server.url)
+    late.client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: hello.epoch, offset: 0 } })
+    expect((await late.client.take('subscribed')).data.recovered).toBe(true)
+    await late.client.take(m => m.data?.id === 'b4')
+    expect(late.client.events().map(e => e.data.id)).toEqual(['b1', 'b2', 'b3', 'b4'])
+  })
+
+  it('moves to a new epoch when an append keeps failing, so a client resuming past it is told recovered: false', async () => {
+    const flaky = flakyHistory(head => head.includes('"b2"'))
+    server = await startServer({ publishRetries: 2, publishRetryDelay: 5 }, { history: flaky.history })
+    const { client, hello } = await connect(server.url)
+    client.send({ type: 'subscribe', channels: ['bets'] })
+    await client.take('subscribed')
+    for (const id of ['b1', 'b2', 'b3']) server.events.emit('bet.placed', makeBet({ id }))
+    await server.realtime.flush()
+    // Live delivery goes on in the new epoch.
+    await client.take(m => m.data?.id === 'b3')
+    expect(flaky.failures()).toBe(3)
+    expect(server.realtime.position().epoch).not.toBe(hello.epoch)
+    expect(server.logs.some(l => l.includes('new epoch'))).toBe(true)
+
+    // A client that saw b1 (offset 1) and reconnects must not be told it has everything.
+    const back = await connect(server.url)
+    back.client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: hello.epoch, offset: 1 } })
+    expect((await back.client.take('subscribed')).data.recovered).toBe(false)
+  })
+})
