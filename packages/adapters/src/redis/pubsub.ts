@@ -1,17 +1,8 @@
+import type { PubSub } from '@fare-casino/core'
 import { Redis } from 'ioredis'
 
-/**
- * The publish/subscribe contract of `createCasino({ pubsub })`, restated here until core's barrel
- * exports it (structurally identical, so either satisfies the other).
- */
-export interface PubSub {
-  /** Sends `message` to every subscriber of `channel`, in every process. */
-  publish(channel: string, message: string): Promise<void>
-  /** Calls `handler` for each message on `channel`; resolves once active, with the function that ends it. */
-  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>
-  /** Ends every subscription and releases connections. */
-  close(): Promise<void>
-}
+// Core's contract itself, re-exported for `@fare-casino/adapters/redis` users (the redis index names it here).
+export type { PubSub } from '@fare-casino/core'
 
 /** Options of {@link redisPubSub}: a URL, or an ioredis client to publish with (duplicated to subscribe). */
 export type RedisPubSubOptions = {
