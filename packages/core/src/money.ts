@@ -7,9 +7,18 @@
 /** Fixed-point scale for multipliers: 1e9 keeps nine decimal digits of `k`. */
 const SCALE = 1_000_000_000n
 
-/** `wager * k` rounded down to a base unit, exact for any bigint wager. */
+/** From here on every double is an integer, and `k * 1e9` is no longer exact (nor, past ~1.8e299, finite). */
+const INTEGER_DOUBLES = 2 ** 53
+
+/**
+ * `wager * k` rounded down to a base unit, exact for any bigint wager. Total: a finite result for every
+ * finite `k >= 0` (an absurd multiplier read from the chain must not make ingestion throw; whether the
+ * store can hold the result is the store's business), and 0 for a negative, NaN or infinite `k`.
+ */
 export function applyMultiplier(wager: bigint, k: number): bigint {
   if (!Number.isFinite(k) || k <= 0) return 0n
+  // A double this large is an integer: BigInt(k) is exact, where k * 1e9 would round (or overflow to Infinity).
+  if (k >= INTEGER_DOUBLES) return wager * BigInt(k)
   const scaled = BigInt(Math.round(k * 1e9))
   return (wager * scaled) / SCALE
 }

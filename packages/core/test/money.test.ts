@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { applyMultiplier, parseAmount } from '../src/money'
+
+describe('applyMultiplier', () => {
+  it('is exact above 2^53 for ordinary multipliers', () => {
+    expect(applyMultiplier(2n ** 60n, 1.98)).toBe((2n ** 60n * 198n) / 100n)
+    expect(applyMultiplier(2n ** 64n - 1n, 1)).toBe(2n ** 64n - 1n)
+    expect(applyMultiplier(10n, 0.5)).toBe(5n)
+  })
+
+  it('gives a finite payout for every finite k, however large (an absurd on-chain value must not throw)', () => {
+    const wager = 2n ** 64n - 1n
+    for (const k of [1e299, 1.8e299, 1e300, 1e308, Number.MAX_VALUE, 2 ** 1000]) {
+      const payout = applyMultiplier(wager, k)
+      // Every double this large is an integer: the product is exact.
+      expect(payout).toBe(wager * BigInt(k))
+    }
+    // Around the switch between the two paths, the result grows with k.
+    expect(applyMultiplier(1n, 1e290)).toBe(BigInt(1e290))
+  })
+
+  it('pays nothing for a negative, NaN or infinite k', () => {
+    for (const k of [-1, -Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0]) {
+      expect(applyMultiplier(2n ** 60n, k)).toBe(0n)
+    }
+  })
+})
+
+describe('parseAmount', () => {
+  it('parses base units and refuses anything else', () => {
+    expect(parseAmount('18446744073709551615')).toBe(2n ** 64n - 1n)
+    expect(() => parseAmount('1.5')).toThrow(TypeError)
+  })
+})
