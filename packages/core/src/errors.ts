@@ -43,6 +43,8 @@ export const errorStatus = {
   NOT_READY: 503,
   INVALID_CONFIG: 500,
   STORE_ERROR: 500,
+  /** The store cannot hold an amount (e.g. SQLite's 64-bit integers): the same write fails every time. */
+  AMOUNT_OUT_OF_RANGE: 500,
 } as const
 
 /** A code from the registry in {@link errorStatus}. */

@@ -105,5 +105,27 @@ export function createBatchWriter(db: Database, s: SqliteStatements): (batch: Ba
     gate.beforeCommit()
     return plan.result
   })
-  return (batch, gate) => transaction.immediate(batch, gate)
+  return (batch, gate) => {
+    try {
+      return transaction.immediate(batch, gate)
+    }
+    catch (error) {
+      throw amountOutOfRange(error) ?? error
+    }
+  }
+}
+
+/**
+ * SQLite's refusals of an amount past its signed 64-bit integers, as `AMOUNT_OUT_OF_RANGE`: binding a
+ * bigint above 2^63 - 1 (a u64 wager, a huge payout) throws a RangeError; a total summed past it turns
+ * REAL and fails the `*_totals_integer` CHECKs (or SUM() throws "integer overflow"). The same batch
+ * fails the same way every time, which the indexer must be able to tell from a transient failure.
+ */
+function amountOutOfRange(error: unknown): CasinoError | undefined {
+  const message = (error as Error)?.message ?? ''
+  const code = (error as { code?: unknown })?.code
+  const refused = (error instanceof RangeError && /too big|out of range/i.test(message))
+    || (code === 'SQLITE_CONSTRAINT_CHECK' && /_totals_integer/.test(message))
+    || /integer overflow/i.test(message)
+  return refused ? new CasinoError('AMOUNT_OUT_OF_RANGE', `the store cannot hold an amount: ${message}`, { cause: error }) : undefined
 }

@@ -1,6 +1,7 @@
 import { isRpcError, RpcError } from '../solana/rpc-errors'
 import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
 import type { BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
+import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from './decode'
 import { retryForever, type RetryPolicy } from './retry'
 
@@ -10,12 +11,16 @@ import { retryForever, type RetryPolicy } from './retry'
  * longest run of fetched transactions at the front, committed in ONE `applyBatch` together with the
  * cursor of its last transaction, so that a crash leaves the store either before or after the whole
  * group, never in between, and a restart resumes from the cursor without a gap. A transaction that keeps
- * failing holds the line (and is reported) rather than being skipped: skipping could lose a bet.
+ * failing transiently (RPC, store down) holds the line (and is reported) rather than being skipped:
+ * skipping could lose a bet.
  *
  * While backfilling (a full fetch batch still in flight right behind the ready run), a short ready run
  * waits up to `groupWaitMs` for the rest: the store's cost is mostly per commit, so a few big groups
  * ingest many times faster than many small ones. Live traffic never has that much in flight, so it
  * commits at once.
+ *
+ * A commit the store refuses for good (the same non-transient error, attempt after attempt) is split
+ * until the one transaction it refuses is found; that one is recorded and skipped (see `commitGroup`).
  */
 
 /** What the pipeline needs from the indexer. */
@@ -145,6 +150,76 @@ export function createPipeline(ctx: PipelineContext) {
     )))
   }
 
+  /**
+   * One `applyBatch` of `group`, retried. An error that the store gives back unchanged `strikes` times in
+   * a row and that retrying cannot heal ({@link permanentCommitErrorKey}) ends it with a
+   * {@link PermanentCommitError}; every other failure is retried for as long as the indexer runs.
+   */
+  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number): Promise<BatchResult> => {
+    const last = group[group.length - 1]!.info
+    let reported = false
+    let streak = 0
+    let lastKey: string | undefined
+    return retryForever(
+      async () => {
+        try {
+          return await ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
+        }
+        catch (error) {
+          const key = permanentCommitErrorKey(error)
+          streak = key !== undefined && key === lastKey ? streak + 1 : key === undefined ? 0 : 1
+          lastKey = key
+          if (key !== undefined && streak >= strikes) throw new PermanentCommitError(key, error)
+          throw error
+        }
+      },
+      {
+        ...ctx.retry,
+        isRetryable: error => !(error instanceof PermanentCommitError),
+        onExhausted: (error) => {
+          if (reported) return
+          reported = true
+          void ctx.record('indexer.commit_failing', 'error', 'a batch cannot be committed; retrying', {
+            signature: last.signature, error: (error as Error)?.message ?? String(error),
+          })
+        },
+      },
+    )
+  }
+
+  /**
+   * Commits `group` in chain order. When the store refuses it for good, the group is split in halves,
+   * each committed on its own, down to the one transaction it refuses: that one is recorded as a
+   * SystemEvent and committed without its events (only the cursor moves past it), so one absurd value
+   * on chain costs one transaction, not the casino's ingestion. Halves fail fast (one strike): the
+   * refusal is already confirmed.
+   */
+  const commitGroup = async (start: number, end: number, bisecting: boolean): Promise<void> => {
+    const group = entries.slice(start, end)
+    const last = group[group.length - 1]!.info
+    const events: ChainEvent[] = []
+    for (const e of group) for (const event of e.events) events.push(event)
+    let result: BatchResult
+    try {
+      result = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries))
+    }
+    catch (error) {
+      if (!(error instanceof PermanentCommitError)) throw error // stopped
+      if (group.length > 1) {
+        const mid = start + Math.ceil(group.length / 2)
+        await commitGroup(start, mid, true)
+        await commitGroup(mid, end, true)
+        return
+      }
+      await ctx.record('indexer.uncommittable', 'error', 'the store refuses a Fare Vault transaction; skipped', {
+        signature: last.signature, slot: last.slot, events: events.length, reason: error.key, error: error.message,
+      })
+      result = await commitOnce(group, [], Number.POSITIVE_INFINITY)
+    }
+    head = end // before onCommit, which looks at what is still pending
+    ctx.onCommit(result, { transactions: group.length, last })
+  }
+
   const commitReady = async (): Promise<void> => {
     try {
       while (ctx.isRunning() && head < entries.length && entries[head]!.ready) {
@@ -152,34 +227,15 @@ export function createPipeline(ctx: PipelineContext) {
         while (end < entries.length && entries[end]!.ready && end - head < ctx.maxBatchTransactions) end++
         if (shouldWait(end)) return
         waitingSince = undefined
-        const group = entries.slice(head, end)
-        const last = group[group.length - 1]!.info
-        const events: ChainEvent[] = []
-        for (const e of group) for (const event of e.events) events.push(event)
-        let reported = false
-        const result = await retryForever(
-          () => ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() }),
-          {
-            ...ctx.retry,
-            onExhausted: (error) => {
-              if (reported) return
-              reported = true
-              void ctx.record('indexer.commit_failing', 'error', 'a batch cannot be committed; retrying', {
-                signature: last.signature, error: (error as Error)?.message ?? String(error),
-              })
-            },
-          },
-        )
-        head = end
+        await commitGroup(head, end, false)
         if (head > 4096 && head * 2 > entries.length) {
           entries = entries.slice(head)
           head = 0
         }
-        ctx.onCommit(result, { transactions: group.length, last })
       }
     }
     catch {
-      // retryForever only throws once stopped: the group stays uncommitted, the cursor before it.
+      // Only thrown once stopped: whatever is uncommitted stays so, the cursor before it.
     }
     finally {
       looping = false
