@@ -58,12 +58,19 @@ export type { SiwsChainId, SiwsMessage } from './solana/siws'
 export { verifySiwsSignature } from './solana/siws-verify'
 export { decodeBase58, isWalletAddress } from './solana/address'
 
+// Client IPs behind a proxy (Fly-Client-IP, X-Forwarded-For) and chat, shared by HTTP and WebSocket
+export { clientIp } from './http/client-ip'
+export type { HeaderReader } from './http/client-ip'
+export { postChatMessage } from './http/post-chat'
+
 // JWTs
 export { createTokenService } from './auth/tokens'
 export type { TokenClaims, TokenService, TokenServiceOptions } from './auth/tokens'
 
 // KV (unstorage): nonces, rate limits, revocations
 export { createMemoryKv, getExpiring, setExpiring } from './kv/storage'
+export { expiringMemoryDriver } from './kv/memory-driver'
+export type { ExpiringMemoryInstance, ExpiringMemoryOptions } from './kv/memory-driver'
 export { createRateLimiter } from './kv/rate-limit'
 export type { RateLimiter, RateLimitResult } from './kv/rate-limit'
 
@@ -92,7 +99,7 @@ export type { ProgramDataScan } from './solana/logs'
 
 // Solana RPC client
 export { createRpcClient, deriveWsUrl } from './solana/rpc'
-export type { CompiledInstructionJson, RpcClient, RpcClientOptions, SignatureInfo, TokenBalanceJson, TransactionJson } from './solana/rpc'
+export type { BatchAnswer, CompiledInstructionJson, RpcClient, RpcClientOptions, SignatureInfo, TokenBalanceJson, TransactionJson } from './solana/rpc'
 export { isRetryableRpcCode, isRpcError, RpcError } from './solana/rpc-errors'
 export type { RpcErrorKind } from './solana/rpc-errors'
 export { subscribeLogs } from './solana/rpc-subscribe'
@@ -100,7 +107,10 @@ export type { LogsNotification, LogsSubscription, SubscribeLogsOptions } from '.
 
 // Realtime: the WebSocket stream, its protocol, pub/sub and recovery history
 export { createRealtime } from './ws/realtime'
+export { PENDING_OVERFLOW_CLOSE } from './ws/realtime'
 export type { Realtime, RealtimeContext } from './ws/realtime'
+export type { VerifiedToken } from './ws/session'
+export type { PublisherRetry } from './ws/publisher'
 export { resolveRealtimeOptions } from './ws/options'
 export type { RealtimeOptions, ResolvedRealtimeOptions } from './ws/options'
 export { SLOW_CONSUMER_CLOSE } from './ws/fanout'
