@@ -49,6 +49,7 @@ interface VaultInstruction {
  */
 export function decodeTransaction(tx: TransactionJson, signature: string, options: DecodeOptions, fallbackBlockTime?: number | null): TransactionDecoding {
   const out: TransactionDecoding = { events: [], found: 0, warnings: [] }
+  // Callers pass only served transactions: a missing meta is a node lagging, to fetch again (pipeline).
   if (!tx.meta) throw new TransactionDecodeError('transaction has no meta')
   if (tx.meta.err !== null && tx.meta.err !== undefined) return out
 

@@ -55,6 +55,15 @@ const notYet = (signature: string): RpcError =>
   // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
   new RpcError('getTransaction', 'invalid-response', `transaction not available yet (${signature})`, { retryable: true })
 
+/**
+ * True for a transaction the node has fully served. A lagging node (behind a load balancer) may answer
+ * null, or the transaction without its `meta` (no logs, no status yet): both mean "not yet", to fetch
+ * again, never "undecodable" (which would skip the bet for good).
+ */
+function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson {
+  return tx !== null && tx !== undefined && tx.meta !== null && tx.meta !== undefined
+}
+
 /** Creates the pipeline of one indexer run. */
 export function createPipeline(ctx: PipelineContext) {
   let entries: Entry[] = []
@@ -102,7 +111,7 @@ export function createPipeline(ctx: PipelineContext) {
         // By position; an answer missing from a short reply counts as not served yet.
         missing.forEach((entry, i) => {
           const answer = answers[i]
-          if (answer?.ok && answer.value) done.push(finish(entry, answer.value))
+          if (answer?.ok && isServed(answer.value)) done.push(finish(entry, answer.value))
           else {
             left.push(entry)
             firstError ??= answer && !answer.ok ? answer.error : notYet(entry.info.signature)
@@ -280,7 +289,7 @@ export function createPipeline(ctx: PipelineContext) {
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
         if (prefetched) {
-          prefetched.then(tx => (tx ? finish(entry, tx).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
+          prefetched.then(tx => (isServed(tx) ? finish(entry, tx).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
           continue
         }
         group.push(entry)

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { createCasinoEvents } from '../../src/events'
+import { createIndexer } from '../../src/indexer/indexer'
+import type { TransactionJson } from '../../src/solana/rpc'
+import { memoryStore } from '../../src/store/memory'
+import { betEvents, createFakeChain, newKey } from './fake-chain'
+import { waitFor } from './helpers'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+
+describe('a transaction served without meta', () => {
+  it.each([['JSON-RPC batches', true], ['one request per transaction', false]])('is fetched again until the node serves it, never skipped (%s)', async (_, batches) => {
+    const chain = createFakeChain()
+    const owner = newKey()
+    const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+    const genesis = chain.add({ instructions: [] })
+    const trial = newKey()
+    const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 2n ** 60n, resultIndex: 1 })
+    const lagging = chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
+    chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
+
+    // A node behind the others: the first three answers for the register come without meta.
+    const base = chain.rpc({}, { batches })
+    let served = 0
+    const strip = (signature: string, tx: TransactionJson | null): TransactionJson | null => {
+      if (signature !== lagging || !tx || ++served > 3) return tx
+      return { ...tx, meta: null }
+    }
+    const rpc = {
+      ...base,
+      getTransaction: async (signature: string) => strip(signature, await base.getTransaction(signature)),
+      getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
+        (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: strip(signatures[i]!, a.value) } : a))),
+    }
+
+    const store = memoryStore()
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet, rpc,
+      config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000 },
+    })
+    await indexer.start()
+    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
+    await indexer.stop()
+    expect(served).toBeGreaterThan(3)
+    expect(await store.getBet(trial)).toMatchObject({ status: 'settled', wager: 2n ** 60n, payout: (2n ** 60n * 198n) / 100n })
+    expect((await store.listSystemEvents({ limit: 10 })).filter(s => s.type === 'indexer.undecodable')).toEqual([])
+  })
+})
