@@ -48,6 +48,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let newest: string | undefined
 
   let queue: PQueue | undefined
+  /**
+   * Aborted by stop(): rejects every request still queued (p-queue's clear() alone would leave their
+   * promises pending forever, and stop() waiting on them with it) and cuts retry waits short.
+   */
+  let abort = new AbortController()
   let pipeline: Pipeline | undefined
   let publisher: Publisher | undefined
   let subscription: LogsSubscription | undefined
@@ -87,7 +92,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     retryDelay: options.retryDelay,
     slowRetryDelay: options.slowRetryDelay,
     shouldContinue: () => running && gen === generation,
+    signal: abort.signal,
     onError: (error, attempt) => {
+      if (!running || gen !== generation) return // cancelled by stop(), not a failure
       noteError(error)
       logger.debug('retrying after an error', { attempt, error: (error as Error)?.message })
     },
@@ -106,7 +113,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   }
 
   const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> =>
-    queue!.add(() => fn(rpc), { priority }) as Promise<T>
+    queue!.add(() => fn(rpc), { priority, signal: abort.signal }) as Promise<T>
 
   /** A signature page, ahead of transaction fetches in the queue, retried on its own. */
   const pageCall = (gen: number) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> =>
@@ -139,7 +146,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       lastSlotCheck = now
       call(r => r.getSlot(), 1).then((slot) => {
         headSlot = Math.max(headSlot ?? 0, slot)
-      }, noteError)
+      }, (error: unknown) => {
+        if (running && gen === generation) noteError(error)
+      })
     }
     markLiveIfCaughtUp()
   }
@@ -251,6 +260,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       polling = false
       pollAgain = false
       newest = undefined
+      abort = new AbortController()
       queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
@@ -289,10 +299,25 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       soonTimer = undefined
       subscription?.close()
       subscription = undefined
+      abort.abort(new Error('the indexer stopped'))
       queue?.clear()
       prefetcher?.clear()
-      await runPromise
-      await pipeline?.idle()
+      // Everything above settles at once; only a store call in progress may take its time (a commit cannot
+      // be cut in half, and it is atomic). stop() resolves regardless after `timeout`: a hung store must
+      // not hang casino.close(), nor keep a deposed leader from running for leadership again.
+      const settled = (async () => {
+        await runPromise
+        await pipeline?.idle()
+      })()
+      let bound: ReturnType<typeof setTimeout> | undefined
+      const timedOut = await Promise.race([
+        settled.then(() => false),
+        new Promise<boolean>((resolve) => {
+          bound = setTimeout(resolve, options.timeout, true)
+        }),
+      ])
+      clearTimeout(bound)
+      if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       publisher?.close()
       resolveReady()
       logger.info('stopped', { lastSignature, lastSlot })

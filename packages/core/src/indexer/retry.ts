@@ -20,6 +20,8 @@ export interface RetryPolicy {
   onError?: (error: unknown, attempt: number) => void
   /** Once, when the fast attempts are spent. */
   onExhausted?: (error: unknown) => void
+  /** Aborted when the work is cancelled (the indexer stopped): cuts the wait between attempts short. */
+  signal?: AbortSignal
 }
 
 /** Calls `fn` until it resolves, following `policy`. */
@@ -34,13 +36,22 @@ export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy)
       if (!policy.shouldContinue()) throw error
       if (attempt === policy.retries) policy.onExhausted?.(error)
       const delay = attempt < policy.retries ? policy.retryDelay * 2 ** (attempt - 1) : policy.slowRetryDelay
-      await sleep(delay)
+      await sleep(delay, policy.signal)
       if (!policy.shouldContinue()) throw error
     }
   }
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }

@@ -136,7 +136,7 @@ export interface IndexerStatus {
 export interface Indexer {
   /** Loads the cursor, backfills from it and goes live. Resolves once started (not once caught up). */
   start(): Promise<void>
-  /** Stops polling and subscriptions, waits for the commit in progress. Safe to call twice. */
+  /** Stops polling and subscriptions, cancels queued RPC calls, waits for the commit in progress (at most `timeout` ms). Always resolves; safe to call twice. */
   stop(): Promise<void>
   status(): IndexerStatus
   /** Resolves the first time the indexer has caught up with the chain (or when stopped). Never rejects. */
