@@ -26,6 +26,8 @@ export interface SubscribeLogsOptions {
   onError?: (error: unknown) => void
   /** First reconnect delay in ms, doubled up to 30 s. @default 500 */
   reconnectDelay?: number
+  /** Where the WebSocket class comes from (tests). @default {@link loadWebSocket} */
+  loadWebSocket?: () => Promise<WebSocketConstructor>
 }
 
 /** A live subscription. */
@@ -36,7 +38,7 @@ export interface LogsSubscription {
 }
 
 /** The subset of the WebSocket API used here, common to the global one and `ws`. */
-interface SocketLike {
+export interface SocketLike {
   readyState: number
   send(data: string): void
   close(): void
@@ -46,20 +48,24 @@ interface SocketLike {
   onerror: ((event: unknown) => void) | null
 }
 
-type SocketConstructor = new (url: string) => SocketLike
+/** A WebSocket class: the global one, `ws`'s, or any with the same shape. */
+export type WebSocketConstructor = new (url: string) => SocketLike
 
-let socketConstructor: Promise<SocketConstructor> | undefined
+let socketConstructor: Promise<WebSocketConstructor> | undefined
 
 /** The global WebSocket, or `ws`'s. */
-export function loadWebSocket(): Promise<SocketConstructor> {
-  const global = (globalThis as { WebSocket?: SocketConstructor }).WebSocket
+export function loadWebSocket(): Promise<WebSocketConstructor> {
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (global) return Promise.resolve(global)
   // A variable specifier keeps bundlers from inlining `ws` into builds that never need it.
   const name = 'ws'
-  return socketConstructor ??= import(/* @vite-ignore */ name).then((m: { default?: SocketConstructor, WebSocket?: SocketConstructor }) => {
+  return socketConstructor ??= import(/* @vite-ignore */ name).then((m: { default?: WebSocketConstructor, WebSocket?: WebSocketConstructor }) => {
     const ctor = m.WebSocket ?? m.default
     if (!ctor) throw new Error('no WebSocket: install the `ws` package or run on a runtime with a global WebSocket')
     return ctor
+  }).catch((error: unknown) => {
+    socketConstructor = undefined // not cached: the next attempt tries again
+    throw error
   })
 }
 
@@ -72,17 +78,28 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
   let socket: SocketLike | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
 
+  const load = options.loadWebSocket ?? loadWebSocket
+
+  /** The next attempt, after a delay that doubles up to 30 s. */
+  const reconnect = (): void => {
+    if (closed) return
+    timer = setTimeout(() => void connect(), delay)
+    delay = Math.min(delay * 2, 30_000)
+  }
+
+  /** One attempt. Never rejects: a failure to load `ws` or to construct the socket is retried like a drop. */
   const connect = async (): Promise<void> => {
-    let Ctor: SocketConstructor
+    let ws: SocketLike
     try {
-      Ctor = await loadWebSocket()
+      const Ctor = await load()
+      if (closed) return
+      ws = new Ctor(options.wsUrl) // throws synchronously on a malformed URL
     }
     catch (error) {
       options.onError?.(error)
+      reconnect()
       return
     }
-    if (closed) return
-    const ws = new Ctor(options.wsUrl)
     socket = ws
     ws.onopen = () => {
       ws.send(JSON.stringify({
@@ -126,9 +143,7 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
     ws.onclose = () => {
       active = false
       if (socket === ws) socket = undefined
-      if (closed) return
-      timer = setTimeout(() => void connect(), delay)
-      delay = Math.min(delay * 2, 30_000)
+      reconnect()
     }
   }
 
