@@ -1,16 +1,16 @@
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { type LogsSubscription, subscribeLogs, type WebSocketConstructor } from '../../src/solana/rpc-subscribe'
+import { type LogsSubscription, subscribeLogs, type SubscribeLogsOptions, type WebSocketConstructor } from '../../src/solana/rpc-subscribe'
 import { waitFor } from '../indexer/helpers'
 
 /** A logsSubscribe endpoint that accepts every subscription and sends one notification. */
 function logsServer(port: number): Promise<WebSocketServer> {
   return new Promise((resolve, reject) => {
-    const server = new WebSocketServer({ port, host: '127.0.0.1' }, () => resolve(server))
+    const server: WebSocketServer = new WebSocketServer({ port, host: '127.0.0.1' }, () => resolve(server))
     server.on('error', reject)
-    server.on('connection', (socket) => {
-      socket.on('message', (data) => {
+    server.on('connection', (socket: WebSocket) => {
+      socket.on('message', (data: unknown) => {
         const request = JSON.parse(String(data)) as { id: number }
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: 7 }))
         socket.send(JSON.stringify({
@@ -37,7 +37,7 @@ afterEach(() => {
   for (const c of open.splice(0)) c.close()
 })
 
-function track(options: Parameters<typeof subscribeLogs>[0]) {
+function track(options: Partial<SubscribeLogsOptions> & { wsUrl: string }) {
   const seen = { subscribed: 0, notifications: [] as string[], errors: [] as unknown[] }
   const subscription: LogsSubscription = subscribeLogs({
     mentions: 'Vault111111111111111111111111111111111111111',
@@ -45,7 +45,8 @@ function track(options: Parameters<typeof subscribeLogs>[0]) {
     onSubscribed: () => seen.subscribed++,
     onNotification: n => seen.notifications.push(n.signature),
     onError: error => seen.errors.push(error),
-    ...options,
+    wsUrl: options.wsUrl,
+    ...(options.loadWebSocket ? { loadWebSocket: options.loadWebSocket } : {}),
   })
   open.push(subscription)
   return { subscription, seen }
@@ -54,7 +55,7 @@ function track(options: Parameters<typeof subscribeLogs>[0]) {
 describe('subscribeLogs', () => {
   it('keeps retrying an unreachable wsUrl and subscribes once it is reachable', async () => {
     const port = await freePort()
-    const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}`, onNotification: () => {} })
+    const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}` })
     await waitFor(() => seen.errors.length >= 2, 10_000, 'failed attempts')
     expect(subscription.active).toBe(false)
     const server = await logsServer(port)
