@@ -4,6 +4,7 @@ import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/r
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import type { DecodeOptions } from './decode'
+import { createCancellation, IndexerStoppedError } from './cancellation'
 import { listSignatures, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
@@ -49,10 +50,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
 
   let queue: PQueue | undefined
   /**
-   * Aborted by stop(): rejects every request still queued (p-queue's clear() alone would leave their
-   * promises pending forever, and stop() waiting on them with it) and cuts retry waits short.
+   * Fired by stop(): rejects every request still queued or in flight (p-queue's clear() alone leaves the
+   * promises of removed tasks pending forever, and stop() waiting on them with it) and cuts retry waits short.
    */
-  let abort = new AbortController()
+  let cancellation = createCancellation()
   let pipeline: Pipeline | undefined
   let publisher: Publisher | undefined
   let subscription: LogsSubscription | undefined
@@ -92,7 +93,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     retryDelay: options.retryDelay,
     slowRetryDelay: options.slowRetryDelay,
     shouldContinue: () => running && gen === generation,
-    signal: abort.signal,
+    cancellation,
     onError: (error, attempt) => {
       if (!running || gen !== generation) return // cancelled by stop(), not a failure
       noteError(error)
@@ -112,8 +113,21 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     })
   }
 
-  const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> =>
-    queue!.add(() => fn(rpc), { priority, signal: abort.signal }) as Promise<T>
+  const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> => {
+    const run = cancellation
+    if (run.cancelled) return Promise.reject(new IndexerStoppedError())
+    const task = queue!.add(() => fn(rpc), { priority }) as Promise<T>
+    return new Promise<T>((resolve, reject) => {
+      const off = run.onCancel(() => reject(new IndexerStoppedError()))
+      task.then((value) => {
+        off()
+        resolve(value)
+      }, (error: unknown) => {
+        off()
+        reject(error)
+      })
+    })
+  }
 
   /** A signature page, ahead of transaction fetches in the queue, retried on its own. */
   const pageCall = (gen: number) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> =>
@@ -260,7 +274,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       polling = false
       pollAgain = false
       newest = undefined
-      abort = new AbortController()
+      cancellation = createCancellation()
       queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
@@ -299,7 +313,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       soonTimer = undefined
       subscription?.close()
       subscription = undefined
-      abort.abort(new Error('the indexer stopped'))
+      cancellation.cancel()
       queue?.clear()
       prefetcher?.clear()
       // Everything above settles at once; only a store call in progress may take its time (a commit cannot

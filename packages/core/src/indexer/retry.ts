@@ -1,3 +1,5 @@
+import type { Cancellation } from './cancellation'
+
 /**
  * Retrying with exponential backoff, then slowly forever: background work must not give up on a bet
  * because an RPC node had a bad minute, but it must say so. `onExhausted` fires once, when the fast
@@ -20,8 +22,8 @@ export interface RetryPolicy {
   onError?: (error: unknown, attempt: number) => void
   /** Once, when the fast attempts are spent. */
   onExhausted?: (error: unknown) => void
-  /** Aborted when the work is cancelled (the indexer stopped): cuts the wait between attempts short. */
-  signal?: AbortSignal
+  /** Fired when the work is cancelled (the indexer stopped): cuts the wait between attempts short. */
+  cancellation?: Cancellation
 }
 
 /** Calls `fn` until it resolves, following `policy`. */
@@ -36,22 +38,23 @@ export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy)
       if (!policy.shouldContinue()) throw error
       if (attempt === policy.retries) policy.onExhausted?.(error)
       const delay = attempt < policy.retries ? policy.retryDelay * 2 ** (attempt - 1) : policy.slowRetryDelay
-      await sleep(delay, policy.signal)
+      await sleep(delay, policy.cancellation)
       if (!policy.shouldContinue()) throw error
     }
   }
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve()
+/** Resolves after `ms`, or as soon as `cancellation` fires (never rejects). */
+export function sleep(ms: number, cancellation?: Cancellation): Promise<void> {
   return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
+    let off = (): void => {}
+    const timer = setTimeout(() => {
+      off()
       resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
+    }, ms)
+    off = cancellation?.onCancel(() => {
+      clearTimeout(timer)
+      resolve()
+    }) ?? off
   })
 }
