@@ -1,8 +1,11 @@
 /**
  * Ingest benchmark.
  * 1. Throughput: bets per second from RPC response bodies (JSON text served by an in-process `fetch`)
- *    to committed in SQLite and published on casino.events, beside a decode-only baseline
- *    (JSON.parse + decodeTransaction of the same bodies) in the same run.
+ *    to committed in SQLite, Postgres and Redis (one after the other, same workload) and published on
+ *    casino.events, beside a decode-only baseline (JSON.parse + decodeTransaction of the same bodies)
+ *    in the same run. Postgres gets a fresh schema and Redis a random key prefix, both removed after.
+ *    INGEST_STORES=sqlite,postgres,redis picks the stores; FARE_TEST_POSTGRES_URL / FARE_TEST_REDIS_URL
+ *    point at the servers (default: the local ones).
  * 2. Latency: with logsSubscribe on, against the localnet, the time from the localnet's `confirmed`
  *    logsNotification for a bet (seen by a second WebSocket client) to casino.events emitting bet.placed.
  * Results are printed as a markdown section for bench/RESULTS.md.
@@ -11,6 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance as nodePerformance } from 'node:perf_hooks'
+import { postgresStore } from '@fare-casino/adapters/postgres'
+import { redisStore } from '@fare-casino/adapters/redis'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
 import { expect, it } from 'vitest'
@@ -19,6 +24,8 @@ import { createCasinoEvents } from '../../packages/core/src/events'
 import { decodeTransaction } from '../../packages/core/src/indexer/decode'
 import { createIndexer } from '../../packages/core/src/indexer/indexer'
 import type { TransactionJson } from '../../packages/core/src/solana/rpc'
+import type { CasinoStore } from '../../packages/core/src/store/types'
+import { deleteKeys, postgresUrl, redisUrl, uniqueName } from '../../packages/adapters/test/_services'
 import { betEvents, createFakeChain, newKey } from '../../packages/core/test/indexer/fake-chain'
 
 const BETS = Number(process.env.INGEST_BETS ?? 20_000)
@@ -26,6 +33,8 @@ const BETS = Number(process.env.INGEST_BETS ?? 20_000)
 const RATE = Number(process.env.INGEST_RPC_RATE ?? 1000)
 /** getTransaction calls per JSON-RPC batch request in the throughput run. */
 const FETCH_BATCH = Number(process.env.INGEST_FETCH_BATCH ?? 100)
+/** The stores the throughput run ingests into, in this order. */
+const STORES = (process.env.INGEST_STORES ?? 'sqlite,postgres,redis').split(',').map(s => s.trim()).filter(Boolean)
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -37,14 +46,14 @@ function print(): void {
   console.log([
     '## Ingest benchmark',
     '',
-    `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, SQLite file (WAL).`,
+    `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; stores: ${STORES.join(', ')}.`,
     `Load average (1, 5, 15 min) at start: ${loadAtStart}; now: ${load()}.`,
     '',
     `${BETS.toLocaleString('en-US')} bets, each a register transaction and a resolve transaction, 500 players, served as`,
     'recorded JSON-RPC response bodies by an in-process `fetch` (so the RPC node costs nothing and the indexer is measured).',
     '',
-    '| path | bets/s | ms | µs per tx |',
-    '| --- | ---: | ---: | ---: |',
+    '| path | bets/s | ms | µs per tx | load (1 min) after |',
+    '| --- | ---: | ---: | ---: | ---: |',
     ...lines,
   ].join('\n'))
 }
@@ -121,108 +130,89 @@ it('ingest throughput vs decode-only', async () => {
     expect(decodedBets).toBe(BETS)
     return performance.now() - t0
   }
+  const rate = (ms: number) => Math.round(BETS / (ms / 1000)).toLocaleString('en-US')
+  const perTx = (ms: number) => (ms * 1000 / (BETS * 2)).toFixed(1)
+  const txs = (BETS * 2).toLocaleString('en-US')
   const decodeColdMs = decodeAll()
+  lines.push(`| decode-only baseline, cold (JSON.parse + decodeTransaction, ${txs} txs) | ${rate(decodeColdMs)} | ${decodeColdMs.toFixed(0)} | ${perTx(decodeColdMs)} | ${loadavg()[0]!.toFixed(2)} |`)
   const decodeWarmMs = decodeAll()
+  lines.push(`| decode-only baseline, warm (second pass) | ${rate(decodeWarmMs)} | ${decodeWarmMs.toFixed(0)} | ${perTx(decodeWarmMs)} | ${loadavg()[0]!.toFixed(2)} |`)
 
-  // Full path: RPC client (JSON-RPC batches) -> p-queue -> decode -> SQLite applyBatch -> publish.
-  const store = sqliteStore({ file: join(dir, 'ingest.sqlite') })
-  await store.migrate()
-  // applyBatch is synchronous inside (better-sqlite3): its wall time is the store's share of the run.
-  let commits = 0
-  let storeMs = 0
-  const applyBatch = store.applyBatch.bind(store)
-  store.applyBatch = async (batch) => {
-    commits++
-    const t0 = performance.now()
+  for (const name of STORES) {
+    const { store, cleanup } = await openStore(name)
     try {
-      return await applyBatch(batch)
+      await store.migrate()
+      await ingestInto(name, store)
     }
     finally {
-      storeMs += performance.now() - t0
+      await cleanup() // the schema or keys of this run, through the store's own connection
+      await store.close()
     }
   }
-  const events = createCasinoEvents()
-  let settled = 0
-  let done!: () => void
-  const finished = new Promise<void>((resolve) => {
-    done = resolve
-  })
-  events.on('bet.settled', () => {
-    if (++settled === BETS) done()
-  })
-  const indexer = createIndexer({
-    store, events, logger: quiet,
-    config: {
-      rpcUrl: 'http://bench.invalid', ownerWallet: owner, start: { signature: genesis }, subscribe: false,
-      concurrency: 8, rpcRateLimit: 1_000_000, maxBatchTransactions: 2000, fetchBatchSize: FETCH_BATCH, fetch: fakeFetch,
-    },
-  })
-  const t = performance.now()
-  const elu0 = nodePerformance.eventLoopUtilization()
-  await indexer.start()
-  await finished
-  const ingestMs = performance.now() - t
-  const elu = nodePerformance.eventLoopUtilization(elu0)
-  await indexer.stop()
-  const stats = await store.stats(Date.now())
-  expect(stats.totalBets).toBe(BETS)
-  await store.close()
-
-  const rate = (ms: number) => Math.round(BETS / (ms / 1000)).toLocaleString('en-US')
-  const txs = (BETS * 2).toLocaleString('en-US')
-  lines.push(
-    `| decode-only baseline, cold (JSON.parse + decodeTransaction, ${txs} txs) | ${rate(decodeColdMs)} | ${decodeColdMs.toFixed(0)} | ${(decodeColdMs * 1000 / (BETS * 2)).toFixed(1)} |`,
-    `| decode-only baseline, warm (second pass) | ${rate(decodeWarmMs)} | ${decodeWarmMs.toFixed(0)} | ${(decodeWarmMs * 1000 / (BETS * 2)).toFixed(1)} |`,
-    `| RPC bodies → SQLite commit → published (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ 2,000 txs) | ${rate(ingestMs)} | ${ingestMs.toFixed(0)} | ${(ingestMs * 1000 / (BETS * 2)).toFixed(1)} |`,
-    `| … of which SQLite \`applyBatch\` (${commits} commits; event loop busy ${(elu.utilization * 100).toFixed(0)}% of the run) | ${rate(storeMs)} | ${storeMs.toFixed(0)} | ${(storeMs * 1000 / (BETS * 2)).toFixed(1)} |`,
-  )
   print()
-})
 
-it('latency from the localnet confirming a bet to casino.events', async () => {
-  const net = await startLocalnet({ seed: 3, slotMs: 400, resolveDelayMs: 400 })
-  const owner = (await net.createPlayer()).publicKey
-  const players = await Promise.all(Array.from({ length: 10 }, () => net.createPlayer({ tokens: 10n ** 18n })))
-  const store = sqliteStore({ file: join(dir, 'latency.sqlite') })
-  await store.migrate()
-  const events = createCasinoEvents()
-  const confirmedAt = new Map<string, number>()
-  const latencies: number[] = []
-  events.on('bet.placed', (bet) => {
-    const at = confirmedAt.get(bet.registerSignature)
-    if (at !== undefined) latencies.push(performance.now() - at)
-  })
-  // A second subscriber marks when the localnet announces each transaction as confirmed.
-  const ws = new WebSocket(net.wsUrl)
-  await new Promise(resolve => ws.once('open', resolve))
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data))
-    if (m.method === 'logsNotification') confirmedAt.set(m.params.result.value.signature, performance.now())
-  })
-  ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [net.programId] }, { commitment: 'confirmed' }] }))
-  const indexer = createIndexer({
-    store, events, logger: quiet,
-    // A local node has no rate limit to respect: the default 100 requests/s is for public endpoints.
-    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true, rpcRateLimit: RATE },
-  })
-  await indexer.start()
-  await indexer.ready
-  await new Promise(r => setTimeout(r, 500))
-  for (let i = 0; i < 200; i++) {
-    await net.placeBet({ player: players[i % players.length]!, wager: 1_000_000n, game: net.games[0]!.id, host: owner })
-    await new Promise(r => setTimeout(r, 37))
+  /** Full path: RPC client (JSON-RPC batches) -> p-queue -> decode -> `applyBatch` -> publish. */
+  async function ingestInto(name: string, store: CasinoStore): Promise<void> {
+    // applyBatch is synchronous inside (better-sqlite3): its wall time is the store's share of the run.
+    let commits = 0
+    let storeMs = 0
+    const applyBatch = store.applyBatch.bind(store)
+    store.applyBatch = async (batch) => {
+      commits++
+      const t0 = performance.now()
+      try {
+        return await applyBatch(batch)
+      }
+      finally {
+        storeMs += performance.now() - t0
+      }
+    }
+    const events = createCasinoEvents()
+    let settled = 0
+    let done!: () => void
+    const finished = new Promise<void>((resolve) => {
+      done = resolve
+    })
+    events.on('bet.settled', () => {
+      if (++settled === BETS) done()
+    })
+    const indexer = createIndexer({
+      store, events, logger: quiet,
+      config: {
+        rpcUrl: 'http://bench.invalid', ownerWallet: owner, start: { signature: genesis }, subscribe: false,
+        concurrency: 8, rpcRateLimit: 1_000_000, maxBatchTransactions: 2000, fetchBatchSize: FETCH_BATCH, fetch: fakeFetch,
+      },
+    })
+    const t = performance.now()
+    const elu0 = nodePerformance.eventLoopUtilization()
+    await indexer.start()
+    await finished
+    const ingestMs = performance.now() - t
+    const elu = nodePerformance.eventLoopUtilization(elu0)
+    await indexer.stop()
+    const stats = await store.stats(Date.now())
+    expect(stats.totalBets).toBe(BETS)
+
+    const after = loadavg()[0]!.toFixed(2)
+    lines.push(
+      `| **RPC bodies → ${name} commit → published** (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ 2,000 txs) | **${rate(ingestMs)}** | ${ingestMs.toFixed(0)} | ${perTx(ingestMs)} | ${after} |`,
+      `| … of which ${name} \`applyBatch\` (${commits} commits; event loop busy ${(elu.utilization * 100).toFixed(0)}% of the run) | ${rate(storeMs)} | ${storeMs.toFixed(0)} | ${perTx(storeMs)} | ${after} |`,
+    )
   }
-  await net.waitForIdle()
-  await new Promise(r => setTimeout(r, 1500))
-  await indexer.stop()
-  ws.close()
-  await net.close()
-  await store.close()
-  expect(latencies.length).toBeGreaterThan(150)
-  latencies.sort((a, b) => a - b)
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
-  lines.push('', `Latency, localnet confirmed notification → \`bet.placed\` emitted (logsSubscribe on, poll backstop 1 s, ${latencies.length} bets, ~25 bets/s, slots of 400 ms): p50 **${q(0.5)} ms**, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms.`)
-
-  rmSync(dir, { recursive: true, force: true })
-  print()
 })
+
+/** A fresh store of each kind: a new SQLite file, a new Postgres schema, a random Redis key prefix. */
+async function openStore(name: string): Promise<{ store: CasinoStore, cleanup: () => Promise<void> }> {
+  if (name === 'sqlite') {
+    return { store: sqliteStore({ file: join(dir, `ingest-${Date.now()}.sqlite`) }), cleanup: async () => {} }
+  }
+  if (name === 'postgres') {
+    const store = postgresStore({ url: postgresUrl, schema: uniqueName('fare_ingest_bench') })
+    return { store, cleanup: async () => void await store.sql`DROP SCHEMA IF EXISTS ${store.sql(store.schema)} CASCADE` }
+  }
+  if (name === 'redis') {
+    const store = redisStore({ url: redisUrl, prefix: `${uniqueName('fare_ingest_bench')}:` })
+    return { store, cleanup: () => deleteKeys(store.redis, store.prefix) }
+  }
+  throw new Error(`INGEST_STORES: unknown store ${name}`)
+}
