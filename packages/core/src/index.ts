@@ -103,7 +103,7 @@ export type { BatchAnswer, CompiledInstructionJson, RpcClient, RpcClientOptions,
 export { isRetryableRpcCode, isRpcError, RpcError } from './solana/rpc-errors'
 export type { RpcErrorKind } from './solana/rpc-errors'
 export { subscribeLogs } from './solana/rpc-subscribe'
-export type { LogsNotification, LogsSubscription, SubscribeLogsOptions } from './solana/rpc-subscribe'
+export type { LogsNotification, LogsSubscription, SocketLike, SubscribeLogsOptions, WebSocketConstructor } from './solana/rpc-subscribe'
 
 // Realtime: the WebSocket stream, its protocol, pub/sub and recovery history
 export { createRealtime } from './ws/realtime'
