@@ -1,6 +1,6 @@
 // Heap per connection of: a bare ws server, crossws with empty hooks, the casino realtime, each measured with
 // its clients in the same process (so compare the three figures, the client half is the same in each).
-// Usage: node --expose-gc bench/ws/_run-ts.mjs bench/ws/_mem-probe.ts
+// Usage: node --expose-gc scripts/run-ts.mjs bench/ws/_mem-probe.ts
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'

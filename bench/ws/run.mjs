@@ -29,7 +29,7 @@ function child(file, args, execArgv = []) {
 }
 
 async function start(mode) {
-  const server = child(here('./_run-ts.mjs'), [here('./server.ts'), mode], ['--expose-gc'])
+  const server = child(here('../../scripts/run-ts.mjs'), [here('./server.ts'), mode], ['--expose-gc'])
   const { port } = await server.next('ready')
   const url = mode === 'casino' ? `ws://127.0.0.1:${port}/ws` : `ws://127.0.0.1:${port}/`
   const load = child(here('./clients.mjs'), [url, String(clients), mode], ['--max-old-space-size=4096'])

@@ -11,7 +11,7 @@ import { allBets, expectTotalsMatchBets, waitFor } from './helpers'
 const BETS = 1000
 const KILLS = 6
 const dir = mkdtempSync(join(tmpdir(), 'fare-crash-'))
-const runner = fileURLToPath(new URL('./_run-ts.mjs', import.meta.url))
+const runner = fileURLToPath(new URL('../../../../scripts/run-ts.mjs', import.meta.url))
 const childFile = fileURLToPath(new URL('./_crash-child.ts', import.meta.url))
 let net: Localnet | undefined
 let child: ChildProcess | undefined

@@ -6,7 +6,7 @@ import { expect } from 'vitest'
 import type { CasinoStore } from '../../src/store/types'
 import type { InstanceReport, InstanceSpec } from './_spec'
 
-const runner = fileURLToPath(new URL('./_run-ts.mjs', import.meta.url))
+const runner = fileURLToPath(new URL('../../../../scripts/run-ts.mjs', import.meta.url))
 const instanceFile = fileURLToPath(new URL('./_instance.ts', import.meta.url))
 
 /** Bets the bot places; two leaders are killed while they are being ingested. */

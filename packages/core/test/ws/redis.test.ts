@@ -12,7 +12,7 @@ let childPort = 0
 const cleanup = redisClient()
 
 beforeAll(async () => {
-  const runner = fileURLToPath(new URL('./_run-ts.mjs', import.meta.url))
+  const runner = fileURLToPath(new URL('../../../../scripts/run-ts.mjs', import.meta.url))
   const instance = fileURLToPath(new URL('./_instance.ts', import.meta.url))
   child = spawn(process.execPath, [runner, instance, prefix], { stdio: ['ignore', 'pipe', 'inherit'] })
   childPort = await new Promise<number>((resolve, reject) => {
