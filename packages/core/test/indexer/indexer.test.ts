@@ -5,6 +5,7 @@ import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import { betEvents, createFakeChain, type FakeFaults, newKey, seeded } from './fake-chain'
+import { allBets } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -62,17 +63,6 @@ function config(owner: string, genesis: string, extra: Partial<IndexerOptions> =
     start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000,
     concurrency: 32, maxBatchTransactions: 64, statsDebounce: 5, ...extra,
   }
-}
-
-async function allBets(store: CasinoStore): Promise<Bet[]> {
-  const out: Bet[] = []
-  let cursor: string | undefined
-  do {
-    const page = await store.listBets({ limit: 100, cursor })
-    out.push(...page.bets)
-    cursor = page.nextCursor ?? undefined
-  } while (cursor)
-  return out
 }
 
 /** Every total equals the sum recomputed from the bets. */
