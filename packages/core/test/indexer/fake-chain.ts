@@ -4,6 +4,7 @@ import type { RpcClient, SignatureInfo, TransactionJson } from '../../src/solana
 import { RpcError } from '../../src/solana/rpc-errors'
 import { FARE_VAULT_PROGRAM_ID, type VaultEvent } from '../../src/solana/vault-events'
 import { encodeVaultEvent } from '../../src/solana/vault-events-encode'
+import { createRng } from '../../src/testing/fixtures'
 
 /**
  * An in-memory chain of Fare Vault transactions in the wire shapes of the RPC (json encoding), with an
@@ -78,17 +79,8 @@ export interface FakeFaults {
   random?: () => number
 }
 
-/** A seeded PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG: the contract suite's mulberry32, so fixtures and fake chains draw alike. */
+export const seeded: (seed: number) => () => number = createRng
 
 /** Creates a fake chain. */
 export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {

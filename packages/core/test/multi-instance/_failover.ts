@@ -164,3 +164,16 @@ export async function runFailover(options: {
     await net.close()
   }
 }
+
+/**
+ * The failover verdict shared by every backend: two takeovers, each within {@link TAKEOVER_BOUND_MS},
+ * never two leaders at once, and each term a new, larger fencing token.
+ */
+export function expectFailover(result: FailoverResult, backend: string): void {
+  console.info(`[failover/${backend}] takeovers ${result.takeoversMs.join(' ms, ')} ms; fencing tokens ${result.fencingTokens.join(', ')}`)
+  expect(result.takeoversMs).toHaveLength(2)
+  for (const ms of result.takeoversMs) expect(ms).toBeLessThanOrEqual(TAKEOVER_BOUND_MS)
+  expect(result.maxConcurrentLeaders).toBe(1)
+  expect(result.fencingTokens).toHaveLength(3)
+  expect([...result.fencingTokens].sort((a, b) => a - b)).toEqual(result.fencingTokens)
+}
