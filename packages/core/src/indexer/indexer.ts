@@ -1,9 +1,10 @@
 import { consola } from 'consola'
+import { CasinoError } from '../errors'
 import PQueue from 'p-queue'
 import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/rpc'
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
-import type { DecodeOptions } from './decode'
+import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
 import { listSignatures, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
@@ -30,11 +31,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const options = resolveIndexerOptions(ctx.config)
   const logger = ctx.logger ?? consola.withTag('fare:indexer')
   const rpc: RpcClient = ctx.rpc ?? createRpcClient({ url: options.rpcUrl, timeout: options.timeout, fetch: options.fetch })
-  const games = new Map(options.games.map(g => [g.extraDataHash, g.id]))
-  const decode: DecodeOptions = {
-    programId: options.programId,
-    filter: options.filter,
-    gameOf: hash => games.get(hash) ?? 'unknown',
+  const threadOptions = { programId: options.programId, filter: options.filter, games: new Map(options.games.map(g => [g.extraDataHash, g.id])) }
+  const decode = decodeOptionsOf(threadOptions)
+  const threadUrl = wantsDecodeThread(options.decodeThread) ? decodeThreadUrl() : undefined
+  if (options.decodeThread === true && !threadUrl) {
+    throw new CasinoError('INVALID_CONFIG', 'indexer: decodeThread needs the built package (run `pnpm build`)')
   }
 
   const counters = { bets: 0, settled: 0, events: 0, transactions: 0, errors: 0 }
@@ -55,6 +56,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
    */
   let cancellation = createCancellation()
   let pipeline: Pipeline | undefined
+  /** The decode thread of the current run (only with an RPC client that hands out raw batch bodies). */
+  let thread: DecodeThread | undefined
   let publisher: Publisher | undefined
   let subscription: LogsSubscription | undefined
   let pollTimer: ReturnType<typeof setInterval> | undefined
@@ -279,9 +282,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
+      thread = threadUrl && rpc.fetchTransactionsBatch ? startDecodeThread(threadOptions, threadUrl) : undefined
       pipeline = createPipeline({
         store: ctx.store,
         decode,
+        thread,
         call: fn => call(fn),
         retry: policy(gen),
         maxBatchTransactions: options.maxBatchTransactions,
@@ -333,6 +338,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       publisher?.close()
+      await thread?.close()
+      thread = undefined
       resolveReady()
       logger.info('stopped', { lastSignature, lastSlot })
     },

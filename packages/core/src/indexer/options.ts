@@ -36,6 +36,7 @@ export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerO
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
+    decodeThread: options.decodeThread ?? 'auto',
     fetch: options.fetch,
   }
 }

@@ -2,7 +2,9 @@ import { isRpcError, RpcError } from '../solana/rpc-errors'
 import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
 import type { BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
-import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from './decode'
+import type { DecodeOptions } from './decode'
+import { type DecodedAnswer, type DecodedTransaction, decodeServed, isServed } from './decode-batch'
+import type { DecodeThread } from './decode-thread'
 import { retryForever, type RetryPolicy } from './retry'
 
 /**
@@ -27,6 +29,8 @@ import { retryForever, type RetryPolicy } from './retry'
 export interface PipelineContext {
   store: CasinoStore
   decode: DecodeOptions
+  /** Where batch bodies are parsed and decoded; the main thread when absent. */
+  thread?: DecodeThread
   /** Runs an RPC call through the shared queue (concurrency, rate limit). */
   call: <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
   /** The retry policy, without `onExhausted` (each step adds its own report). */
@@ -55,15 +59,6 @@ const notYet = (signature: string): RpcError =>
   // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
   new RpcError('getTransaction', 'invalid-response', `transaction not available yet (${signature})`, { retryable: true })
 
-/**
- * True for a transaction the node has fully served. A lagging node (behind a load balancer) may answer
- * null, or the transaction without its `meta` (no logs, no status yet): both mean "not yet", to fetch
- * again, never "undecodable" (which would skip the bet for good).
- */
-function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson {
-  return tx !== null && tx !== undefined && tx.meta !== null && tx.meta !== undefined
-}
-
 /** Creates the pipeline of one indexer run. */
 export function createPipeline(ctx: PipelineContext) {
   let entries: Entry[] = []
@@ -75,22 +70,18 @@ export function createPipeline(ctx: PipelineContext) {
   let waitingSince: number | undefined
   let waitTimer: ReturnType<typeof setTimeout> | undefined
 
-  /** Decodes a fetched transaction into its entry (the caller kicks the commit loop). */
-  const finish = async (entry: Entry, tx: TransactionJson): Promise<void> => {
+  /** Puts a decoded transaction into its entry (the caller kicks the commit loop). */
+  const finish = async (entry: Entry, decoded: DecodedTransaction): Promise<void> => {
     const signature = entry.info.signature
-    try {
-      const decoded = decodeTransaction(tx, signature, ctx.decode, entry.info.blockTime)
-      entry.events = decoded.events
-      for (const warning of decoded.warnings) {
-        await ctx.record('indexer.decode_warning', 'warn', warning, { signature, slot: tx.slot })
-      }
+    entry.events = decoded.events
+    for (const warning of decoded.warnings) {
+      await ctx.record('indexer.decode_warning', 'warn', warning, { signature, slot: decoded.slot })
     }
-    catch (error) {
+    if (decoded.undecodable !== null) {
       // Deterministic: another attempt would fail the same way. Recorded, then skipped.
       await ctx.record('indexer.undecodable', 'error', 'a Fare Vault transaction cannot be decoded; skipped', {
-        signature, slot: tx.slot, reason: error instanceof TransactionDecodeError ? error.message : `malformed transaction: ${String(error)}`,
+        signature, slot: decoded.slot, reason: decoded.undecodable,
       })
-      entry.events = []
     }
     entry.ready = true
   }
@@ -104,14 +95,14 @@ export function createPipeline(ctx: PipelineContext) {
     let reported = false
     try {
       await retryForever(async () => {
-        const answers = await fetchOnce(missing.map(e => e.info.signature))
+        const answers = await fetchOnce(missing)
         const left: Entry[] = []
         let firstError: unknown
         const done: Promise<void>[] = []
         // By position; an answer missing from a short reply counts as not served yet.
         missing.forEach((entry, i) => {
           const answer = answers[i]
-          if (answer?.ok && isServed(answer.value)) done.push(finish(entry, answer.value))
+          if (answer?.ok && answer.value !== null) done.push(finish(entry, answer.value))
           else {
             left.push(entry)
             firstError ??= answer && !answer.ok ? answer.error : notYet(entry.info.signature)
@@ -138,23 +129,37 @@ export function createPipeline(ctx: PipelineContext) {
     }
   }
 
-  type Answer = { ok: true, value: TransactionJson | null } | { ok: false, error: unknown }
+  type Answer = DecodedAnswer | { ok: false, error: unknown }
 
-  const fetchOnce = async (signatures: string[]): Promise<Answer[]> => {
-    if (batches && signatures.length > 1) {
+  /** A served transaction decoded here, or null when not served yet. */
+  const decodeHere = (tx: TransactionJson | null, entry: Entry): DecodedTransaction | null =>
+    isServed(tx) ? decodeServed(tx, entry.info.signature, ctx.decode, entry.info.blockTime) : null
+
+  /** One batch request through the queue; parsed and decoded after it, on the decode thread if any. */
+  const fetchBatch = async (group: Entry[]): Promise<Answer[]> => {
+    const signatures = group.map(e => e.info.signature)
+    const thread = ctx.thread
+    const raw = await ctx.call(async (rpc) => {
+      if (thread && rpc.fetchTransactionsBatch) return rpc.fetchTransactionsBatch(signatures)
+      if (!rpc.getTransactions) throw new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
+      return rpc.getTransactions(signatures)
+    })
+    if (Array.isArray(raw)) return raw.map((a, i) => (a.ok ? { ok: true, value: decodeHere(a.value, group[i]!) } : a))
+    return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes: group.map(e => e.info.blockTime) })
+  }
+
+  const fetchOnce = async (group: Entry[]): Promise<Answer[]> => {
+    if (batches && group.length > 1) {
       try {
-        return await ctx.call(async (rpc) => {
-          if (!rpc.getTransactions) throw new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
-          return rpc.getTransactions(signatures)
-        })
+        return await fetchBatch(group)
       }
       catch (error) {
         if (!isRpcError(error) || error.retryable) throw error
         batches = false // the node (or client) does not take batches: one request each from now on
       }
     }
-    return Promise.all(signatures.map(signature => ctx.call(rpc => rpc.getTransaction(signature)).then(
-      (value): Answer => ({ ok: true, value }),
+    return Promise.all(group.map(entry => ctx.call(rpc => rpc.getTransaction(entry.info.signature)).then(
+      (tx): Answer => ({ ok: true, value: decodeHere(tx, entry) }),
       (error: unknown): Answer => ({ ok: false, error }),
     )))
   }
@@ -289,7 +294,7 @@ export function createPipeline(ctx: PipelineContext) {
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
         if (prefetched) {
-          prefetched.then(tx => (isServed(tx) ? finish(entry, tx).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
+          prefetched.then(tx => (isServed(tx) ? finish(entry, decodeHere(tx, entry)!).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
           continue
         }
         group.push(entry)

@@ -78,6 +78,13 @@ export interface IndexerOptions {
   groupWaitMs?: number
   /** Milliseconds `stats.updated` is held back to coalesce commits. @default 250 */
   statsDebounce?: number
+  /**
+   * Parse and decode fetched transactions on a worker thread, so that ingestion uses two cores (the
+   * main thread keeps the I/O, the store and publishing). `'auto'`: on a machine with more than one
+   * core, when running the built package. `true` from TypeScript sources uses the package's build
+   * (`pnpm build` first). @default 'auto'
+   */
+  decodeThread?: boolean | 'auto'
   /** A `fetch` for the RPC client (tests, benches, proxies). @default globalThis.fetch */
   fetch?: typeof fetch
 }

@@ -73,6 +73,14 @@ export interface RpcClientOptions {
 /** One answer of a JSON-RPC batch: its result, or the error of that call alone. */
 export type BatchAnswer<T> = { ok: true, value: T } | { ok: false, error: RpcError }
 
+/** A getTransaction batch as the node sent it: UTF-8 JSON, and the id of its first call. */
+export interface RawTransactionsBatch {
+  /** The response body; its buffer is owned by the caller (it can be transferred to a worker). */
+  bytes: Uint8Array
+  /** JSON-RPC id of the first signature's call; the others follow in order. */
+  first: number
+}
+
 /** The calls the indexer makes. */
 export interface RpcClient {
   readonly url: string
@@ -87,6 +95,12 @@ export interface RpcClient {
    * Optional: the indexer falls back to getTransaction without it.
    */
   getTransactions?(signatures: readonly string[]): Promise<BatchAnswer<TransactionJson | null>[]>
+  /**
+   * The same batch request as {@link RpcClient.getTransactions}, answered with the raw response body
+   * (HTTP and transport failures still reject), for {@link readTransactionsBatch} to parse elsewhere:
+   * the indexer hands it to its decode thread, so that the JSON never costs the main thread.
+   */
+  fetchTransactionsBatch?(signatures: readonly string[]): Promise<RawTransactionsBatch>
   getSlot(): Promise<number>
   getBlockTime(slot: number): Promise<number | null>
   /** Resolves `'ok'`; a node that is behind or unhealthy rejects with a retryable `RpcError` (-32005). */
@@ -103,8 +117,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   const doFetch = options.fetch ?? globalThis.fetch
   let nextId = 1
 
-  /** POSTs a body and parses the JSON answer; transport and HTTP failures become an `RpcError`. */
-  async function post(method: string, body: string): Promise<unknown> {
+  /** POSTs a body and returns the answer's bytes; transport and HTTP failures become an `RpcError`. */
+  async function postBytes(method: string, body: string): Promise<Uint8Array> {
     let response: Response
     try {
       response = await doFetch(url, {
@@ -121,9 +135,9 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       }
       throw new RpcError(method, 'network', `${method} failed: ${(error as Error)?.message ?? String(error)}`, { retryable: true, cause: error })
     }
-    let text: string
+    let bytes: Uint8Array
     try {
-      text = await response.text()
+      bytes = new Uint8Array(await response.arrayBuffer())
     }
     catch (error) {
       throw new RpcError(method, 'network', `${method}: response body lost`, { retryable: true, cause: error })
@@ -132,24 +146,10 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       const retryable = response.status === 429 || response.status >= 500 || response.status === 408
       throw new RpcError(method, 'http', `${method}: HTTP ${response.status}`, { code: response.status, retryable })
     }
-    try {
-      return JSON.parse(text)
-    }
-    catch (error) {
-      // A proxy answering with a truncated or HTML body: worth another try.
-      throw new RpcError(method, 'invalid-response', `${method}: response is not JSON`, { retryable: true, cause: error })
-    }
+    return bytes
   }
 
-  /** The result of one JSON-RPC response object, or its error. */
-  function answerOf<T>(method: string, body: { result?: T, error?: { code: number, message: string } } | null): BatchAnswer<T> {
-    if (body?.error) {
-      const code = Number(body.error.code)
-      return { ok: false, error: new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code) }) }
-    }
-    if (!body || !('result' in body)) return { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true }) }
-    return { ok: true, value: body.result as T }
-  }
+  const post = async (method: string, body: string): Promise<unknown> => parseRpcBody(method, await postBytes(method, body))
 
   async function call<T>(method: string, params: unknown[] = []): Promise<T> {
     const id = nextId++
@@ -161,33 +161,20 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   const txConfig = { encoding: 'json', maxSupportedTransactionVersion: 0, commitment }
   const txConfigJson = JSON.stringify(txConfig)
 
-  async function getTransactions(signatures: readonly string[]): Promise<BatchAnswer<TransactionJson | null>[]> {
-    const method = 'getTransaction'
-    const first = nextId
-    nextId += signatures.length
+  /** The body of a getTransaction batch request for `signatures`, ids from `first` on. */
+  function transactionsRequest(signatures: readonly string[], first: number): string {
     // Written by hand: JSON.stringify of a hundred small objects cost more than sending them.
     let request = '['
     for (let i = 0; i < signatures.length; i++) {
       request += `${i === 0 ? '' : ','}{"jsonrpc":"2.0","id":${first + i},"method":"getTransaction","params":[${JSON.stringify(signatures[i])},${txConfigJson}]}`
     }
-    const body = await post(method, `${request}]`)
-    if (!Array.isArray(body)) {
-      // One error object for the whole batch: a node or proxy that does not take batches.
-      const answer = answerOf(method, body as never)
-      throw answer.ok
-        ? new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
-        : new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code: answer.error.code, retryable: false })
-    }
-    // Answers may come in any order (JSON-RPC 2.0): matched by id.
-    const out: BatchAnswer<TransactionJson | null>[] = Array.from({ length: signatures.length })
-    for (const item of body as { id?: unknown }[]) {
-      const at = typeof item?.id === 'number' ? item.id - first : -1
-      if (at >= 0 && at < signatures.length) out[at] = answerOf(method, item as never)
-    }
-    for (let i = 0; i < out.length; i++) {
-      out[i] ??= { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no answer in the batch`, { retryable: true }) }
-    }
-    return out
+    return `${request}]`
+  }
+
+  async function fetchTransactionsBatch(signatures: readonly string[]): Promise<RawTransactionsBatch> {
+    const first = nextId
+    nextId += signatures.length
+    return { bytes: await postBytes('getTransaction', transactionsRequest(signatures, first)), first }
   }
 
   return {
@@ -202,7 +189,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     getTransaction(signature) {
       return call<TransactionJson | null>('getTransaction', [signature, txConfig])
     },
-    getTransactions,
+    async getTransactions(signatures) {
+      const { bytes, first } = await fetchTransactionsBatch(signatures)
+      return readTransactionsBatch(parseRpcBody('getTransaction', bytes), first, signatures.length)
+    },
+    fetchTransactionsBatch,
     getSlot() {
       return call<number>('getSlot', [{ commitment }])
     },
@@ -213,6 +204,54 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       return call<string>('getHealth')
     },
   }
+}
+
+const utf8 = new TextDecoder()
+
+/** Parses a response body; a proxy answering with a truncated or HTML body is worth another try. */
+export function parseRpcBody(method: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes))
+  }
+  catch (error) {
+    throw new RpcError(method, 'invalid-response', `${method}: response is not JSON`, { retryable: true, cause: error })
+  }
+}
+
+/** The result of one JSON-RPC response object, or its error. */
+function answerOf<T>(method: string, body: { result?: T, error?: { code: number, message: string } } | null): BatchAnswer<T> {
+  if (body?.error) {
+    const code = Number(body.error.code)
+    return { ok: false, error: new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code) }) }
+  }
+  if (!body || !('result' in body)) return { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true }) }
+  return { ok: true, value: body.result as T }
+}
+
+/**
+ * The answers of a parsed getTransaction batch response, in the order of the request's signatures
+ * (ids `first` to `first + count - 1`). Pure, so that a worker thread can run it. A body that is not
+ * an array is one error for the whole request: a node or proxy that does not take batches (thrown,
+ * not retryable).
+ */
+export function readTransactionsBatch(body: unknown, first: number, count: number): BatchAnswer<TransactionJson | null>[] {
+  const method = 'getTransaction'
+  if (!Array.isArray(body)) {
+    const answer = answerOf(method, body as never)
+    throw answer.ok
+      ? new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
+      : new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code: answer.error.code, retryable: false })
+  }
+  // Answers may come in any order (JSON-RPC 2.0): matched by id.
+  const out: BatchAnswer<TransactionJson | null>[] = Array.from({ length: count })
+  for (const item of body as { id?: unknown }[]) {
+    const at = typeof item?.id === 'number' ? item.id - first : -1
+    if (at >= 0 && at < count) out[at] = answerOf(method, item as never)
+  }
+  for (let i = 0; i < count; i++) {
+    out[i] ??= { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no answer in the batch`, { retryable: true }) }
+  }
+  return out
 }
 
 /** The WebSocket URL a node serves beside `rpcUrl` (http→ws, https→wss; port + 1 when one is given, as Agave does). */

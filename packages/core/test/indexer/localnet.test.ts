@@ -54,7 +54,7 @@ describe('indexer on the localnet', () => {
     const events = createCasinoEvents()
     let published = 0
     events.on('bet.settled', () => published++)
-    const indexer = createIndexer({ store, events, logger: quiet, config: indexerConfig(net, owner) })
+    const indexer = createIndexer({ store, events, logger: quiet, config: indexerConfig(net, owner, { decodeThread: true }) }) // as in production: decoding on its own thread
     await indexer.start()
     await indexer.ready
 

@@ -1,0 +1,70 @@
+import type { RpcError } from '../solana/rpc-errors'
+import { parseRpcBody, readTransactionsBatch, type TransactionJson } from '../solana/rpc'
+import type { ChainEvent } from '../store/types'
+import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from './decode'
+
+/**
+ * From fetched transactions to what the pipeline commits, in one pure step that runs on the main
+ * thread or on the decode thread alike (see `decode-thread.ts`): a getTransaction batch body goes in,
+ * and out come, per signature, the casino's events, or "not served yet", or the call's own error.
+ */
+
+/** A served transaction, decoded. */
+export interface DecodedTransaction {
+  slot: number
+  /** This casino's events, in program order (empty when undecodable). */
+  events: ChainEvent[]
+  /** Something an operator should know, without blocking ingestion. */
+  warnings: string[]
+  /** Why the vault data cannot be decoded, ever (the transaction is recorded and skipped), or null. */
+  undecodable: string | null
+}
+
+/** One signature's answer: decoded, null when the node has not served it fully yet, or the call's error. */
+export type DecodedAnswer = { ok: true, value: DecodedTransaction | null } | { ok: false, error: RpcError }
+
+/** What a batch was asked for: the signatures in order, the id of the first call, and listed block times. */
+export interface DecodeRequest {
+  first: number
+  signatures: string[]
+  /** The signature listing's block time of each (used when the node leaves `blockTime` null). */
+  blockTimes: (number | null)[]
+}
+
+/**
+ * True for a transaction the node has fully served. A lagging node (behind a load balancer) may answer
+ * null, or the transaction without its `meta` (no logs, no status yet): both mean "not yet", to fetch
+ * again, never "undecodable" (which would skip the bet for good).
+ */
+export function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson {
+  return tx !== null && tx !== undefined && tx.meta !== null && tx.meta !== undefined
+}
+
+/** Decodes a served transaction; a transaction that can never be decoded says why instead of throwing. */
+export function decodeServed(tx: TransactionJson, signature: string, options: DecodeOptions, fallbackBlockTime: number | null): DecodedTransaction {
+  try {
+    const decoded = decodeTransaction(tx, signature, options, fallbackBlockTime)
+    return { slot: tx.slot, events: decoded.events, warnings: decoded.warnings, undecodable: null }
+  }
+  catch (error) {
+    // Deterministic: another attempt would fail the same way.
+    const reason = error instanceof TransactionDecodeError ? error.message : `malformed transaction: ${String(error)}`
+    return { slot: tx.slot, events: [], warnings: [], undecodable: reason }
+  }
+}
+
+/**
+ * Parses and decodes a getTransaction batch body. Throws an `RpcError` for the whole request (not
+ * JSON: retryable; not a batch answer: not retryable, the node refuses batches).
+ */
+export function decodeTransactionsBody(bytes: Uint8Array, request: DecodeRequest, options: DecodeOptions): DecodedAnswer[] {
+  const answers = readTransactionsBatch(parseRpcBody('getTransaction', bytes), request.first, request.signatures.length)
+  const out: DecodedAnswer[] = Array.from({ length: answers.length })
+  for (let i = 0; i < answers.length; i++) {
+    const answer = answers[i]!
+    out[i] = answer.ok
+      ? { ok: true, value: isServed(answer.value) ? decodeServed(answer.value, request.signatures[i]!, options, request.blockTimes[i] ?? null) : null }
+      : answer
+  }
+  return out
+}

@@ -1,0 +1,148 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { RpcError, type RpcErrorKind } from '../solana/rpc-errors'
+import type { DecodeOptions } from './decode'
+import { type DecodedAnswer, type DecodeRequest, decodeTransactionsBody } from './decode-batch'
+import type { ResolvedIndexerFilter } from './types'
+
+/**
+ * The decode thread: a worker thread that turns getTransaction batch bodies into the casino's events.
+ *
+ * Parsing the JSON of a transaction and decoding its logs is most of what ingestion costs the CPU, and
+ * the garbage it leaves is most of the main thread's GC. Handing the raw bytes to a second thread
+ * (transferred, not copied) leaves the main thread with the I/O, the store and the publishing, so the
+ * two run on two cores. The worker is the same pure code (`decodeTransactionsBody`) the main thread
+ * runs without it; if the worker dies, the requests it held fail as retryable errors (fetched again)
+ * and decoding continues on the main thread: a bet is never lost to it.
+ *
+ * This file is its own build entry (`dist/indexer/decode-thread.mjs`): the worker runs it.
+ */
+
+/** What the worker needs to decode: plain data (a function cannot cross threads). */
+export interface DecodeThreadOptions {
+  programId: string
+  filter: ResolvedIndexerFilter
+  /** extra_data_hash -> game id. */
+  games: Map<string, string>
+}
+
+/** A running decode thread. */
+export interface DecodeThread {
+  /** Decodes a batch body on the thread (the bytes are transferred: the caller must not reuse them). */
+  decode(bytes: Uint8Array, request: DecodeRequest): Promise<DecodedAnswer[]>
+  /** Stops the thread; requests still in it fail (retryable). */
+  close(): Promise<void>
+}
+
+const MARK = 'fareCasinoDecodeThread'
+
+interface WireError { method: string, kind: RpcErrorKind, message: string, code: number | null, retryable: boolean }
+type WireAnswer = { ok: true, value: Extract<DecodedAnswer, { ok: true }>['value'] } | { ok: false, error: WireError }
+type Reply = { id: number, answers: WireAnswer[] } | { id: number, error: WireError }
+
+/** An `RpcError` as plain data: a class instance loses its identity between threads. */
+function toWire(error: unknown): WireError {
+  if (error instanceof RpcError) return { method: error.method, kind: error.kind, message: error.message, code: error.code, retryable: error.retryable }
+  // A bug, not the node: worth retrying (and reported by the pipeline), never a reason to skip a bet.
+  return { method: 'getTransaction', kind: 'invalid-response', message: `decode thread: ${(error as Error)?.message ?? String(error)}`, code: null, retryable: true }
+}
+
+function fromWire(error: WireError): RpcError {
+  return new RpcError(error.method, error.kind, error.message, { code: error.code, retryable: error.retryable })
+}
+
+/** Decoding as the options say, with the game registry as a lookup. */
+export function decodeOptionsOf(options: DecodeThreadOptions): DecodeOptions {
+  return { programId: options.programId, filter: options.filter, gameOf: hash => options.games.get(hash) ?? 'unknown' }
+}
+
+/**
+ * Where the worker's module is: the build entry `dist/indexer/decode-thread.mjs`, found from wherever
+ * the bundler put this code (the entry itself, `dist/index.mjs`, or a chunk in `dist/shared/`). From
+ * TypeScript sources (tests, benches) Node cannot run a `.ts` file in a worker, so the package's build is
+ * used when there is one. Undefined when none exists (an app bundled by another tool): no thread then.
+ */
+export function decodeThreadUrl(): URL | undefined {
+  const candidates = new URL(import.meta.url).pathname.endsWith('.ts')
+    ? ['../../dist/indexer/decode-thread.mjs']
+    : ['./decode-thread.mjs', './indexer/decode-thread.mjs', '../indexer/decode-thread.mjs']
+  for (const candidate of candidates) {
+    const url = new URL(candidate, import.meta.url)
+    if (existsSync(fileURLToPath(url))) return url
+  }
+  return undefined
+}
+
+/**
+ * Whether `setting` asks for a decode thread here: `'auto'` uses one on a machine with more than one
+ * core when running the built package (from sources, only when asked for with `true`).
+ */
+export function wantsDecodeThread(setting: boolean | 'auto'): boolean {
+  if (setting !== 'auto') return setting
+  return availableParallelism() > 1 && !new URL(import.meta.url).pathname.endsWith('.ts')
+}
+
+/** Starts a decode thread from the module at `url` (see {@link decodeThreadUrl}). */
+export function startDecodeThread(options: DecodeThreadOptions, url: URL): DecodeThread {
+  const worker = new Worker(url, { workerData: { [MARK]: true, options } })
+  // Never what keeps a process alive: the indexer's own timers and sockets decide that.
+  worker.unref()
+  const pending = new Map<number, { resolve: (answers: DecodedAnswer[]) => void, reject: (error: unknown) => void }>()
+  let nextId = 1
+  let dead = false
+  const local = decodeOptionsOf(options)
+
+  const fail = (why: string): void => {
+    dead = true
+    for (const p of pending.values()) p.reject(new RpcError('getTransaction', 'network', `decode thread ${why}; fetching again`, { retryable: true }))
+    pending.clear()
+  }
+  worker.on('message', (reply: Reply) => {
+    const p = pending.get(reply.id)
+    if (!p) return
+    pending.delete(reply.id)
+    if ('error' in reply) p.reject(fromWire(reply.error))
+    else p.resolve(reply.answers.map(a => (a.ok ? a : { ok: false, error: fromWire(a.error) })))
+  })
+  worker.on('error', error => fail(`failed (${error.message})`))
+  worker.on('exit', code => fail(`exited (${code})`))
+
+  return {
+    async decode(bytes, request) {
+      // A dead thread: the main thread decodes (slower, never stuck).
+      if (dead) return decodeTransactionsBody(bytes, request, local)
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+      const owned = whole ? bytes : bytes.slice()
+      const id = nextId++
+      return new Promise<DecodedAnswer[]>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        worker.postMessage({ id, bytes: owned, request }, [owned.buffer as ArrayBuffer])
+      })
+    },
+    async close() {
+      dead = true
+      await worker.terminate()
+    },
+  }
+}
+
+/** The worker's side: answers each batch with its decoded answers, or the error of the whole batch. */
+function serve(): void {
+  const port = parentPort!
+  const options = decodeOptionsOf((workerData as { options: DecodeThreadOptions }).options)
+  port.on('message', (message: { id: number, bytes: Uint8Array, request: DecodeRequest }) => {
+    let reply: Reply
+    try {
+      const answers = decodeTransactionsBody(message.bytes, message.request, options)
+      reply = { id: message.id, answers: answers.map(a => (a.ok ? a : { ok: false, error: toWire(a.error) })) }
+    }
+    catch (error) {
+      reply = { id: message.id, error: toWire(error) }
+    }
+    port.postMessage(reply)
+  })
+}
+
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[MARK] === true) serve()

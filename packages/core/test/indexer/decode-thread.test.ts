@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import { type DecodedAnswer, decodeTransactionsBody, type DecodeRequest } from '../../src/indexer/decode-batch'
+import { decodeOptionsOf, decodeThreadUrl, startDecodeThread } from '../../src/indexer/decode-thread'
+import { isRpcError } from '../../src/solana/rpc-errors'
+import { betEvents, createFakeChain, newKey } from './fake-chain'
+
+/**
+ * The decode thread runs the package's build (Node cannot run TypeScript in a worker): `pnpm build`
+ * comes before the tests, in the README and in CI.
+ */
+
+/** A batch body as a node answers it: three served bets, one unknown signature, one error, one undecodable. */
+function recordedBatch() {
+  const chain = createFakeChain()
+  const owner = newKey()
+  const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+  const signatures: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const trial = newKey()
+    const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 2n ** 60n + BigInt(i), resultIndex: i % 2 })
+    signatures.push(chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] }))
+    signatures.push(chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] }))
+  }
+  const trial = newKey()
+  signatures.push(chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [] }], rawVaultPayloads: ['not base64 at all!'] }))
+  const json = new Map(chain.txs.map(t => [t.info.signature, t.json]))
+  const missing = newKey()
+  const failing = newKey()
+  const all = [...signatures, missing, failing]
+  const first = 41
+  // Answers out of order, as JSON-RPC allows.
+  const answers = all.map((signature, i) => signature === failing
+    ? { jsonrpc: '2.0', id: first + i, error: { code: -32005, message: 'Node is behind' } }
+    : { jsonrpc: '2.0', id: first + i, result: json.get(signature) ?? null }).reverse()
+  const request: DecodeRequest = { first, signatures: all, blockTimes: all.map(() => 1_700_000_000) }
+  const options = { programId: chain.programId, filter: { kind: 'host' as const, host: owner }, games: new Map<string, string>() }
+  return { body: new TextEncoder().encode(JSON.stringify(answers)), request, options, count: signatures.length }
+}
+
+/** Answers made comparable across threads (an RpcError travels as data and is rebuilt). */
+function comparable(answers: DecodedAnswer[]) {
+  return answers.map(a => (a.ok ? a : { ok: false, error: { name: a.error.name, message: a.error.message, code: a.error.code, retryable: a.error.retryable } }))
+}
+
+describe('decodeTransactionsBody', () => {
+  it('decodes each served transaction, and says which are not served yet, failed, or undecodable', () => {
+    const { body, request, options, count } = recordedBatch()
+    const answers = decodeTransactionsBody(body, request, decodeOptionsOf(options))
+    expect(answers).toHaveLength(request.signatures.length)
+    const decoded = answers.slice(0, count - 1).map(a => (a.ok ? a.value : null))
+    expect(decoded.map(d => d?.events.map(e => e.kind))).toEqual([
+      ['trialRegistered'], ['trialResolved'], ['trialRegistered'], ['trialResolved'], ['trialRegistered'], ['trialResolved'],
+    ])
+    const register = decoded[4]!.events[0]!
+    expect(register.kind === 'trialRegistered' && register.wager).toBe(2n ** 60n + 2n)
+    const bad = answers[count - 1]!
+    expect(bad.ok && bad.value?.undecodable).toMatch(/^payload \d+: /)
+    expect(answers[count]).toEqual({ ok: true, value: null })
+    const failed = answers[count + 1]!
+    expect(!failed.ok && isRpcError(failed.error) && failed.error.retryable && failed.error.code).toBe(-32005)
+  })
+
+  it('refuses a body that is not JSON (retryable) or not a batch answer (the node takes no batches)', () => {
+    const { request, options } = recordedBatch()
+    const decode = (text: string) => () => decodeTransactionsBody(new TextEncoder().encode(text), request, decodeOptionsOf(options))
+    expect(decode('<html>502</html>')).toThrow(expect.objectContaining({ name: 'RpcError', retryable: true, kind: 'invalid-response' }))
+    expect(decode('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch not allowed"}}'))
+      .toThrow(expect.objectContaining({ name: 'RpcError', retryable: false }))
+  })
+})
+
+describe('the decode thread', () => {
+  const url = decodeThreadUrl()
+
+  it('finds the built worker module', () => {
+    expect(url, 'run `pnpm build` before the tests').toBeDefined()
+  })
+
+  it('answers exactly what the main thread would, bigints and errors included', async () => {
+    const { body, request, options } = recordedBatch()
+    const here = decodeTransactionsBody(body.slice(), request, decodeOptionsOf(options))
+    const thread = startDecodeThread(options, url!)
+    try {
+      const there = await Promise.all([thread.decode(body.slice(), request), thread.decode(body.slice(), request)])
+      expect(comparable(there[0]!)).toEqual(comparable(here))
+      expect(comparable(there[1]!)).toEqual(comparable(here))
+      const whole = await thread.decode(new TextEncoder().encode('not json'), request).catch((error: unknown) => error)
+      expect(isRpcError(whole) && whole.retryable).toBe(true)
+    }
+    finally {
+      await thread.close()
+    }
+  })
+
+  it('a thread that dies fails what it held as retryable, then the main thread decodes', async () => {
+    const { body, request, options } = recordedBatch()
+    // A worker that exits at once, like one that crashed.
+    const thread = startDecodeThread(options, new URL('data:text/javascript,process.exit(7)'))
+    const first = await thread.decode(body.slice(), request).then(() => 'decoded', (error: unknown) => error)
+    if (first !== 'decoded') expect(isRpcError(first) && first.retryable).toBe(true)
+    await new Promise(r => setTimeout(r, 50))
+    const after = await thread.decode(body.slice(), request)
+    expect(comparable(after)).toEqual(comparable(decodeTransactionsBody(body.slice(), request, decodeOptionsOf(options))))
+    await thread.close()
+  })
+})
