@@ -122,7 +122,9 @@ describe('sqliteStore on a file', () => {
     }
     expect(plan(betPageSql(['seq < ?', 'player = ?']), 10, 'x', 11)).toContain('bets_player_seq_idx')
     expect(plan(betPageSql(['seq < ?', 'game = ?']), 10, 'x', 11)).toContain('bets_game_seq_idx')
-    expect(plan(betPageSql(['seq < ?', 'status = ?']), 10, 'x', 11)).toContain('bets_status_seq_idx')
+    expect(plan(betPageSql(['seq < ?', `status = 'pending'`]), 10, 11)).toContain('bets_pending_seq_idx')
+    expect(plan('SELECT * FROM bets WHERE substr(register_signature, 1, 16) = substr(?, 1, 16) AND register_signature = ?', 'x', 'x')).toContain('bets_register_signature_prefix_idx')
+    expect(plan('SELECT * FROM bets WHERE substr(resolve_signature, 1, 16) = substr(?, 1, 16) AND resolve_signature = ?', 'x', 'x')).toContain('bets_resolve_signature_prefix_idx')
     expect(plan(betPageSql(['seq < ?']), 10, 11)).not.toContain('TEMP B-TREE')
   })
 

@@ -5,7 +5,7 @@ import type { SqliteStore } from './store'
  * about ten random pages of them. Rebuilding them once at the end is a sort, many times faster.
  */
 const deferrable = [
-  'bets_player_seq_idx', 'bets_game_seq_idx', 'bets_status_seq_idx', 'bets_register_signature_idx', 'bets_resolve_signature_idx',
+  'bets_player_seq_idx', 'bets_game_seq_idx', 'bets_pending_seq_idx', 'bets_register_signature_prefix_idx', 'bets_resolve_signature_prefix_idx',
   'players_rank_wagered_idx', 'players_rank_profit_idx', 'players_rank_wins_idx', 'players_rank_bets_idx',
   'player_hourly_window_idx',
 ]

@@ -28,7 +28,9 @@ export function createBetLister(db: Database): (query: BetQuery) => BetPage {
     const args: unknown[] = [before]
     if (query.player !== undefined) { where.push('player = ?'); args.push(query.player) }
     if (query.game !== undefined) { where.push('game = ?'); args.push(query.game) }
-    if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
+    // 'pending' as a literal: only then can SQLite use the partial index of pending bets.
+    if (query.status === 'pending') where.push(`status = 'pending'`)
+    else if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
     if (query.won !== undefined) { where.push('won = ?'); args.push(query.won ? 1 : 0) }
     const source = betPageSql(where)
     let statement = cache.get(source)

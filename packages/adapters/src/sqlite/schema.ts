@@ -49,9 +49,12 @@ export const bets = sqliteTable('bets', {
   // Keyset pages: each filter walks its own index backwards from the cursor's seq.
   index('bets_player_seq_idx').on(t.player, t.seq),
   index('bets_game_seq_idx').on(t.game, t.seq),
-  index('bets_status_seq_idx').on(t.status, t.seq),
-  index('bets_register_signature_idx').on(t.registerSignature),
-  index('bets_resolve_signature_idx').on(t.resolveSignature),
+  // Only pending bets are indexed by status: they are few, and a page of settled ones walks seq.
+  index('bets_pending_seq_idx').on(t.seq).where(sql`"status" = 'pending'`),
+  // Signatures are looked up by their first 16 characters (~94 bits, then the full value compared):
+  // an 88-character key made every insert move several pages of a big random-key index.
+  index('bets_register_signature_prefix_idx').on(sql`substr("register_signature", 1, 16)`),
+  index('bets_resolve_signature_prefix_idx').on(sql`substr("resolve_signature", 1, 16)`),
 ])
 
 /** Players with their all-time totals (settled bets only). */

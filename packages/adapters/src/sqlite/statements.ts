@@ -52,8 +52,10 @@ export function prepareStatements(db: Database) {
     // reads
     cursor: p('SELECT signature, slot, updated_at FROM cursor WHERE id = 1'),
     betById: p('SELECT * FROM bets WHERE id = ?'),
-    betByRegisterSignature: p('SELECT * FROM bets WHERE register_signature = ? ORDER BY seq LIMIT 1'),
-    betByResolveSignature: p('SELECT * FROM bets WHERE resolve_signature = ? ORDER BY seq LIMIT 1'),
+    betByRegisterSignature: p(`SELECT * FROM bets WHERE substr(register_signature, 1, 16) = substr(?, 1, 16)
+      AND register_signature = ? ORDER BY seq LIMIT 1`),
+    betByResolveSignature: p(`SELECT * FROM bets WHERE substr(resolve_signature, 1, 16) = substr(?, 1, 16)
+      AND resolve_signature = ? ORDER BY seq LIMIT 1`),
     playerHistory: p('SELECT * FROM bets WHERE player = ? ORDER BY seq DESC LIMIT ? OFFSET ?'),
     playerBetCount: p('SELECT count(*) FROM bets WHERE player = ?').pluck(),
     player: p('SELECT * FROM players WHERE wallet = ?'),

@@ -129,7 +129,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     async getBet(idOrSignature) {
       const { s } = q()
-      const row = (s.betById.get(idOrSignature) ?? s.betByRegisterSignature.get(idOrSignature) ?? s.betByResolveSignature.get(idOrSignature)) as BetRow | undefined
+      const row = (s.betById.get(idOrSignature) ?? s.betByRegisterSignature.get(idOrSignature, idOrSignature) ?? s.betByResolveSignature.get(idOrSignature, idOrSignature)) as BetRow | undefined
       return row ? toBet(row) : null
     },
     async listBets(query) {
