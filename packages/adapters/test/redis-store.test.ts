@@ -65,6 +65,30 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     }
   })
 
+  it('writes nothing when a key the batch would write holds another type, and applies it all once fixed', async () => {
+    const p = prefix()
+    const store = redisStore({ url: redisUrl, prefix: p })
+    try {
+      const reg = makeRegister({ game: 'coinflip' })
+      const batch = makeBatch([reg, makeResolve(reg)])
+      // One key the batch only writes (a bet index) and one it reads first (the player hash).
+      for (const key of [`${p}bets:game:coinflip`, `${p}player:${reg.player}`]) {
+        await admin.set(key, 'not a sorted set or a hash')
+        await expect(store.applyBatch(batch)).rejects.toThrow(/WRONGTYPE/)
+        expect(await store.getBet(reg.trialId)).toBeNull()
+        expect(await store.getCursor()).toBeNull()
+        expect((await store.stats(0)).totalBets).toBe(0)
+        expect(await admin.get(`${p}version`)).toBeNull()
+        await admin.del(key)
+      }
+      expect((await store.applyBatch(batch)).applied).toBe(2)
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled' })
+    }
+    finally {
+      await store.close()
+    }
+  })
+
   it('stores a u64 wager and its payout above int64 exactly', async () => {
     const store = redisStore({ url: redisUrl, prefix: prefix() })
     try {

@@ -1,9 +1,8 @@
-import {
-  batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch, type PlayerDelta,
-} from '@fare-casino/core'
-import type { Batch, BatchResult, Totals, TrialResolvedEvent } from '@fare-casino/core'
+import { batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch } from '@fare-casino/core'
+import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
 import type { Redis } from 'ioredis'
-import { addTotals, decodeBet, decodeTotals, encodeBet, encodeTotals, gameField } from './_codec'
+import { type CurrentTotals, planWrites } from './_batch-writes'
+import { decodeBet } from './_codec'
 import type { RedisKeys } from './_keys'
 import type { StoreScripts } from './scripts'
 
@@ -51,20 +50,20 @@ export async function applyBatchRedis(
     for (const [hour, ws] of playerHours) p2.hmget(keys.playerHour(hour), ...ws)
     const r2 = unwrap(await p2.exec())
     let at = 0 // replies in the order the commands were queued (an index: shift() is O(n) per call)
-    const current: Current = {
+    const current: CurrentTotals = {
       casino: r2[at++] as Record<string, string>,
       players: new Map(wallets.map(w => [w, r2[at++] as Record<string, string>])),
       hourly: new Map(),
       playerHourly: new Map(),
     }
-    if (hours.length) (r2[at++] as (string | null)[]).forEach((v, i) => current.hourly.set(hours[i]!, decodeTotals(v)))
+    if (hours.length) (r2[at++] as (string | null)[]).forEach((v, i) => current.hourly.set(hours[i]!, v))
     for (const [hour, ws] of playerHours) {
-      (r2[at++] as (string | null)[]).forEach((v, i) => current.playerHourly.set(`${ws[i]}:${hour}`, decodeTotals(v)))
+      (r2[at++] as (string | null)[]).forEach((v, i) => current.playerHourly.set(`${ws[i]}:${hour}`, v))
     }
 
-    const commands = planCommands(keys, plan, current)
+    const stream = planWrites(keys, plan, current)
     if (failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
-    const [written, created] = await scripts.applyBatch(keys.version, version, JSON.stringify(commands))
+    const [written, created] = await scripts.applyBatch(keys.version, version, stream)
     if (written === 1) {
       // A sign-in may have created a player between the read and the write: only report those this batch created.
       if (created.length !== plan.result.joined.length) {
@@ -77,13 +76,6 @@ export async function applyBatchRedis(
     await new Promise(resolve => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
   }
   throw new CasinoError('STORE_ERROR', 'applyBatch gave up: other writers kept committing first')
-}
-
-interface Current {
-  casino: Record<string, string>
-  players: Map<string, Record<string, string>>
-  hourly: Map<number, Totals>
-  playerHourly: Map<string, Totals>
 }
 
 function unwrap(results: [Error | null, unknown][] | null): unknown[] {
@@ -102,116 +94,4 @@ function groupByHour(plan: BatchPlan): Map<number, string[]> {
     else out.set(hour, [wallet])
   }
   return out
-}
-
-/** Every write of the plan as Redis commands (arguments as strings), new totals computed here as bigint. */
-function planCommands(keys: RedisKeys, plan: BatchPlan, current: Current): string[][] {
-  const cmds: string[][] = []
-  const zadd = new Map<string, string[]>()
-  const addZ = (key: string, score: number | bigint, member: string) => {
-    const args = zadd.get(key)
-    if (args) args.push(String(Number(score)), member)
-    else zadd.set(key, [String(Number(score)), member])
-  }
-  const pushChunked = (cmd: string, key: string, args: string[], step: number) => {
-    for (let i = 0; i < args.length; i += step) cmds.push([cmd, key, ...args.slice(i, i + step)])
-  }
-
-  for (const p of plan.createPlayers) {
-    // A sign-in may have created the player meanwhile: the script keeps that row and does not report it.
-    cmds.push(['PLAYER', keys.player(p.wallet), keys.players, p.wallet, String(p.createdAt), String(p.lastSeenAt)])
-  }
-
-  for (const bet of plan.insertBets) {
-    cmds.push(['SET', keys.bet(bet.id), encodeBet(bet)])
-    addZ(keys.betsAll, bet.seq, bet.id)
-    addZ(keys.betsByPlayer(bet.player), bet.seq, bet.id)
-    addZ(keys.betsByGame(bet.game), bet.seq, bet.id)
-    // Only pending bets get an index of their own: they are few, while `settled` and `won` match about
-    // all or half of the bets, so listBets walks all bets for those filters (two ZADDs less per bet).
-    if (bet.status === 'pending') addZ(keys.betsPending, bet.seq, bet.id)
-    // One transaction may register several trials: the signature finds the first.
-    cmds.push(['HSETNX', keys.registerSignatures, bet.registerSignature, bet.id])
-    if (bet.resolveSignature) cmds.push(['HSETNX', keys.resolveSignatures, bet.resolveSignature, bet.id])
-  }
-  const settledPending: string[] = []
-  for (const bet of plan.updateBets) {
-    cmds.push(['SET', keys.bet(bet.id), encodeBet(bet)])
-    settledPending.push(bet.id)
-    if (bet.resolveSignature) cmds.push(['HSETNX', keys.resolveSignatures, bet.resolveSignature, bet.id])
-  }
-  pushChunked('ZREM', keys.betsPending, settledPending, 1000)
-
-  if (plan.addOrphans.length) pushChunked('HSET', keys.orphans, plan.addOrphans.flatMap(o => [o.trialId, JSON.stringify(o)]), 1000)
-  pushChunked('HDEL', keys.orphans, plan.removeOrphans, 1000)
-
-  for (const [wallet, delta] of plan.players) {
-    const now = playerTotals(current.players.get(wallet) ?? {}, delta)
-    cmds.push(['HSET', keys.player(wallet), ...now.fields])
-    addZ(keys.leaderboard('wagered'), now.wagered, wallet)
-    addZ(keys.leaderboard('profit'), now.payout - now.wagered, wallet)
-    addZ(keys.leaderboard('wins'), now.wins, wallet)
-    addZ(keys.leaderboard('bets'), now.bets, wallet)
-  }
-
-  const c = current.casino
-  const big = (v: string | undefined) => BigInt(v ?? 0)
-  const lastSeq = plan.insertBets.reduce((max, b) => Math.max(max, b.seq), Number(c.lastSeq ?? 0))
-  cmds.push(['HSET', keys.casino,
-    'bets', String(Number(c.bets ?? 0) + plan.casino.bets),
-    'wins', String(Number(c.wins ?? 0) + plan.casino.wins),
-    'losses', String(Number(c.losses ?? 0) + plan.casino.losses),
-    'wagered', String(big(c.wagered) + plan.casino.wagered),
-    'payout', String(big(c.payout) + plan.casino.payout),
-    'pending', String(Number(c.pending ?? 0) + plan.casino.pending),
-    'lastSeq', String(lastSeq),
-  ])
-
-  if (plan.hourly.size) {
-    pushChunked('HSET', keys.hourly, [...plan.hourly].flatMap(([hour, t]) =>
-      [String(hour), encodeTotals(addTotals(current.hourly.get(hour) ?? decodeTotals(null), t))]), 1000)
-  }
-  const byHour = new Map<number, string[]>()
-  for (const [key, t] of plan.playerHourly) {
-    const args = byHour.get(t.hour) ?? []
-    args.push(t.wallet, encodeTotals(addTotals(current.playerHourly.get(key) ?? decodeTotals(null), t)))
-    byHour.set(t.hour, args)
-  }
-  for (const [hour, args] of byHour) pushChunked('HSET', keys.playerHour(hour), args, 1000)
-
-  for (const j of plan.jackpots) {
-    // LPUSH in chain order leaves the newest at the head.
-    cmds.push(['LPUSH', keys.jackpots, JSON.stringify({ ...j, amount: String(j.amount) })])
-  }
-  if (plan.cursor) {
-    // Only forward: a deposed leader's late batch must not move the cursor back.
-    cmds.push(['CURSOR', keys.cursor, plan.cursor.signature, String(plan.cursor.slot), String(plan.cursor.updatedAt)])
-  }
-  for (const [key, args] of zadd) pushChunked('ZADD', key, args, 1000)
-  // Last: an event counts as applied only once everything it moved is written.
-  pushChunked('SADD', keys.events, plan.events.map(e => e.id), 1000)
-  return cmds
-}
-
-/** A player's totals after `delta`, as HSET fields, plus the values the leaderboards rank by. */
-function playerTotals(h: Record<string, string>, delta: PlayerDelta) {
-  const bets = Number(h.bets ?? 0) + delta.bets
-  const wins = Number(h.wins ?? 0) + delta.wins
-  const wagered = BigInt(h.wagered ?? 0) + delta.wagered
-  const payout = BigInt(h.payout ?? 0) + delta.payout
-  const fields = [
-    'bets', String(bets), 'wins', String(wins), 'losses', String(Number(h.losses ?? 0) + delta.losses),
-    'wagered', String(wagered), 'payout', String(payout),
-  ]
-  for (const [game, g] of Object.entries(delta.games)) {
-    const f = (m: 'bets' | 'wins' | 'losses' | 'wagered' | 'payout') => gameField(m, game)
-    fields.push(
-      f('bets'), String(Number(h[f('bets')] ?? 0) + g.bets),
-      f('wins'), String(Number(h[f('wins')] ?? 0) + g.wins),
-      f('losses'), String(Number(h[f('losses')] ?? 0) + g.losses),
-      f('wagered'), String(BigInt(h[f('wagered')] ?? 0) + g.wagered),
-      f('payout'), String(BigInt(h[f('payout')] ?? 0) + g.payout),
-    )
-  }
-  return { fields, bets, wins, wagered, payout }
 }

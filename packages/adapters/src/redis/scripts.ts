@@ -8,49 +8,79 @@ import type { Redis } from 'ioredis'
 const scripts = {
   /**
    * Applies a batch plan, only if the store is still at the version it was planned from.
-   * KEYS[1] version; ARGV[1] expected version; ARGV[2] JSON array of commands, every argument a string.
+   * KEYS[1] version; ARGV[1] expected version; then the commands as one flat stream (see `planWrites`):
+   * `name, argc, args...` each, every value a string.
    * Returns {1, wallets of the players it created} when written, {0, {}} when another batch committed first
    * (the caller re-plans).
    */
   fareCasinoApplyBatch: {
     numberOfKeys: 1,
     // Redis cannot roll a script back, so everything that can fail is checked before the first write:
-    // the version, the JSON, and the type of every key a command would write (WRONGTYPE is the one
-    // error our commands can meet; SET never fails). The applied-event set is written LAST, by the
-    // caller's ordering, so that an event is never marked applied without its totals.
-    // Two pseudo-commands: {'PLAYER', key, playersKey, wallet, createdAt, lastSeenAt} creates a player
+    // the version, the shape of the stream, and the type of every key a command would write (WRONGTYPE
+    // is the one error our commands can meet; MSET never fails). The applied-event set is written
+    // LAST, by the caller's ordering, so that an event is never marked applied without its totals.
+    // Three pseudo-commands: {'PLAYER', key, playersKey, wallet, createdAt, lastSeenAt} creates a player
     // row unless a sign-in did meanwhile, and reports the wallet when it did create it;
-    // {'CURSOR', key, signature, slot, updatedAt} moves the cursor only forward (slot >= stored slot).
+    // {'CURSOR', key, signature, slot, updatedAt} moves the cursor only forward (slot >= stored slot);
+    // {'HSETNX', key, field, value, ...} is HSETNX of each pair in order (one HMGET and one HSET).
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if current ~= ARGV[1] then return {0, {}} end
-local cmds = cjson.decode(ARGV[2])
-local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list' }
+local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
 local checked = {}
-for i = 1, #cmds do
-  local c = cmds[i]
-  local t = want[c[1]]
-  if t and not checked[c[2]] then
-    local actual = redis.call('TYPE', c[2]).ok
-    if actual ~= 'none' and actual ~= t then return redis.error_reply('WRONGTYPE ' .. c[2] .. ' is a ' .. actual) end
-    checked[c[2]] = true
+local function check(key, t)
+  local seen = checked[key]
+  if seen then
+    if seen ~= t then return redis.error_reply('WRONGTYPE ' .. key .. ' written as a ' .. seen .. ' and a ' .. t) end
+    return nil
   end
+  local actual = redis.call('TYPE', key).ok
+  if actual ~= 'none' and actual ~= t then return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. actual) end
+  checked[key] = t
+  return nil
+end
+local n = #ARGV
+local i = 2
+while i <= n do
+  local t, argc = want[ARGV[i]], tonumber(ARGV[i + 1])
+  if not t or not argc or argc < 1 or i + 1 + argc > n then return redis.error_reply('ERR bad batch command at ' .. i) end
+  if t ~= 'any' then
+    local err = check(ARGV[i + 2], t)
+    if not err and ARGV[i] == 'PLAYER' then err = check(ARGV[i + 3], 'set') end
+    if err then return err end
+  end
+  i = i + 2 + argc
 end
 local created = {}
-for i = 1, #cmds do
-  local c = cmds[i]
-  if c[1] == 'PLAYER' then
-    if redis.call('HSETNX', c[2], 'wallet', c[4]) == 1 then
-      redis.call('HSET', c[2], 'createdAt', c[5], 'lastSeenAt', c[6])
-      redis.call('SADD', c[3], c[4])
-      created[#created + 1] = c[4]
+i = 2
+while i <= n do
+  local name, a = ARGV[i], i + 2
+  local last = a + tonumber(ARGV[i + 1]) - 1
+  if name == 'PLAYER' then
+    if redis.call('HSETNX', ARGV[a], 'wallet', ARGV[a + 2]) == 1 then
+      redis.call('HSET', ARGV[a], 'createdAt', ARGV[a + 3], 'lastSeenAt', ARGV[a + 4])
+      redis.call('SADD', ARGV[a + 1], ARGV[a + 2])
+      created[#created + 1] = ARGV[a + 2]
     end
-  elseif c[1] == 'CURSOR' then
-    local slot = tonumber(redis.call('HGET', c[2], 'slot') or '-1')
-    if tonumber(c[4]) >= slot then redis.call('HSET', c[2], 'signature', c[3], 'slot', c[4], 'updatedAt', c[5]) end
+  elseif name == 'CURSOR' then
+    local slot = tonumber(redis.call('HGET', ARGV[a], 'slot') or '-1')
+    if tonumber(ARGV[a + 2]) >= slot then redis.call('HSET', ARGV[a], 'signature', ARGV[a + 1], 'slot', ARGV[a + 2], 'updatedAt', ARGV[a + 3]) end
+  elseif name == 'HSETNX' then
+    local fields = {}
+    for j = a + 1, last, 2 do fields[#fields + 1] = ARGV[j] end
+    local have = redis.call('HMGET', ARGV[a], unpack(fields))
+    local set = {}
+    for k = 1, #fields do
+      if not have[k] then
+        set[#set + 1] = fields[k]
+        set[#set + 1] = ARGV[a + 2 * k]
+      end
+    end
+    if #set > 0 then redis.call('HSET', ARGV[a], unpack(set)) end
   else
-    redis.call(unpack(c))
+    redis.call(name, unpack(ARGV, a, last))
   end
+  i = last + 1
 end
 redis.call('INCR', KEYS[1])
 return {1, created}`,
@@ -147,7 +177,7 @@ return { id, username }`,
 /** Typed calls of the store's scripts on one client. */
 export interface StoreScripts {
   loadBatch(keys: string[], betPrefix: string, eventIds: string[], trialIds: string[], wallets: string[]): Promise<[string, string, number[], string[], number[], string[]]>
-  applyBatch(versionKey: string, expected: string, commands: string): Promise<[number, string[]]>
+  applyBatch(versionKey: string, expected: string, stream: string[]): Promise<[number, string[]]>
   ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
   pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
@@ -164,7 +194,7 @@ export function storeScripts(redis: Redis): StoreScripts {
   }
   const call = (name: keyof typeof scripts) => client[name]!.bind(redis)
   return {
-    applyBatch: (...a) => call('fareCasinoApplyBatch')(...a) as Promise<[number, string[]]>,
+    applyBatch: (versionKey, expected, stream) => call('fareCasinoApplyBatch')(versionKey, expected, ...stream) as Promise<[number, string[]]>,
     loadBatch: (keys, betPrefix, eventIds, trialIds, wallets) => call('fareCasinoLoadBatch')(
       ...keys, betPrefix, eventIds.length, trialIds.length, ...eventIds, ...trialIds, ...wallets,
     ) as Promise<[string, string, number[], string[], number[], string[]]>,
