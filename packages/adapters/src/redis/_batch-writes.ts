@@ -18,10 +18,10 @@ export interface CurrentTotals {
 const CHUNK = 1000
 
 /**
- * Every write of `plan` as the flat argument stream of the batch script (see `fareCasinoApplyBatch`):
- * `name, argc, args...` per command, every value a string, new totals computed here as bigint. A
- * flat stream instead of JSON: the script reads ARGV in place (no `cjson.decode` of a megabyte) and
- * runs each command with `unpack(ARGV, from, to)`, no table per command.
+ * Every write of `plan` as the flat stream of the batch script (see `fareCasinoApplyBatch`):
+ * `name, argc, args...` per command, every value a string, new totals computed here as bigint. Flat
+ * (one array of strings, not an array per command): the script decodes it into one table and runs
+ * each command with `unpack(stream, from, to)`, and the client builds no array per command.
  */
 export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTotals): string[] {
   const out: string[] = []

@@ -37,6 +37,8 @@ export function redisKeys(prefix: string) {
     hourly: `${prefix}hourly`,
     /** Hash per hour: wallet -> that player's totals in that hour. */
     playerHour: (hour: number) => `${prefix}ph:${hour}`,
+    /** What every `playerHour` key starts with (the batch script appends the hour). */
+    playerHourPrefix: `${prefix}ph:`,
     /** List of jackpot JSON, newest first. */
     jackpots: `${prefix}jackpots`,
     chatSeq: `${prefix}chat:seq`,

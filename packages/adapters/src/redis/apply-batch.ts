@@ -1,5 +1,5 @@
-import { batchKeys, type BatchPlan, type BatchState, CasinoError, planBatch } from '@fare-casino/core'
-import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
+import { batchKeys, type BatchState, CasinoError, hourOf, planBatch } from '@fare-casino/core'
+import type { Batch, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core'
 import type { Redis } from 'ioredis'
 import { type CurrentTotals, planWrites } from './_batch-writes'
 import { decodeBet } from './_codec'
@@ -10,60 +10,55 @@ import type { StoreScripts } from './scripts'
 const MAX_ATTEMPTS = 100
 
 /**
- * `applyBatch` on Redis, optimistic: read the {@link BatchState} and the current totals in two
- * pipelined round trips, plan with the shared `planBatch`, compute every new total as bigint, and
- * send the whole write as ONE Lua script that runs only if the store's `version` is still the one
- * the state was read at (every committed batch bumps it). Otherwise read and plan again. The script
- * is atomic, and a replayed event is a no-op because the plan made from a fresh state skips it.
+ * `applyBatch` on Redis, optimistic, in two round trips: one script reads the {@link BatchState} and
+ * the current totals the plan will add to (predicted from the batch: the players, hours and
+ * player-hours its resolves settle into), `planBatch` plans, every new total is computed here as
+ * bigint, and ONE Lua script writes it all, only if the store's `version` is still the one the state
+ * was read at (every committed batch bumps it). Otherwise read and plan again. The script is atomic,
+ * and a replayed event is a no-op because the plan made from a fresh state skips it. A total the
+ * prediction missed (a kept orphan settling a bet) is read in between, still checked by the version.
  */
 export async function applyBatchRedis(
   redis: Redis, keys: RedisKeys, scripts: StoreScripts, batch: Batch, failBeforeWrite = false,
 ): Promise<BatchResult> {
   const ids = batchKeys(batch)
+  const wanted = predictTotals(batch, ids.trialIds)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Round trip 1, one script: the version and everything planBatch needs, read atomically.
-    const [version, lastSeq, applied, orphans, known, betValues] = await scripts.loadBatch(
-      [keys.version, keys.casino, keys.events, keys.orphans, keys.players], keys.bet(''), ids.eventIds, ids.trialIds, ids.wallets,
+    // Round trip 1, one script: the version, everything planBatch needs and the totals, read atomically.
+    const [version, casino, applied, orphans, known, betValues, extraWallets, playerHashes, hourly, extraPairs, pairTotals] = await scripts.loadBatch(
+      [keys.version, keys.casino, keys.events, keys.orphans, keys.players, keys.hourly],
+      [keys.bet(''), keys.player(''), keys.playerHourPrefix],
+      [ids.eventIds, ids.trialIds, wanted.resolveHours, ids.wallets, wanted.wallets, wanted.hours, wanted.pairs],
     )
-    const state: BatchState = {
-      appliedEventIds: new Set(ids.eventIds.filter((_, i) => applied[i] === 1)),
-      bets: new Map(),
-      orphans: new Map(),
-      players: new Set(ids.wallets.filter((_, i) => known[i] === 1)),
-      lastSeq: Number(lastSeq),
-    }
-    ids.trialIds.forEach((id, i) => {
+    const appliedEventIds = new Set<string>()
+    for (let i = 0; i < ids.eventIds.length; i++) if (applied[i] === 1) appliedEventIds.add(ids.eventIds[i]!)
+    const players = new Set<string>()
+    for (let i = 0; i < ids.wallets.length; i++) if (known[i] === 1) players.add(ids.wallets[i]!)
+    const bets = new Map<string, Bet>()
+    const kept = new Map<string, TrialResolvedEvent>()
+    for (let i = 0; i < ids.trialIds.length; i++) {
       const bet = decodeBet(betValues[i])
-      if (bet) (state.bets as Map<string, typeof bet>).set(id, bet)
+      if (bet) bets.set(ids.trialIds[i]!, bet)
       const orphan = orphans[i]
-      if (orphan) (state.orphans as Map<string, TrialResolvedEvent>).set(id, JSON.parse(orphan) as TrialResolvedEvent)
-    })
+      if (orphan) kept.set(ids.trialIds[i]!, JSON.parse(orphan) as TrialResolvedEvent)
+    }
+    const casinoHash = toHash(casino)
+    const state: BatchState = { appliedEventIds, bets, orphans: kept, players, lastSeq: Number(casinoHash.lastSeq ?? 0) }
     const plan = planBatch(batch, state)
 
-    // Round trip 2: the current totals the plan's deltas add to.
-    const p2 = redis.pipeline().hgetall(keys.casino)
-    const wallets = [...plan.players.keys()]
-    for (const w of wallets) p2.hgetall(keys.player(w))
-    const hours = [...plan.hourly.keys()]
-    if (hours.length) p2.hmget(keys.hourly, ...hours.map(String))
-    const playerHours = groupByHour(plan)
-    for (const [hour, ws] of playerHours) p2.hmget(keys.playerHour(hour), ...ws)
-    const r2 = unwrap(await p2.exec())
-    let at = 0 // replies in the order the commands were queued (an index: shift() is O(n) per call)
-    const current: CurrentTotals = {
-      casino: r2[at++] as Record<string, string>,
-      players: new Map(wallets.map(w => [w, r2[at++] as Record<string, string>])),
-      hourly: new Map(),
-      playerHourly: new Map(),
-    }
-    if (hours.length) (r2[at++] as (string | null)[]).forEach((v, i) => current.hourly.set(hours[i]!, v))
-    for (const [hour, ws] of playerHours) {
-      (r2[at++] as (string | null)[]).forEach((v, i) => current.playerHourly.set(`${ws[i]}:${hour}`, v))
-    }
+    const current: CurrentTotals = { casino: casinoHash, players: new Map(), hourly: new Map(), playerHourly: new Map() }
+    const nx = wanted.wallets.length
+    for (let i = 0; i < nx; i++) current.players.set(wanted.wallets[i]!, toHash(playerHashes[i]!))
+    for (let i = 0; i < extraWallets.length; i++) current.players.set(extraWallets[i]!, toHash(playerHashes[nx + i]!))
+    for (let i = 0; i < wanted.hours.length; i++) current.hourly.set(Number(wanted.hours[i]), hourly[i] || null)
+    const np = wanted.pairs.length / 2
+    for (let i = 0; i < np; i++) current.playerHourly.set(`${wanted.pairs[2 * i]}:${wanted.pairs[2 * i + 1]}`, pairTotals[i] || null)
+    for (let i = 0; i < extraPairs.length / 2; i++) current.playerHourly.set(`${extraPairs[2 * i]}:${extraPairs[2 * i + 1]}`, pairTotals[np + i] || null)
+    await readMissing(redis, keys, plan, current)
 
     const stream = planWrites(keys, plan, current)
     if (failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
-    const [written, created] = await scripts.applyBatch(keys.version, version, stream)
+    const [written, created] = await scripts.applyBatch(keys.version, version, JSON.stringify(stream))
     if (written === 1) {
       // A sign-in may have created a player between the read and the write: only report those this batch created.
       if (created.length !== plan.result.joined.length) {
@@ -78,20 +73,85 @@ export async function applyBatchRedis(
   throw new CasinoError('STORE_ERROR', 'applyBatch gave up: other writers kept committing first')
 }
 
-function unwrap(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new CasinoError('STORE_ERROR', 'redis pipeline was aborted')
-  return results.map(([error, value]) => {
-    if (error) throw new CasinoError('STORE_ERROR', `redis: ${error.message}`, { cause: error })
-    return value
-  })
+/** The totals a batch's plan will most likely add to, as arguments of the load script. */
+interface WantedTotals {
+  /** Per trial id (in `batchKeys` order): the hour of the batch's first resolve of it, or ''. */
+  resolveHours: string[]
+  /** Players of the trials the batch both registers and resolves. */
+  wallets: string[]
+  /** Hours of the batch's resolves. */
+  hours: string[]
+  /** (wallet, hour) of those players in those hours, flattened. */
+  pairs: string[]
 }
 
-function groupByHour(plan: BatchPlan): Map<number, string[]> {
-  const out = new Map<number, string[]>()
-  for (const { wallet, hour } of plan.playerHourly.values()) {
-    const ws = out.get(hour)
-    if (ws) ws.push(wallet)
-    else out.set(hour, [wallet])
+/**
+ * Predicts from the batch alone which totals its plan moves: a bet settles in the hour of its resolve,
+ * and its player is the register's (in the batch) or the stored bet's (the script adds those).
+ */
+function predictTotals(batch: Batch, trialIds: string[]): WantedTotals {
+  const registeredBy = new Map<string, string>()
+  const resolvedAt = new Map<string, number>()
+  for (const e of batch.events) {
+    if (e.kind === 'trialRegistered') {
+      if (!registeredBy.has(e.trialId)) registeredBy.set(e.trialId, e.player)
+    }
+    else if (e.kind === 'trialResolved') {
+      if (!resolvedAt.has(e.trialId)) resolvedAt.set(e.trialId, hourOf(e.blockTime))
+    }
   }
-  return out
+  const resolveHours: string[] = []
+  const wallets = new Set<string>()
+  const hours = new Set<string>()
+  const pairs = new Set<string>()
+  const flat: string[] = []
+  for (const id of trialIds) {
+    const hour = resolvedAt.get(id)
+    resolveHours.push(hour === undefined ? '' : String(hour))
+    if (hour === undefined) continue
+    hours.add(String(hour))
+    const player = registeredBy.get(id)
+    if (player === undefined) continue
+    wallets.add(player)
+    const pair = `${player}:${hour}`
+    if (!pairs.has(pair)) {
+      pairs.add(pair)
+      flat.push(player, String(hour))
+    }
+  }
+  return { resolveHours, wallets: [...wallets], hours: [...hours], pairs: flat }
+}
+
+/** Reads, in one pipeline, the totals the plan moves that the load script did not predict (usually none). */
+async function readMissing(redis: Redis, keys: RedisKeys, plan: BatchPlan, current: CurrentTotals): Promise<void> {
+  const wallets: string[] = []
+  for (const w of plan.players.keys()) if (!current.players.has(w)) wallets.push(w)
+  const hours: number[] = []
+  for (const h of plan.hourly.keys()) if (!current.hourly.has(h)) hours.push(h)
+  const pairs: { key: string, wallet: string, hour: number }[] = []
+  for (const [key, t] of plan.playerHourly) if (!current.playerHourly.has(key)) pairs.push({ key, wallet: t.wallet, hour: t.hour })
+  if (!wallets.length && !hours.length && !pairs.length) return
+
+  const p = redis.pipeline()
+  for (const w of wallets) p.hgetall(keys.player(w))
+  for (const h of hours) p.hget(keys.hourly, String(h))
+  for (const { wallet, hour } of pairs) p.hget(keys.playerHour(hour), wallet)
+  const replies = await p.exec()
+  if (!replies) throw new CasinoError('STORE_ERROR', 'redis pipeline was aborted')
+  let at = 0
+  const next = (): unknown => {
+    const [error, value] = replies[at++]!
+    if (error) throw new CasinoError('STORE_ERROR', `redis: ${error.message}`, { cause: error })
+    return value
+  }
+  for (const w of wallets) current.players.set(w, next() as Record<string, string>)
+  for (const h of hours) current.hourly.set(h, next() as string | null)
+  for (const { key } of pairs) current.playerHourly.set(key, next() as string | null)
+}
+
+/** A hash from its flat `HGETALL` reply. */
+function toHash(flat: string[]): Record<string, string> {
+  const h: Record<string, string> = {}
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!
+  return h
 }

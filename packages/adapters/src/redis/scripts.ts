@@ -8,8 +8,10 @@ import type { Redis } from 'ioredis'
 const scripts = {
   /**
    * Applies a batch plan, only if the store is still at the version it was planned from.
-   * KEYS[1] version; ARGV[1] expected version; then the commands as one flat stream (see `planWrites`):
-   * `name, argc, args...` each, every value a string.
+   * KEYS[1] version; ARGV[1] expected version; ARGV[2] the commands as one flat stream (see `planWrites`),
+   * a JSON array of strings: `name, argc, args...` each. One JSON argument rather than thousands: the
+   * client writes one string (ioredis serialises each argument separately, which cost more than the
+   * script saved), and `cjson.decode` of a flat array of strings is one table.
    * Returns {1, wallets of the players it created} when written, {0, {}} when another batch committed first
    * (the caller re-plans).
    */
@@ -39,46 +41,51 @@ local function check(key, t)
   checked[key] = t
   return nil
 end
-local n = #ARGV
-local i = 2
+local ok, A = pcall(cjson.decode, ARGV[2])
+if not ok or type(A) ~= 'table' then return redis.error_reply('ERR bad batch stream') end
+local n = #A
+local i = 1
 while i <= n do
-  local t, argc = want[ARGV[i]], tonumber(ARGV[i + 1])
+  local t, argc = want[A[i]], tonumber(A[i + 1])
   if not t or not argc or argc < 1 or i + 1 + argc > n then return redis.error_reply('ERR bad batch command at ' .. i) end
+  for j = i + 2, i + 1 + argc do
+    if type(A[j]) ~= 'string' then return redis.error_reply('ERR bad batch argument at ' .. j) end
+  end
   if t ~= 'any' then
-    local err = check(ARGV[i + 2], t)
-    if not err and ARGV[i] == 'PLAYER' then err = check(ARGV[i + 3], 'set') end
+    local err = check(A[i + 2], t)
+    if not err and A[i] == 'PLAYER' then err = check(A[i + 3], 'set') end
     if err then return err end
   end
   i = i + 2 + argc
 end
 local created = {}
-i = 2
+i = 1
 while i <= n do
-  local name, a = ARGV[i], i + 2
-  local last = a + tonumber(ARGV[i + 1]) - 1
+  local name, a = A[i], i + 2
+  local last = a + tonumber(A[i + 1]) - 1
   if name == 'PLAYER' then
-    if redis.call('HSETNX', ARGV[a], 'wallet', ARGV[a + 2]) == 1 then
-      redis.call('HSET', ARGV[a], 'createdAt', ARGV[a + 3], 'lastSeenAt', ARGV[a + 4])
-      redis.call('SADD', ARGV[a + 1], ARGV[a + 2])
-      created[#created + 1] = ARGV[a + 2]
+    if redis.call('HSETNX', A[a], 'wallet', A[a + 2]) == 1 then
+      redis.call('HSET', A[a], 'createdAt', A[a + 3], 'lastSeenAt', A[a + 4])
+      redis.call('SADD', A[a + 1], A[a + 2])
+      created[#created + 1] = A[a + 2]
     end
   elseif name == 'CURSOR' then
-    local slot = tonumber(redis.call('HGET', ARGV[a], 'slot') or '-1')
-    if tonumber(ARGV[a + 2]) >= slot then redis.call('HSET', ARGV[a], 'signature', ARGV[a + 1], 'slot', ARGV[a + 2], 'updatedAt', ARGV[a + 3]) end
+    local slot = tonumber(redis.call('HGET', A[a], 'slot') or '-1')
+    if tonumber(A[a + 2]) >= slot then redis.call('HSET', A[a], 'signature', A[a + 1], 'slot', A[a + 2], 'updatedAt', A[a + 3]) end
   elseif name == 'HSETNX' then
     local fields = {}
-    for j = a + 1, last, 2 do fields[#fields + 1] = ARGV[j] end
-    local have = redis.call('HMGET', ARGV[a], unpack(fields))
+    for j = a + 1, last, 2 do fields[#fields + 1] = A[j] end
+    local have = redis.call('HMGET', A[a], unpack(fields))
     local set = {}
     for k = 1, #fields do
       if not have[k] then
         set[#set + 1] = fields[k]
-        set[#set + 1] = ARGV[a + 2 * k]
+        set[#set + 1] = A[a + 2 * k]
       end
     end
-    if #set > 0 then redis.call('HSET', ARGV[a], unpack(set)) end
+    if #set > 0 then redis.call('HSET', A[a], unpack(set)) end
   else
-    redis.call(name, unpack(ARGV, a, last))
+    redis.call(name, unpack(A, a, last))
   end
   i = last + 1
 end
@@ -86,25 +93,62 @@ redis.call('INCR', KEYS[1])
 return {1, created}`,
   },
   /**
-   * Reads the state a batch is planned from, in one command (a pipeline of a thousand HGETALLs costs
-   * more client CPU than the planning itself). KEYS[1] version, KEYS[2] casino, KEYS[3] events,
-   * KEYS[4] orphans, KEYS[5] players; ARGV[1] bet key prefix, ARGV[2] number of event ids, ARGV[3]
-   * number of trial ids, then the event ids, trial ids and wallets.
-   * Returns { version, lastSeq, applied flags, orphan JSONs, player flags, encoded bet ('' if none) per trial }.
+   * Reads the state a batch is planned from AND the current totals its plan will most likely add to,
+   * in one command (they used to be a second round trip: a pipeline of one HGETALL per player).
+   * KEYS[1] version, KEYS[2] casino, KEYS[3] events, KEYS[4] orphans, KEYS[5] players, KEYS[6] hourly;
+   * ARGV[1] bet key prefix, ARGV[2] player key prefix, ARGV[3] player-hour key prefix, ARGV[4] a JSON
+   * array of seven lists of strings: event ids, trial ids, resolve hour per trial ('' when the batch
+   * does not resolve that trial), wallets (is each a player?), wallets whose totals to read, hours,
+   * (wallet, hour) pairs flattened. JSON in and out, not thousands of arguments and reply elements:
+   * ioredis serialises and parses those one by one in JavaScript, `JSON.parse` is native.
+   * A stored bet that the batch resolves adds its player and that player's pair for the resolve hour
+   * (a bet settles in the hour of its resolve): the caller then needs no further read unless a kept
+   * orphan settles a bet, which the caller reads itself.
+   * Returns the JSON of [ version, HGETALL casino, applied flags, orphan JSONs, player flags, encoded
+   * bet ('' if none) per trial, extra wallets, HGETALL per totals wallet then per extra wallet, hour
+   * totals, extra pairs as wallet, hour, ..., totals per pair then per extra pair ] (false for a
+   * missing value; an empty list may come as {}: cjson cannot tell).
    */
   fareCasinoLoadBatch: {
-    numberOfKeys: 5,
+    numberOfKeys: 6,
     lua: `
-local ne, nt = tonumber(ARGV[2]), tonumber(ARGV[3])
-local applied, orphans, players, bets = {}, {}, {}, {}
-for i = 1, ne do applied[i] = redis.call('SISMEMBER', KEYS[3], ARGV[3 + i]) end
-for i = 1, nt do
-  local id = ARGV[3 + ne + i]
+local L = cjson.decode(ARGV[4])
+local eventIds, trialIds, resolveHours, wallets, totalsWallets, hours, wanted = L[1], L[2], L[3], L[4], L[5], L[6], L[7]
+local applied, orphans, known, bets = {}, {}, {}, {}
+for i = 1, #eventIds do applied[i] = redis.call('SISMEMBER', KEYS[3], eventIds[i]) end
+for i = 1, #wallets do known[i] = redis.call('SISMEMBER', KEYS[5], wallets[i]) end
+local listed = {}
+for i = 1, #totalsWallets do listed[totalsWallets[i]] = true end
+local extra, extraPairs = {}, {}
+for i = 1, #trialIds do
+  local id = trialIds[i]
   orphans[i] = redis.call('HGET', KEYS[4], id) or ''
-  bets[i] = redis.call('GET', ARGV[1] .. id) or ''
+  local bet = redis.call('GET', ARGV[1] .. id) or ''
+  bets[i] = bet
+  local hour = resolveHours[i]
+  if bet ~= '' and hour ~= '' then
+    local ok, fields = pcall(cjson.decode, bet)
+    local w = ok and type(fields) == 'table' and fields[3]
+    if type(w) == 'string' then
+      if not listed[w] then
+        listed[w] = true
+        extra[#extra + 1] = w
+      end
+      extraPairs[#extraPairs + 1] = w
+      extraPairs[#extraPairs + 1] = hour
+    end
+  end
 end
-for i = 4 + ne + nt, #ARGV do players[#players + 1] = redis.call('SISMEMBER', KEYS[5], ARGV[i]) end
-return { redis.call('GET', KEYS[1]) or '0', redis.call('HGET', KEYS[2], 'lastSeq') or '0', applied, orphans, players, bets }`,
+local nx = #totalsWallets
+local players = {}
+for i = 1, nx do players[i] = redis.call('HGETALL', ARGV[2] .. totalsWallets[i]) end
+for i = 1, #extra do players[nx + i] = redis.call('HGETALL', ARGV[2] .. extra[i]) end
+local hourly = {}
+for i = 1, #hours do hourly[i] = redis.call('HGET', KEYS[6], hours[i]) end
+local totals = {}
+for i = 1, #wanted, 2 do totals[#totals + 1] = redis.call('HGET', ARGV[3] .. wanted[i + 1], wanted[i]) end
+for i = 1, #extraPairs, 2 do totals[#totals + 1] = redis.call('HGET', ARGV[3] .. extraPairs[i + 1], extraPairs[i]) end
+return cjson.encode({ redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2]), applied, orphans, known, bets, extra, players, hourly, extraPairs, totals })`,
   },
   /**
    * Gets or creates a player and moves lastSeenAt forward. KEYS[1] player hash, KEYS[2] players set;
@@ -174,17 +218,32 @@ return { id, username }`,
   },
 } as const
 
+/** What `fareCasinoLoadBatch` returns (see its comment); `false` for a missing value. */
+export type LoadBatchReply = [
+  version: string, casino: string[], applied: number[], orphans: string[], known: number[], bets: string[],
+  extraWallets: string[], players: string[][], hourly: (string | false)[], extraPairs: string[], pairs: (string | false)[],
+]
+
 /** Typed calls of the store's scripts on one client. */
 export interface StoreScripts {
-  loadBatch(keys: string[], betPrefix: string, eventIds: string[], trialIds: string[], wallets: string[]): Promise<[string, string, number[], string[], number[], string[]]>
-  applyBatch(versionKey: string, expected: string, stream: string[]): Promise<[number, string[]]>
+  loadBatch(keys: string[], prefixes: string[], lists: string[][]): Promise<LoadBatchReply>
+  applyBatch(versionKey: string, expected: string, stream: string): Promise<[number, string[]]>
   ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
   pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
   addChat(counterKey: string, chatKey: string, liveKey: string, playerKey: string, json: string): Promise<[number, string | null]>
 }
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>
+type ScriptFn = (...args: (string | number | Buffer)[]) => Promise<unknown>
+
+/**
+ * A large (JSON) argument as bytes. ioredis writes a string argument to the socket as UTF-8, which
+ * Node encodes several times slower than it copies Latin-1; for ASCII (what JSON.stringify of our ids,
+ * signatures and numbers almost always is) the two are the same bytes.
+ */
+function bytes(s: string): Buffer {
+  return Buffer.from(s, Buffer.byteLength(s) === s.length ? 'latin1' : 'utf8')
+}
 
 /** Defines the scripts on `redis` (once per client) and returns typed callers. */
 export function storeScripts(redis: Redis): StoreScripts {
@@ -194,10 +253,16 @@ export function storeScripts(redis: Redis): StoreScripts {
   }
   const call = (name: keyof typeof scripts) => client[name]!.bind(redis)
   return {
-    applyBatch: (versionKey, expected, stream) => call('fareCasinoApplyBatch')(versionKey, expected, ...stream) as Promise<[number, string[]]>,
-    loadBatch: (keys, betPrefix, eventIds, trialIds, wallets) => call('fareCasinoLoadBatch')(
-      ...keys, betPrefix, eventIds.length, trialIds.length, ...eventIds, ...trialIds, ...wallets,
-    ) as Promise<[string, string, number[], string[], number[], string[]]>,
+    applyBatch: (versionKey, expected, stream) => call('fareCasinoApplyBatch')(versionKey, expected, bytes(stream)) as Promise<[number, string[]]>,
+    loadBatch: async (keys, prefixes, lists) => {
+      const json = await call('fareCasinoLoadBatch')(...keys, ...prefixes, bytes(JSON.stringify(lists))) as string
+      const reply = JSON.parse(json) as unknown[]
+      // cjson writes an empty Lua table as {}: make every list an array again.
+      for (let i = 1; i < reply.length; i++) if (!Array.isArray(reply[i])) reply[i] = []
+      const players = reply[7] as unknown[]
+      for (let i = 0; i < players.length; i++) if (!Array.isArray(players[i])) players[i] = []
+      return reply as LoadBatchReply
+    },
     ensurePlayer: (...a) => call('fareCasinoEnsurePlayer')(...a) as Promise<[number, string[]]>,
     setUsername: (...a) => call('fareCasinoSetUsername')(...a) as Promise<number>,
     pushNumbered: (...a) => call('fareCasinoPushNumbered')(...a) as Promise<number>,
