@@ -12,12 +12,22 @@
  */
 
 const needsEscape = (s: string): boolean => s.includes('"') || s.includes('\\')
-const special = /["\\]/
+
+/** How many `"` `s` holds. */
+function quotes(s: string): number {
+  let n = 0
+  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++
+  return n
+}
 
 /** A text[] literal of strings (NULL for null). */
 export function textArray(xs: readonly (string | null)[]): string {
   if (xs.length === 0) return '{}'
-  if (!xs.includes(null) && !xs.includes(undefined as never) && !special.test(xs.join(''))) return `{"${xs.join('","')}"}`
+  if (!xs.includes(null) && !xs.includes(undefined as never)) {
+    // The separators hold exactly 2 (n - 1) quotes: any more, or a backslash, is an element to escape.
+    const body = xs.join('","')
+    if (!body.includes('\\') && quotes(body) === 2 * (xs.length - 1)) return `{"${body}"}`
+  }
   let out = '{'
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!
