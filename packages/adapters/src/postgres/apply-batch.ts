@@ -157,19 +157,22 @@ function planWrites(tx: TransactionSql, t: (name: string) => Helper<string, []>,
   }
   if (plan.playerHourly.size) {
     const hs = [...plan.playerHourly.values()]
-    q.push(tx`INSERT INTO ${t('player_hourly')} AS h (wallet, hour, bets, wins, wagered, payout)
-      SELECT unnest(${T(hs.map(v => v.wallet))}::text[]), unnest(${N(hs.map(v => v.hour))}::int4[]), unnest(${N(hs.map(v => v.bets))}::int8[]),
-        unnest(${N(hs.map(v => v.wins))}::int8[]), unnest(${N(hs.map(v => v.wagered))}::numeric[]), unnest(${N(hs.map(v => v.payout))}::numeric[])
-      ON CONFLICT (wallet, hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
-        wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout`)
-    // Every materialized window that covers a delta's hour (none until a windowed leaderboard is read).
-    // Grouped per (window, wallet): one INSERT may not update a row twice.
-    q.push(tx`INSERT INTO ${t('player_windows')} AS w (hours, wallet, bets, wins, wagered, payout)
+    // One statement, one set of arrays, for both tables: the hourly rows, and every materialized window
+    // that covers a delta's hour (none until a windowed leaderboard is read), grouped per (window, wallet)
+    // because one INSERT may not update a row twice.
+    q.push(tx`WITH d AS MATERIALIZED (
+        SELECT unnest(${T(hs.map(v => v.wallet))}::text[]) AS wallet, unnest(${N(hs.map(v => v.hour))}::int4[]) AS hour,
+          unnest(${N(hs.map(v => v.bets))}::int8[]) AS bets, unnest(${N(hs.map(v => v.wins))}::int8[]) AS wins,
+          unnest(${N(hs.map(v => v.wagered))}::numeric[]) AS wagered, unnest(${N(hs.map(v => v.payout))}::numeric[]) AS payout
+      ), hourly AS (
+        INSERT INTO ${t('player_hourly')} AS h (wallet, hour, bets, wins, wagered, payout)
+        SELECT wallet, hour, bets, wins, wagered, payout FROM d
+        ON CONFLICT (wallet, hour) DO UPDATE SET bets = h.bets + excluded.bets, wins = h.wins + excluded.wins,
+          wagered = h.wagered + excluded.wagered, payout = h.payout + excluded.payout
+      )
+      INSERT INTO ${t('player_windows')} AS w (hours, wallet, bets, wins, wagered, payout)
       SELECT lw.hours, d.wallet, sum(d.bets), sum(d.wins), sum(d.wagered), sum(d.payout)
-      FROM (SELECT unnest(${T(hs.map(v => v.wallet))}::text[]) AS wallet, unnest(${N(hs.map(v => v.hour))}::int4[]) AS hour,
-        unnest(${N(hs.map(v => v.bets))}::int8[]) AS bets, unnest(${N(hs.map(v => v.wins))}::int8[]) AS wins,
-        unnest(${N(hs.map(v => v.wagered))}::numeric[]) AS wagered, unnest(${N(hs.map(v => v.payout))}::numeric[]) AS payout) AS d
-      JOIN ${t('leaderboard_windows')} AS lw ON d.hour BETWEEN lw.end_hour - lw.hours + 1 AND lw.end_hour
+      FROM d JOIN ${t('leaderboard_windows')} AS lw ON d.hour BETWEEN lw.end_hour - lw.hours + 1 AND lw.end_hour
       GROUP BY lw.hours, d.wallet
       ON CONFLICT (hours, wallet) DO UPDATE SET bets = w.bets + excluded.bets, wins = w.wins + excluded.wins,
         wagered = w.wagered + excluded.wagered, payout = w.payout + excluded.payout`)
