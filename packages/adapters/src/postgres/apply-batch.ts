@@ -16,20 +16,18 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failA
   const t = (name: string) => sql(`${schema}.${name}`)
   const keys = batchKeys(batch)
   return sql.begin(async (tx) => {
-    // Each lookup is one primary-key probe per key (a LATERAL subquery behind OFFSET 0, which the planner
-    // cannot flatten into a join): `= ANY(array)` and plain joins turned into a sequential scan of the
-    // whole table while it was young (no statistics yet, random_page_cost), a cost growing with every batch.
+    // Bets are found with one primary-key probe per trial id (a LATERAL subquery behind OFFSET 0, which the
+    // planner cannot flatten into a join): `= ANY(array)` and plain joins became a sequential scan of the
+    // whole table while it was young (no statistics yet), a cost growing with every batch. The other
+    // tables stay small (or are analyzed by then): `= ANY` lets the planner scan a tiny one outright.
     const trialIds = textArray(keys.trialIds)
     const [locked, applied, bets, orphans, players] = await Promise.all([
       tx<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1 FOR UPDATE`,
-      tx<{ id: string }[]>`SELECT e.id FROM unnest(${textArray(keys.eventIds)}::text[]) AS k(id)
-        CROSS JOIN LATERAL (SELECT id FROM ${t('events')} WHERE id = k.id OFFSET 0) AS e`,
+      tx<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${textArray(keys.eventIds)}::text[])`,
       tx<BetRow[]>`SELECT b.* FROM unnest(${trialIds}::text[]) AS k(id)
         CROSS JOIN LATERAL (SELECT * FROM ${t('bets')} WHERE id = k.id OFFSET 0) AS b`,
-      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT o.trial_id, o.event FROM unnest(${trialIds}::text[]) AS k(id)
-        CROSS JOIN LATERAL (SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = k.id OFFSET 0) AS o`,
-      tx<{ wallet: string }[]>`SELECT p.wallet FROM unnest(${textArray(keys.wallets)}::text[]) AS k(wallet)
-        CROSS JOIN LATERAL (SELECT wallet FROM ${t('players')} WHERE wallet = k.wallet OFFSET 0) AS p`,
+      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${trialIds}::text[])`,
+      tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${textArray(keys.wallets)}::text[])`,
     ])
     if (!locked[0]) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
     const onBets = idsOnBets(keys.eventIds, bets.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
