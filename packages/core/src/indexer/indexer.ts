@@ -290,6 +290,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         call: fn => call(fn),
         retry: policy(gen),
         maxBatchTransactions: options.maxBatchTransactions,
+        // Four commits' worth, and at least two rounds of every concurrent request.
+        fetchAhead: Math.max(4 * options.maxBatchTransactions, 2 * options.concurrency * options.fetchBatchSize),
         fetchBatchSize: options.fetchBatchSize,
         groupWaitMs: options.groupWaitMs,
         takePrefetched: signature => prefetcher?.take(signature),

@@ -36,6 +36,11 @@ export interface PipelineContext {
   /** The retry policy, without `onExhausted` (each step adds its own report). */
   retry: Omit<RetryPolicy, 'onExhausted'>
   maxBatchTransactions: number
+  /**
+   * Transactions fetched ahead of the oldest uncommitted one, at most: a long backfill is fetched as the
+   * commits move, not all at once (memory stays bounded, and fetching interleaves with committing).
+   */
+  fetchAhead: number
   /** Transactions asked for in one JSON-RPC batch request (1: one getTransaction request each). */
   fetchBatchSize: number
   /** Milliseconds a short group may wait for the transactions in flight behind it while backfilling. */
@@ -52,6 +57,8 @@ export interface PipelineContext {
 interface Entry {
   info: SignatureInfo
   ready: boolean
+  /** Waiting for its fetch to be started (see `pump`). */
+  toFetch: boolean
   events: ChainEvent[]
 }
 
@@ -63,6 +70,8 @@ const notYet = (signature: string): RpcError =>
 export function createPipeline(ctx: PipelineContext) {
   let entries: Entry[] = []
   let head = 0
+  /** Entries before this index have their fetch started, or need none. */
+  let nextFetch = 0
   let looping = false
   let loop: Promise<void> = Promise.resolve()
   /** Cleared when the node refuses JSON-RPC batches: single requests from then on. */
@@ -244,8 +253,10 @@ export function createPipeline(ctx: PipelineContext) {
         await commitGroup(head, end, false)
         if (head > 4096 && head * 2 > entries.length) {
           entries = entries.slice(head)
+          nextFetch -= head
           head = 0
         }
+        pump()
       }
     }
     catch {
@@ -259,7 +270,8 @@ export function createPipeline(ctx: PipelineContext) {
   /** True when a short ready run should wait for the fetches in flight behind it (backfilling). */
   function shouldWait(end: number): boolean {
     const run = end - head
-    const behind = entries.length - end
+    // Only transactions whose fetch is under way can join the run; the rest waits for the window.
+    const behind = Math.max(0, nextFetch - end)
     if (run >= ctx.maxBatchTransactions || behind < Math.max(ctx.fetchBatchSize, 2) || behind < run) return false
     const now = Date.now()
     waitingSince ??= now
@@ -272,6 +284,22 @@ export function createPipeline(ctx: PipelineContext) {
     return true
   }
 
+  /** Starts the fetches of the entries that entered the window, `fetchBatchSize` per request. */
+  function pump(): void {
+    let group: Entry[] = []
+    while (ctx.isRunning() && nextFetch < entries.length && nextFetch - head < ctx.fetchAhead) {
+      const entry = entries[nextFetch++]!
+      if (!entry.toFetch) continue
+      entry.toFetch = false
+      group.push(entry)
+      if (group.length >= ctx.fetchBatchSize) {
+        void fetchGroup(group)
+        group = []
+      }
+    }
+    if (group.length > 0) void fetchGroup(group)
+  }
+
   function kick(): void {
     if (looping || !ctx.isRunning()) return
     looping = true
@@ -281,15 +309,10 @@ export function createPipeline(ctx: PipelineContext) {
   return {
     /** Adds transactions, oldest first; they must be newer than every transaction added before. */
     enqueue(infos: readonly SignatureInfo[]): void {
-      let group: Entry[] = []
-      const flush = (): void => {
-        if (group.length > 0) void fetchGroup(group)
-        group = []
-      }
       for (const info of infos) {
         // A failed transaction changes nothing on chain: no fetch, but it still moves the cursor.
         const failed = info.err !== null && info.err !== undefined
-        const entry: Entry = { info, ready: failed, events: [] }
+        const entry: Entry = { info, ready: failed, toFetch: false, events: [] }
         entries.push(entry)
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
@@ -297,10 +320,9 @@ export function createPipeline(ctx: PipelineContext) {
           prefetched.then(tx => (isServed(tx) ? finish(entry, decodeHere(tx, entry)!).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
           continue
         }
-        group.push(entry)
-        if (group.length >= ctx.fetchBatchSize) flush()
+        entry.toFetch = true
       }
-      flush()
+      pump()
       kick()
     },
     /** Transactions discovered and not committed yet. */

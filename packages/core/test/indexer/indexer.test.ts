@@ -243,4 +243,35 @@ describe('createIndexer', () => {
     await indexer.stop()
     await expectConsistent(store, 400)
   })
+  it('fetches a long backfill as commits move: never more than the window ahead of what is committed', async () => {
+    const { chain, owner, genesis } = buildChain(1500, 30, 9)
+    const store = memoryStore()
+    const rpc = chain.rpc()
+    const settings = { maxBatchTransactions: 50, fetchBatchSize: 10, concurrency: 4 }
+    // The window: four commits' worth (200), or two rounds of every concurrent request (80).
+    const window = Math.max(4 * settings.maxBatchTransactions, 2 * settings.concurrency * settings.fetchBatchSize)
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, rpc, config: config(owner, genesis, settings) })
+    // Transactions asked for (no faults: each once), against transactions committed when asked.
+    let fetched = 0
+    let widest = 0
+    const getTransactions = rpc.getTransactions!.bind(rpc)
+    rpc.getTransactions = async (signatures) => {
+      fetched += signatures.length
+      widest = Math.max(widest, fetched - indexer.status().transactions)
+      return getTransactions(signatures)
+    }
+    // A store slower than the node: without the window, every fetch would run ahead of the commits.
+    const applyBatch = store.applyBatch.bind(store)
+    store.applyBatch = async (batch) => {
+      await new Promise(r => setTimeout(r, 5))
+      return applyBatch(batch)
+    }
+    await indexer.start()
+    await until(async () => (await store.stats(Date.now())).totalBets === 1500)
+    await indexer.stop()
+    await expectConsistent(store, 1500)
+    expect(chain.txs.length).toBeGreaterThan(3000)
+    expect(widest).toBeLessThanOrEqual(window)
+    expect(widest).toBeGreaterThan(window / 2)
+  })
 })
