@@ -19,7 +19,7 @@ import { postgresStore } from '@fare-casino/adapters/postgres'
 import { redisStore } from '@fare-casino/adapters/redis'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
-import { expect, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createCasinoEvents } from '../../packages/core/src/events'
 import { decodeTransaction } from '../../packages/core/src/indexer/decode'
@@ -43,6 +43,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
 const load = () => loadavg().map(l => l.toFixed(2)).join(', ')
 const loadAtStart = load()
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Prints the RESULTS section as far as it is measured (each test adds its lines). */
 function print(): void {
@@ -262,7 +263,7 @@ it('latency from the localnet confirming a bet to casino.events', async () => {
   const indexer = createIndexer({
     store, events, logger: quiet,
     // A local node has no rate limit to respect: the default 100 requests/s is for public endpoints.
-    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true, rpcRateLimit: RATE },
+    config: { rpcUrl: net.rpcUrl, wsUrl: net.wsUrl, programId: net.programId, ownerWallet: owner, start: 'now', pollInterval: 1000, subscribe: true, rpcRateLimit: RATE, decodeThread: true },
   })
   await indexer.start()
   await indexer.ready
@@ -282,6 +283,5 @@ it('latency from the localnet confirming a bet to casino.events', async () => {
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
   lines.push('', `Latency, localnet confirmed notification → \`bet.placed\` emitted (logsSubscribe on, poll backstop 1 s, ${latencies.length} bets, ~25 bets/s, slots of 400 ms): p50 **${q(0.5)} ms**, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms.`)
 
-  rmSync(dir, { recursive: true, force: true })
   print()
 })
