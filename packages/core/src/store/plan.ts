@@ -58,28 +58,23 @@ export interface BatchPlan {
   result: BatchResult
 }
 
-/** Every wallet, trial and event id an adapter needs to load the {@link BatchState} for `batch`. */
+/**
+ * Every wallet, trial and event id an adapter needs to load the {@link BatchState} for `batch`.
+ * Sets spread into arrays at the end measured faster here than checking a set before each push.
+ */
 export function batchKeys(batch: Batch): { eventIds: string[], trialIds: string[], wallets: string[] } {
-  const eventIds: string[] = []
-  const trialIds: string[] = []
-  const wallets: string[] = []
-  // The sets only deduplicate; the arrays keep first-seen order without spreading the sets at the end.
-  const seenTrials = new Set<string>()
-  const seenWallets = new Set<string>()
+  const trialIds = new Set<string>()
+  const wallets = new Set<string>()
   for (const event of batch.events) {
-    eventIds.push(event.id)
-    if (event.kind === 'trialRegistered' || event.kind === 'trialResolved') {
-      if (!seenTrials.has(event.trialId)) {
-        seenTrials.add(event.trialId)
-        trialIds.push(event.trialId)
-      }
-      if (event.kind === 'trialRegistered' && !seenWallets.has(event.player)) {
-        seenWallets.add(event.player)
-        wallets.push(event.player)
-      }
+    if (event.kind === 'trialRegistered') {
+      trialIds.add(event.trialId)
+      wallets.add(event.player)
+    }
+    else if (event.kind === 'trialResolved') {
+      trialIds.add(event.trialId)
     }
   }
-  return { eventIds, trialIds, wallets }
+  return { eventIds: batch.events.map(e => e.id), trialIds: [...trialIds], wallets: [...wallets] }
 }
 
 /** The hour bucket of a unix-seconds time. */
