@@ -84,17 +84,23 @@ export function wantsDecodeThread(setting: boolean | 'auto'): boolean {
   return availableParallelism() > 1 && !new URL(import.meta.url).pathname.endsWith('.ts')
 }
 
-/** Starts a decode thread from the module at `url` (see {@link decodeThreadUrl}). */
-export function startDecodeThread(options: DecodeThreadOptions, url: URL): DecodeThread {
+/**
+ * Starts a decode thread from the module at `url` (see {@link decodeThreadUrl}). `onDeath` is told once
+ * when the thread ends without being closed (decoding then continues on the main thread).
+ * Throws when Node cannot start a worker (thread or memory limits).
+ */
+export function startDecodeThread(options: DecodeThreadOptions, url: URL, onDeath?: (why: string) => void): DecodeThread {
   const worker = new Worker(url, { workerData: { [MARK]: true, options } })
   // Never what keeps a process alive: the indexer's own timers and sockets decide that.
   worker.unref()
   const pending = new Map<number, { resolve: (answers: DecodedAnswer[]) => void, reject: (error: unknown) => void }>()
   let nextId = 1
   let dead = false
+  let closing = false
   const local = decodeOptionsOf(options)
 
   const fail = (why: string): void => {
+    if (!dead && !closing) onDeath?.(why)
     dead = true
     for (const p of pending.values()) p.reject(new RpcError('getTransaction', 'network', `decode thread ${why}; fetching again`, { retryable: true }))
     pending.clear()
@@ -107,6 +113,11 @@ export function startDecodeThread(options: DecodeThreadOptions, url: URL): Decod
     else p.resolve(reply.answers.map(a => (a.ok ? a : { ok: false, error: fromWire(a.error) })))
   })
   worker.on('error', error => fail(`failed (${error.message})`))
+  // A message that cannot be deserialized would leave its request waiting forever: end the thread.
+  worker.on('messageerror', () => {
+    fail('sent a message that cannot be read')
+    void worker.terminate()
+  })
   worker.on('exit', code => fail(`exited (${code})`))
 
   return {
@@ -122,6 +133,7 @@ export function startDecodeThread(options: DecodeThreadOptions, url: URL): Decod
       })
     },
     async close() {
+      closing = true
       dead = true
       await worker.terminate()
     },
@@ -132,6 +144,8 @@ export function startDecodeThread(options: DecodeThreadOptions, url: URL): Decod
 function serve(): void {
   const port = parentPort!
   const options = decodeOptionsOf((workerData as { options: DecodeThreadOptions }).options)
+  // A batch that cannot be read here would never be answered: the thread ends, the main thread decodes.
+  port.on('messageerror', () => process.exit(70))
   port.on('message', (message: { id: number, bytes: Uint8Array, request: DecodeRequest }) => {
     let reply: Reply
     try {

@@ -91,6 +91,20 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     }
   }
 
+  /** The decode thread of a run; when Node cannot start one, decoding stays on the main thread. */
+  const startThread = (url: URL): DecodeThread | undefined => {
+    try {
+      return startDecodeThread(threadOptions, url, (why) => {
+        logger.warn('the decode thread ended; decoding on the main thread', { why })
+        noteError(new Error(`decode thread ${why}`))
+      })
+    }
+    catch (error) {
+      logger.warn('no decode thread; decoding on the main thread', { error: (error as Error)?.message ?? String(error) })
+      return undefined
+    }
+  }
+
   const policy = (gen: number): Omit<RetryPolicy, 'onExhausted'> => ({
     retries: options.retries,
     retryDelay: options.retryDelay,
@@ -282,7 +296,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
-      thread = threadUrl && rpc.fetchTransactionsBatch ? startDecodeThread(threadOptions, threadUrl) : undefined
+      thread = threadUrl && rpc.fetchTransactionsBatch ? startThread(threadUrl) : undefined
       pipeline = createPipeline({
         store: ctx.store,
         decode,
@@ -340,8 +354,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       publisher?.close()
-      await thread?.close()
+      const stopping = thread
       thread = undefined
+      await stopping?.close()
       resolveReady()
       logger.info('stopped', { lastSignature, lastSlot })
     },

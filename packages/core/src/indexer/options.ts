@@ -36,9 +36,14 @@ export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerO
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
-    decodeThread: options.decodeThread ?? 'auto',
+    decodeThread: decodeThreadSetting(options.decodeThread),
     fetch: options.fetch,
   }
+}
+
+function decodeThreadSetting(value: IndexerOptions['decodeThread']): boolean | 'auto' {
+  if (value === undefined || value === 'auto' || value === true || value === false) return value ?? 'auto'
+  throw new CasinoError('INVALID_CONFIG', `indexer: decodeThread must be true, false or 'auto' (got ${JSON.stringify(value)})`)
 }
 
 function resolveFilter(options: IndexerOptions): ResolvedIndexerFilter {

@@ -240,6 +240,8 @@ export function createPipeline(ctx: PipelineContext) {
       result = await commitOnce(group, [], Number.POSITIVE_INFINITY)
     }
     head = end // before onCommit, which looks at what is still pending
+    // Committed: their events are in the store now, and must not stay in memory until the next trim.
+    for (const entry of group) entry.events = []
     ctx.onCommit(result, { transactions: group.length, last })
   }
 
@@ -253,7 +255,7 @@ export function createPipeline(ctx: PipelineContext) {
         await commitGroup(head, end, false)
         if (head > 4096 && head * 2 > entries.length) {
           entries = entries.slice(head)
-          nextFetch -= head
+          nextFetch = Math.max(0, nextFetch - head)
           head = 0
         }
         pump()

@@ -231,16 +231,19 @@ function answerOf<T>(method: string, body: { result?: T, error?: { code: number,
 /**
  * The answers of a parsed getTransaction batch response, in the order of the request's signatures
  * (ids `first` to `first + count - 1`). Pure, so that a worker thread can run it. A body that is not
- * an array is one error for the whole request: a node or proxy that does not take batches (thrown,
- * not retryable).
+ * an array is one error for the whole request (thrown): retryable when its code is, else a node or
+ * proxy that does not take batches (not retryable).
  */
 export function readTransactionsBatch(body: unknown, first: number, count: number): BatchAnswer<TransactionJson | null>[] {
   const method = 'getTransaction'
   if (!Array.isArray(body)) {
     const answer = answerOf(method, body as never)
-    throw answer.ok
-      ? new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
-      : new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code: answer.error.code, retryable: false })
+    if (answer.ok) throw new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
+    // A transient error for the whole request (a node behind, a proxy's 429 in the body) is retried as
+    // a batch; any other error object means the node does not take batches.
+    const code = answer.error.code ?? 0
+    if (isRetryableRpcCode(code)) throw answer.error
+    throw new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code, retryable: false })
   }
   // Answers may come in any order (JSON-RPC 2.0): matched by id.
   const out: BatchAnswer<TransactionJson | null>[] = Array.from({ length: count })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { type DecodedAnswer, decodeTransactionsBody, type DecodeRequest } from '../../src/indexer/decode-batch'
 import { decodeOptionsOf, decodeThreadUrl, startDecodeThread } from '../../src/indexer/decode-thread'
+import { resolveIndexerOptions } from '../../src/indexer/options'
 import { isRpcError } from '../../src/solana/rpc-errors'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
 
@@ -66,6 +67,9 @@ describe('decodeTransactionsBody', () => {
     expect(decode('<html>502</html>')).toThrow(expect.objectContaining({ name: 'RpcError', retryable: true, kind: 'invalid-response' }))
     expect(decode('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch not allowed"}}'))
       .toThrow(expect.objectContaining({ name: 'RpcError', retryable: false }))
+    // One transient error for the whole request is no refusal of batches: it is retried as a batch.
+    expect(decode('{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"Node is behind by 42 slots"}}'))
+      .toThrow(expect.objectContaining({ name: 'RpcError', retryable: true, code: -32005 }))
   })
 })
 
@@ -74,6 +78,13 @@ describe('the decode thread', () => {
 
   it('finds the built worker module', () => {
     expect(url, 'run `pnpm build` before the tests').toBeDefined()
+  })
+
+  it('takes true, false or auto, and says so for anything else', () => {
+    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: 'owner' }
+    expect(resolveIndexerOptions(base).decodeThread).toBe('auto')
+    expect(resolveIndexerOptions({ ...base, decodeThread: false }).decodeThread).toBe(false)
+    expect(() => resolveIndexerOptions({ ...base, decodeThread: 'false' as never })).toThrow(/decodeThread must be/)
   })
 
   it('answers exactly what the main thread would, bigints and errors included', async () => {
@@ -95,12 +106,14 @@ describe('the decode thread', () => {
   it('a thread that dies fails what it held as retryable, then the main thread decodes', async () => {
     const { body, request, options } = recordedBatch()
     // A worker that exits at once, like one that crashed.
-    const thread = startDecodeThread(options, new URL('data:text/javascript,process.exit(7)'))
+    const deaths: string[] = []
+    const thread = startDecodeThread(options, new URL('data:text/javascript,process.exit(7)'), why => deaths.push(why))
     const first = await thread.decode(body.slice(), request).then(() => 'decoded', (error: unknown) => error)
     if (first !== 'decoded') expect(isRpcError(first) && first.retryable).toBe(true)
     await new Promise(r => setTimeout(r, 50))
     const after = await thread.decode(body.slice(), request)
     expect(comparable(after)).toEqual(comparable(decodeTransactionsBody(body.slice(), request, decodeOptionsOf(options))))
     await thread.close()
+    expect(deaths).toEqual(['exited (7)'])
   })
 })
