@@ -72,9 +72,10 @@ process.on('SIGTERM', stop)
  */
 function loadOrCreateOwner(file) {
   if (!existsSync(file)) {
+    // DER, not JWK: Node 20 can deadlock exporting a JWK (see packages/localnet/src/keys.ts).
     const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url')
-    const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url')
+    const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32)
+    const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)
     writeFileSync(file, JSON.stringify([...seed, ...pub]), { mode: 0o600 })
   }
   const bytes = Uint8Array.from(JSON.parse(readFileSync(file, 'utf8')))
