@@ -1,38 +1,13 @@
 /**
  * The straightforward planner as it was before it was tuned for speed (packages/core/src/store/plan.ts
- * at 265a920), kept verbatim as the reference the tuned planner must equal, output for output.
+ * at 265a920), kept verbatim as the reference the tuned planner must equal, output for output. Only
+ * what the tuning changed is copied; `batchKeys`, `hourOf`, `zeroTotals` and `withDelta` are the real ones.
  */
 import { applyMultiplier } from '../../src/money'
 import type {
   Batch, BatchResult, Bet, ChainEvent, GameTotals, Jackpot, Player, Totals, TrialResolvedEvent,
 } from '../../src/store/types'
-import type { BatchPlan, BatchState, PlayerDelta } from '../../src/store/plan'
-
-/** Every wallet, trial and event id an adapter needs to load the {@link BatchState} for `batch`. */
-export function batchKeys(batch: Batch): { eventIds: string[], trialIds: string[], wallets: string[] } {
-  const trialIds = new Set<string>()
-  const wallets = new Set<string>()
-  for (const event of batch.events) {
-    if (event.kind === 'trialRegistered') {
-      trialIds.add(event.trialId)
-      wallets.add(event.player)
-    }
-    else if (event.kind === 'trialResolved') {
-      trialIds.add(event.trialId)
-    }
-  }
-  return { eventIds: batch.events.map(e => e.id), trialIds: [...trialIds], wallets: [...wallets] }
-}
-
-/** The hour bucket of a unix-seconds time. */
-export function hourOf(unixSeconds: number): number {
-  return Math.floor(unixSeconds / 3600)
-}
-
-/** An empty {@link GameTotals}. */
-export function zeroTotals(): GameTotals {
-  return { bets: 0, wins: 0, losses: 0, wagered: 0n, payout: 0n }
-}
+import { type BatchPlan, type BatchState, hourOf, type PlayerDelta, withDelta, zeroTotals } from '../../src/store/plan'
 
 /** Settles a pending bet with a resolve: payout = wager * k of the drawn outcome. */
 export function settleBet(bet: Bet, resolve: TrialResolvedEvent): Bet {
@@ -232,21 +207,3 @@ function addTotals(totals: Totals & { losses?: number }, won: boolean, wager: bi
   totals.payout += payout
 }
 
-/** A player row with a delta added (used for new players and by adapters that rewrite whole rows). */
-export function withDelta(player: Player, delta: PlayerDelta | undefined): Player {
-  if (!delta) return player
-  const games = { ...player.games }
-  for (const [game, d] of Object.entries(delta.games)) {
-    const g = games[game] ?? zeroTotals()
-    games[game] = { bets: g.bets + d.bets, wins: g.wins + d.wins, losses: g.losses + d.losses, wagered: g.wagered + d.wagered, payout: g.payout + d.payout }
-  }
-  return {
-    ...player,
-    totalBets: player.totalBets + delta.bets,
-    totalWins: player.totalWins + delta.wins,
-    totalLosses: player.totalLosses + delta.losses,
-    totalWagered: player.totalWagered + delta.wagered,
-    totalPayout: player.totalPayout + delta.payout,
-    games,
-  }
-}
