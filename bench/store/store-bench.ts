@@ -9,6 +9,7 @@ import { expect, it } from 'vitest'
 import { memoryStore } from '../../packages/core/src/store/memory'
 import { batchKeys, planBatch } from '../../packages/core/src/store/plan'
 import type { Batch, CasinoStore } from '../../packages/core/src/store/types'
+import { deleteKeys } from '../../packages/adapters/test/_services'
 import { makeBatches } from './workload'
 
 /**
@@ -134,14 +135,7 @@ it('store ingest throughput', async () => {
     const prefix = 'fare-store-bench:'
     const store = redisStore({ url: redisUrl, prefix })
     const admin = store.redis.duplicate()
-    const wipe = async () => {
-      let cursor = '0'
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-        cursor = next
-        if (keys.length) await admin.unlink(...keys)
-      } while (cursor !== '0')
-    }
+    const wipe = () => deleteKeys(admin, prefix)
     await wipe()
     await run('Redis', store, async () => {
       await wipe()

@@ -1,5 +1,6 @@
 import postgres, { type Options } from 'postgres'
 import type { Leader } from '@fare-casino/core'
+import { createTerm } from '../_term'
 
 /** Options of {@link postgresLeader}. */
 export interface PostgresLeaderOptions {
@@ -30,26 +31,8 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
   // One connection, never recycled by age or idleness: the lock lives exactly as long as it does. After a
   // lost connection postgres.js reconnects on the next query, to a new session that holds no lock.
   const sql = postgres(options.url, { onnotice: () => {}, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 }) // 0 disables both timers
-  const listeners = new Set<() => void>()
-  let token: number | null = null
-  let timer: ReturnType<typeof setInterval> | undefined
+  const term = createTerm()
   const seq = sql(`${schema}.fare_leader_fence`)
-
-  const drop = () => {
-    if (timer) clearInterval(timer)
-    timer = undefined
-    token = null
-  }
-  const lose = () => {
-    if (token === null) return
-    drop()
-    for (const cb of [...listeners]) {
-      try {
-        cb()
-      }
-      catch {}
-    }
-  }
   const holds = async (): Promise<boolean> => {
     const [row] = await sql<{ held: boolean }[]>`
       SELECT EXISTS (
@@ -62,50 +45,46 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
 
   return {
     get isLeader() {
-      return token !== null
+      return term.token !== null
     },
     get fencingToken() {
-      return token
+      return term.token
     },
     async acquire() {
-      if (token !== null) {
+      if (term.token !== null) {
         try {
           if (await holds()) return true
         }
         catch {}
-        lose()
+        term.lose()
         return false
       }
       const c = sql
       try {
         const [row] = await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
         if (!row?.ok) {
-          drop()
+          term.end()
           return false
         }
         // The sequence is created by the first leader; a concurrent creator is harmless.
         await c`CREATE SEQUENCE IF NOT EXISTS ${seq}`.catch(() => {})
         const [next] = await c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`
-        token = Number(next!.v)
+        term.begin(Number(next!.v))
       }
       catch (error) {
-        drop()
+        term.end()
         throw error
       }
-      timer = setInterval(() => {
-        holds().then(held => held || lose(), () => lose())
+      term.watch(() => {
+        holds().then(held => held || term.lose(), () => term.lose())
       }, every)
-      timer.unref?.()
       return true
     },
     async release() {
-      if (token !== null) await sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
-      drop()
+      if (term.token !== null) await sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
+      term.end()
     },
-    onLost(cb) {
-      listeners.add(cb)
-      return () => listeners.delete(cb)
-    },
+    onLost: term.onLost,
     async close() {
       await this.release()
       await sql.end({ timeout: 5 })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Leader } from '@fare-casino/core'
+import { createTerm } from '../_term'
 import { Redis } from 'ioredis'
 
 // The contract lives in core (`createCasino({ leader })` consumes it); re-exported for existing imports.
@@ -41,72 +42,48 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
   const id = options.id ?? randomUUID()
   const owned = options.client === undefined
   const redis = options.client ?? new Redis(options.url)
-  const listeners = new Set<() => void>()
-  let token: number | null = null
+  const term = createTerm()
   let validUntil = 0
-  let timer: ReturnType<typeof setInterval> | undefined
-
-  const stop = () => {
-    if (timer) clearInterval(timer)
-    timer = undefined
-    token = null
-  }
-  const lose = () => {
-    if (token === null) return
-    stop()
-    for (const cb of [...listeners]) {
-      try {
-        cb()
-      }
-      catch {}
-    }
-  }
   const renew = async () => {
     const started = Date.now()
     try {
       const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
       if (ok === 1) validUntil = started + ttl
-      else lose()
+      else term.lose()
     }
     catch {
       // Unreachable: still leader until the lease we last renewed would have expired.
-      if (Date.now() >= validUntil) lose()
+      if (Date.now() >= validUntil) term.lose()
     }
   }
 
   return {
     get isLeader() {
-      return token !== null && Date.now() < validUntil
+      return term.token !== null && Date.now() < validUntil
     },
     get fencingToken() {
-      return token
+      return term.token
     },
     async acquire() {
       const started = Date.now()
       const result = await redis.eval(acquireLua, 2, key, fenceKey, id, String(ttl)) as number
       if (result === -1) {
-        lose()
+        term.lose()
         return false
       }
       validUntil = started + ttl
-      if (result > 0) token = result
+      if (result > 0) term.begin(result)
       // Ours already (same id, e.g. a restarted instance): keep leading with the current token.
-      else if (token === null) token = Number(await redis.get(fenceKey))
-      if (!timer) {
-        timer = setInterval(() => void renew(), every)
-        timer.unref?.()
-      }
+      else if (term.token === null) term.begin(Number(await redis.get(fenceKey)))
+      term.watch(() => void renew(), every)
       return true
     },
     async release() {
-      stop()
+      term.end()
       validUntil = 0
       await redis.eval(releaseLua, 1, key, id).catch(() => {})
     },
-    onLost(cb) {
-      listeners.add(cb)
-      return () => listeners.delete(cb)
-    },
+    onLost: term.onLost,
     async close() {
       await this.release()
       if (owned) await redis.quit().catch(() => redis.disconnect())

@@ -1,5 +1,5 @@
 import type { RpcError } from '../solana/rpc-errors'
-import { parseRpcBody, readTransactionsBatch, type TransactionJson } from '../solana/rpc'
+import { type BatchAnswer, parseRpcBody, readTransactionsBatch, type TransactionJson } from '../solana/rpc'
 import type { ChainEvent } from '../store/types'
 import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from './decode'
 
@@ -36,7 +36,7 @@ export interface DecodeRequest {
  * null, or the transaction without its `meta` (no logs, no status yet): both mean "not yet", to fetch
  * again, never "undecodable" (which would skip the bet for good).
  */
-export function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson {
+function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson {
   return tx !== null && tx !== undefined && tx.meta !== null && tx.meta !== undefined
 }
 
@@ -53,18 +53,22 @@ export function decodeServed(tx: TransactionJson, signature: string, options: De
   }
 }
 
+/** A fetched transaction decoded, or null when the node has not served it fully yet. */
+export function decodeFetched(tx: TransactionJson | null, signature: string, options: DecodeOptions, fallbackBlockTime: number | null): DecodedTransaction | null {
+  return isServed(tx) ? decodeServed(tx, signature, options, fallbackBlockTime) : null
+}
+
+/** The answers of a getTransaction batch, decoded (a call's error stays its answer). */
+export function decodeAnswers(answers: BatchAnswer<TransactionJson | null>[], request: Omit<DecodeRequest, 'first'>, options: DecodeOptions): DecodedAnswer[] {
+  return answers.map((answer, i) => (answer.ok
+    ? { ok: true, value: decodeFetched(answer.value, request.signatures[i]!, options, request.blockTimes[i] ?? null) }
+    : answer))
+}
+
 /**
  * Parses and decodes a getTransaction batch body. Throws an `RpcError` for the whole request (not
  * JSON: retryable; not a batch answer: not retryable, the node refuses batches).
  */
 export function decodeTransactionsBody(bytes: Uint8Array, request: DecodeRequest, options: DecodeOptions): DecodedAnswer[] {
-  const answers = readTransactionsBatch(parseRpcBody('getTransaction', bytes), request.first, request.signatures.length)
-  const out: DecodedAnswer[] = Array.from({ length: answers.length })
-  for (let i = 0; i < answers.length; i++) {
-    const answer = answers[i]!
-    out[i] = answer.ok
-      ? { ok: true, value: isServed(answer.value) ? decodeServed(answer.value, request.signatures[i]!, options, request.blockTimes[i] ?? null) : null }
-      : answer
-  }
-  return out
+  return decodeAnswers(readTransactionsBatch(parseRpcBody('getTransaction', bytes), request.first, request.signatures.length), request, options)
 }

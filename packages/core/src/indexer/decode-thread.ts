@@ -37,6 +37,8 @@ export interface DecodeThread {
 }
 
 const MARK = 'fareCasinoDecodeThread'
+/** True when this module runs from its TypeScript source (tests, benches), not from the build. */
+const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
 interface WireError { method: string, kind: RpcErrorKind, message: string, code: number | null, retryable: boolean }
 type WireAnswer = { ok: true, value: Extract<DecodedAnswer, { ok: true }>['value'] } | { ok: false, error: WireError }
@@ -65,7 +67,7 @@ export function decodeOptionsOf(options: DecodeThreadOptions): DecodeOptions {
  * used when there is one. Undefined when none exists (an app bundled by another tool): no thread then.
  */
 export function decodeThreadUrl(): URL | undefined {
-  const candidates = new URL(import.meta.url).pathname.endsWith('.ts')
+  const candidates = fromSources
     ? ['../../dist/indexer/decode-thread.mjs']
     : ['./decode-thread.mjs', './indexer/decode-thread.mjs', '../indexer/decode-thread.mjs']
   for (const candidate of candidates) {
@@ -81,7 +83,7 @@ export function decodeThreadUrl(): URL | undefined {
  */
 export function wantsDecodeThread(setting: boolean | 'auto'): boolean {
   if (setting !== 'auto') return setting
-  return availableParallelism() > 1 && !new URL(import.meta.url).pathname.endsWith('.ts')
+  return availableParallelism() > 1 && !fromSources
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
 import type { BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
-import { type DecodedAnswer, type DecodedTransaction, decodeServed, isServed } from './decode-batch'
+import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetched } from './decode-batch'
 import type { DecodeThread } from './decode-thread'
 import { retryForever, type RetryPolicy } from './retry'
 
@@ -140,21 +140,22 @@ export function createPipeline(ctx: PipelineContext) {
 
   type Answer = DecodedAnswer | { ok: false, error: unknown }
 
-  /** A served transaction decoded here, or null when not served yet. */
+  /** A fetched transaction decoded on this thread, or null when not served yet. */
   const decodeHere = (tx: TransactionJson | null, entry: Entry): DecodedTransaction | null =>
-    isServed(tx) ? decodeServed(tx, entry.info.signature, ctx.decode, entry.info.blockTime) : null
+    decodeFetched(tx, entry.info.signature, ctx.decode, entry.info.blockTime)
 
   /** One batch request through the queue; parsed and decoded after it, on the decode thread if any. */
   const fetchBatch = async (group: Entry[]): Promise<Answer[]> => {
     const signatures = group.map(e => e.info.signature)
+    const blockTimes = group.map(e => e.info.blockTime)
     const thread = ctx.thread
     const raw = await ctx.call(async (rpc) => {
       if (thread && rpc.fetchTransactionsBatch) return rpc.fetchTransactionsBatch(signatures)
       if (!rpc.getTransactions) throw new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
       return rpc.getTransactions(signatures)
     })
-    if (Array.isArray(raw)) return raw.map((a, i) => (a.ok ? { ok: true, value: decodeHere(a.value, group[i]!) } : a))
-    return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes: group.map(e => e.info.blockTime) })
+    if (Array.isArray(raw)) return decodeAnswers(raw, { signatures, blockTimes }, ctx.decode)
+    return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes })
   }
 
   const fetchOnce = async (group: Entry[]): Promise<Answer[]> => {
@@ -319,7 +320,10 @@ export function createPipeline(ctx: PipelineContext) {
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
         if (prefetched) {
-          prefetched.then(tx => (isServed(tx) ? finish(entry, decodeHere(tx, entry)!).then(kick) : fetchGroup([entry])), () => fetchGroup([entry]))
+          prefetched.then((tx) => {
+            const decoded = decodeHere(tx, entry)
+            return decoded ? finish(entry, decoded).then(kick) : fetchGroup([entry])
+          }, () => fetchGroup([entry]))
           continue
         }
         entry.toFetch = true

@@ -10,6 +10,17 @@ function controlled() {
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 0))
 
+/** A cache (ttl 1 s) on a clock the test moves, whose key 'k' was computed once as `value` at time 0. */
+async function primed(value: string, options: { maxStaleMs?: number } = {}) {
+  const clock = { t: 0 }
+  const cache = createResponseCache(1_000, { now: () => clock.t, ...options })
+  const c = controlled()
+  const first = cache.get('k', c.compute)
+  c.calls[0]!.resolve(value)
+  await first
+  return { cache, c, clock }
+}
+
 describe('createResponseCache (stale-while-revalidate)', () => {
   it('computes a missing key once for concurrent requests, then serves it while fresh', async () => {
     let t = 0
@@ -26,13 +37,8 @@ describe('createResponseCache (stale-while-revalidate)', () => {
   })
 
   it('serves an aged entry at once while ONE background refresh runs', async () => {
-    let t = 0
-    const cache = createResponseCache(1_000, { now: () => t })
-    const c = controlled()
-    const first = cache.get('k', c.compute)
-    c.calls[0]!.resolve('v1')
-    await first
-    t = 1_500
+    const { cache, c, clock } = await primed('v1')
+    clock.t = 1_500
     // Many requests during the refresh: all answered with the stale value, one refresh started.
     const during = await Promise.all(Array.from({ length: 10 }, () => cache.get('k', c.compute)))
     expect(during).toEqual(Array(10).fill('v1'))
@@ -44,12 +50,7 @@ describe('createResponseCache (stale-while-revalidate)', () => {
   })
 
   it('after invalidate the first reader waits for the new value; readers meanwhile get the stale one', async () => {
-    let t = 0
-    const cache = createResponseCache(1_000, { now: () => t })
-    const c = controlled()
-    const first = cache.get('k', c.compute)
-    c.calls[0]!.resolve('before')
-    await first
+    const { cache, c } = await primed('before')
     cache.invalidate()
     const reader = cache.get('k', c.compute)
     expect(await cache.get('k', c.compute)).toBe('before')
@@ -60,12 +61,7 @@ describe('createResponseCache (stale-while-revalidate)', () => {
   })
 
   it('a burst of invalidations keeps serving the entry, with one refresh at a time', async () => {
-    let t = 0
-    const cache = createResponseCache(1_000, { now: () => t })
-    const c = controlled()
-    const first = cache.get('k', c.compute)
-    c.calls[0]!.resolve('v1')
-    await first
+    const { cache, c } = await primed('v1')
     cache.invalidate()
     const refreshing = cache.get('k', c.compute) // the first reader starts the refresh and waits for it
     for (let i = 0; i < 100; i++) {
@@ -92,25 +88,15 @@ describe('createResponseCache (stale-while-revalidate)', () => {
   })
 
   it('drops an idle entry that stayed stale longer than maxStaleMs', async () => {
-    let t = 0
-    const cache = createResponseCache(1_000, { now: () => t, maxStaleMs: 500 })
-    const c = controlled()
-    const first = cache.get('k', c.compute)
-    c.calls[0]!.resolve('v1')
-    await first
-    t = 1_600 // fresh until 1,000, servable stale until 1,500
+    const { cache, c, clock } = await primed('v1', { maxStaleMs: 500 })
+    clock.t = 1_600 // fresh until 1,000, servable stale until 1,500
     const late = cache.get('k', c.compute)
     c.calls[1]!.resolve('v2')
     expect(await late).toBe('v2')
   })
 
   it('keeps the stale entry when a refresh fails, and retries on the next request', async () => {
-    let t = 0
-    const cache = createResponseCache(1_000, { now: () => t })
-    const c = controlled()
-    const first = cache.get('k', c.compute)
-    c.calls[0]!.resolve('v1')
-    await first
+    const { cache, c } = await primed('v1')
     cache.invalidate()
     const waiting = cache.get('k', c.compute)
     c.calls[1]!.reject(new Error('db down'))
