@@ -1,63 +1,165 @@
-import { batchKeys, type BatchState, CasinoError, planBatch } from '@fare-casino/core'
-import type { Batch, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
-import type { Sql } from 'postgres'
+import { applyOverlay, batchKeys, type BatchState, CasinoError, overlayOf, planBatch } from '@fare-casino/core'
+import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
+import type { Sql, TransactionSql } from 'postgres'
 import { textArray } from './_arrays'
 import { idsOnBets } from './_bet-events'
 import { type BetRow, toBet } from './_rows'
-import { rowWrites, totalsWrites } from './_writes'
+import { rowWrites, type TableName, totalsWrites } from './_writes'
 
 /**
- * `applyBatch` on Postgres: one transaction that locks the casino row (so that writers, in this
- * process or another, serialize), loads the {@link BatchState} in one pipelined round trip, plans with
- * the shared `planBatch`, and writes the plan with a handful of multi-row statements (`unnest` of
- * arrays, so a statement's size does not grow with the batch; see `_writes.ts`), pipelined as well.
+ * A batch of one store whose `applyBatch` has not settled: what a batch called behind it is planned
+ * against (its overlay), and what that batch waits for before writing (its commit).
  */
-export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, failAfterWrites?: number): Promise<BatchResult> {
-  const t = (name: string) => sql(`${schema}.${name}`)
+export interface PendingPgBatch {
+  /** The overlay of its plan once planned, or undefined when it failed before planning. */
+  readonly planned: Promise<BatchOverlay | undefined>
+  /** Resolves once it holds the casino row lock (or has failed): a batch behind it may then queue for the lock. */
+  readonly locked: Promise<void>
+  /** True once committed, false once failed. */
+  readonly committed: Promise<boolean>
+  /** The cursor it moves the store to. */
+  readonly cursor: Batch['cursor']
+  /** The batch called before it, while that one was still pending (cleared once this one settles). */
+  after: PendingPgBatch | undefined
+}
+
+/** What {@link applyBatchPg} is told besides the batch. */
+export interface PgBatchOptions {
+  /** Test hook: write this many statements of the plan, then fail. */
+  failAfterWrites?: number
+  /** The batch still pending when this one was called: plan against its overlay, commit after it. */
+  after?: PendingPgBatch
+  /** Told this batch's overlay once planned (for a batch called behind it). */
+  onPlanned?: (overlay: BatchOverlay) => void
+  /** Told once this batch holds the casino row lock. */
+  onLocked?: () => void
+}
+
+type LoadedRows = [applied: { id: string }[], bets: BetRow[], orphans: { trial_id: string, event: TrialResolvedEvent }[], players: { wallet: string }[]]
+
+/**
+ * The rows {@link BatchState} is made of, in one pipelined round trip.
+ * Bets are found with one primary-key probe per trial id (a LATERAL subquery behind OFFSET 0, which the
+ * planner cannot flatten into a join): `= ANY(array)` and plain joins became a sequential scan of the
+ * whole table while it was young (no statistics yet), a cost growing with every batch. The other
+ * tables stay small (or are analyzed by then): `= ANY` lets the planner scan a tiny one outright.
+ */
+function loadRows(q: Sql | TransactionSql, t: TableName, keys: ReturnType<typeof batchKeys>): Promise<LoadedRows> {
+  const trialIds = textArray(keys.trialIds)
+  return Promise.all([
+    q<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${textArray(keys.eventIds)}::text[])`,
+    q<BetRow[]>`SELECT b.* FROM unnest(${trialIds}::text[]) AS k(id)
+      CROSS JOIN LATERAL (SELECT * FROM ${t('bets')} WHERE id = k.id OFFSET 0) AS b`,
+    q<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${trialIds}::text[])`,
+    q<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${textArray(keys.wallets)}::text[])`,
+  ])
+}
+
+function toState(keys: ReturnType<typeof batchKeys>, [applied, bets, orphans, players]: LoadedRows, lastSeq: number): BatchState {
+  const onBets = idsOnBets(keys.eventIds, bets.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
+  return {
+    appliedEventIds: new Set([...applied.map(r => r.id), ...onBets]),
+    bets: new Map(bets.map(r => [r.id, toBet(r)])),
+    orphans: new Map(orphans.map(r => [r.trial_id, r.event])),
+    players: new Set(players.map(r => r.wallet)),
+    lastSeq,
+  }
+}
+
+/** The casino row, locked: writers (in this process or another) serialize on it. */
+async function lockCasino(tx: TransactionSql, t: TableName): Promise<{ lastSeq: number, cursorSignature: string | null }> {
+  const [row] = await tx<{ last_seq: string, cursor_signature: string | null }[]>`SELECT last_seq, cursor_signature FROM ${t('casino')} WHERE id = 1 FOR UPDATE`
+  if (!row) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
+  return { lastSeq: Number(row.last_seq), cursorSignature: row.cursor_signature }
+}
+
+/**
+ * `applyBatch` on Postgres: one transaction that locks the casino row, loads the {@link BatchState},
+ * plans with the shared `planBatch`, and writes the plan with a handful of multi-row statements
+ * (`unnest` of arrays, so a statement's size does not grow with the batch; see `_writes.ts`), pipelined.
+ *
+ * Called while an earlier batch is still being written (`options.after`), it does not wait for it: it
+ * reads outside a transaction, lays the earlier plan over what it read (`applyOverlay`) and plans, all
+ * while the server works on the earlier batch; then it waits for that commit and writes in its own
+ * transaction, after checking under the lock that the store is where the earlier plan left it (same
+ * last seq, the earlier batch's cursor). If the earlier batch failed, or anything else wrote in between,
+ * it rejects with a transient `STORE_ERROR` and writes nothing. Either way `batch.expectCursor`, when
+ * set, is checked under the lock.
+ */
+export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, options: PgBatchOptions = {}): Promise<BatchResult> {
+  const t: TableName = (name: string) => sql(`${schema}.${name}`)
   const keys = batchKeys(batch)
-  return sql.begin(async (tx) => {
-    // Bets are found with one primary-key probe per trial id (a LATERAL subquery behind OFFSET 0, which the
-    // planner cannot flatten into a join): `= ANY(array)` and plain joins became a sequential scan of the
-    // whole table while it was young (no statistics yet), a cost growing with every batch. The other
-    // tables stay small (or are analyzed by then): `= ANY` lets the planner scan a tiny one outright.
-    const trialIds = textArray(keys.trialIds)
-    const [locked, applied, bets, orphans, players] = await Promise.all([
-      tx<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1 FOR UPDATE`,
-      tx<{ id: string }[]>`SELECT id FROM ${t('events')} WHERE id = ANY(${textArray(keys.eventIds)}::text[])`,
-      tx<BetRow[]>`SELECT b.* FROM unnest(${trialIds}::text[]) AS k(id)
-        CROSS JOIN LATERAL (SELECT * FROM ${t('bets')} WHERE id = k.id OFFSET 0) AS b`,
-      tx<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${trialIds}::text[])`,
-      tx<{ wallet: string }[]>`SELECT wallet FROM ${t('players')} WHERE wallet = ANY(${textArray(keys.wallets)}::text[])`,
-    ])
-    if (!locked[0]) throw new CasinoError('STORE_ERROR', 'the casino row is missing: run migrate() first')
-    const onBets = idsOnBets(keys.eventIds, bets.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
-    const state: BatchState = {
-      appliedEventIds: new Set([...applied.map(r => r.id), ...onBets]),
-      bets: new Map(bets.map(r => [r.id, toBet(r)])),
-      orphans: new Map(orphans.map(r => [r.trial_id, r.event])),
-      players: new Set(players.map(r => r.wallet)),
-      lastSeq: Number(locked[0].last_seq),
-    }
-    const plan = planBatch(batch, state)
-    const totals = totalsWrites(tx, t, plan)
-    if (failAfterWrites === undefined) {
-      // The totals go out now (postgres.js sends a query a microtask after it is executed), so that the
-      // server applies them while the bet rows, most of the client's work, are built.
-      for (const w of totals.writes) w.execute()
-      await null
-    }
-    const writes = [...totals.writes, ...rowWrites(tx, t, plan)]
-    if (failAfterWrites !== undefined) {
-      // Test hook: write part of the plan, then fail, to prove the transaction rolls it all back.
-      await Promise.all(writes.slice(0, failAfterWrites))
-      throw new CasinoError('STORE_ERROR', 'injected failure')
-    }
-    const results = await Promise.all(writes)
-    if (totals.playersAt >= 0) {
-      // A sign-in may have created a player since the state was read: report only the rows this batch inserted.
-      const inserted = new Set((results[totals.playersAt] as unknown as { wallet: string }[]).map(r => r.wallet))
-      plan.result.joined = plan.result.joined.filter(p => inserted.has(p.wallet))
-    }
-    return plan.result
-  })
+  const after = options.after
+  if (!after) {
+    return sql.begin(async (tx) => {
+      const [casino, rows] = await Promise.all([lockCasino(tx, t).finally(() => options.onLocked?.()), loadRows(tx, t, keys)])
+      if (batch.expectCursor !== undefined && casino.cursorSignature !== batch.expectCursor) throw notAfter('the store is not at its expected cursor')
+      const state = toState(keys, rows, casino.lastSeq)
+      const plan = planBatch(batch, state)
+      options.onPlanned?.(overlayOf(plan, state.lastSeq))
+      return writePlan(tx, t, plan, options.failAfterWrites)
+    })
+  }
+  // At most one batch ahead may be unwritten while this one reads: the one before it must have settled.
+  if (after.after) await after.after.committed
+  const [rows, [seqRow]] = await Promise.all([
+    loadRows(sql, t, keys),
+    sql<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1`,
+  ])
+  const before = await after.planned
+  if (!before) throw notAfter('the batch before it failed')
+  const state = applyOverlay(toState(keys, rows, Number(seqRow?.last_seq ?? 0)), before)
+  const plan = planBatch(batch, state)
+  options.onPlanned?.(overlayOf(plan, state.lastSeq))
+  // Queue for the lock right behind the batch before (never ahead of it): the server hands it over the
+  // moment that one commits, and the guard and the writes, sent with it, run at once. No round trip
+  // of ours sits between two commits.
+  await after.locked
+  let guardTripped = false
+  try {
+    return await sql.begin(async (tx) => {
+      const lock = tx`SELECT 1 FROM ${t('casino')} WHERE id = 1 FOR UPDATE`.execute()
+      void lock.then(() => options.onLocked?.(), () => options.onLocked?.())
+      // Read after the lock is granted: the store must be exactly where the batch before left it. A
+      // division by zero (only when it is not) aborts the transaction, and the writes queued behind it.
+      const expected = batch.expectCursor ?? after.cursor?.signature ?? null
+      const guard = tx`SELECT CASE WHEN last_seq = ${before.lastSeq}::int8 AND (${expected}::text IS NULL OR cursor_signature = ${expected}::text)
+        THEN 1 ELSE 1 / (last_seq - last_seq) END FROM ${t('casino')} WHERE id = 1`.execute()
+      guard.catch(() => {
+        guardTripped = true
+      })
+      await Promise.all([lock, guard, writePlan(tx, t, plan, options.failAfterWrites)])
+      return plan.result
+    })
+  }
+  catch (error) {
+    if (guardTripped || !await after.committed) throw notAfter(guardTripped ? 'the store is not where the batch before it left it' : 'the batch before it failed')
+    throw error
+  }
+}
+
+const notAfter = (why: string) => new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}; apply it again`)
+
+/** Writes `plan` inside `tx` and resolves to its result. */
+async function writePlan(tx: TransactionSql, t: TableName, plan: BatchPlan, failAfterWrites: number | undefined): Promise<BatchResult> {
+  const totals = totalsWrites(tx, t, plan)
+  if (failAfterWrites === undefined) {
+    // The totals go out now (postgres.js sends a query a microtask after it is executed), so that the
+    // server applies them while the bet rows, most of the client's work, are built.
+    for (const w of totals.writes) w.execute()
+    await null
+  }
+  const writes = [...totals.writes, ...rowWrites(tx, t, plan)]
+  if (failAfterWrites !== undefined) {
+    // Test hook: write part of the plan, then fail, to prove the transaction rolls it all back.
+    await Promise.all(writes.slice(0, failAfterWrites))
+    throw new CasinoError('STORE_ERROR', 'injected failure')
+  }
+  const results = await Promise.all(writes)
+  if (totals.playersAt >= 0) {
+    // A sign-in may have created a player since the state was read: report only the rows this batch inserted.
+    const inserted = new Set((results[totals.playersAt] as unknown as { wallet: string }[]).map(r => r.wallet))
+    plan.result.joined = plan.result.joined.filter(p => inserted.has(p.wallet))
+  }
+  return plan.result
 }

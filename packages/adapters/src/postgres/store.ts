@@ -1,11 +1,11 @@
 import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
 import type {
-  Batch, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
+  Batch, BatchOverlay, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
   LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, SystemEventSeverity,
 } from '@fare-casino/core'
 import type { Sql } from 'postgres'
 import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
-import { applyBatchPg } from './apply-batch'
+import { applyBatchPg, type PendingPgBatch } from './apply-batch'
 import { migrate } from './migrate'
 import { rankedWindow, slideWindow } from './windows'
 
@@ -43,6 +43,8 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
   const { sql, schema } = ctx
   const t = (name: string) => sql(`${schema}.${name}`)
   let failAfter: number | undefined
+  /** The last `applyBatch` called, until it settles: the next one is planned against it. */
+  let pending: PendingPgBatch | undefined
   let nonceCalls = 0
 
   const loadPlayer = async (where: 'wallet' | 'username', value: string): Promise<Player | null> => {
@@ -75,10 +77,35 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
       failAfter = afterWrites
     },
 
-    async applyBatch(batch: Batch): Promise<BatchResult> {
-      const fail = failAfter
+    pipelinesBatches: true,
+
+    applyBatch(batch: Batch): Promise<BatchResult> {
+      const options = { failAfterWrites: failAfter, after: pending }
       failAfter = undefined
-      return applyBatchPg(sql, schema, batch, fail)
+      let planned!: (overlay: BatchOverlay | undefined) => void
+      let locked!: () => void
+      const run = applyBatchPg(sql, schema, batch, { ...options, onPlanned: overlay => planned(overlay), onLocked: () => locked() })
+      const self: PendingPgBatch = {
+        planned: new Promise((resolve) => {
+          planned = resolve
+        }),
+        locked: new Promise((resolve) => {
+          locked = resolve
+        }),
+        committed: run.then(() => true, () => false),
+        cursor: batch.cursor,
+        after: options.after,
+      }
+      pending = self
+      // Settled either way: a later call no longer waits for it (cleared before the caller's `await`
+      // returns, so calls made one after another never pipeline), and a failure before planning says so.
+      const settle = () => {
+        planned(undefined)
+        locked()
+        self.after = undefined // the chain of settled batches is not kept alive
+        if (pending === self) pending = undefined
+      }
+      return run.finally(settle)
     },
 
     async getCursor(): Promise<IndexerCursor | null> {

@@ -78,6 +78,11 @@ export function createPipeline(ctx: PipelineContext) {
   let batches = ctx.fetchBatchSize > 1
   let waitingSince: number | undefined
   let waitTimer: ReturnType<typeof setTimeout> | undefined
+  /**
+   * The group sent to a pipelining store (`pipelinesBatches`) behind the one being committed: it starts
+   * where that one ends, and resolves to its result, or undefined when it was not written.
+   */
+  let speculative: { start: number, end: number, promise: Promise<BatchResult | undefined> } | undefined
 
   /** Puts a decoded transaction into its entry (the caller kicks the commit loop). */
   const finish = async (entry: Entry, decoded: DecodedTransaction): Promise<void> => {
@@ -179,15 +184,21 @@ export function createPipeline(ctx: PipelineContext) {
    * a row and that retrying cannot heal ({@link permanentCommitErrorKey}) ends it with a
    * {@link PermanentCommitError}; every other failure is retried for as long as the indexer runs.
    */
-  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number): Promise<BatchResult> => {
+  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number, onIssued?: () => void): Promise<BatchResult> => {
     const last = group[group.length - 1]!.info
     let reported = false
     let streak = 0
     let lastKey: string | undefined
+    let attempts = 0
     return retryForever(
       async () => {
+        // A group sent behind a failed attempt fails too; it must be settled before the next attempt,
+        // which the store would otherwise plan behind it.
+        if (attempts++ > 0) await speculative?.promise
         try {
-          return await ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
+          const applied = ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
+          if (attempts === 1) onIssued?.()
+          return await applied
         }
         catch (error) {
           const key = permanentCommitErrorKey(error)
@@ -221,11 +232,11 @@ export function createPipeline(ctx: PipelineContext) {
   const commitGroup = async (start: number, end: number, bisecting: boolean): Promise<void> => {
     const group = entries.slice(start, end)
     const last = group[group.length - 1]!.info
-    const events: ChainEvent[] = []
-    for (const e of group) for (const event of e.events) events.push(event)
+    const events = eventsOf(group)
     let result: BatchResult
     try {
-      result = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries))
+      // Once this group is on its way, a pipelining store can read and plan the next one.
+      result = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
     }
     catch (error) {
       if (!(error instanceof PermanentCommitError)) throw error // stopped
@@ -240,42 +251,107 @@ export function createPipeline(ctx: PipelineContext) {
       })
       result = await commitOnce(group, [], Number.POSITIVE_INFINITY)
     }
+    committed(start, end, result)
+  }
+
+  /** Moves past a committed group and publishes it. */
+  function committed(start: number, end: number, result: BatchResult): void {
     head = end // before onCommit, which looks at what is still pending
     // Committed: their events are in the store now, and must not stay in memory until the next trim.
-    for (const entry of group) entry.events = []
-    ctx.onCommit(result, { transactions: group.length, last })
+    for (let i = start; i < end; i++) entries[i]!.events = []
+    ctx.onCommit(result, { transactions: end - start, last: entries[end - 1]!.info })
+  }
+
+  function eventsOf(group: readonly Entry[]): ChainEvent[] {
+    const events: ChainEvent[] = []
+    for (const e of group) for (const event of e.events) events.push(event)
+    return events
+  }
+
+  /** The end of the ready run from `start`, at most `maxBatchTransactions` long. */
+  function readyEnd(start: number): number {
+    let end = start
+    while (end < entries.length && entries[end]!.ready && end - start < ctx.maxBatchTransactions) end++
+    return end
+  }
+
+  /**
+   * Sends the ready run at `start` to a pipelining store right behind the group ending there, which is
+   * being written: the store reads and plans it meanwhile. One attempt, no retry: `expectCursor` makes
+   * the store refuse it unless the group before it is committed, and a refused (or failed) group is
+   * simply committed again by `commitReady` through the usual path.
+   */
+  function speculate(start: number): void {
+    if (!ctx.store.pipelinesBatches || speculative || !ctx.isRunning()) return
+    const end = readyEnd(start)
+    // A short run worth waiting for is left to commitReady, which waits for it.
+    if (end === start || worthWaiting(start, end)) return
+    const last = entries[end - 1]!.info
+    const batch = { events: eventsOf(entries.slice(start, end)), cursor: { signature: last.signature, slot: last.slot }, now: Date.now(), expectCursor: entries[start - 1]!.info.signature }
+    speculative = { start, end, promise: ctx.store.applyBatch(batch).then(result => result, () => undefined) }
+  }
+
+  /**
+   * Settles the speculative group (it starts at `head`): published when written. Meanwhile the run
+   * after it is sent behind it.
+   */
+  async function settleSpeculative(): Promise<void> {
+    const s = speculative!
+    speculative = undefined
+    speculate(s.end) // the store refuses it unless `s` is written
+    const result = await s.promise
+    if (result) committed(s.start, s.end, result)
+    else await dropSpeculative()
+  }
+
+  /** Waits until the speculative group (if any) has settled, and forgets it: it was refused. */
+  async function dropSpeculative(): Promise<void> {
+    // Sent behind a group that was not written, it cannot have been written either (`expectCursor`).
+    await speculative?.promise
+    speculative = undefined
   }
 
   const commitReady = async (): Promise<void> => {
     try {
       while (ctx.isRunning() && head < entries.length && entries[head]!.ready) {
-        let end = head
-        while (end < entries.length && entries[end]!.ready && end - head < ctx.maxBatchTransactions) end++
-        if (shouldWait(end)) return
-        waitingSince = undefined
-        await commitGroup(head, end, false)
-        if (head > 4096 && head * 2 > entries.length) {
+        if (speculative) await settleSpeculative()
+        else {
+          const end = readyEnd(head)
+          if (shouldWait(end)) return
+          waitingSince = undefined
+          await commitGroup(head, end, false)
+        }
+        if (head > 4096 && head * 2 > entries.length && !speculative) {
           entries = entries.slice(head)
           nextFetch = Math.max(0, nextFetch - head)
           head = 0
         }
         pump()
       }
+      // Stopping: a group already sent may still be written, and is then published like any other.
+      while (speculative) await settleSpeculative()
     }
     catch {
-      // Only thrown once stopped: whatever is uncommitted stays so, the cursor before it.
+      // Only thrown once stopped: whatever is uncommitted stays so, the cursor before it (a group sent
+      // behind it is refused by the store).
+      await dropSpeculative()
     }
     finally {
       looping = false
     }
   }
 
-  /** True when a short ready run should wait for the fetches in flight behind it (backfilling). */
-  function shouldWait(end: number): boolean {
-    const run = end - head
+  /** True when the ready run [start, end) is short and fetches are in flight right behind it (backfilling). */
+  function worthWaiting(start: number, end: number): boolean {
+    const run = end - start
     // Only transactions whose fetch is under way can join the run; the rest waits for the window.
     const behind = Math.max(0, nextFetch - end)
-    if (run >= ctx.maxBatchTransactions || behind < Math.max(ctx.fetchBatchSize, 2) || behind < run) return false
+    return run < ctx.maxBatchTransactions && behind >= Math.max(ctx.fetchBatchSize, 2) && behind >= run
+  }
+
+  /** True when the ready run at `head` should wait (up to `groupWaitMs`) for the fetches behind it. */
+  function shouldWait(end: number): boolean {
+    if (!worthWaiting(head, end)) return false
     const now = Date.now()
     waitingSince ??= now
     if (now - waitingSince >= ctx.groupWaitMs) return false

@@ -208,6 +208,13 @@ export interface Batch {
   cursor?: { signature: string, slot: number } | null
   /** Unix ms of the commit; defaults to `Date.now()`. */
   now?: number
+  /**
+   * Write only if the stored cursor is this signature when the batch is written (checked under the
+   * store's write lock); otherwise reject with a transient `STORE_ERROR` and write nothing. Honoured by
+   * stores that pipeline batches (`pipelinesBatches`): the indexer sets it on a batch it sends behind
+   * one still being written, so that the later batch can never be written without the earlier one.
+   */
+  expectCursor?: string
 }
 
 /** What a committed batch changed, for the events the casino publishes afterwards. */
@@ -301,6 +308,14 @@ export interface CasinoStore {
    * whose cursor slot is below the stored one (a deposed leader's late commit) leaves it where it is.
    */
   applyBatch(batch: Batch): Promise<BatchResult>
+  /**
+   * True when `applyBatch` may be called again before the previous call has settled, so that the next
+   * batch is read and planned while the previous one is being written (the indexer then keeps two in
+   * flight). Calls are applied in call order, and a call made while another is in flight commits only
+   * after that one has committed: if it failed, the later call rejects with a transient error and
+   * writes nothing. Absent or false: the indexer awaits each `applyBatch` before the next.
+   */
+  readonly pipelinesBatches?: boolean
   getCursor(): Promise<IndexerCursor | null>
 
   /* bets */
