@@ -9,13 +9,13 @@ import type {
 /** The names `@fare-casino/core` exports, sorted: changing the public API means changing this list. */
 const exported = [
   'CasinoError', 'FARE_VAULT_PROGRAM_ID', 'PENDING_OVERFLOW_CLOSE', 'RpcError', 'SLOW_CONSUMER_CLOSE',
-  'TransactionDecodeError', 'anchorDiscriminator', 'applyMultiplier', 'batchKeys', 'casinoEventTypes', 'childLogger',
+  'TransactionDecodeError', 'anchorDiscriminator', 'applyMultiplier', 'applyOverlay', 'batchKeys', 'casinoEventTypes', 'childLogger',
   'clientIp', 'createCasino', 'createCasinoEvents', 'createGameRegistry', 'createIndexer', 'createLogger', 'createMemoryKv',
   'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient', 'createTokenService', 'decodeBase58',
   'decodeBetCursor', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',
   'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
   'isCasinoError', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
-  'memoryStore', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
+  'memoryStore', 'overlayOf', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
   'randomEpoch', 'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions',
   'setExpiring', 'settleBet', 'signIn', 'siwsChainId', 'subscribeLogs', 'toBetJSON', 'toCasinoJSON', 'toChatMessageJSON',
   'toGameJSON', 'toJackpotJSON', 'toLeaderboardEntryJSON', 'toPlayerJSON', 'toStatsJSON', 'toSystemEventJSON',
