@@ -22,8 +22,10 @@ const CHUNK = 1000
  * `name, argc, args...` per command, every value a string, new totals computed here as bigint. Flat
  * (one array of strings, not an array per command): the script decodes it into one table and runs
  * each command with `unpack(stream, from, to)`, and the client builds no array per command.
+ * `after`, when given, receives every total as the stream leaves it (what a batch planned behind this
+ * one adds to).
  */
-export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTotals): string[] {
+export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTotals, after?: CurrentTotals): string[] {
   const out: string[] = []
   const zadd = new Map<string, string[]>()
   const addZ = (key: string, score: number, member: string) => {
@@ -76,8 +78,14 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
 
   for (const [wallet, delta] of plan.players) {
     const fields: string[] = []
-    const now = playerTotals(current.players.get(wallet) ?? {}, delta, fields)
+    const h = current.players.get(wallet) ?? {}
+    const now = playerTotals(h, delta, fields)
     pushChunked(out, 'HSET', keys.player(wallet), fields)
+    if (after) {
+      const written = { ...h }
+      for (let i = 0; i < fields.length; i += 2) written[fields[i]!] = fields[i + 1]!
+      after.players.set(wallet, written)
+    }
     addZ(keys.leaderboard('wagered'), Number(now.wagered), wallet)
     addZ(keys.leaderboard('profit'), Number(now.payout - now.wagered), wallet)
     addZ(keys.leaderboard('wins'), now.wins, wallet)
@@ -87,24 +95,34 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
   const c = current.casino
   let lastSeq = Number(c.lastSeq ?? 0)
   for (const b of plan.insertBets) if (b.seq > lastSeq) lastSeq = b.seq
+  const casino: Record<string, string> = {
+    ...c,
+    bets: String(Number(c.bets ?? 0) + plan.casino.bets),
+    wins: String(Number(c.wins ?? 0) + plan.casino.wins),
+    losses: String(Number(c.losses ?? 0) + plan.casino.losses),
+    wagered: String(BigInt(c.wagered ?? 0) + plan.casino.wagered),
+    payout: String(BigInt(c.payout ?? 0) + plan.casino.payout),
+    pending: String(Number(c.pending ?? 0) + plan.casino.pending),
+    lastSeq: String(lastSeq),
+  }
   out.push('HSET', '15', keys.casino,
-    'bets', String(Number(c.bets ?? 0) + plan.casino.bets),
-    'wins', String(Number(c.wins ?? 0) + plan.casino.wins),
-    'losses', String(Number(c.losses ?? 0) + plan.casino.losses),
-    'wagered', String(BigInt(c.wagered ?? 0) + plan.casino.wagered),
-    'payout', String(BigInt(c.payout ?? 0) + plan.casino.payout),
-    'pending', String(Number(c.pending ?? 0) + plan.casino.pending),
-    'lastSeq', String(lastSeq),
-  )
+    'bets', casino.bets!, 'wins', casino.wins!, 'losses', casino.losses!, 'wagered', casino.wagered!,
+    'payout', casino.payout!, 'pending', casino.pending!, 'lastSeq', casino.lastSeq!)
+  if (after) after.casino = casino
 
   if (plan.hourly.size) {
     const args: string[] = []
-    for (const [hour, t] of plan.hourly) args.push(String(hour), addEncoded(current.hourly.get(hour), t))
+    for (const [hour, t] of plan.hourly) {
+      const value = addEncoded(current.hourly.get(hour), t)
+      args.push(String(hour), value)
+      after?.hourly.set(hour, value)
+    }
     pushChunked(out, 'HSET', keys.hourly, args)
   }
   const byHour = new Map<number, string[]>()
   for (const [key, t] of plan.playerHourly) {
     const value = addEncoded(current.playerHourly.get(key), t)
+    after?.playerHourly.set(key, value)
     const args = byHour.get(t.hour)
     if (args) args.push(t.wallet, value)
     else byHour.set(t.hour, [t.wallet, value])

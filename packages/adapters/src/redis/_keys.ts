@@ -5,7 +5,7 @@
 export function redisKeys(prefix: string) {
   return {
     prefix,
-    /** Bumped by every committed batch: a batch planned at another version is re-planned. */
+    /** A fresh token set by every committed batch: a batch planned at another version is re-planned. */
     version: `${prefix}version`,
     /** Set of applied chain event ids. */
     events: `${prefix}events`,

@@ -1,5 +1,6 @@
-import { batchKeys, type BatchState, CasinoError, hourOf, planBatch } from '@fare-casino/core'
-import type { Batch, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core'
+import { randomBytes } from 'node:crypto'
+import { applyOverlay, batchKeys, type BatchState, CasinoError, hourOf, overlayOf, planBatch } from '@fare-casino/core'
+import type { Batch, BatchOverlay, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core'
 import type { Redis } from 'ioredis'
 import { type CurrentTotals, planWrites } from './_batch-writes'
 import { decodeBet } from './_codec'
@@ -9,57 +10,84 @@ import type { StoreScripts } from './scripts'
 /** Re-plans at most this many times when other writers keep committing first. */
 const MAX_ATTEMPTS = 100
 
+/** What a batch leaves behind for one planned behind it: its plan's overlay, its totals, its version. */
+export interface RedisOverlay {
+  overlay: BatchOverlay
+  /** Every total the batch writes, as it writes it. */
+  totals: CurrentTotals
+  /** The store's version once the batch is written (a token only its write sets). */
+  version: string
+}
+
+/**
+ * A batch of one store whose `applyBatch` has not settled: what a batch called behind it is planned
+ * against, and whether it committed.
+ */
+export interface PendingRedisBatch {
+  /** Its overlay once its write is sent, or undefined when it failed before. */
+  readonly planned: Promise<RedisOverlay | undefined>
+  /** True once committed, false once failed. */
+  readonly committed: Promise<boolean>
+  /** The batch called before it, while that one was still pending (cleared once this one settles). */
+  after: PendingRedisBatch | undefined
+}
+
+/** What {@link applyBatchRedis} is told besides the batch. */
+export interface RedisBatchOptions {
+  /** Test hook: fail right before the write. */
+  failBeforeWrite?: boolean
+  /** The batch still pending when this one was called: plan against its overlay, write right after it. */
+  after?: PendingRedisBatch
+  /** Told this batch's overlay once its write is sent. */
+  onPlanned?: (overlay: RedisOverlay) => void
+}
+
 /**
  * `applyBatch` on Redis, optimistic, in two round trips: one script reads the {@link BatchState} and
  * the current totals the plan will add to (predicted from the batch: the players, hours and
  * player-hours its resolves settle into), `planBatch` plans, every new total is computed here as
  * bigint, and ONE Lua script writes it all, only if the store's `version` is still the one the state
- * was read at (every committed batch bumps it). Otherwise read and plan again. The script is atomic,
+ * was read at (every committed batch sets a fresh one). Otherwise read and plan again. The script is atomic,
  * and a replayed event is a no-op because the plan made from a fresh state skips it. A total the
  * prediction missed (a kept orphan settling a bet) is read in between, still checked by the version.
+ *
+ * Called while an earlier batch is still pending (`options.after`), it reads at once, lays the earlier
+ * batch's plan and totals over what it read (either side of that batch's write: what the earlier batch
+ * wrote wins), plans, and sends its write right behind the earlier one's, expecting the version that
+ * one leaves. If the earlier batch was not written, or anything else committed in between, the script
+ * writes nothing and this rejects with a transient `STORE_ERROR` (no re-plan: it would be planned
+ * without the earlier batch). `batch.expectCursor`, when set, is checked by the write script.
  */
 export async function applyBatchRedis(
-  redis: Redis, keys: RedisKeys, scripts: StoreScripts, batch: Batch, failBeforeWrite = false,
+  redis: Redis, keys: RedisKeys, scripts: StoreScripts, batch: Batch, options: RedisBatchOptions = {},
 ): Promise<BatchResult> {
   const ids = batchKeys(batch)
   const wanted = predictTotals(batch, ids.trialIds)
+  const after = options.after
+  if (after?.after) await after.after.committed
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Round trip 1, one script: the version, everything planBatch needs and the totals, read atomically.
-    const [version, casino, applied, orphans, known, betValues, extraWallets, playerHashes, hourly, extraPairs, pairTotals] = await scripts.loadBatch(
-      [keys.version, keys.casino, keys.events, keys.orphans, keys.players, keys.hourly],
-      [keys.bet(''), keys.player(''), keys.playerHourPrefix],
-      [ids.eventIds, ids.trialIds, wanted.resolveHours, ids.wallets, wanted.wallets, wanted.hours, wanted.pairs],
-    )
-    const appliedEventIds = new Set<string>()
-    for (let i = 0; i < ids.eventIds.length; i++) if (applied[i] === 1) appliedEventIds.add(ids.eventIds[i]!)
-    const players = new Set<string>()
-    for (let i = 0; i < ids.wallets.length; i++) if (known[i] === 1) players.add(ids.wallets[i]!)
-    const bets = new Map<string, Bet>()
-    const kept = new Map<string, TrialResolvedEvent>()
-    for (let i = 0; i < ids.trialIds.length; i++) {
-      const bet = decodeBet(betValues[i])
-      if (bet) bets.set(ids.trialIds[i]!, bet)
-      const orphan = orphans[i]
-      if (orphan) kept.set(ids.trialIds[i]!, JSON.parse(orphan) as TrialResolvedEvent)
+    const loaded = await loadState(scripts, keys, ids, wanted)
+    let { state, current, version } = loaded
+    if (after) {
+      const before = await after.planned
+      if (!before) throw notAfter('the batch before it failed')
+      state = applyOverlay(state, before.overlay)
+      current = overlayTotals(current, before.totals)
+      version = before.version
     }
-    const casinoHash = toHash(casino)
-    const state: BatchState = { appliedEventIds, bets, orphans: kept, players, lastSeq: Number(casinoHash.lastSeq ?? 0) }
     const plan = planBatch(batch, state)
-
-    const current: CurrentTotals = { casino: casinoHash, players: new Map(), hourly: new Map(), playerHourly: new Map() }
-    const nx = wanted.wallets.length
-    for (let i = 0; i < nx; i++) current.players.set(wanted.wallets[i]!, toHash(playerHashes[i]!))
-    for (let i = 0; i < extraWallets.length; i++) current.players.set(extraWallets[i]!, toHash(playerHashes[nx + i]!))
-    for (let i = 0; i < wanted.hours.length; i++) current.hourly.set(Number(wanted.hours[i]), hourly[i] || null)
-    const np = wanted.pairs.length / 2
-    for (let i = 0; i < np; i++) current.playerHourly.set(`${wanted.pairs[2 * i]}:${wanted.pairs[2 * i + 1]}`, pairTotals[i] || null)
-    for (let i = 0; i < extraPairs.length / 2; i++) current.playerHourly.set(`${extraPairs[2 * i]}:${extraPairs[2 * i + 1]}`, pairTotals[np + i] || null)
     await readMissing(redis, keys, plan, current)
-
-    const stream = planWrites(keys, plan, current)
-    if (failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
-    const [written, created] = await scripts.applyBatch(keys.version, version, JSON.stringify(stream))
-    if (written === 1) {
+    const written = { casino: current.casino, players: new Map(), hourly: new Map(), playerHourly: new Map() } satisfies CurrentTotals
+    const stream = planWrites(keys, plan, current, written)
+    // Checked by the script before any write (one command at the head of a few thousand).
+    if (batch.expectCursor !== undefined) stream.unshift('EXPECT', '2', keys.cursor, batch.expectCursor)
+    if (options.failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
+    const next = randomBytes(12).toString('base64url')
+    const sent = scripts.applyBatch(keys.version, version, JSON.stringify(stream), next)
+    // Sent: a batch planned behind this one sends its write after this one's, on the same connection.
+    options.onPlanned?.({ overlay: overlayOf(plan, state.lastSeq), totals: written, version: next })
+    const [done, created] = await sent
+    if (done === 1) {
       // A sign-in may have created a player between the read and the write: only report those this batch created.
       if (created.length !== plan.result.joined.length) {
         const mine = new Set(created)
@@ -67,10 +95,60 @@ export async function applyBatchRedis(
       }
       return plan.result
     }
+    if (done === 2) throw notAfter('the store is not at its expected cursor')
+    if (after) throw notAfter('the store is not where the batch before it left it')
     // Another writer committed in between: back off a little (jittered) and plan again from fresh state.
     await new Promise(resolve => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
   }
   throw new CasinoError('STORE_ERROR', 'applyBatch gave up: other writers kept committing first')
+}
+
+const notAfter = (why: string) => new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}; apply it again`)
+
+/** `loaded` with every total `written` by an earlier batch in place of what was read. */
+function overlayTotals(loaded: CurrentTotals, written: CurrentTotals): CurrentTotals {
+  const players = new Map(loaded.players)
+  for (const [wallet, hash] of written.players) players.set(wallet, hash)
+  const hourly = new Map(loaded.hourly)
+  for (const [hour, value] of written.hourly) hourly.set(hour, value)
+  const playerHourly = new Map(loaded.playerHourly)
+  for (const [key, value] of written.playerHourly) playerHourly.set(key, value)
+  return { casino: written.casino, players, hourly, playerHourly }
+}
+
+/** Round trip 1, one script: the version, everything planBatch needs and the totals, read atomically. */
+async function loadState(
+  scripts: StoreScripts, keys: RedisKeys, ids: ReturnType<typeof batchKeys>, wanted: WantedTotals,
+): Promise<{ version: string, state: BatchState, current: CurrentTotals }> {
+  const [version, casino, applied, orphans, known, betValues, extraWallets, playerHashes, hourly, extraPairs, pairTotals] = await scripts.loadBatch(
+    [keys.version, keys.casino, keys.events, keys.orphans, keys.players, keys.hourly],
+    [keys.bet(''), keys.player(''), keys.playerHourPrefix],
+    [ids.eventIds, ids.trialIds, wanted.resolveHours, ids.wallets, wanted.wallets, wanted.hours, wanted.pairs],
+  )
+  const appliedEventIds = new Set<string>()
+  for (let i = 0; i < ids.eventIds.length; i++) if (applied[i] === 1) appliedEventIds.add(ids.eventIds[i]!)
+  const players = new Set<string>()
+  for (let i = 0; i < ids.wallets.length; i++) if (known[i] === 1) players.add(ids.wallets[i]!)
+  const bets = new Map<string, Bet>()
+  const kept = new Map<string, TrialResolvedEvent>()
+  for (let i = 0; i < ids.trialIds.length; i++) {
+    const bet = decodeBet(betValues[i])
+    if (bet) bets.set(ids.trialIds[i]!, bet)
+    const orphan = orphans[i]
+    if (orphan) kept.set(ids.trialIds[i]!, JSON.parse(orphan) as TrialResolvedEvent)
+  }
+  const casinoHash = toHash(casino)
+  const state: BatchState = { appliedEventIds, bets, orphans: kept, players, lastSeq: Number(casinoHash.lastSeq ?? 0) }
+
+  const current: CurrentTotals = { casino: casinoHash, players: new Map(), hourly: new Map(), playerHourly: new Map() }
+  const nx = wanted.wallets.length
+  for (let i = 0; i < nx; i++) current.players.set(wanted.wallets[i]!, toHash(playerHashes[i]!))
+  for (let i = 0; i < extraWallets.length; i++) current.players.set(extraWallets[i]!, toHash(playerHashes[nx + i]!))
+  for (let i = 0; i < wanted.hours.length; i++) current.hourly.set(Number(wanted.hours[i]), hourly[i] || null)
+  const np = wanted.pairs.length / 2
+  for (let i = 0; i < np; i++) current.playerHourly.set(`${wanted.pairs[2 * i]}:${wanted.pairs[2 * i + 1]}`, pairTotals[i] || null)
+  for (let i = 0; i < extraPairs.length / 2; i++) current.playerHourly.set(`${extraPairs[2 * i]}:${extraPairs[2 * i + 1]}`, pairTotals[np + i] || null)
+  return { version, state, current }
 }
 
 /** The totals a batch's plan will most likely add to, as arguments of the load script. */

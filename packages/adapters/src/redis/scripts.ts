@@ -9,11 +9,13 @@ const scripts = {
   /**
    * Applies a batch plan, only if the store is still at the version it was planned from.
    * KEYS[1] version; ARGV[1] expected version; ARGV[2] the commands as one flat stream (see `planWrites`),
+   * ARGV[3] the version once written: a fresh random token, not a counter, so that a batch planned
+   * behind this one (which expects exactly it) can never match a version some other write left;
    * a JSON array of strings: `name, argc, args...` each. One JSON argument rather than thousands: the
    * client writes one string (ioredis serialises each argument separately, which cost more than the
    * script saved), and `cjson.decode` of a flat array of strings is one table.
    * Returns {1, wallets of the players it created} when written, {0, {}} when another batch committed first
-   * (the caller re-plans).
+   * (the caller re-plans), {2, {}} when the cursor is not the one an {'EXPECT', key, signature} asks for.
    */
   fareCasinoApplyBatch: {
     numberOfKeys: 1,
@@ -24,11 +26,12 @@ const scripts = {
     // Three pseudo-commands: {'PLAYER', key, playersKey, wallet, createdAt, lastSeenAt} creates a player
     // row unless a sign-in did meanwhile, and reports the wallet when it did create it;
     // {'CURSOR', key, signature, slot, updatedAt} moves the cursor only forward (slot >= stored slot);
-    // {'HSETNX', key, field, value, ...} is HSETNX of each pair in order (one HMGET and one HSET).
+    // {'HSETNX', key, field, value, ...} is HSETNX of each pair in order (one HMGET and one HSET);
+    // {'EXPECT', key, signature} writes nothing unless the cursor hash holds that signature.
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if current ~= ARGV[1] then return {0, {}} end
-local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
+local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', EXPECT = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
 local checked = {}
 local function check(key, t)
   local seen = checked[key]
@@ -55,6 +58,7 @@ while i <= n do
     local err = check(A[i + 2], t)
     if not err and A[i] == 'PLAYER' then err = check(A[i + 3], 'set') end
     if err then return err end
+    if A[i] == 'EXPECT' and redis.call('HGET', A[i + 2], 'signature') ~= A[i + 3] then return {2, {}} end
   end
   i = i + 2 + argc
 end
@@ -72,6 +76,8 @@ while i <= n do
   elseif name == 'CURSOR' then
     local slot = tonumber(redis.call('HGET', A[a], 'slot') or '-1')
     if tonumber(A[a + 2]) >= slot then redis.call('HSET', A[a], 'signature', A[a + 1], 'slot', A[a + 2], 'updatedAt', A[a + 3]) end
+  elseif name == 'EXPECT' then
+    -- checked above, before any write
   elseif name == 'HSETNX' then
     local fields = {}
     for j = a + 1, last, 2 do fields[#fields + 1] = A[j] end
@@ -89,7 +95,7 @@ while i <= n do
   end
   i = last + 1
 end
-redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[3])
 return {1, created}`,
   },
   /**
@@ -227,7 +233,7 @@ export type LoadBatchReply = [
 /** Typed calls of the store's scripts on one client. */
 export interface StoreScripts {
   loadBatch(keys: string[], prefixes: string[], lists: string[][]): Promise<LoadBatchReply>
-  applyBatch(versionKey: string, expected: string, stream: string): Promise<[number, string[]]>
+  applyBatch(versionKey: string, expected: string, stream: string, next: string): Promise<[number, string[]]>
   ensurePlayer(playerKey: string, playersKey: string, wallet: string, now: number): Promise<[number, string[]]>
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
   pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
@@ -253,7 +259,7 @@ export function storeScripts(redis: Redis): StoreScripts {
   }
   const call = (name: keyof typeof scripts) => client[name]!.bind(redis)
   return {
-    applyBatch: (versionKey, expected, stream) => call('fareCasinoApplyBatch')(versionKey, expected, bytes(stream)) as Promise<[number, string[]]>,
+    applyBatch: (versionKey, expected, stream, next) => call('fareCasinoApplyBatch')(versionKey, expected, bytes(stream), next) as Promise<[number, string[]]>,
     loadBatch: async (keys, prefixes, lists) => {
       const json = await call('fareCasinoLoadBatch')(...keys, ...prefixes, bytes(JSON.stringify(lists))) as string
       const reply = JSON.parse(json) as unknown[]

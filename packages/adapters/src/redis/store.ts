@@ -5,7 +5,7 @@ import type {
 import type { Redis } from 'ioredis'
 import { addTotals, decodeBet, decodePlayer, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'
-import { applyBatchRedis } from './apply-batch'
+import { applyBatchRedis, type PendingRedisBatch, type RedisOverlay } from './apply-batch'
 import { createLeaderboards } from './leaderboard'
 import { storeScripts } from './scripts'
 
@@ -36,8 +36,8 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
   const scripts = storeScripts(redis)
   const boards = createLeaderboards(redis, keys)
   let fail = false
-  // Batches of this process go one at a time: they would only make each other re-plan.
-  let queue: Promise<unknown> = Promise.resolve()
+  /** The last `applyBatch` called, until it settles: the next one is planned behind it, not against it. */
+  let pending: PendingRedisBatch | undefined
 
   const bets = async (ids: string[]): Promise<Bet[]> => {
     if (!ids.length) return []
@@ -72,14 +72,27 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
       fail = true
     },
 
+    pipelinesBatches: true,
+
     applyBatch(batch) {
-      const run = queue.then(() => {
-        const armed = fail
-        fail = false
-        return applyBatchRedis(redis, keys, scripts, batch, armed)
+      const options = { failBeforeWrite: fail, after: pending }
+      fail = false
+      let planned!: (overlay: RedisOverlay | undefined) => void
+      const run = applyBatchRedis(redis, keys, scripts, batch, { ...options, onPlanned: overlay => planned(overlay) })
+      const self: PendingRedisBatch = {
+        planned: new Promise((resolve) => {
+          planned = resolve
+        }),
+        committed: run.then(() => true, () => false),
+        after: options.after,
+      }
+      pending = self
+      // Cleared before the caller's `await` returns: calls made one after another never pipeline.
+      return run.finally(() => {
+        planned(undefined)
+        self.after = undefined // the chain of settled batches is not kept alive
+        if (pending === self) pending = undefined
       })
-      queue = run.catch(() => {})
-      return run
     },
 
     async getCursor(): Promise<IndexerCursor | null> {
