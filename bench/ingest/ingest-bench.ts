@@ -43,6 +43,8 @@ const STORES = (process.env.INGEST_STORES ?? 'sqlite,postgres,redis').split(',')
 const MAIN_THREAD_RUN = process.env.INGEST_MAIN_THREAD !== '0'
 /** A directory: each store run writes a CPU profile of the main thread there (`<store>-<thread>.cpuprofile`). */
 const PROFILE_DIR = process.env.INGEST_PROFILE
+/** INGEST_SQLITE_WRITER=0 keeps SQLite's writes on the main thread in the threaded run (decode thread only). */
+const SQLITE_WRITER = process.env.INGEST_SQLITE_WRITER !== '0'
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -174,11 +176,11 @@ it('ingest throughput vs decode-only', async () => {
   const decodeWarmMs = decodeAll()
   lines.push(`| decode-only baseline, warm (second pass) | ${rate(decodeWarmMs)} | ${decodeWarmMs.toFixed(0)} | ${perTx(decodeWarmMs)} | ${loadavg()[0]!.toFixed(2)} |`)
 
-  // Every store with the decode thread (the built package's default on two cores); SQLite also
-  // without it, all on the main thread, for comparison.
-  const runs: [name: string, decodeThread: boolean][] = STORES.flatMap(name => (name === 'sqlite' && MAIN_THREAD_RUN ? [[name, false], [name, true]] : [[name, true]]))
+  // Every store with its threads (the built package's default on two cores: the decode thread, and for
+  // SQLite the writer thread); SQLite also without them, all on the main thread, for comparison.
+  const runs: [name: string, threads: boolean][] = STORES.flatMap(name => (name === 'sqlite' && MAIN_THREAD_RUN ? [[name, false], [name, true]] : [[name, true]]))
   for (const [name, decodeThread] of runs) {
-    const { store, cleanup } = await openStore(name)
+    const { store, cleanup } = await openStore(name, decodeThread)
     try {
       await store.migrate()
       await ingestInto(name, store, decodeThread)
@@ -192,7 +194,7 @@ it('ingest throughput vs decode-only', async () => {
 
   /** Full path: RPC client (JSON-RPC batches) -> p-queue -> decode -> `applyBatch` -> publish. */
   async function ingestInto(name: string, store: CasinoStore, decodeThread: boolean): Promise<void> {
-    // applyBatch is synchronous inside (better-sqlite3): its wall time is the store's share of the run.
+    // The wall time of each applyBatch call, summed (pipelining stores overlap two calls).
     let commits = 0
     let storeMs = 0
     const applyBatch = store.applyBatch.bind(store)
@@ -225,10 +227,13 @@ it('ingest throughput vs decode-only', async () => {
     const profiler = PROFILE_DIR ? await startProfile() : undefined
     const t = performance.now()
     const elu0 = nodePerformance.eventLoopUtilization()
+    const cpu0 = process.cpuUsage()
     await indexer.start()
     await finished
     const ingestMs = performance.now() - t
     const elu = nodePerformance.eventLoopUtilization(elu0)
+    const cpu = process.cpuUsage(cpu0)
+    const cpuMs = (cpu.user + cpu.system) / 1000
     await profiler?.(join(PROFILE_DIR!, `${name}-${decodeThread ? 'thread' : 'main'}.cpuprofile`))
     await indexer.stop()
     const stats = await store.stats(Date.now())
@@ -236,8 +241,8 @@ it('ingest throughput vs decode-only', async () => {
 
     const after = loadavg()[0]!.toFixed(2)
     lines.push(
-      `| **RPC bodies → ${name} commit → published**, decode ${decodeThread ? 'on its thread' : 'on the main thread'} (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ ${COMMIT_TXS.toLocaleString('en-US')} txs) | **${rate(ingestMs)}** | ${ingestMs.toFixed(0)} | ${perTx(ingestMs)} | ${after} |`,
-      `| … of which ${name} \`applyBatch\` (${commits} commits; main event loop busy ${(elu.utilization * 100).toFixed(0)}% of the run) | ${rate(storeMs)} | ${storeMs.toFixed(0)} | ${perTx(storeMs)} | ${after} |`,
+      `| **RPC bodies → ${name} commit → published**, ${threadsOf(name, decodeThread)} (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ ${COMMIT_TXS.toLocaleString('en-US')} txs) | **${rate(ingestMs)}** | ${ingestMs.toFixed(0)} | ${perTx(ingestMs)} | ${after} |`,
+      `| … ${name} \`applyBatch\` wall time, summed (${commits} calls${store.pipelinesBatches ? ', two in flight at a time' : ''}; main event loop busy ${(elu.utilization * 100).toFixed(0)}% of the run; CPU of all this process's threads ${cpuMs.toFixed(0)} ms, ${(cpuMs * 1000 / (BETS * 2)).toFixed(1)} µs per tx) | ${rate(storeMs)} | ${storeMs.toFixed(0)} | ${perTx(storeMs)} | ${after} |`,
     )
   }
 })
@@ -258,10 +263,20 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
   }
 }
 
+/** Where a run decodes and writes. */
+function threadsOf(name: string, threads: boolean): string {
+  if (!threads) return name === 'sqlite' ? 'decode and writes on the main thread' : 'decode on the main thread'
+  if (name === 'sqlite') return SQLITE_WRITER ? 'decode thread + writer thread' : 'decode thread, writes on the main thread'
+  return 'decode on its thread'
+}
+
 /** A fresh store of each kind: a new SQLite file, a new Postgres schema, a random Redis key prefix. */
-async function openStore(name: string): Promise<{ store: CasinoStore, cleanup: () => Promise<void> }> {
+async function openStore(name: string, threads: boolean): Promise<{ store: CasinoStore, cleanup: () => Promise<void> }> {
   if (name === 'sqlite') {
-    return { store: sqliteStore({ file: join(dir, `ingest-${Date.now()}.sqlite`) }), cleanup: async () => {} }
+    const writerThread = threads && SQLITE_WRITER
+    const store = sqliteStore({ file: join(dir, `ingest-${Date.now()}.sqlite`), writerThread })
+    if (store.writerThread !== writerThread) throw new Error('no SQLite writer thread: run `pnpm build` first')
+    return { store, cleanup: async () => {} }
   }
   if (name === 'postgres') {
     const store = postgresStore({ url: postgresUrl, schema: uniqueName('fare_ingest_bench') })

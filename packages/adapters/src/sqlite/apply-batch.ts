@@ -100,6 +100,9 @@ function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {
  */
 export function createBatchWriter(db: Database, s: SqliteStatements): (batch: Batch, gate: WriteGate) => BatchResult {
   const transaction = db.transaction((batch: Batch, gate: WriteGate): BatchResult => {
+    if (batch.expectCursor !== undefined && (s.cursor.get() as { signature: string } | undefined)?.signature !== batch.expectCursor) {
+      throw new CasinoError('STORE_ERROR', 'pipelined batch not written: the store is not at its expected cursor; apply it again')
+    }
     const plan = planBatch(batch, loadState(s, batch))
     writePlan(s, plan, gate)
     gate.beforeCommit()

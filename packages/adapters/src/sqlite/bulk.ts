@@ -33,8 +33,9 @@ export async function bulkLoad<T>(store: SqliteStore, load: () => Promise<T> | T
   const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
     AND name IN (SELECT value FROM json_each(?))`).all(JSON.stringify(deferrable)) as { name: string, sql: string }[]
   const cache = db.pragma('cache_size', { simple: true }) as number
-  db.pragma('synchronous = OFF')
-  db.pragma(`cache_size = -${Math.floor(options.cacheSizeKiB ?? 524_288)}`)
+  // On every connection: with a writer thread, the batches are written on its own.
+  await store.pragma('synchronous = OFF')
+  await store.pragma(`cache_size = -${Math.floor(options.cacheSizeKiB ?? 524_288)}`)
   db.transaction(() => {
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`)
     // Materialized leaderboard windows are rebuilt once at the end instead of updated bet by bet.
@@ -47,8 +48,8 @@ export async function bulkLoad<T>(store: SqliteStore, load: () => Promise<T> | T
     db.transaction(() => {
       for (const index of indexes) db.exec(index.sql)
     }).immediate()
-    db.pragma(`cache_size = ${cache}`)
-    db.pragma('synchronous = NORMAL')
+    await store.pragma(`cache_size = ${cache}`)
+    await store.pragma('synchronous = NORMAL')
   }
 }
 

@@ -13,11 +13,19 @@ import {
 } from './rows'
 import * as schema from './schema'
 import { prepareStatements, type SqliteStatements } from './statements'
+import { startWriterThread, wantsWriterThread, writerThreadUrl } from './writer-thread'
 
 /** Options of {@link sqliteStore}: a file (or `':memory:'`) or an open better-sqlite3 connection. */
 export type SqliteStoreOptions = SqliteConnectionOptions & {
   /** Where the migrations are read from. @default the `migrations/sqlite` folder shipped in this package */
   migrationsFolder?: string
+  /**
+   * Runs `applyBatch` on a worker thread with its own connection to the file, so that a batch never
+   * holds the event loop (see `writer-thread.ts`). `'auto'`: for a file (never `:memory:` or a
+   * connection passed in), on a machine with more than one core, when running the built package.
+   * @default 'auto'
+   */
+  writerThread?: boolean | 'auto'
 }
 
 /** A SQLite `CasinoStore`, with its connection and a drizzle database over it for custom queries. */
@@ -32,6 +40,10 @@ export interface SqliteStore extends CasinoStore {
    * `afterWrites` row writes, or just before committing when it writes less. It rolls back like any failure.
    */
   failNextBatch(afterWrites: number): void
+  /** Whether batches are written on the writer thread (see {@link SqliteStoreOptions.writerThread}). */
+  readonly writerThread: boolean
+  /** Runs a pragma on every connection of the store (the writer thread's too), e.g. for a bulk load. */
+  pragma(source: string): Promise<void>
 }
 
 /**
@@ -49,7 +61,14 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const { client, owned } = openSqlite(options)
   let prepared: ReturnType<typeof build> | undefined
   let gate: WriteGate = openGate
+  let failAfter: number | undefined
   let closed = false
+  const threadUrl = options.file !== undefined && wantsWriterThread(options.writerThread ?? 'auto', options.file) ? writerThreadUrl() : undefined
+  const thread = threadUrl && options.file !== undefined
+    ? startWriterThread({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB }, threadUrl)
+    : undefined
+  /** Batches sent to the writer thread and not settled yet. */
+  let inFlight = 0
 
   // Statements need the schema: they are prepared on first use, after `migrate()` (here or elsewhere).
   const q = () => {
@@ -104,6 +123,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     async close() {
       if (closed) return
       closed = true
+      await thread?.close()
       if (owned) client.close()
     },
     async ping() {
@@ -111,16 +131,34 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
     failNextBatch(afterWrites) {
       gate = failingGate(afterWrites, () => { gate = openGate })
+      failAfter = afterWrites
+    },
+
+    writerThread: thread !== undefined,
+    // On the writer thread, batches are applied one after another in call order: the next one may be
+    // sent before the previous returns.
+    pipelinesBatches: thread !== undefined,
+
+    async pragma(source) {
+      q()
+      client.pragma(source)
+      await thread?.pragma(source)
     },
 
     async applyBatch(batch) {
       const armed = gate
-      try {
-        return q().applyBatch(batch, armed)
+      const armedAfter = failAfter
+      gate = openGate
+      failAfter = undefined
+      if (thread) {
+        if (closed) throw new CasinoError('STORE_ERROR', 'the SQLite store is closed')
+        const after = inFlight > 0
+        inFlight++
+        return thread.apply(batch, { after, failAfterWrites: armedAfter }).finally(() => {
+          inFlight--
+        })
       }
-      finally {
-        if (armed !== openGate) gate = openGate
-      }
+      return q().applyBatch(batch, armed)
     },
     async getCursor() {
       const row = q().s.cursor.get() as { signature: string, slot: bigint, updated_at: bigint } | undefined

@@ -5,6 +5,7 @@ import { atomicitySuite } from './suites/atomicity'
 import { aggregatesSuite } from './suites/aggregates'
 import { betsSuite } from './suites/bets'
 import { operationsSuite } from './suites/operations'
+import { pipelineSuite } from './suites/pipeline'
 import { playersSuite } from './suites/players'
 import type { SuiteContext } from './suites/context'
 
@@ -102,5 +103,6 @@ export function testCasinoStore<S extends CasinoStore>(
     aggregatesSuite(ctx)
     playersSuite(ctx)
     operationsSuite(ctx)
+    pipelineSuite(ctx)
   })
 }
