@@ -1,4 +1,5 @@
 import { expect } from 'vitest'
+import { CasinoError } from '../../src/errors'
 import type { Bet, CasinoStore } from '../../src/store/types'
 
 /** Every bet of the store, newest first. */
@@ -39,5 +40,56 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 60_0
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise(r => setTimeout(r, 20))
+  }
+}
+
+/** What {@link pipelined} counted. */
+export interface PipelineCounts {
+  /** Calls made while another was in flight. */
+  behind: number
+  /** Calls failed on purpose. */
+  failed: number
+  /** Calls refused: behind a failed one, or not at their `expectCursor`. */
+  refused: number
+}
+
+/**
+ * `inner` as a store that pipelines batches (`pipelinesBatches`), by the contract's rules: calls are
+ * applied in call order, each after `delayMs`; one made while another is in flight is refused when that
+ * one failed; `expectCursor` is checked. `failRate` of the calls fail (before writing anything).
+ */
+export function pipelined(inner: CasinoStore, options: { delayMs: number, failRate: number, random: () => number }): CasinoStore & { counts: PipelineCounts } {
+  const counts: PipelineCounts = { behind: 0, failed: 0, refused: 0 }
+  let tail: Promise<boolean> = Promise.resolve(true)
+  let inFlight = 0
+  const refuse = (why: string) => {
+    counts.refused++
+    return new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}`)
+  }
+  return {
+    ...inner,
+    counts,
+    pipelinesBatches: true,
+    applyBatch(batch) {
+      const after = inFlight > 0
+      if (after) counts.behind++
+      inFlight++
+      const previous = tail
+      const run = (async () => {
+        const committed = await previous
+        await new Promise(resolve => setTimeout(resolve, options.delayMs))
+        if (after && !committed) throw refuse('the batch before it failed')
+        if (batch.expectCursor !== undefined && (await inner.getCursor())?.signature !== batch.expectCursor) throw refuse('not at its expected cursor')
+        if (options.random() < options.failRate) {
+          counts.failed++
+          throw new CasinoError('STORE_ERROR', 'injected failure')
+        }
+        return inner.applyBatch(batch)
+      })()
+      tail = run.then(() => true, () => false)
+      return run.finally(() => {
+        inFlight--
+      })
+    },
   }
 }

@@ -5,7 +5,7 @@ import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import { betEvents, createFakeChain, type FakeFaults, newKey, seeded } from './fake-chain'
-import { allBets, expectTotalsMatchBets } from './helpers'
+import { allBets, expectTotalsMatchBets, pipelined } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -194,6 +194,37 @@ describe('createIndexer', () => {
     // Nothing before the start point was ingested.
     const stats = await store.stats(Date.now())
     expect(stats.totalBets + stats.pendingBets).toBe(0)
+  })
+
+  it('keeps two commits in flight on a store that pipelines batches: exact, each bet published once and after its commit', async () => {
+    const { chain, owner, genesis } = buildChain(800, 40, 21)
+    const memory = memoryStore()
+    // Commits that take a while and fail one time in six: groups sent behind a failed one are refused
+    // by the store and committed again by the indexer.
+    const store = pipelined(memory, { delayMs: 3, failRate: 1 / 6, random: seeded(21) })
+    const events = createCasinoEvents()
+    const published = new Map<string, number>()
+    const notCommitted: string[] = []
+    events.on('bet.placed', (bet) => {
+      published.set(bet.id, (published.get(bet.id) ?? 0) + 1)
+      void memory.getBet(bet.id).then(b => b || notCommitted.push(bet.id))
+    })
+    const faults: FakeFaults = { errorRate: 0.05, random: seeded(22) }
+    const indexer = createIndexer({
+      store, events, logger: quiet, rpc: chain.rpc(faults),
+      config: config(owner, genesis, { maxBatchTransactions: 40, fetchBatchSize: 10, concurrency: 8 }),
+    })
+    await indexer.start()
+    await until(async () => (await memory.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+
+    await expectConsistent(memory, 800)
+    expect(published.size).toBe(800)
+    expect([...published.values()].every(n => n === 1)).toBe(true)
+    expect(notCommitted).toEqual([])
+    expect(store.counts.behind).toBeGreaterThan(10)
+    expect(store.counts.failed).toBeGreaterThan(3)
+    expect(store.counts.refused).toBeGreaterThan(0)
   })
 
   it('commits a backfill in few full groups, and never holds a live transaction for a group', async () => {
