@@ -301,14 +301,20 @@ export function createPipeline(ctx: PipelineContext) {
     speculate(s.end) // the store refuses it unless `s` is written
     const result = await s.promise
     if (result) committed(s.start, s.end, result)
-    else await dropSpeculative()
+    else await settleBehindFailure(s.start)
   }
 
-  /** Waits until the speculative group (if any) has settled, and forgets it: it was refused. */
-  async function dropSpeculative(): Promise<void> {
-    // Sent behind a group that was not written, it cannot have been written either (`expectCursor`).
-    await speculative?.promise
+  /**
+   * Waits for the speculative group (if any) sent behind a group from `from` on that failed (or whose
+   * fate is unknown), and forgets it. It is normally refused. Written, it proves that everything before
+   * it was committed after all (its `expectCursor` was the store's cursor: a commit whose reply was
+   * lost), so all of it is counted as committed and its result published.
+   */
+  async function settleBehindFailure(from: number): Promise<void> {
+    const s = speculative
     speculative = undefined
+    const result = await s?.promise
+    if (s && result) committed(from, s.end, result)
   }
 
   const commitReady = async (): Promise<void> => {
@@ -334,7 +340,7 @@ export function createPipeline(ctx: PipelineContext) {
     catch {
       // Only thrown once stopped: whatever is uncommitted stays so, the cursor before it (a group sent
       // behind it is refused by the store).
-      await dropSpeculative()
+      await settleBehindFailure(head)
     }
     finally {
       looping = false

@@ -51,15 +51,26 @@ export interface PipelineCounts {
   failed: number
   /** Calls refused: behind a failed one, or not at their `expectCursor`. */
   refused: number
+  /** Bets placed by calls that were written but answered with an error (a lost reply). */
+  lostPlaced: Set<string>
+  /** Calls made behind a call whose reply was lost, and written. */
+  writtenBehindLost: number
 }
 
 /**
  * `inner` as a store that pipelines batches (`pipelinesBatches`), by the contract's rules: calls are
  * applied in call order, each after `delayMs`; one made while another is in flight is refused when that
- * one failed; `expectCursor` is checked. `failRate` of the calls fail (before writing anything).
+ * one failed; `expectCursor` is checked. `failRate` of the calls fail (before writing anything), and
+ * `lostReplyRate` of the calls made behind another (the groups an indexer sends ahead) are written but
+ * answered with an error (as when a connection drops after COMMIT).
  */
-export function pipelined(inner: CasinoStore, options: { delayMs: number, failRate: number, random: () => number }): CasinoStore & { counts: PipelineCounts } {
-  const counts: PipelineCounts = { behind: 0, failed: 0, refused: 0 }
+export function pipelined(
+  inner: CasinoStore,
+  options: { delayMs: number, failRate: number, lostReplyRate?: number, random: () => number },
+): CasinoStore & { counts: PipelineCounts } {
+  const counts: PipelineCounts = { behind: 0, failed: 0, refused: 0, lostPlaced: new Set(), writtenBehindLost: 0 }
+  /** Whether the last call was written but answered with an error. */
+  let tailLost: Promise<boolean> = Promise.resolve(false)
   let tail: Promise<boolean> = Promise.resolve(true)
   let inFlight = 0
   const refuse = (why: string) => {
@@ -75,18 +86,30 @@ export function pipelined(inner: CasinoStore, options: { delayMs: number, failRa
       if (after) counts.behind++
       inFlight++
       const previous = tail
+      const previousLost = tailLost
+      let lost = false
       const run = (async () => {
         const committed = await previous
+        const behindLost = after && await previousLost
         await new Promise(resolve => setTimeout(resolve, options.delayMs))
         if (after && !committed) throw refuse('the batch before it failed')
         if (batch.expectCursor !== undefined && (await inner.getCursor())?.signature !== batch.expectCursor) throw refuse('not at its expected cursor')
-        if (options.random() < options.failRate) {
+        const dice = options.random()
+        if (dice < options.failRate) {
           counts.failed++
           throw new CasinoError('STORE_ERROR', 'injected failure')
         }
-        return inner.applyBatch(batch)
+        const result = await inner.applyBatch(batch)
+        if (after && dice < options.failRate + (options.lostReplyRate ?? 0)) {
+          lost = true
+          for (const bet of result.placed) counts.lostPlaced.add(bet.id)
+          throw new CasinoError('STORE_ERROR', 'injected lost reply (written)')
+        }
+        if (behindLost) counts.writtenBehindLost++
+        return result
       })()
-      tail = run.then(() => true, () => false)
+      tail = run.then(() => true, () => lost)
+      tailLost = run.then(() => false, () => lost)
       return run.finally(() => {
         inFlight--
       })
