@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { memoryStore } from '@fare-casino/core'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore, warmLeaderboards } from '@fare-casino/adapters/sqlite'
 import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
@@ -154,5 +155,52 @@ describe('sqliteStore on a file', () => {
     // A load that throws still puts the indexes back.
     await expect(bulkLoad(bulk, () => { throw new Error('boom') })).rejects.toThrow('boom')
     expect(indexes(bulk)).toEqual(before)
+  })
+})
+
+describe('sqliteStore writer thread', () => {
+  const reference = async (batches: ReturnType<typeof generateWorkload>['batches']) => {
+    const store = memoryStore()
+    for (const batch of batches) await store.applyBatch(batch)
+    return store
+  }
+
+  it('writes on its thread, reads on the store connection, and bulk loads through both', async () => {
+    const store = sqliteStore({ file: newFile(), writerThread: true })
+    open.push(store)
+    await store.migrate()
+    expect(store.writerThread).toBe(true)
+    const w = generateWorkload({ seed: 31, bets: 300 })
+    await bulkLoad(store, async () => {
+      for (const batch of w.batches) await store.applyBatch(batch)
+    })
+    // The writer's connection got the bulk load's pragmas and is back to the defaults.
+    expect(await snapshotStore(store, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(await reference(w.batches), { wallets: w.wallets, now: w.now }))
+    expect(store.client.pragma('synchronous', { simple: true })).toBe(1)
+  })
+
+  it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {
+    const store = sqliteStore({ file: newFile(), writerThread: new URL('data:text/javascript,process.exit(7)') })
+    open.push(store)
+    await store.migrate()
+    const w = generateWorkload({ seed: 33, bets: 60 })
+    const refused: unknown[] = []
+    for (const batch of w.batches) {
+      // As the indexer does: a transient failure is applied again.
+      for (;;) {
+        try {
+          await store.applyBatch(batch)
+          break
+        }
+        catch (error) {
+          refused.push(error)
+          expect((error as { code?: unknown }).code).toBe('STORE_ERROR')
+          expect(refused.length).toBeLessThan(5)
+        }
+      }
+    }
+    expect(store.writerThread).toBe(false)
+    expect(store.pipelinesBatches).toBe(false)
+    expect(await snapshotStore(store, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(await reference(w.batches), { wallets: w.wallets, now: w.now }))
   })
 })

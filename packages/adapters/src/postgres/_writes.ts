@@ -22,8 +22,9 @@ const N = numArray
  * cursor. Cheap to build (a few hundred rows), so `applyBatch` sends them first and builds the bet rows
  * while the server applies these. `playersAt` is the index of the players INSERT (its RETURNING says
  * which players this batch created), or -1. New players are inserted before any totals update them.
+ * `token` becomes the casino row's `batch_token` (see `applyBatchPg`).
  */
-export function totalsWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): { writes: PendingQuery<Row[]>[], playersAt: number } {
+export function totalsWrites(tx: TransactionSql, t: TableName, plan: BatchPlan, token: string): { writes: PendingQuery<Row[]>[], playersAt: number } {
   const q: PendingQuery<Row[]>[] = []
   const playersAt = plan.createPlayers.length ? 0 : -1
   if (plan.createPlayers.length) {
@@ -92,7 +93,7 @@ export function totalsWrites(tx: TransactionSql, t: TableName, plan: BatchPlan):
   const cursor = plan.cursor
   q.push(tx`UPDATE ${t('casino')} SET bets = bets + ${c.bets}, wins = wins + ${c.wins}, losses = losses + ${c.losses},
       wagered = wagered + ${String(c.wagered)}::numeric, payout = payout + ${String(c.payout)}::numeric, pending = pending + ${c.pending},
-      last_seq = GREATEST(last_seq, ${lastSeq}::int8)
+      last_seq = GREATEST(last_seq, ${lastSeq}::int8), batch_token = ${token}
       ${cursor ? cursorSet(tx, cursor) : tx``}
     WHERE id = 1`)
   return { writes: q, playersAt }

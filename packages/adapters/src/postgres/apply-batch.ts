@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { applyOverlay, batchKeys, type BatchState, CasinoError, overlayOf, planBatch } from '@fare-casino/core'
 import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
 import type { Sql, TransactionSql } from 'postgres'
@@ -11,16 +12,21 @@ import { rowWrites, type TableName, totalsWrites } from './_writes'
  * against (its overlay), and what that batch waits for before writing (its commit).
  */
 export interface PendingPgBatch {
-  /** The overlay of its plan once planned, or undefined when it failed before planning. */
-  readonly planned: Promise<BatchOverlay | undefined>
+  /** The overlay of its plan and the token its write sets, once planned; undefined when it failed before. */
+  readonly planned: Promise<PlannedPg | undefined>
   /** Resolves once it holds the casino row lock (or has failed): a batch behind it may then queue for the lock. */
   readonly locked: Promise<void>
   /** True once committed, false once failed. */
   readonly committed: Promise<boolean>
-  /** The cursor it moves the store to. */
-  readonly cursor: Batch['cursor']
   /** The batch called before it, while that one was still pending (cleared once this one settles). */
   after: PendingPgBatch | undefined
+}
+
+/** What a batch planned behind a pending one needs from it. */
+export interface PlannedPg {
+  overlay: BatchOverlay
+  /** The casino row's `batch_token` once it is written: a fresh random value only its write sets. */
+  token: string
 }
 
 /** What {@link applyBatchPg} is told besides the batch. */
@@ -29,8 +35,8 @@ export interface PgBatchOptions {
   failAfterWrites?: number
   /** The batch still pending when this one was called: plan against its overlay, commit after it. */
   after?: PendingPgBatch
-  /** Told this batch's overlay once planned (for a batch called behind it). */
-  onPlanned?: (overlay: BatchOverlay) => void
+  /** Told this batch's overlay and token once planned (for a batch called behind it). */
+  onPlanned?: (planned: PlannedPg) => void
   /** Told once this batch holds the casino row lock. */
   onLocked?: () => void
 }
@@ -81,9 +87,9 @@ async function lockCasino(tx: TransactionSql, t: TableName): Promise<{ lastSeq: 
  * Called while an earlier batch is still being written (`options.after`), it does not wait for it: it
  * reads outside a transaction, lays the earlier plan over what it read (`applyOverlay`) and plans, all
  * while the server works on the earlier batch; then it waits for that commit and writes in its own
- * transaction, after checking under the lock that the store is where the earlier plan left it (same
- * last seq, the earlier batch's cursor). If the earlier batch failed, or anything else wrote in between,
- * it rejects with a transient `STORE_ERROR` and writes nothing. Either way `batch.expectCursor`, when
+ * transaction, after checking under the lock that the last batch written is the earlier one (the
+ * casino row's `batch_token`, a fresh random value every batch sets). If the earlier batch failed, or
+ * another batch was written in between, it rejects with a transient `STORE_ERROR` and writes nothing. Either way `batch.expectCursor`, when
  * set, is checked under the lock.
  */
 export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, options: PgBatchOptions = {}): Promise<BatchResult> {
@@ -96,8 +102,9 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
       if (batch.expectCursor !== undefined && casino.cursorSignature !== batch.expectCursor) throw notAfter('the store is not at its expected cursor')
       const state = toState(keys, rows, casino.lastSeq)
       const plan = planBatch(batch, state)
-      options.onPlanned?.(overlayOf(plan, state.lastSeq))
-      return writePlan(tx, t, plan, options.failAfterWrites)
+      const token = newToken()
+      options.onPlanned?.({ overlay: overlayOf(plan, state.lastSeq), token })
+      return writePlan(tx, t, plan, token, options.failAfterWrites)
     })
   }
   // At most one batch ahead may be unwritten while this one reads: the one before it must have settled.
@@ -108,9 +115,10 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
   ])
   const before = await after.planned
   if (!before) throw notAfter('the batch before it failed')
-  const state = applyOverlay(toState(keys, rows, Number(seqRow?.last_seq ?? 0)), before)
+  const state = applyOverlay(toState(keys, rows, Number(seqRow?.last_seq ?? 0)), before.overlay)
   const plan = planBatch(batch, state)
-  options.onPlanned?.(overlayOf(plan, state.lastSeq))
+  const token = newToken()
+  options.onPlanned?.({ overlay: overlayOf(plan, state.lastSeq), token })
   // Queue for the lock right behind the batch before (never ahead of it): the server hands it over the
   // moment that one commits, and the guard and the writes, sent with it, run at once. No round trip
   // of ours sits between two commits.
@@ -120,15 +128,16 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
     return await sql.begin(async (tx) => {
       const lock = tx`SELECT 1 FROM ${t('casino')} WHERE id = 1 FOR UPDATE`.execute()
       void lock.then(() => options.onLocked?.(), () => options.onLocked?.())
-      // Read after the lock is granted: the store must be exactly where the batch before left it. A
-      // division by zero (only when it is not) aborts the transaction, and the writes queued behind it.
-      const expected = batch.expectCursor ?? after.cursor?.signature ?? null
-      const guard = tx`SELECT CASE WHEN last_seq = ${before.lastSeq}::int8 AND (${expected}::text IS NULL OR cursor_signature = ${expected}::text)
-        THEN 1 ELSE 1 / (last_seq - last_seq) END FROM ${t('casino')} WHERE id = 1`.execute()
+      // Read after the lock is granted: the last write must be the batch before's (its token, which no
+      // other write sets), and the cursor the expected one. A division by zero (only when not) aborts the
+      // transaction, and the writes queued behind it.
+      const expected = batch.expectCursor ?? null
+      const guard = tx`SELECT CASE WHEN batch_token = ${before.token} AND (${expected}::text IS NULL OR cursor_signature = ${expected}::text)
+        THEN 1 ELSE 1 / (last_seq - last_seq + id - id) END FROM ${t('casino')} WHERE id = 1`.execute()
       guard.catch(() => {
         guardTripped = true
       })
-      await Promise.all([lock, guard, writePlan(tx, t, plan, options.failAfterWrites)])
+      await Promise.all([lock, guard, writePlan(tx, t, plan, token, options.failAfterWrites)])
       return plan.result
     })
   }
@@ -138,11 +147,14 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
   }
 }
 
+/** A batch token: random, so that no other write can leave the value a pipelined batch expects. */
+const newToken = (): string => randomBytes(12).toString('base64url')
+
 const notAfter = (why: string) => new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}; apply it again`)
 
 /** Writes `plan` inside `tx` and resolves to its result. */
-async function writePlan(tx: TransactionSql, t: TableName, plan: BatchPlan, failAfterWrites: number | undefined): Promise<BatchResult> {
-  const totals = totalsWrites(tx, t, plan)
+async function writePlan(tx: TransactionSql, t: TableName, plan: BatchPlan, token: string, failAfterWrites: number | undefined): Promise<BatchResult> {
+  const totals = totalsWrites(tx, t, plan, token)
   if (failAfterWrites === undefined) {
     // The totals go out now (postgres.js sends a query a microtask after it is executed), so that the
     // server applies them while the bet rows, most of the client's work, are built.

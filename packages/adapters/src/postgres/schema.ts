@@ -173,6 +173,9 @@ export function pgTables(schema = 'public') {
     cursorSignature: text('cursor_signature'),
     cursorSlot: int8('cursor_slot'),
     cursorUpdatedAt: int8('cursor_updated_at'),
+    // A fresh random token set by every committed batch: a batch pipelined behind another is written
+    // only if it finds exactly the token that one set (proof that it committed, and nothing after it).
+    batchToken: text('batch_token'),
   })
 
   const jackpots = table('jackpots', {

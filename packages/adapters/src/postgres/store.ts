@@ -1,11 +1,11 @@
 import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
 import type {
-  Batch, BatchOverlay, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
+  Batch, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
   LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, SystemEventSeverity,
 } from '@fare-casino/core'
 import type { Sql } from 'postgres'
 import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
-import { applyBatchPg, type PendingPgBatch } from './apply-batch'
+import { applyBatchPg, type PendingPgBatch, type PlannedPg } from './apply-batch'
 import { migrate } from './migrate'
 import { rankedWindow, slideWindow } from './windows'
 
@@ -82,9 +82,9 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     applyBatch(batch: Batch): Promise<BatchResult> {
       const options = { failAfterWrites: failAfter, after: pending }
       failAfter = undefined
-      let planned!: (overlay: BatchOverlay | undefined) => void
+      let planned!: (planned: PlannedPg | undefined) => void
       let locked!: () => void
-      const run = applyBatchPg(sql, schema, batch, { ...options, onPlanned: overlay => planned(overlay), onLocked: () => locked() })
+      const run = applyBatchPg(sql, schema, batch, { ...options, onPlanned: p => planned(p), onLocked: () => locked() })
       const self: PendingPgBatch = {
         planned: new Promise((resolve) => {
           planned = resolve
@@ -93,7 +93,6 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
           locked = resolve
         }),
         committed: run.then(() => true, () => false),
-        cursor: batch.cursor,
         after: options.after,
       }
       pending = self

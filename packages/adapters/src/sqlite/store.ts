@@ -22,10 +22,12 @@ export type SqliteStoreOptions = SqliteConnectionOptions & {
   /**
    * Runs `applyBatch` on a worker thread with its own connection to the file, so that a batch never
    * holds the event loop (see `writer-thread.ts`). `'auto'`: for a file (never `:memory:` or a
-   * connection passed in), on a machine with more than one core, when running the built package.
+   * connection passed in), on a machine with more than one core, when running the built package. A URL:
+   * the worker module to run instead of the package's (tests). A thread that dies fails only the batches
+   * it held; the store then writes on its own connection.
    * @default 'auto'
    */
-  writerThread?: boolean | 'auto'
+  writerThread?: boolean | 'auto' | URL
 }
 
 /** A SQLite `CasinoStore`, with its connection and a drizzle database over it for custom queries. */
@@ -63,9 +65,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   let gate: WriteGate = openGate
   let failAfter: number | undefined
   let closed = false
-  const threadUrl = options.file !== undefined && wantsWriterThread(options.writerThread ?? 'auto', options.file) ? writerThreadUrl() : undefined
+  const setting = options.writerThread ?? 'auto'
+  const threadUrl = options.file === undefined || !wantsWriterThread(setting instanceof URL || setting, options.file)
+    ? undefined
+    : setting instanceof URL ? setting : writerThreadUrl()
+  let threadAlive = threadUrl !== undefined
   const thread = threadUrl && options.file !== undefined
-    ? startWriterThread({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB }, threadUrl)
+    ? startWriterThread({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB }, threadUrl, () => {
+      threadAlive = false
+    })
     : undefined
   /** Batches sent to the writer thread and not settled yet. */
   let inFlight = 0
@@ -134,15 +142,19 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       failAfter = afterWrites
     },
 
-    writerThread: thread !== undefined,
+    get writerThread() {
+      return threadAlive
+    },
     // On the writer thread, batches are applied one after another in call order: the next one may be
     // sent before the previous returns.
-    pipelinesBatches: thread !== undefined,
+    get pipelinesBatches() {
+      return threadAlive
+    },
 
     async pragma(source) {
       q()
       client.pragma(source)
-      await thread?.pragma(source)
+      if (threadAlive) await thread?.pragma(source)
     },
 
     async applyBatch(batch) {
@@ -150,7 +162,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       const armedAfter = failAfter
       gate = openGate
       failAfter = undefined
-      if (thread) {
+      if (thread && threadAlive) {
         if (closed) throw new CasinoError('STORE_ERROR', 'the SQLite store is closed')
         const after = inFlight > 0
         inFlight++

@@ -91,8 +91,13 @@ export function wantsWriterThread(setting: boolean | 'auto', file: string | unde
   return availableParallelism() > 1 && !fromSources
 }
 
-/** Starts a writer thread on `options.file` from the module at `url` (see {@link writerThreadUrl}). */
-export function startWriterThread(options: WriterThreadOptions, url: URL): WriterThread {
+/**
+ * Starts a writer thread on `options.file` from the module at `url` (see {@link writerThreadUrl}).
+ * `onDeath` is told once when the thread ends without being closed: the batches it held fail (transient
+ * `STORE_ERROR`; SQLite rolls back what the thread had not committed) and the caller writes on its own
+ * connection from then on.
+ */
+export function startWriterThread(options: WriterThreadOptions, url: URL, onDeath?: (why: string) => void): WriterThread {
   const worker = new Worker(url, { workerData: { [MARK]: true, options } })
   worker.unref()
   const pending = new Map<number, { resolve: (reply: Reply) => void }>()
@@ -100,6 +105,7 @@ export function startWriterThread(options: WriterThreadOptions, url: URL): Write
   let dead: string | undefined
 
   const fail = (why: string): void => {
+    if (dead === undefined) onDeath?.(why)
     dead ??= why
     for (const p of pending.values()) p.resolve({ id: 0, ok: false, error: { message: `SQLite writer thread ${why}`, name: 'CasinoError', casinoCode: 'STORE_ERROR' } })
     pending.clear()

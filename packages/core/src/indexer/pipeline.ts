@@ -327,9 +327,14 @@ export function createPipeline(ctx: PipelineContext) {
           waitingSince = undefined
           await commitGroup(head, end, false)
         }
-        if (head > 4096 && head * 2 > entries.length && !speculative) {
+        if (head > 4096 && head * 2 > entries.length) {
           entries = entries.slice(head)
           nextFetch = Math.max(0, nextFetch - head)
+          // A group sent ahead starts at `head`: its positions move with the entries.
+          if (speculative) {
+            speculative.start -= head
+            speculative.end -= head
+          }
           head = 0
         }
         pump()

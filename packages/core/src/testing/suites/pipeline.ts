@@ -57,6 +57,23 @@ export function pipelineSuite(ctx: SuiteContext): void {
       expect(await snapshotStore(store, { wallets: [player], now })).toEqual(await snapshotStore(expected, { wallets: [player], now }))
     })
 
+    it('writes nothing of a batch called behind one that fails without moving the bet seq or the cursor', async ({ skip }) => {
+      const store = pipelining(ctx, skip)
+      skip(!ctx.canInjectFailure(), 'the store offers no failNextBatch hook')
+      const register = makeRegister({ slot: 10 })
+      await store.applyBatch(makeBatch([register]))
+      // Only a settle, and no cursor: the store after it would look like the store before it but for
+      // the bet's state, so only a proof of the commit itself can refuse the batch behind.
+      const settle = makeBatch([makeResolve(register, { slot: 11 })], { cursor: null })
+      const behind = makeBatch([makeRegister({ slot: 12 })])
+      ctx.failNextBatch(store, 0)
+      const [a, b] = await Promise.all([rejection(store.applyBatch(settle)), rejection(store.applyBatch(behind))])
+      expect(a).toBeInstanceOf(Error)
+      expectRefused(b)
+      expect((await listAllBets(store)).map(bet => [bet.id, bet.status])).toEqual([[register.trialId, 'pending']])
+      expect((await store.getCursor())?.signature).toBe(register.signature)
+    })
+
     it('refuses a batch whose expected cursor is not the stored one, sent behind another or alone', async ({ skip }) => {
       const store = pipelining(ctx, skip)
       const first = makeBatch([makeRegister({ slot: 10 })])

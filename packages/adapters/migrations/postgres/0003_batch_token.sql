@@ -1,0 +1,1 @@
+ALTER TABLE "casino" ADD COLUMN "batch_token" text;
