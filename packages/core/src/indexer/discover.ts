@@ -12,18 +12,21 @@ import type { RpcClient, SignatureInfo } from '../solana/rpc'
 /** Limit of one getSignaturesForAddress page (the node's maximum). */
 export const SIGNATURE_PAGE_LIMIT = 1000
 
+/** Runs one RPC call (through the indexer's queue and retries). */
+type Call = <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
+
 /**
- * Every signature of `address` newer than `until` (all of them when `until` is undefined, or the
- * `max` newest), newest first, each once.
+ * Every signature of `address` newer than `until` and older than `before` (all of them when undefined,
+ * or the `max` newest), newest first, each once.
  */
 export async function listSignatures(
-  call: <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>,
+  call: Call,
   address: string,
-  bounds: { until?: string, max?: number },
+  bounds: { until?: string, before?: string, max?: number },
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
   const seen = new Set<string>()
-  let before: string | undefined
+  let before: string | undefined = bounds.before
   for (;;) {
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - out.length)
     if (limit <= 0) break
@@ -41,6 +44,63 @@ export async function listSignatures(
     before = out[out.length - 1]!.signature
   }
   return out
+}
+
+/**
+ * Every signature of `address` newer than `until`, handed to `onChunk` oldest chunk first (each chunk
+ * newest first, about `chunk` signatures), without ever holding more than one chunk: a casino that was
+ * down for a day has millions of transactions to catch up on, at ~200 bytes each.
+ *
+ * A first walk from the head down to `until` keeps only the oldest signature of every `chunk`-th
+ * position; each chunk is then listed again between two of those marks, oldest first. When everything
+ * fits in one chunk (the usual poll), the first walk's pages are handed over as they are. `onChunk` may
+ * wait (backpressure): the next chunk is listed once it returns.
+ */
+export async function listSignaturesInChunks(
+  call: Call,
+  address: string,
+  until: string | undefined,
+  chunk: number,
+  onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
+): Promise<void> {
+  let kept: SignatureInfo[] | undefined = []
+  const marks: string[] = []
+  const seen = new Set<string>()
+  let sinceMark = 0
+  let before: string | undefined
+  for (;;) {
+    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until, limit: SIGNATURE_PAGE_LIMIT }))
+    let fresh = 0
+    for (const info of page) {
+      if (info.signature === until) break
+      if (seen.has(info.signature)) continue
+      seen.add(info.signature)
+      kept?.push(info)
+      before = info.signature
+      fresh++
+      if (++sinceMark >= chunk) {
+        marks.push(info.signature)
+        sinceMark = 0
+      }
+    }
+    if (fresh === 0) break
+    if (kept && kept.length > chunk) kept = undefined // too many to hold: listed again chunk by chunk
+    // Only the signatures of the last page matter for spotting a node that repeats itself.
+    if (!kept) seen.clear()
+    if (!kept) for (const info of page) seen.add(info.signature)
+  }
+  if (kept) {
+    if (kept.length > 0) await onChunk(kept)
+    return
+  }
+  // Oldest chunk first: everything older than the newest mark not yet used and newer than what was handed over.
+  let handed = until
+  for (let i = marks.length - 1; i >= -1; i--) {
+    const found = await listSignatures(call, address, { until: handed, before: i >= 0 ? marks[i] : undefined })
+    if (found.length === 0) continue
+    await onChunk(found)
+    handed = found[0]!.signature
+  }
 }
 
 /**

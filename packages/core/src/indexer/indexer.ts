@@ -6,7 +6,7 @@ import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { listSignatures, toChainOrder } from './discover'
+import { listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
@@ -62,6 +62,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let subscription: LogsSubscription | undefined
   let pollTimer: ReturnType<typeof setInterval> | undefined
   let polling = false
+  /** A poll is listing (and queueing) a backlog chunk by chunk. */
+  let listingChunks = false
   let pollAgain = false
   let lastSlotCheck = 0
   let lastPollAt = 0
@@ -151,7 +153,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     retryStep(gen, 'listing signatures', () => call(fn, 1))
 
   const markLiveIfCaughtUp = (): void => {
-    if (!live && pipeline && pipeline.pending === 0) {
+    // Between two chunks of a long backlog nothing may be pending: that is not caught up.
+    if (!live && !listingChunks && pipeline && pipeline.pending === 0) {
       live = true
       logger.info('caught up with the chain', { lastSignature, lastSlot })
       resolveReady()
@@ -167,9 +170,19 @@ export function createIndexer(ctx: IndexerContext): Indexer {
 
   const poll = async (gen: number): Promise<void> => {
     // Each page is retried on its own: a long backfill must not start over because one page failed.
-    const found = await listSignatures(pageCall(gen), options.programId, { until: newest })
+    // A long one is listed and queued in chunks, each once the one before is nearly committed.
+    listingChunks = true
+    try {
+      await listSignaturesInChunks(pageCall(gen), options.programId, newest, options.backfillChunk, async (chunk) => {
+        if (gen !== generation) throw new Error('stopped')
+        enqueue(chunk)
+        await pipeline!.whenPendingAtMost(options.backfillChunk)
+      })
+    }
+    finally {
+      listingChunks = false
+    }
     if (gen !== generation) return
-    enqueue(found)
     // The head slot feeds the lag figures; a failure here is not worth a retry. Once per poll interval
     // at most: notifications carry their slot, and every request counts against the rate limit.
     const now = Date.now()

@@ -35,6 +35,7 @@ export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerO
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
+    backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
     decodeThread: decodeThreadSetting(options.decodeThread),
     fetch: options.fetch,

@@ -83,6 +83,8 @@ export function createPipeline(ctx: PipelineContext) {
    * where that one ends, and resolves to its result, or undefined when it was not written.
    */
   let speculative: { start: number, end: number, promise: Promise<BatchResult | undefined> } | undefined
+  /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
+  let waiters: { most: number, resolve: () => void }[] = []
 
   /** Puts a decoded transaction into its entry (the caller kicks the commit loop). */
   const finish = async (entry: Entry, decoded: DecodedTransaction): Promise<void> => {
@@ -260,6 +262,18 @@ export function createPipeline(ctx: PipelineContext) {
     // Committed: their events are in the store now, and must not stay in memory until the next trim.
     for (let i = start; i < end; i++) entries[i]!.events = []
     ctx.onCommit(result, { transactions: end - start, last: entries[end - 1]!.info })
+    if (waiters.length > 0) release(false)
+  }
+
+  /** Resolves the waiters whose bound is reached (all of them when `all`). */
+  function release(all: boolean): void {
+    const pending = entries.length - head
+    const still: typeof waiters = []
+    for (const w of waiters) {
+      if (all || pending <= w.most) w.resolve()
+      else still.push(w)
+    }
+    waiters = still
   }
 
   function eventsOf(group: readonly Entry[]): ChainEvent[] {
@@ -426,10 +440,19 @@ export function createPipeline(ctx: PipelineContext) {
     oldest(): SignatureInfo | undefined {
       return entries[head]?.info
     },
-    /** Resolves when the commit in progress (if any) is done. */
+    /**
+     * Resolves once at most `most` transactions are waiting to be committed (backpressure for a long
+     * backfill), or once the pipeline stops.
+     */
+    whenPendingAtMost(most: number): Promise<void> {
+      if (entries.length - head <= most || !ctx.isRunning()) return Promise.resolve()
+      return new Promise(resolve => waiters.push({ most, resolve }))
+    },
+    /** Resolves when the commit in progress (if any) is done; releases `whenPendingAtMost` callers. */
     idle(): Promise<void> {
       if (waitTimer) clearTimeout(waitTimer)
       waitTimer = undefined
+      release(true)
       return loop
     },
   }

@@ -76,6 +76,12 @@ export interface IndexerOptions {
    * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default 25
    */
   groupWaitMs?: number
+  /**
+   * Signatures listed and queued at a time while catching up: a longer backlog is listed in chunks of
+   * this size, oldest first, each once the previous is nearly committed, so that memory stays bounded
+   * however long the casino was down (about 200 bytes per signature). @default 10000
+   */
+  backfillChunk?: number
   /** Milliseconds `stats.updated` is held back to coalesce commits. @default 250 */
   statsDebounce?: number
   /**

@@ -253,6 +253,30 @@ describe('createIndexer', () => {
     expect(published.size + store.counts.lostPlaced.size).toBe(600)
   })
 
+  it('catches up on a long backlog chunk by chunk: exact, and never more than two chunks queued', async () => {
+    const { chain, owner, genesis } = buildChain(1200, 30, 27)
+    const store = memoryStore()
+    const faults: FakeFaults = { errorRate: 0.05, shortPages: 53, random: seeded(27) }
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet, rpc: chain.rpc(faults),
+      config: config(owner, genesis, { backfillChunk: 200, maxBatchTransactions: 50, fetchBatchSize: 10 }),
+    })
+    let mostQueued = 0
+    const applyBatch = store.applyBatch.bind(store)
+    store.applyBatch = (batch) => {
+      mostQueued = Math.max(mostQueued, indexer.status().pending)
+      return applyBatch(batch)
+    }
+    await indexer.start()
+    await indexer.ready
+    await indexer.stop()
+    expect(chain.txs.length).toBeGreaterThan(2400)
+    await expectConsistent(store, 1200)
+    expect((await store.getCursor())!.signature).toBe(chain.txs.at(-1)!.info.signature)
+    expect(mostQueued).toBeGreaterThan(100)
+    expect(mostQueued).toBeLessThanOrEqual(400)
+  })
+
   it('commits a backfill in few full groups, and never holds a live transaction for a group', async () => {
     const { chain, owner, genesis } = buildChain(400, 30, 5)
     const all = [...chain.txs]

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { listSignatures, listSignaturesInChunks } from '../../src/indexer/discover'
+import type { RpcClient, SignatureInfo } from '../../src/solana/rpc'
+import { createFakeChain, seeded } from './fake-chain'
+
+/** A chain of `n` program transactions (one every slot). */
+function chainOf(n: number) {
+  const chain = createFakeChain()
+  const first = chain.add({ instructions: [] })
+  for (let i = 0; i < n; i++) {
+    chain.nextSlot()
+    chain.add({ instructions: [] })
+  }
+  return { chain, first }
+}
+
+const direct = (rpc: RpcClient) => <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(rpc)
+
+describe('listSignaturesInChunks', () => {
+  it('hands over a long backlog oldest chunk first, every signature once, never more than a chunk at a time', async () => {
+    const { chain, first } = chainOf(2_345)
+    // Short pages: a page shorter than asked for never ends a listing early.
+    const rpc = chain.rpc({ shortPages: 97, random: seeded(3) })
+    const all = await listSignatures(direct(rpc), chain.programId, { until: first })
+    expect(all).toHaveLength(2_345)
+
+    const chunks: SignatureInfo[][] = []
+    await listSignaturesInChunks(direct(rpc), chain.programId, first, 500, (chunk) => {
+      chunks.push(chunk)
+    })
+    expect(chunks.map(c => c.length)).toEqual([345, 500, 500, 500, 500])
+    // Oldest chunk first, each newest first: reversed chunk by chunk, the whole backlog in chain order.
+    expect(chunks.flatMap(c => [...c].reverse()).map(i => i.signature)).toEqual([...all].reverse().map(i => i.signature))
+  })
+
+  it('picks up what arrives while it hands chunks over, and waits for each chunk to be taken', async () => {
+    const { chain, first } = chainOf(1_200)
+    const rpc = chain.rpc()
+    const seen: string[] = []
+    let added = 0
+    await listSignaturesInChunks(direct(rpc), chain.programId, first, 400, async (chunk) => {
+      seen.push(...[...chunk].reverse().map(i => i.signature))
+      // New transactions while the backfill is on its way: the newest chunk takes them in.
+      if (added++ < 2) {
+        chain.nextSlot()
+        chain.add({ instructions: [] })
+      }
+      await new Promise(resolve => setTimeout(resolve, 1))
+    })
+    const all = await listSignatures(direct(rpc), chain.programId, { until: first })
+    expect(all).toHaveLength(1_202)
+    expect(seen).toEqual([...all].reverse().map(i => i.signature))
+  })
+
+  it('hands a backlog that fits in a chunk over from the first walk, without listing it again', async () => {
+    const { chain, first } = chainOf(1_500)
+    const rpc = chain.rpc()
+    const chunks: number[] = []
+    await listSignaturesInChunks(direct(rpc), chain.programId, first, 10_000, (chunk) => {
+      chunks.push(chunk.length)
+    })
+    expect(chunks).toEqual([1_500])
+    expect(rpc.calls).toBe(3) // two full-ish pages and the empty one that proves the end
+  })
+})
