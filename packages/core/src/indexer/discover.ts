@@ -52,7 +52,8 @@ export async function listSignatures(
  * down for a day has millions of transactions to catch up on, at ~200 bytes each.
  *
  * A first walk from the head down to `until` keeps only the oldest signature of every `chunk`-th
- * position; each chunk is then listed again between two of those marks, oldest first. When everything
+ * position (and the two oldest chunks, which it hands over as they are); each newer chunk is then listed
+ * again between two of those marks, oldest first. When everything
  * fits in one chunk (the usual poll), the first walk's pages are handed over as they are. `onChunk` may
  * wait (backpressure): the next chunk is listed once it returns.
  */
@@ -66,6 +67,10 @@ export async function listSignaturesInChunks(
   let kept: SignatureInfo[] | undefined = []
   const marks: string[] = []
   const seen = new Set<string>()
+  // The walk's last two segments: the oldest full chunk and the tail older than it, handed over as
+  // they are (no second listing for the two oldest chunks).
+  let segment: SignatureInfo[] = []
+  let lastChunk: SignatureInfo[] = []
   let sinceMark = 0
   let before: string | undefined
   for (;;) {
@@ -76,10 +81,13 @@ export async function listSignaturesInChunks(
       if (seen.has(info.signature)) continue
       seen.add(info.signature)
       kept?.push(info)
+      segment.push(info)
       before = info.signature
       fresh++
       if (++sinceMark >= chunk) {
         marks.push(info.signature)
+        lastChunk = segment
+        segment = []
         sinceMark = 0
       }
     }
@@ -93,9 +101,14 @@ export async function listSignaturesInChunks(
     if (kept.length > 0) await onChunk(kept)
     return
   }
-  // Oldest chunk first: everything older than the newest mark not yet used and newer than what was handed over.
-  let handed = until
-  for (let i = marks.length - 1; i >= -1; i--) {
+  // Oldest chunk first: the two the walk still holds, then everything older than the newest mark not yet
+  // used and newer than what was handed over.
+  if (segment.length > 0) await onChunk(segment)
+  await onChunk(lastChunk)
+  let handed = lastChunk[0]!.signature
+  segment = []
+  lastChunk = []
+  for (let i = marks.length - 2; i >= -1; i--) {
     const found = await listSignatures(call, address, { until: handed, before: i >= 0 ? marks[i] : undefined })
     if (found.length === 0) continue
     await onChunk(found)
