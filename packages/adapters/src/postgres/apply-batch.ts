@@ -2,25 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { applyOverlay, batchKeys, type BatchState, CasinoError, overlayOf, planBatch } from '@fare-casino/core'
 import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
 import type { Sql, TransactionSql } from 'postgres'
+import { notWritten, type PendingBatch } from '../_pipeline'
 import { textArray } from './_arrays'
 import { idsOnBets } from './_bet-events'
 import { type BetRow, toBet } from './_rows'
 import { rowWrites, type TableName, totalsWrites } from './_writes'
-
-/**
- * A batch of one store whose `applyBatch` has not settled: what a batch called behind it is planned
- * against (its overlay), and what that batch waits for before writing (its commit).
- */
-export interface PendingPgBatch {
-  /** The overlay of its plan and the token its write sets, once planned; undefined when it failed before. */
-  readonly planned: Promise<PlannedPg | undefined>
-  /** Resolves once it holds the casino row lock (or has failed): a batch behind it may then queue for the lock. */
-  readonly locked: Promise<void>
-  /** True once committed, false once failed. */
-  readonly committed: Promise<boolean>
-  /** The batch called before it, while that one was still pending (cleared once this one settles). */
-  after: PendingPgBatch | undefined
-}
 
 /** What a batch planned behind a pending one needs from it. */
 export interface PlannedPg {
@@ -34,7 +20,7 @@ export interface PgBatchOptions {
   /** Test hook: write this many statements of the plan, then fail. */
   failAfterWrites?: number
   /** The batch still pending when this one was called: plan against its overlay, commit after it. */
-  after?: PendingPgBatch
+  after?: PendingBatch<PlannedPg>
   /** Told this batch's overlay and token once planned (for a batch called behind it). */
   onPlanned?: (planned: PlannedPg) => void
   /** Told once this batch holds the casino row lock. */
@@ -99,7 +85,7 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
   if (!after) {
     return sql.begin(async (tx) => {
       const [casino, rows] = await Promise.all([lockCasino(tx, t).finally(() => options.onLocked?.()), loadRows(tx, t, keys)])
-      if (batch.expectCursor !== undefined && casino.cursorSignature !== batch.expectCursor) throw notAfter('the store is not at its expected cursor')
+      if (batch.expectCursor !== undefined && casino.cursorSignature !== batch.expectCursor) throw notWritten('the store is not at its expected cursor')
       const state = toState(keys, rows, casino.lastSeq)
       const plan = planBatch(batch, state)
       const token = newToken()
@@ -114,7 +100,7 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
     sql<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1`,
   ])
   const before = await after.planned
-  if (!before) throw notAfter('the batch before it failed')
+  if (!before) throw notWritten('the batch before it failed')
   const state = applyOverlay(toState(keys, rows, Number(seqRow?.last_seq ?? 0)), before.overlay)
   const plan = planBatch(batch, state)
   const token = newToken()
@@ -142,15 +128,13 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
     })
   }
   catch (error) {
-    if (guardTripped || !await after.committed) throw notAfter(guardTripped ? 'the store is not where the batch before it left it' : 'the batch before it failed')
+    if (guardTripped || !await after.committed) throw notWritten(guardTripped ? 'the store is not where the batch before it left it' : 'the batch before it failed')
     throw error
   }
 }
 
 /** A batch token: random, so that no other write can leave the value a pipelined batch expects. */
 const newToken = (): string => randomBytes(12).toString('base64url')
-
-const notAfter = (why: string) => new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}; apply it again`)
 
 /** Writes `plan` inside `tx` and resolves to its result. */
 async function writePlan(tx: TransactionSql, t: TableName, plan: BatchPlan, token: string, failAfterWrites: number | undefined): Promise<BatchResult> {

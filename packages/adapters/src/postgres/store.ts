@@ -5,7 +5,8 @@ import type {
 } from '@fare-casino/core'
 import type { Sql } from 'postgres'
 import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
-import { applyBatchPg, type PendingPgBatch, type PlannedPg } from './apply-batch'
+import { createBatchChain } from '../_pipeline'
+import { applyBatchPg, type PlannedPg } from './apply-batch'
 import { migrate } from './migrate'
 import { rankedWindow, slideWindow } from './windows'
 
@@ -43,8 +44,8 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
   const { sql, schema } = ctx
   const t = (name: string) => sql(`${schema}.${name}`)
   let failAfter: number | undefined
-  /** The last `applyBatch` called, until it settles: the next one is planned against it. */
-  let pending: PendingPgBatch | undefined
+  /** The batches in flight: the next one is planned behind the last. */
+  const chain = createBatchChain<PlannedPg>()
   let nonceCalls = 0
 
   const loadPlayer = async (where: 'wallet' | 'username', value: string): Promise<Player | null> => {
@@ -80,31 +81,9 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     pipelinesBatches: true,
 
     applyBatch(batch: Batch): Promise<BatchResult> {
-      const options = { failAfterWrites: failAfter, after: pending }
+      const failAfterWrites = failAfter
       failAfter = undefined
-      let planned!: (planned: PlannedPg | undefined) => void
-      let locked!: () => void
-      const run = applyBatchPg(sql, schema, batch, { ...options, onPlanned: p => planned(p), onLocked: () => locked() })
-      const self: PendingPgBatch = {
-        planned: new Promise((resolve) => {
-          planned = resolve
-        }),
-        locked: new Promise((resolve) => {
-          locked = resolve
-        }),
-        committed: run.then(() => true, () => false),
-        after: options.after,
-      }
-      pending = self
-      // Settled either way: a later call no longer waits for it (cleared before the caller's `await`
-      // returns, so calls made one after another never pipeline), and a failure before planning says so.
-      const settle = () => {
-        planned(undefined)
-        locked()
-        self.after = undefined // the chain of settled batches is not kept alive
-        if (pending === self) pending = undefined
-      }
-      return run.finally(settle)
+      return chain.run(call => applyBatchPg(sql, schema, batch, { ...call, failAfterWrites }))
     },
 
     async getCursor(): Promise<IndexerCursor | null> {

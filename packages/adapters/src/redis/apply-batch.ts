@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { applyOverlay, batchKeys, type BatchState, CasinoError, hourOf, overlayOf, planBatch } from '@fare-casino/core'
 import type { Batch, BatchOverlay, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core'
 import type { Redis } from 'ioredis'
+import { notWritten, type PendingBatch } from '../_pipeline'
 import { type CurrentTotals, planWrites } from './_batch-writes'
 import { decodeBet } from './_codec'
 import type { RedisKeys } from './_keys'
@@ -19,25 +20,12 @@ export interface RedisOverlay {
   version: string
 }
 
-/**
- * A batch of one store whose `applyBatch` has not settled: what a batch called behind it is planned
- * against, and whether it committed.
- */
-export interface PendingRedisBatch {
-  /** Its overlay once its write is sent, or undefined when it failed before. */
-  readonly planned: Promise<RedisOverlay | undefined>
-  /** True once committed, false once failed. */
-  readonly committed: Promise<boolean>
-  /** The batch called before it, while that one was still pending (cleared once this one settles). */
-  after: PendingRedisBatch | undefined
-}
-
 /** What {@link applyBatchRedis} is told besides the batch. */
 export interface RedisBatchOptions {
   /** Test hook: fail right before the write. */
   failBeforeWrite?: boolean
   /** The batch still pending when this one was called: plan against its overlay, write right after it. */
-  after?: PendingRedisBatch
+  after?: PendingBatch<RedisOverlay>
   /** Told this batch's overlay once its write is sent. */
   onPlanned?: (overlay: RedisOverlay) => void
 }
@@ -70,7 +58,7 @@ export async function applyBatchRedis(
     let { state, current, version } = loaded
     if (after) {
       const before = await after.planned
-      if (!before) throw notAfter('the batch before it failed')
+      if (!before) throw notWritten('the batch before it failed')
       state = applyOverlay(state, before.overlay)
       current = overlayTotals(current, before.totals)
       version = before.version
@@ -95,15 +83,13 @@ export async function applyBatchRedis(
       }
       return plan.result
     }
-    if (done === 2) throw notAfter('the store is not at its expected cursor')
-    if (after) throw notAfter('the store is not where the batch before it left it')
+    if (done === 2) throw notWritten('the store is not at its expected cursor')
+    if (after) throw notWritten('the store is not where the batch before it left it')
     // Another writer committed in between: back off a little (jittered) and plan again from fresh state.
     await new Promise(resolve => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
   }
   throw new CasinoError('STORE_ERROR', 'applyBatch gave up: other writers kept committing first')
 }
-
-const notAfter = (why: string) => new CasinoError('STORE_ERROR', `pipelined batch not written: ${why}; apply it again`)
 
 /** `loaded` with every total `written` by an earlier batch in place of what was read. */
 function overlayTotals(loaded: CurrentTotals, written: CurrentTotals): CurrentTotals {

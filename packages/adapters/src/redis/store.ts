@@ -5,7 +5,8 @@ import type {
 import type { Redis } from 'ioredis'
 import { addTotals, decodeBet, decodePlayer, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'
-import { applyBatchRedis, type PendingRedisBatch, type RedisOverlay } from './apply-batch'
+import { createBatchChain } from '../_pipeline'
+import { applyBatchRedis, type RedisOverlay } from './apply-batch'
 import { createLeaderboards } from './leaderboard'
 import { storeScripts } from './scripts'
 
@@ -36,8 +37,8 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
   const scripts = storeScripts(redis)
   const boards = createLeaderboards(redis, keys)
   let fail = false
-  /** The last `applyBatch` called, until it settles: the next one is planned behind it, not against it. */
-  let pending: PendingRedisBatch | undefined
+  /** The batches in flight: the next one is planned behind the last. */
+  const chain = createBatchChain<RedisOverlay>()
 
   const bets = async (ids: string[]): Promise<Bet[]> => {
     if (!ids.length) return []
@@ -75,24 +76,9 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
     pipelinesBatches: true,
 
     applyBatch(batch) {
-      const options = { failBeforeWrite: fail, after: pending }
+      const failBeforeWrite = fail
       fail = false
-      let planned!: (overlay: RedisOverlay | undefined) => void
-      const run = applyBatchRedis(redis, keys, scripts, batch, { ...options, onPlanned: overlay => planned(overlay) })
-      const self: PendingRedisBatch = {
-        planned: new Promise((resolve) => {
-          planned = resolve
-        }),
-        committed: run.then(() => true, () => false),
-        after: options.after,
-      }
-      pending = self
-      // Cleared before the caller's `await` returns: calls made one after another never pipeline.
-      return run.finally(() => {
-        planned(undefined)
-        self.after = undefined // the chain of settled batches is not kept alive
-        if (pending === self) pending = undefined
-      })
+      return chain.run(call => applyBatchRedis(redis, keys, scripts, batch, { ...call, failBeforeWrite }))
     },
 
     async getCursor(): Promise<IndexerCursor | null> {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core'
+import { notWritten } from '../_pipeline'
 import { idsOnBets, splitBetEvents } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
 import type { SqliteStatements } from './statements'
@@ -14,13 +15,16 @@ export interface WriteGate {
 }
 
 /** A gate that never fails. */
-export const openGate: WriteGate = { beforeWrite() {}, beforeCommit() {} }
+const openGate: WriteGate = { beforeWrite() {}, beforeCommit() {} }
 
-/** A one-shot gate: fails after `afterWrites` writes, or before the commit when the batch writes less. */
-export function failingGate(afterWrites: number, onFire: () => void): WriteGate {
+/**
+ * The gate of one batch: open, or (the `failNextBatch` hook armed with `afterWrites`) failing after that
+ * many writes, or before the commit when the batch writes less.
+ */
+export function gateFor(afterWrites: number | undefined): WriteGate {
+  if (afterWrites === undefined) return openGate
   let left = afterWrites
   const fire = (): never => {
-    onFire()
     throw new CasinoError('STORE_ERROR', 'injected failure')
   }
   return {
@@ -101,7 +105,7 @@ function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {
 export function createBatchWriter(db: Database, s: SqliteStatements): (batch: Batch, gate: WriteGate) => BatchResult {
   const transaction = db.transaction((batch: Batch, gate: WriteGate): BatchResult => {
     if (batch.expectCursor !== undefined && (s.cursor.get() as { signature: string } | undefined)?.signature !== batch.expectCursor) {
-      throw new CasinoError('STORE_ERROR', 'pipelined batch not written: the store is not at its expected cursor; apply it again')
+      throw notWritten('the store is not at its expected cursor')
     }
     const plan = planBatch(batch, loadState(s, batch))
     writePlan(s, plan, gate)

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { CasinoError, hourOf, windowStartHour } from '@fare-casino/core'
 import type { CasinoStats, CasinoStore, ChatMessage, Player } from '@fare-casino/core'
-import { createBatchWriter, failingGate, openGate, type WriteGate } from './apply-batch'
+import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite, type SqliteConnectionOptions } from './connection'
 import { migrate } from './migrate'
 import { createBetLister, createLeaderboard } from './queries'
@@ -62,7 +62,7 @@ export interface SqliteStore extends CasinoStore {
 export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const { client, owned } = openSqlite(options)
   let prepared: ReturnType<typeof build> | undefined
-  let gate: WriteGate = openGate
+  /** Armed by `failNextBatch` for the next `applyBatch` only. */
   let failAfter: number | undefined
   let closed = false
   const setting = options.writerThread ?? 'auto'
@@ -138,7 +138,6 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       q().s.ping.get()
     },
     failNextBatch(afterWrites) {
-      gate = failingGate(afterWrites, () => { gate = openGate })
       failAfter = afterWrites
     },
 
@@ -158,9 +157,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async applyBatch(batch) {
-      const armed = gate
       const armedAfter = failAfter
-      gate = openGate
       failAfter = undefined
       if (thread && threadAlive) {
         if (closed) throw new CasinoError('STORE_ERROR', 'the SQLite store is closed')
@@ -170,7 +167,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
           inFlight--
         })
       }
-      return q().applyBatch(batch, armed)
+      return q().applyBatch(batch, gateFor(armedAfter))
     },
     async getCursor() {
       const row = q().s.cursor.get() as { signature: string, slot: bigint, updated_at: bigint } | undefined

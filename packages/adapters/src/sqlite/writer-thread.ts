@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { CasinoError, errorStatus, isCasinoError } from '@fare-casino/core'
 import type { Batch, BatchResult, CasinoErrorCode } from '@fare-casino/core'
-import { createBatchWriter, failingGate, openGate } from './apply-batch'
+import { notWritten } from '../_pipeline'
+import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite } from './connection'
 import { prepareStatements } from './statements'
 
@@ -169,18 +170,11 @@ function serve(): void {
         reply = { id: request.id, ok: true }
       }
       else {
-        if (request.after && lastFailed) throw new CasinoError('STORE_ERROR', 'pipelined batch not written: the batch before it failed; apply it again')
+        if (request.after && lastFailed) throw notWritten('the batch before it failed')
         // Prepared on first use: by then the main connection has migrated the file.
         write ??= createBatchWriter(client, prepareStatements(client))
-        const gate = request.failAfterWrites === undefined ? openGate : failingGate(request.failAfterWrites, () => {})
-        try {
-          reply = { id: request.id, ok: true, result: write(request.batch, gate) }
-          lastFailed = false
-        }
-        catch (error) {
-          lastFailed = true
-          throw error
-        }
+        reply = { id: request.id, ok: true, result: write(request.batch, gateFor(request.failAfterWrites)) }
+        lastFailed = false
       }
     }
     catch (error) {

@@ -16,6 +16,42 @@ export const SIGNATURE_PAGE_LIMIT = 1000
 type Call = <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
 
 /**
+ * The pages of getSignaturesForAddress newer than `until` and older than `before`, newest first, each
+ * page cut to the signatures not seen before (the `max` newest at most). A signature seen on an earlier
+ * page (all of them, or only the previous page's with `rememberAll` false, for walks too long to
+ * remember) is skipped; a page with nothing new ends the walk.
+ */
+async function* freshPages(
+  call: Call,
+  address: string,
+  bounds: { until?: string, before?: string, max?: number },
+  rememberAll: boolean,
+): AsyncGenerator<SignatureInfo[]> {
+  let seen = new Set<string>()
+  let before = bounds.before
+  let listed = 0
+  for (;;) {
+    const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
+    if (limit <= 0) return
+    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit }))
+    const fresh: SignatureInfo[] = []
+    for (const info of page) {
+      if (info.signature === bounds.until) break // a node that ignores `until` exclusivity
+      if (seen.has(info.signature)) continue
+      seen.add(info.signature)
+      fresh.push(info)
+    }
+    // Empty (or nothing new: a node repeating itself) is the only proof of the end.
+    if (fresh.length === 0) return
+    // A long walk remembers the last page only: the next one starts before its oldest signature.
+    if (!rememberAll) seen = new Set(page.map(info => info.signature))
+    listed += fresh.length
+    before = fresh[fresh.length - 1]!.signature
+    yield fresh
+  }
+}
+
+/**
  * Every signature of `address` newer than `until` and older than `before` (all of them when undefined,
  * or the `max` newest), newest first, each once.
  */
@@ -25,37 +61,20 @@ export async function listSignatures(
   bounds: { until?: string, before?: string, max?: number },
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
-  const seen = new Set<string>()
-  let before: string | undefined = bounds.before
-  for (;;) {
-    const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - out.length)
-    if (limit <= 0) break
-    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit }))
-    let fresh = 0
-    for (const info of page) {
-      if (info.signature === bounds.until) break // a node that ignores `until` exclusivity
-      if (seen.has(info.signature)) continue
-      seen.add(info.signature)
-      out.push(info)
-      fresh++
-    }
-    // Empty (or nothing new: a node repeating itself) is the only proof of the end.
-    if (fresh === 0) break
-    before = out[out.length - 1]!.signature
-  }
+  for await (const page of freshPages(call, address, bounds, true)) out.push(...page)
   return out
 }
 
 /**
  * Every signature of `address` newer than `until`, handed to `onChunk` oldest chunk first (each chunk
- * newest first, about `chunk` signatures), without ever holding more than one chunk: a casino that was
+ * newest first, about `chunk` signatures), without ever holding more than two chunks: a casino that was
  * down for a day has millions of transactions to catch up on, at ~200 bytes each.
  *
- * A first walk from the head down to `until` keeps only the oldest signature of every `chunk`-th
- * position (and the two oldest chunks, which it hands over as they are); each newer chunk is then listed
- * again between two of those marks, oldest first. When everything
- * fits in one chunk (the usual poll), the first walk's pages are handed over as they are. `onChunk` may
- * wait (backpressure): the next chunk is listed once it returns.
+ * A first walk from the head down to `until` keeps the oldest signature of every `chunk`-th position
+ * (a mark) and the two oldest chunks, which it hands over as they are; each newer chunk is then listed
+ * again between two marks, oldest first. When everything fits in one chunk (the usual poll), the walk's
+ * signatures are handed over at once. `onChunk` may wait (backpressure): the next chunk is listed once
+ * it returns.
  */
 export async function listSignaturesInChunks(
   call: Call,
@@ -64,41 +83,23 @@ export async function listSignaturesInChunks(
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
 ): Promise<void> {
-  let kept: SignatureInfo[] | undefined = []
   const marks: string[] = []
-  const seen = new Set<string>()
-  // The walk's last two segments: the oldest full chunk and the tail older than it, handed over as
-  // they are (no second listing for the two oldest chunks).
+  // The walk's last two segments: the oldest full chunk so far and what is older than it.
   let segment: SignatureInfo[] = []
   let lastChunk: SignatureInfo[] = []
-  let sinceMark = 0
-  let before: string | undefined
-  for (;;) {
-    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until, limit: SIGNATURE_PAGE_LIMIT }))
-    let fresh = 0
+  for await (const page of freshPages(call, address, { until }, false)) {
     for (const info of page) {
-      if (info.signature === until) break
-      if (seen.has(info.signature)) continue
-      seen.add(info.signature)
-      kept?.push(info)
       segment.push(info)
-      before = info.signature
-      fresh++
-      if (++sinceMark >= chunk) {
+      if (segment.length >= chunk) {
         marks.push(info.signature)
         lastChunk = segment
         segment = []
-        sinceMark = 0
       }
     }
-    if (fresh === 0) break
-    if (kept && kept.length > chunk) kept = undefined // too many to hold: listed again chunk by chunk
-    // Only the signatures of the last page matter for spotting a node that repeats itself.
-    if (!kept) seen.clear()
-    if (!kept) for (const info of page) seen.add(info.signature)
   }
-  if (kept) {
-    if (kept.length > 0) await onChunk(kept)
+  if (marks.length === 0 || (marks.length === 1 && segment.length === 0)) {
+    const all = marks.length === 0 ? segment : lastChunk
+    if (all.length > 0) await onChunk(all)
     return
   }
   // Oldest chunk first: the two the walk still holds, then everything older than the newest mark not yet
