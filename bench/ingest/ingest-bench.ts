@@ -6,12 +6,13 @@
  *    in the same run. Each store with the decode thread (the built package's default), SQLite also
  *    without (decoding on the main thread). Postgres gets a fresh schema and Redis a random key prefix.
  *    INGEST_STORES=sqlite,postgres,redis picks the stores; FARE_TEST_POSTGRES_URL / FARE_TEST_REDIS_URL
- *    point at the servers (default: the local ones).
+ *    point at the servers (default: the local ones). Each store's ingest runs INGEST_REPEAT times
+ *    (default 3): the median run is shown, with every run's rate and the CPU of each thread.
  * 2. Latency: with logsSubscribe on, against the localnet, the time from the localnet's `confirmed`
  *    logsNotification for a bet (seen by a second WebSocket client) to casino.events emitting bet.placed.
  * Results are printed as a markdown section for bench/RESULTS.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -33,10 +34,15 @@ import { betEvents, createFakeChain, newKey } from '../../packages/core/test/ind
 const BETS = Number(process.env.INGEST_BETS ?? 20_000)
 /** The latency run's `rpcRateLimit` (requests per second); INGEST_RPC_RATE=100 for the indexer's default. */
 const RATE = Number(process.env.INGEST_RPC_RATE ?? 1000)
-/** getTransaction calls per JSON-RPC batch request in the throughput run. */
-const FETCH_BATCH = Number(process.env.INGEST_FETCH_BATCH ?? 100)
+/** getTransaction calls per JSON-RPC batch request in the throughput run (default: the indexer's own default). */
+const FETCH_BATCH = Number(process.env.INGEST_FETCH_BATCH ?? 50)
 /** Transactions per `applyBatch`, at most (the indexer's `maxBatchTransactions`). */
 const COMMIT_TXS = Number(process.env.INGEST_COMMIT_TXS ?? 2000)
+/**
+ * Runs of each store's ingest: the row shows the median run and the range. This machine's speed
+ * varies by up to ±20% from one run to the next with nothing else running, so one run says little.
+ */
+const REPEAT = Math.max(1, Number(process.env.INGEST_REPEAT ?? 3))
 /** The stores the throughput run ingests into, in this order. */
 const STORES = (process.env.INGEST_STORES ?? 'sqlite,postgres,redis').split(',').map(s => s.trim()).filter(Boolean)
 /** INGEST_MAIN_THREAD=0 skips the SQLite run that decodes on the main thread (the comparison row). */
@@ -180,20 +186,34 @@ it('ingest throughput vs decode-only', async () => {
   // SQLite the writer thread); SQLite also without them, all on the main thread, for comparison.
   const runs: [name: string, threads: boolean][] = STORES.flatMap(name => (name === 'sqlite' && MAIN_THREAD_RUN ? [[name, false], [name, true]] : [[name, true]]))
   for (const [name, decodeThread] of runs) {
-    const { store, cleanup } = await openStore(name, decodeThread)
-    try {
-      await store.migrate()
-      await ingestInto(name, store, decodeThread)
+    const measured: Run[] = []
+    for (let i = 0; i < REPEAT; i++) {
+      const { store, cleanup } = await openStore(name, decodeThread)
+      try {
+        await store.migrate()
+        measured.push(await ingestInto(name, store, decodeThread, i))
+      }
+      finally {
+        await cleanup() // the schema or keys of this run, through the store's own connection
+        await store.close()
+      }
     }
-    finally {
-      await cleanup() // the schema or keys of this run, through the store's own connection
-      await store.close()
-    }
+    const byTime = [...measured].sort((a, b) => a.ingestMs - b.ingestMs)
+    const median = byTime[Math.floor((byTime.length - 1) / 2)]!
+    const range = measured.length > 1 ? `; ${measured.length} runs: ${measured.map(r => rate(r.ingestMs)).join(', ')}` : ''
+    const after = loadavg()[0]!.toFixed(2)
+    lines.push(
+      `| **RPC bodies → ${name} commit → published**, ${threadsOf(name, decodeThread)} (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ ${COMMIT_TXS.toLocaleString('en-US')} txs; median run${range}) | **${rate(median.ingestMs)}** | ${median.ingestMs.toFixed(0)} | ${perTx(median.ingestMs)} | ${after} |`,
+      `| … ${name} \`applyBatch\` wall time of the median run, summed (${median.commits} calls${median.pipelines ? ', two in flight at a time' : ''}; main event loop busy ${(median.elu * 100).toFixed(0)}% of the run; CPU of all this process's threads ${median.cpuMs.toFixed(0)} ms, ${(median.cpuMs * 1000 / (BETS * 2)).toFixed(1)} µs per tx; ${median.threads}) | ${rate(median.storeMs)} | ${median.storeMs.toFixed(0)} | ${perTx(median.storeMs)} | ${after} |`,
+    )
   }
   print()
 
+  /** One measured ingest. */
+  interface Run { ingestMs: number, storeMs: number, commits: number, pipelines: boolean, elu: number, cpuMs: number, threads: string }
+
   /** Full path: RPC client (JSON-RPC batches) -> p-queue -> decode -> `applyBatch` -> publish. */
-  async function ingestInto(name: string, store: CasinoStore, decodeThread: boolean): Promise<void> {
+  async function ingestInto(name: string, store: CasinoStore, decodeThread: boolean, attempt: number): Promise<Run> {
     // The wall time of each applyBatch call, summed (pipelining stores overlap two calls).
     let commits = 0
     let storeMs = 0
@@ -228,24 +248,59 @@ it('ingest throughput vs decode-only', async () => {
     const t = performance.now()
     const elu0 = nodePerformance.eventLoopUtilization()
     const cpu0 = process.cpuUsage()
+    const threads0 = threadTimes()
     await indexer.start()
     await finished
     const ingestMs = performance.now() - t
     const elu = nodePerformance.eventLoopUtilization(elu0)
     const cpu = process.cpuUsage(cpu0)
     const cpuMs = (cpu.user + cpu.system) / 1000
-    await profiler?.(join(PROFILE_DIR!, `${name}-${decodeThread ? 'thread' : 'main'}.cpuprofile`))
+    const threads = threadReport(threads0)
+    await profiler?.(join(PROFILE_DIR!, `${name}-${decodeThread ? 'thread' : 'main'}-${attempt + 1}.cpuprofile`))
     await indexer.stop()
     const stats = await store.stats(Date.now())
     expect(stats.totalBets).toBe(BETS)
 
-    const after = loadavg()[0]!.toFixed(2)
-    lines.push(
-      `| **RPC bodies → ${name} commit → published**, ${threadsOf(name, decodeThread)} (batches of ${FETCH_BATCH} getTransaction, concurrency 8, commits ≤ ${COMMIT_TXS.toLocaleString('en-US')} txs) | **${rate(ingestMs)}** | ${ingestMs.toFixed(0)} | ${perTx(ingestMs)} | ${after} |`,
-      `| … ${name} \`applyBatch\` wall time, summed (${commits} calls${store.pipelinesBatches ? ', two in flight at a time' : ''}; main event loop busy ${(elu.utilization * 100).toFixed(0)}% of the run; CPU of all this process's threads ${cpuMs.toFixed(0)} ms, ${(cpuMs * 1000 / (BETS * 2)).toFixed(1)} µs per tx) | ${rate(storeMs)} | ${storeMs.toFixed(0)} | ${perTx(storeMs)} | ${after} |`,
-    )
+    return { ingestMs, storeMs, commits, pipelines: store.pipelinesBatches === true, elu: elu.utilization, cpuMs, threads }
   }
 })
+
+/** CPU time (ms), of which in the kernel, and minor page faults of one thread. */
+interface ThreadTimes { cpuMs: number, sysMs: number, faults: number }
+
+/** Every thread of this process by id (Linux /proc; empty elsewhere). */
+function threadTimes(): Map<string, ThreadTimes> {
+  const times = new Map<string, ThreadTimes>()
+  const tick = 1000 / 100 // USER_HZ: /proc counts in hundredths of a second
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      // After the command name: state is field 0, minflt 7, utime 11, stime 12.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      times.set(tid, { cpuMs: (Number(fields[11]) + Number(fields[12])) * tick, sysMs: Number(fields[12]) * tick, faults: Number(fields[7]) })
+    }
+  }
+  catch {}
+  return times
+}
+
+/**
+ * What each thread spent since `since`: the main thread first, then every other thread that used at
+ * least 50 ms, busiest first. Node names them all "node", so the decode and writer threads and V8's
+ * garbage-collector helpers are told apart only by their share (the helpers are the small ones).
+ */
+function threadReport(since: Map<string, ThreadTimes>): string {
+  const now = threadTimes()
+  if (now.size === 0) return 'CPU per thread: not on Linux'
+  const main = String(process.pid)
+  const spent = [...now].map(([tid, t]) => {
+    const before = since.get(tid) ?? { cpuMs: 0, sysMs: 0, faults: 0 }
+    return { tid, cpuMs: t.cpuMs - before.cpuMs, sysMs: t.sysMs - before.sysMs, faults: t.faults - before.faults }
+  }).filter(t => t.tid === main || t.cpuMs >= 50)
+  spent.sort((a, b) => (a.tid === main ? -1 : b.tid === main ? 1 : b.cpuMs - a.cpuMs))
+  const shown = spent.map(t => `${t.tid === main ? 'main ' : ''}${t.cpuMs.toFixed(0)} (${t.sysMs.toFixed(0)}, ${t.faults.toLocaleString('en-US')})`)
+  return `CPU ms per thread (of which in the kernel, page faults): ${shown.join(', ')}`
+}
 
 /** Starts the V8 profiler of this thread; the returned function stops it and writes the profile to a file. */
 async function startProfile(): Promise<(file: string) => Promise<void>> {

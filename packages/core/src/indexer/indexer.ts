@@ -317,8 +317,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         call: fn => call(fn),
         retry: policy(gen),
         maxBatchTransactions: options.maxBatchTransactions,
-        // Four commits' worth, and at least two rounds of every concurrent request.
-        fetchAhead: Math.max(4 * options.maxBatchTransactions, 2 * options.concurrency * options.fetchBatchSize),
+        // Two commits' worth (the group being committed and the one a pipelining store takes behind
+        // it), and at least two rounds of every concurrent request. Decoded events held further ahead
+        // only outlive young-generation collections: with four commits' worth the ingest bench spent
+        // ~20% more CPU in the garbage collector's threads and ~7% less throughput.
+        fetchAhead: Math.max(2 * options.maxBatchTransactions, 2 * options.concurrency * options.fetchBatchSize),
         fetchBatchSize: options.fetchBatchSize,
         groupWaitMs: options.groupWaitMs,
         takePrefetched: signature => prefetcher?.take(signature),

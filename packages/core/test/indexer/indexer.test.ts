@@ -317,8 +317,8 @@ describe('createIndexer', () => {
     const store = memoryStore()
     const rpc = chain.rpc()
     const settings = { maxBatchTransactions: 50, fetchBatchSize: 10, concurrency: 4 }
-    // The window: four commits' worth (200), or two rounds of every concurrent request (80).
-    const window = Math.max(4 * settings.maxBatchTransactions, 2 * settings.concurrency * settings.fetchBatchSize)
+    // The window: two commits' worth (100), or two rounds of every concurrent request (80).
+    const window = Math.max(2 * settings.maxBatchTransactions, 2 * settings.concurrency * settings.fetchBatchSize)
     const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, rpc, config: config(owner, genesis, settings) })
     // Transactions asked for (no faults: each once), against transactions committed when asked.
     let fetched = 0
