@@ -5,6 +5,7 @@ import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
 import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetched } from './decode-batch'
 import type { DecodeThread } from './decode-thread'
+import { replayedResult } from './replayed'
 import { retryForever, type RetryPolicy } from './retry'
 
 /**
@@ -83,6 +84,12 @@ export function createPipeline(ctx: PipelineContext) {
    * where that one ends, and resolves to its result, or undefined when it was not written.
    */
   let speculative: { start: number, end: number, promise: Promise<BatchResult | undefined> } | undefined
+  /**
+   * Entries before this index may have been written by an attempt whose reply never came (a group sent
+   * ahead that failed): committed again, what the store finds already applied is read back and
+   * published (see `replayedResult`).
+   */
+  let maybeWrittenUpTo = 0
   /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
   let waiters: { most: number, resolve: () => void }[] = []
 
@@ -186,13 +193,13 @@ export function createPipeline(ctx: PipelineContext) {
    * a row and that retrying cannot heal ({@link permanentCommitErrorKey}) ends it with a
    * {@link PermanentCommitError}; every other failure is retried for as long as the indexer runs.
    */
-  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number, onIssued?: () => void): Promise<BatchResult> => {
+  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number, onIssued?: () => void): Promise<{ result: BatchResult, retried: boolean }> => {
     const last = group[group.length - 1]!.info
     let reported = false
     let streak = 0
     let lastKey: string | undefined
     let attempts = 0
-    return retryForever(
+    const result = await retryForever(
       async () => {
         // A group sent behind a failed attempt fails too; it must be settled before the next attempt,
         // which the store would otherwise plan behind it.
@@ -222,6 +229,8 @@ export function createPipeline(ctx: PipelineContext) {
         },
       },
     )
+    // A failed attempt may have been written (its reply lost): the one that succeeded then found it applied.
+    return { result, retried: attempts > 1 }
   }
 
   /**
@@ -238,7 +247,9 @@ export function createPipeline(ctx: PipelineContext) {
     let result: BatchResult
     try {
       // Once this group is on its way, a pipelining store can read and plan the next one.
-      result = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
+      const commit = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
+      const mayReplay = (commit.retried || start < maybeWrittenUpTo) && commit.result.duplicates > 0
+      result = mayReplay ? await withReplayed(events, commit.result) : commit.result
     }
     catch (error) {
       if (!(error instanceof PermanentCommitError)) throw error // stopped
@@ -251,9 +262,26 @@ export function createPipeline(ctx: PipelineContext) {
       await ctx.record('indexer.uncommittable', 'error', 'the store refuses a Fare Vault transaction; skipped', {
         signature: last.signature, slot: last.slot, events: events.length, reason: error.key, error: error.message,
       })
-      result = await commitOnce(group, [], Number.POSITIVE_INFINITY)
+      result = (await commitOnce(group, [], Number.POSITIVE_INFINITY)).result
     }
     committed(start, end, result)
+  }
+
+  /**
+   * `result` with the changes of `events`, written by an attempt whose reply never came, read back so
+   * that they are published. A store that cannot be read now costs those bets their live events only
+   * (they are committed): recorded, never retried ahead of the commits behind them.
+   */
+  async function withReplayed(events: ChainEvent[], result: BatchResult): Promise<BatchResult> {
+    try {
+      return await replayedResult(ctx.store, events, result)
+    }
+    catch (error) {
+      await ctx.record('indexer.replay_unpublished', 'warn', 'bets committed by an attempt whose reply was lost cannot be read back: not published', {
+        events: events.length, error: (error as Error)?.message ?? String(error),
+      })
+      return result
+    }
   }
 
   /** Moves past a committed group and publishes it. */
@@ -315,7 +343,10 @@ export function createPipeline(ctx: PipelineContext) {
     speculate(s.end) // the store refuses it unless `s` is written
     const result = await s.promise
     if (result) committed(s.start, s.end, result)
-    else await settleBehindFailure(s.start)
+    else {
+      maybeWrittenUpTo = Math.max(maybeWrittenUpTo, s.end)
+      await settleBehindFailure(s.start)
+    }
   }
 
   /**
@@ -328,7 +359,10 @@ export function createPipeline(ctx: PipelineContext) {
     const s = speculative
     speculative = undefined
     const result = await s?.promise
-    if (s && result) committed(from, s.end, result)
+    if (!s || !result) return
+    // The groups before it were written by attempts never heard back from: their changes are read back.
+    const written = eventsOf(entries.slice(from, s.start))
+    committed(from, s.end, await withReplayed(written, result))
   }
 
   const commitReady = async (): Promise<void> => {
@@ -349,6 +383,7 @@ export function createPipeline(ctx: PipelineContext) {
             speculative.start -= head
             speculative.end -= head
           }
+          maybeWrittenUpTo = Math.max(0, maybeWrittenUpTo - head)
           head = 0
         }
         pump()

@@ -1,7 +1,7 @@
 import { applyMultiplier } from '../money'
 import { SettlementTotals } from './_plan-totals'
 import type {
-  Batch, BatchResult, Bet, ChainEvent, GameTotals, Jackpot, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
+  Batch, BatchResult, Bet, ChainEvent, GameTotals, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
 } from './types'
 
 /**
@@ -201,16 +201,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         break
       }
       case 'jackpotReleased': {
-        jackpots.push({
-          id: event.id,
-          pool: event.pool,
-          trialId: event.trialId,
-          receiver: event.receiver,
-          amount: event.amount,
-          signature: event.signature,
-          slot: event.slot,
-          blockTime: event.blockTime,
-        })
+        jackpots.push(jackpotOf(event))
         break
       }
       default:
@@ -242,6 +233,20 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
       // New players report the totals they end the batch with.
       joined: createPlayers.map(p => withDelta(p, players.get(p.wallet))),
     },
+  }
+}
+
+/** The jackpot a release event records. */
+export function jackpotOf(event: JackpotReleasedEvent): Jackpot {
+  return {
+    id: event.id,
+    pool: event.pool,
+    trialId: event.trialId,
+    receiver: event.receiver,
+    amount: event.amount,
+    signature: event.signature,
+    slot: event.slot,
+    blockTime: event.blockTime,
   }
 }
 

@@ -1,0 +1,54 @@
+import { jackpotOf } from '../store/plan'
+import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot } from '../store/types'
+
+/**
+ * `result` with what `events`, committed by an earlier attempt, changed, read back from the store, so
+ * that it is published after all (events the result already reports are not read).
+ *
+ * A commit whose reply is lost (a connection that drops after COMMIT, a writer thread that dies after
+ * writing) is written, but its result never arrives: the indexer sends the group again, and the store,
+ * which applies every event once, answers "already applied" and reports nothing. Without this the
+ * store stays exact but the live feed never hears of those bets. The pipeline calls it only for a
+ * group that may have been written by an attempt it never heard back from; that attempt published
+ * nothing (publishing follows a reply), so what is read here is published once.
+ *
+ * Bets are read in their state now, which a later group may already have settled (published then as
+ * created settled, as a bet registered and resolved in one group is). A player created by the lost
+ * attempt is not announced (`player.joined`): the store cannot tell which write created it.
+ */
+export async function replayedResult(store: CasinoStore, events: readonly ChainEvent[], result: BatchResult): Promise<BatchResult> {
+  const reported = new Set(result.placed.map(b => b.id))
+  const reportedSettled = new Set(result.settled.map(b => b.id))
+  const reportedJackpots = new Set(result.jackpots.map(j => j.id))
+  const placed: Bet[] = []
+  const settled: Bet[] = []
+  const jackpots: Jackpot[] = []
+  for (const event of events) {
+    if (event.kind === 'trialRegistered' && !reported.has(event.trialId)) {
+      const bet = await store.getBet(event.trialId)
+      // Registered under this very event: another register of the same trial (first one wins) is no bet.
+      if (bet && bet.registerSignature === event.signature) {
+        reported.add(bet.id)
+        placed.push(bet)
+      }
+    }
+    else if (event.kind === 'trialResolved' && !reportedSettled.has(event.trialId)) {
+      const bet = await store.getBet(event.trialId)
+      if (bet?.status === 'settled' && bet.resolveSignature === event.signature) {
+        reportedSettled.add(bet.id)
+        settled.push(bet)
+      }
+    }
+    else if (event.kind === 'jackpotReleased' && !reportedJackpots.has(event.id)) {
+      reportedJackpots.add(event.id)
+      jackpots.push(jackpotOf(event))
+    }
+  }
+  // The earlier attempt's changes came first in chain order.
+  return {
+    ...result,
+    placed: [...placed, ...result.placed],
+    settled: [...settled, ...result.settled],
+    jackpots: [...jackpots, ...result.jackpots],
+  }
+}
