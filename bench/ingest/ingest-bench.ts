@@ -27,7 +27,7 @@ import { createCasinoEvents } from '../../packages/core/src/events'
 import { decodeTransaction } from '../../packages/core/src/indexer/decode'
 import { createIndexer } from '../../packages/core/src/indexer/indexer'
 import type { TransactionJson } from '../../packages/core/src/solana/rpc'
-import type { CasinoStore } from '../../packages/core/src/store/types'
+import type { Batch, CasinoStore, ChainEvent } from '../../packages/core/src/store/types'
 import { deleteKeys, postgresUrl, redisUrl, uniqueName } from '../../packages/adapters/test/_services'
 import { betEvents, createFakeChain, newKey } from '../../packages/core/test/indexer/fake-chain'
 
@@ -181,6 +181,45 @@ it('ingest throughput vs decode-only', async () => {
   lines.push(`| decode-only baseline, cold (JSON.parse + decodeTransaction, ${txs} txs) | ${rate(decodeColdMs)} | ${decodeColdMs.toFixed(0)} | ${perTx(decodeColdMs)} | ${loadavg()[0]!.toFixed(2)} |`)
   const decodeWarmMs = decodeAll()
   lines.push(`| decode-only baseline, warm (second pass) | ${rate(decodeWarmMs)} | ${decodeWarmMs.toFixed(0)} | ${perTx(decodeWarmMs)} | ${loadavg()[0]!.toFixed(2)} |`)
+
+  // Store-only baseline: the same transactions, decoded beforehand, committed in the same groups
+  // (`applyBatch` of at most COMMIT_TXS transactions, in chain order, one after the other) into a fresh
+  // store of each kind with its threads. Nothing is fetched, decoded or published while it is timed: no
+  // end-to-end run can commit faster than this on the same machine.
+  for (const name of STORES) {
+    const { store, cleanup } = await openStore(name, true)
+    try {
+      await store.migrate()
+      const batches = decodedBatches()
+      const t0 = performance.now()
+      for (const batch of batches) await store.applyBatch(batch)
+      const ms = performance.now() - t0
+      expect((await store.stats(Date.now())).totalBets).toBe(BETS)
+      lines.push(`| store-only baseline: ${name} \`applyBatch\` of the same groups, decoded beforehand, one after the other (${batches.length} calls${name === 'sqlite' ? ', writer thread' : ''}) | ${rate(ms)} | ${ms.toFixed(0)} | ${perTx(ms)} | ${loadavg()[0]!.toFixed(2)} |`)
+    }
+    finally {
+      await cleanup()
+      await store.close()
+    }
+  }
+
+  /** Every transaction decoded, in groups of at most COMMIT_TXS in chain order, as the indexer commits them. */
+  function decodedBatches(): Batch[] {
+    const batches: Batch[] = []
+    let group: ChainEvent[] = []
+    let count = 0
+    let slot = 0
+    for (const [signature, body] of bodies) {
+      const tx = JSON.parse(body.toString()) as TransactionJson
+      group.push(...decodeTransaction(tx, signature, decodeOptions).events)
+      slot = tx.slot
+      if (++count % COMMIT_TXS === 0 || count === bodies.size) {
+        batches.push({ events: group, cursor: { signature, slot }, now: Date.now() })
+        group = []
+      }
+    }
+    return batches
+  }
 
   // Every store with its threads (the built package's default on two cores: the decode thread, and for
   // SQLite the writer thread); SQLite also without them, all on the main thread, for comparison.
