@@ -7,6 +7,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
+      { find: '@fare-casino/core/store', replacement: src('./packages/core/src/store/index.ts') },
       { find: '@fare-casino/core/testing', replacement: src('./packages/core/src/testing/index.ts') },
       { find: '@fare-casino/core', replacement: src('./packages/core/src/index.ts') },
       { find: /^@fare-casino\/adapters\/(sqlite|postgres|redis)$/, replacement: src('./packages/adapters/src/$1/index.ts') },

@@ -10,6 +10,7 @@ const { createJiti } = require('jiti')
 const src = path => fileURLToPath(new URL(`../packages/${path}`, import.meta.url))
 const jiti = createJiti(import.meta.url, {
   alias: {
+    '@fare-casino/core/store': src('core/src/store/index.ts'),
     '@fare-casino/core/testing': src('core/src/testing/index.ts'),
     '@fare-casino/core': src('core/src/index.ts'),
     '@fare-casino/adapters/sqlite': src('adapters/src/sqlite/index.ts'),

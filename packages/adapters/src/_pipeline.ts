@@ -1,5 +1,5 @@
-import { CasinoError } from '@fare-casino/core'
-import type { BatchResult } from '@fare-casino/core'
+import { CasinoError } from '@fare-casino/core/store'
+import type { BatchResult } from '@fare-casino/core/store'
 
 /**
  * Pipelined `applyBatch` (`pipelinesBatches`), what the Postgres and Redis stores share: which batch a

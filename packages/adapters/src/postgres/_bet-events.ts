@@ -1,4 +1,4 @@
-import type { BatchPlan, ChainEvent } from '@fare-casino/core'
+import type { BatchPlan, ChainEvent } from '@fare-casino/core/store'
 
 /**
  * Where a store records the ids of the events a batch applies, so that replaying one is a no-op.

@@ -1,4 +1,4 @@
-import type { Bet, BetStatus, GameTotals, Player, QKPair } from '@fare-casino/core'
+import type { Bet, BetStatus, GameTotals, Player, QKPair } from '@fare-casino/core/store'
 
 /**
  * Raw rows as postgres.js returns them: BIGINT and NUMERIC arrive as strings (exact), JSONB parsed.

@@ -1,4 +1,4 @@
-import type { BatchPlan } from '@fare-casino/core'
+import type { BatchPlan } from '@fare-casino/core/store'
 import type { Helper, PendingQuery, Row, TransactionSql } from 'postgres'
 import { boolArray, numArray, textArray } from './_arrays'
 import { splitBetEvents } from './_bet-events'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { applyOverlay, batchKeys, type BatchState, CasinoError, overlayOf, planBatch } from '@fare-casino/core'
-import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } from '@fare-casino/core'
+import { applyOverlay, batchKeys, type BatchState, CasinoError, overlayOf, planBatch } from '@fare-casino/core/store'
+import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } from '@fare-casino/core/store'
 import type { Sql, TransactionSql } from 'postgres'
 import { notWritten, type PendingBatch } from '../_pipeline'
 import { textArray } from './_arrays'

@@ -1,5 +1,5 @@
 import postgres, { type Sql } from 'postgres'
-import { CasinoError } from '@fare-casino/core'
+import { CasinoError } from '@fare-casino/core/store'
 import { migrate } from './migrate'
 import { createPostgresStore, type PostgresStore } from './store'
 

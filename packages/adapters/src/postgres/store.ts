@@ -1,8 +1,8 @@
-import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core/store'
 import type {
   Batch, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
   LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, SystemEventSeverity,
-} from '@fare-casino/core'
+} from '@fare-casino/core/store'
 import type { Sql } from 'postgres'
 import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from './_rows'
 import { createBatchChain } from '../_pipeline'

@@ -1,4 +1,4 @@
-import type { LeaderboardBy } from '@fare-casino/core'
+import type { LeaderboardBy } from '@fare-casino/core/store'
 import type { Helper, Sql } from 'postgres'
 
 /**

@@ -1,4 +1,4 @@
-import type { BatchPlan, PlayerDelta, Totals } from '@fare-casino/core'
+import type { BatchPlan, PlayerDelta, Totals } from '@fare-casino/core/store'
 import { encodeBet, encodeTotals, gameField } from './_codec'
 import type { RedisKeys } from './_keys'
 

@@ -1,4 +1,4 @@
-import type { Bet, BetStatus, GameTotals, Player, QKPair, Totals } from '@fare-casino/core'
+import type { Bet, BetStatus, GameTotals, Player, QKPair, Totals } from '@fare-casino/core/store'
 
 /**
  * Entities as Redis hash fields. Money is a decimal string, never a Lua number (a double) and never

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { applyOverlay, batchKeys, type BatchState, CasinoError, hourOf, overlayOf, planBatch } from '@fare-casino/core'
-import type { Batch, BatchOverlay, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core'
+import { applyOverlay, batchKeys, type BatchState, CasinoError, hourOf, overlayOf, planBatch } from '@fare-casino/core/store'
+import type { Batch, BatchOverlay, BatchPlan, BatchResult, Bet, TrialResolvedEvent } from '@fare-casino/core/store'
 import type { Redis } from 'ioredis'
 import { notWritten, type PendingBatch } from '../_pipeline'
 import { type CurrentTotals, planWrites } from './_batch-writes'

@@ -1,5 +1,5 @@
-import { hourOf, rankLeaderboard, windowStartHour } from '@fare-casino/core'
-import type { LeaderboardEntry, LeaderboardQuery, Totals } from '@fare-casino/core'
+import { hourOf, rankLeaderboard, windowStartHour } from '@fare-casino/core/store'
+import type { LeaderboardEntry, LeaderboardQuery, Totals } from '@fare-casino/core/store'
 import type { Redis } from 'ioredis'
 import { addTotals, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'

@@ -1,7 +1,7 @@
-import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core/store'
 import type {
   Bet, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot, SystemEvent, Totals,
-} from '@fare-casino/core'
+} from '@fare-casino/core/store'
 import type { Redis } from 'ioredis'
 import { addTotals, decodeBet, decodePlayer, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'

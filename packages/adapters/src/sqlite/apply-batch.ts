@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import { batchKeys, CasinoError, planBatch } from '@fare-casino/core'
-import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core'
+import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
+import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
 import { idsOnBets, splitBetEvents } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'

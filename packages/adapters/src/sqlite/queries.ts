@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
-import { decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core'
-import type { BetPage, BetQuery, LeaderboardBy, LeaderboardEntry, LeaderboardQuery } from '@fare-casino/core'
+import { decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core/store'
+import type { BetPage, BetQuery, LeaderboardBy, LeaderboardEntry, LeaderboardQuery } from '@fare-casino/core/store'
 import { type BetRow, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 import { createWindows } from './windows'

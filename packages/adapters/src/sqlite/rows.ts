@@ -1,4 +1,4 @@
-import type { Bet, ChatMessage, GameTotals, Jackpot, Player, SystemEvent, TrialResolvedEvent } from '@fare-casino/core'
+import type { Bet, ChatMessage, GameTotals, Jackpot, Player, SystemEvent, TrialResolvedEvent } from '@fare-casino/core/store'
 
 /**
  * Rows as better-sqlite3 returns them with safe integers on: every INTEGER is a bigint (money must

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { LeaderboardBy } from '@fare-casino/core'
+import type { LeaderboardBy } from '@fare-casino/core/store'
 
 /**
  * Materialized leaderboard windows (tables `leaderboard_windows` and `player_windows`).
