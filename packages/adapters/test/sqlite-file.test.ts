@@ -170,6 +170,8 @@ describe('sqliteStore writer thread', () => {
     open.push(store)
     await store.migrate()
     expect(store.writerThread).toBe(true)
+    // The indexer's default commit size: bigger on the thread, where it does not hold the event loop.
+    expect(store.preferredBatchTransactions).toBe(8000)
     const w = generateWorkload({ seed: 31, bets: 300 })
     await bulkLoad(store, async () => {
       for (const batch of w.batches) await store.applyBatch(batch)
@@ -201,6 +203,7 @@ describe('sqliteStore writer thread', () => {
     }
     expect(store.writerThread).toBe(false)
     expect(store.pipelinesBatches).toBe(false)
+    expect(store.preferredBatchTransactions).toBeUndefined()
     expect(await snapshotStore(store, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(await reference(w.batches), { wallets: w.wallets, now: w.now }))
   })
 })

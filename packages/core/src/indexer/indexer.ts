@@ -28,7 +28,7 @@ import type { Indexer, IndexerContext, IndexerStatus } from './types'
  * decoded. The transaction is committed only in its place in the listing, after everything before it.
  */
 export function createIndexer(ctx: IndexerContext): Indexer {
-  const options = resolveIndexerOptions(ctx.config)
+  const options = resolveIndexerOptions(ctx.config, ctx.store)
   const logger = ctx.logger ?? consola.withTag('fare:indexer')
   const rpc: RpcClient = ctx.rpc ?? createRpcClient({ url: options.rpcUrl, timeout: options.timeout, fetch: options.fetch })
   const threadOptions = { programId: options.programId, filter: options.filter, games: new Map(options.games.map(g => [g.extraDataHash, g.id])) }

@@ -1,10 +1,14 @@
 import { CasinoError } from '../errors'
 import { deriveWsUrl } from '../solana/rpc'
 import { FARE_VAULT_PROGRAM_ID } from '../solana/vault-events'
+import type { CasinoStore } from '../store/types'
 import type { IndexerOptions, ResolvedIndexerFilter, ResolvedIndexerOptions } from './types'
 
-/** Applies the defaults of {@link IndexerOptions}; throws `INVALID_CONFIG` on values that cannot work. */
-export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerOptions {
+/**
+ * Applies the defaults of {@link IndexerOptions}; throws `INVALID_CONFIG` on values that cannot work.
+ * `store`: the store the indexer writes to, whose `preferredBatchTransactions` is the default commit size.
+ */
+export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<CasinoStore, 'preferredBatchTransactions'>): ResolvedIndexerOptions {
   if (!options.rpcUrl) throw new CasinoError('INVALID_CONFIG', 'indexer: rpcUrl is required')
   if (!options.ownerWallet) throw new CasinoError('INVALID_CONFIG', 'indexer: ownerWallet is required')
   const positive = (name: string, value: number | undefined, fallback: number): number => {
@@ -32,7 +36,7 @@ export function resolveIndexerOptions(options: IndexerOptions): ResolvedIndexerO
     retryDelay: positive('retryDelay', options.retryDelay, 250),
     slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
     subscribe: options.subscribe ?? true,
-    maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, 1000),
+    maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
     backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),

@@ -63,7 +63,10 @@ export interface IndexerOptions {
   slowRetryDelay?: number
   /** Open a logsSubscribe WebSocket for low latency. @default true */
   subscribe?: boolean
-  /** Transactions committed together, at most, in one `applyBatch`. @default 1000 */
+  /**
+   * Transactions committed together, at most, in one `applyBatch` (a backfill fills them; live, a commit
+   * holds what has arrived). @default the store's `preferredBatchTransactions`, else 1000
+   */
   maxBatchTransactions?: number
   /**
    * getTransaction calls sent together in one JSON-RPC batch request (one HTTP round trip, counted as

@@ -316,6 +316,12 @@ export interface CasinoStore {
    * writes nothing. Absent or false: the indexer awaits each `applyBatch` before the next.
    */
   readonly pipelinesBatches?: boolean
+  /**
+   * How many transactions this store writes best in one `applyBatch`: the indexer's default for
+   * `maxBatchTransactions` (its config still wins). A store whose cost per bet falls with the batch's
+   * size (SQLite: each commit writes every page it dirtied once) says so here. Absent: 1000.
+   */
+  readonly preferredBatchTransactions?: number
   getCursor(): Promise<IndexerCursor | null>
 
   /* bets */

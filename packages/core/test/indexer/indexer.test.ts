@@ -392,4 +392,34 @@ describe('createIndexer', () => {
     expect(widest).toBeLessThanOrEqual(window)
     expect(widest).toBeGreaterThan(window / 2)
   })
+  it('commits as many transactions as the store prefers when the config does not say, and the config wins', async () => {
+    const { chain, owner, genesis } = buildChain(300, 20, 41)
+    /** Transactions per commit: the distinct signatures of the batch's events (every one of ours carries some). */
+    const run = async (preferred: number, configured: number | undefined): Promise<number[]> => {
+      const store: CasinoStore & { preferredBatchTransactions?: number } = memoryStore()
+      Object.defineProperty(store, 'preferredBatchTransactions', { value: preferred })
+      const sizes: number[] = []
+      const applyBatch = store.applyBatch.bind(store)
+      store.applyBatch = async (batch) => {
+        sizes.push(new Set(batch.events.map(e => e.signature)).size)
+        return applyBatch(batch)
+      }
+      const indexer = createIndexer({
+        store, events: createCasinoEvents(), logger: quiet, rpc: chain.rpc(),
+        config: config(owner, genesis, { maxBatchTransactions: configured, fetchBatchSize: 10, groupWaitMs: 60_000 }),
+      })
+      await indexer.start()
+      await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+      await indexer.stop()
+      await expectConsistent(store, 300)
+      return sizes
+    }
+    const preferred = await run(97, undefined)
+    expect(Math.max(...preferred)).toBeLessThanOrEqual(97)
+    // A backlog fills its commits: more than the 64 of this file's config, and than its own setting below.
+    expect(Math.max(...preferred)).toBeGreaterThan(64)
+    const configured = await run(97, 30)
+    expect(Math.max(...configured)).toBeLessThanOrEqual(30)
+    expect(configured.length).toBeGreaterThan(preferred.length)
+  })
 })
