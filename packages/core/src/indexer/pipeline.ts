@@ -249,7 +249,7 @@ export function createPipeline(ctx: PipelineContext) {
       // Once this group is on its way, a pipelining store can read and plan the next one.
       const commit = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
       const mayReplay = (commit.retried || start < maybeWrittenUpTo) && commit.result.duplicates > 0
-      result = mayReplay ? await withReplayed(events, commit.result) : commit.result
+      result = mayReplay ? await withReplayed(events, commit.result, start) : commit.result
     }
     catch (error) {
       if (!(error instanceof PermanentCommitError)) throw error // stopped
@@ -268,13 +268,19 @@ export function createPipeline(ctx: PipelineContext) {
   }
 
   /**
-   * `result` with the changes of `events`, written by an attempt whose reply never came, read back so
-   * that they are published. A store that cannot be read now costs those bets their live events only
-   * (they are committed): recorded, never retried ahead of the commits behind them.
+   * `result` with the changes of `events` (the entries from `from` on), written by an attempt whose
+   * reply never came, read back so that they are published. A store that cannot be read now costs those
+   * bets their live events only (they are committed): recorded, never retried ahead of the commits behind them.
    */
-  async function withReplayed(events: ChainEvent[], result: BatchResult): Promise<BatchResult> {
+  async function withReplayed(events: ChainEvent[], result: BatchResult, from: number): Promise<BatchResult> {
+    // Every transaction from `from` on is still an entry; one that is not was committed before it.
+    let fromHere: Set<string> | undefined
+    const committedBefore = (signature: string): boolean => {
+      fromHere ??= new Set(entries.slice(from).map(e => e.info.signature))
+      return !fromHere.has(signature)
+    }
     try {
-      return await replayedResult(ctx.store, events, result)
+      return await replayedResult(ctx.store, events, result, committedBefore)
     }
     catch (error) {
       await ctx.record('indexer.replay_unpublished', 'warn', 'bets committed by an attempt whose reply was lost cannot be read back: not published', {
@@ -362,7 +368,7 @@ export function createPipeline(ctx: PipelineContext) {
     if (!s || !result) return
     // The groups before it were written by attempts never heard back from: their changes are read back.
     const written = eventsOf(entries.slice(from, s.start))
-    committed(from, s.end, await withReplayed(written, result))
+    committed(from, s.end, await withReplayed(written, result, from))
   }
 
   const commitReady = async (): Promise<void> => {

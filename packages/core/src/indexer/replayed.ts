@@ -13,10 +13,18 @@ import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot } from '../stor
  * nothing (publishing follows a reply), so what is read here is published once.
  *
  * Bets are read in their state now, which a later group may already have settled (published then as
- * created settled, as a bet registered and resolved in one group is). A player created by the lost
- * attempt is not announced (`player.joined`): the store cannot tell which write created it.
+ * created settled, as a bet registered and resolved in one group is). A register that met a resolve
+ * committed before it (a resolve seen first) settled its bet in the lost attempt: that bet is published
+ * settled too, as the attempt's own result would have said; `committedBefore(signature)` tells such a
+ * resolve from one of this group or a later one (which publishes it itself). A player created by the
+ * lost attempt is not announced (`player.joined`): the store cannot tell which write created it.
  */
-export async function replayedResult(store: CasinoStore, events: readonly ChainEvent[], result: BatchResult): Promise<BatchResult> {
+export async function replayedResult(
+  store: CasinoStore,
+  events: readonly ChainEvent[],
+  result: BatchResult,
+  committedBefore: (signature: string) => boolean,
+): Promise<BatchResult> {
   const reported = new Set(result.placed.map(b => b.id))
   const reportedSettled = new Set(result.settled.map(b => b.id))
   const reportedJackpots = new Set(result.jackpots.map(j => j.id))
@@ -30,6 +38,10 @@ export async function replayedResult(store: CasinoStore, events: readonly ChainE
       if (bet && bet.registerSignature === event.signature) {
         reported.add(bet.id)
         placed.push(bet)
+        if (bet.status === 'settled' && bet.resolveSignature !== null && !reportedSettled.has(bet.id) && committedBefore(bet.resolveSignature)) {
+          reportedSettled.add(bet.id)
+          settled.push(bet)
+        }
       }
     }
     else if (event.kind === 'trialResolved' && !reportedSettled.has(event.trialId)) {

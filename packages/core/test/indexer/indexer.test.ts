@@ -9,8 +9,12 @@ import { allBets, expectTotalsMatchBets, pipelined } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
-/** A chain with `bets` bets of our host among `players` players, plus noise, in random slot shapes. */
-function buildChain(bets: number, players: number, seed = 1) {
+/**
+ * A chain with `bets` bets of our host among `players` players, plus noise, in random slot shapes.
+ * `earlyResolves`: the share of bets resolved first: the resolve is a transaction of its own, and the
+ * register follows some transactions later (often in a later commit).
+ */
+function buildChain(bets: number, players: number, seed = 1, earlyResolves = 0) {
   const random = seeded(seed)
   const chain = createFakeChain()
   const owner = newKey()
@@ -23,8 +27,10 @@ function buildChain(bets: number, players: number, seed = 1) {
   const host = { pool, mint, hostToken, hostOwner: owner }
   const other = { pool, mint, hostToken: newKey(), hostOwner: newKey() }
   let placed = 0
-  while (placed < bets || open.length > 0) {
+  const late: { pool: string, mint: string, hostToken: string, hostOwner: string, kind: 'register', trial: string, events: ReturnType<typeof betEvents>['register'][] }[] = []
+  while (placed < bets || open.length > 0 || late.length > 0) {
     if (random() < 0.3) chain.nextSlot()
+    if (late.length > 0 && (random() < 0.1 || (placed >= bets && open.length === 0))) chain.add({ instructions: [late.shift()!] })
     const r = random()
     if (placed < bets && (r < 0.55 || open.length === 0)) {
       // One or two registers in one transaction; wagers above 2^53.
@@ -35,11 +41,17 @@ function buildChain(bets: number, players: number, seed = 1) {
           trial, pool, player: wallets[Math.floor(random() * players)]!, wager: 2n ** 53n + BigInt(Math.floor(random() * 1e9)),
           resultIndex: random() < 0.5 ? 0 : 1, hash: random() < 0.1 ? 'unregistered-game' : 'coinflip-v1',
         })
+        const register = { ...host, kind: 'register' as const, trial, events: [e.register] }
+        if (earlyResolves > 0 && random() < earlyResolves) {
+          chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
+          late.push(register)
+          return undefined
+        }
         open.push({ trial, resolve: e.resolve })
-        return { ...host, kind: 'register' as const, trial, events: [e.register] }
-      })
+        return register
+      }).filter(i => i !== undefined)
       placed += n
-      chain.add({ instructions })
+      if (instructions.length > 0) chain.add({ instructions })
     }
     else if (r < 0.9 && open.length > 0) {
       const { trial, resolve } = open.splice(Math.floor(random() * open.length), 1)[0]!
@@ -228,7 +240,7 @@ describe('createIndexer', () => {
   })
 
   it('publishes every bet once when commits\' replies are lost, and stays exact', async () => {
-    const { chain, owner, genesis } = buildChain(600, 30, 23)
+    const { chain, owner, genesis } = buildChain(600, 30, 23, 0.15)
     const memory = memoryStore()
     // One group in five sent ahead is written but answered with an error: the group sent behind it is then
     // written too (the store's cursor is where it expects), which proves the first one committed, or the
@@ -264,7 +276,7 @@ describe('createIndexer', () => {
   })
 
   it('publishes a commit whose reply was lost once, when the retry finds it applied (a store that does not pipeline)', async () => {
-    const { chain, owner, genesis } = buildChain(400, 20, 29)
+    const { chain, owner, genesis } = buildChain(400, 20, 29, 0.3)
     const memory = memoryStore()
     const random = seeded(29)
     // One commit in four is written, then answered with an error, as when the connection drops after COMMIT.
