@@ -18,10 +18,6 @@ export type {
 export { createGameRegistry, defineGame } from './games/registry'
 export type { GameDefinition, GameRegistry } from './games/registry'
 
-// Errors
-export { CasinoError, errorStatus, isCasinoError } from './errors'
-export type { CasinoErrorCode } from './errors'
-
 // Events
 export { casinoEventTypes, createCasinoEvents } from './events'
 export type { CasinoEventMap, CasinoEvents, CasinoEventType } from './events'
@@ -33,17 +29,11 @@ export type { CasinoLogger } from './logger'
 // Money
 export { applyMultiplier, parseAmount } from './money'
 
-// Storage contract and the in-memory reference store
-export type * from './store/types'
+// Errors and the storage contract: everything `@fare-casino/core/store` exports (one list, in that entry)
+export * from './store/index'
+// The in-memory reference store
 export { memoryStore } from './store/memory'
 export type { MemoryStoreOptions } from './store/memory'
-export { batchKeys, hourOf, planBatch, settleBet, withDelta, zeroTotals } from './store/plan'
-export type { BatchPlan, BatchState, PlayerDelta } from './store/plan'
-export { applyOverlay, overlayOf } from './store/overlay'
-export type { BatchOverlay } from './store/overlay'
-export { rankLeaderboard } from './store/leaderboard'
-export { decodeBetCursor, encodeBetCursor } from './store/cursor'
-export { windowStartHour } from './store/windows'
 
 // JSON shapes of the REST API and the live stream (amounts as decimal strings)
 export {

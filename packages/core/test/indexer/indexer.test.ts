@@ -4,7 +4,7 @@ import { createIndexer } from '../../src/indexer/indexer'
 import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
 import type { Bet, CasinoStore } from '../../src/store/types'
-import { betEvents, createFakeChain, type FakeFaults, newKey, seeded } from './fake-chain'
+import { betEvents, createFakeChain, type FakeFaults, type FakeTxInput, newKey, seeded } from './fake-chain'
 import { allBets, expectTotalsMatchBets, pipelined } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
@@ -27,7 +27,7 @@ function buildChain(bets: number, players: number, seed = 1, earlyResolves = 0) 
   const host = { pool, mint, hostToken, hostOwner: owner }
   const other = { pool, mint, hostToken: newKey(), hostOwner: newKey() }
   let placed = 0
-  const late: { pool: string, mint: string, hostToken: string, hostOwner: string, kind: 'register', trial: string, events: ReturnType<typeof betEvents>['register'][] }[] = []
+  const late: FakeTxInput['instructions'] = []
   while (placed < bets || open.length > 0 || late.length > 0) {
     if (random() < 0.3) chain.nextSlot()
     if (late.length > 0 && (random() < 0.1 || (placed >= bets && open.length === 0))) chain.add({ instructions: [late.shift()!] })
@@ -408,7 +408,7 @@ describe('createIndexer', () => {
     const { chain, owner, genesis } = buildChain(300, 20, 41)
     /** Transactions per commit: the distinct signatures of the batch's events (every one of ours carries some). */
     const run = async (preferred: number, configured: number | undefined): Promise<number[]> => {
-      const store: CasinoStore & { preferredBatchTransactions?: number } = memoryStore()
+      const store: CasinoStore = memoryStore()
       Object.defineProperty(store, 'preferredBatchTransactions', { value: preferred })
       const sizes: number[] = []
       const applyBatch = store.applyBatch.bind(store)
