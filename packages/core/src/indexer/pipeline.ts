@@ -63,6 +63,9 @@ interface Entry {
   events: ChainEvent[]
 }
 
+/** The result of a commit known to be written by an attempt whose reply was lost: all of it already applied. */
+const writtenUnheard = (events: number): BatchResult => ({ applied: 0, duplicates: events, placed: [], settled: [], jackpots: [], joined: [] })
+
 const notYet = (signature: string): RpcError =>
   // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
   new RpcError('getTransaction', 'invalid-response', `transaction not available yet (${signature})`, { retryable: true })
@@ -201,9 +204,11 @@ export function createPipeline(ctx: PipelineContext) {
     let attempts = 0
     const result = await retryForever(
       async () => {
-        // A group sent behind a failed attempt fails too; it must be settled before the next attempt,
-        // which the store would otherwise plan behind it.
-        if (attempts++ > 0) await speculative?.promise
+        // A group sent behind a failed attempt normally fails too; it must be settled before the next
+        // attempt, which the store would otherwise plan behind it. Written, it proves this group was
+        // committed (its expectCursor was this group's last transaction: the reply was lost), and sending
+        // this group again would move the store's cursor back behind it (within a slot it cannot tell).
+        if (attempts++ > 0 && speculative && await speculative.promise) return writtenUnheard(events.length)
         try {
           const applied = ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
           if (attempts === 1) onIssued?.()
@@ -348,7 +353,11 @@ export function createPipeline(ctx: PipelineContext) {
     speculative = undefined
     speculate(s.end) // the store refuses it unless `s` is written
     const result = await s.promise
-    if (result) committed(s.start, s.end, result)
+    if (result) {
+      // An attempt of it before (a group sent ahead whose reply was lost, then sent again) may have written it.
+      const mayReplay = s.start < maybeWrittenUpTo && result.duplicates > 0
+      committed(s.start, s.end, mayReplay ? await withReplayed(eventsOf(entries.slice(s.start, s.end)), result, s.start) : result)
+    }
     else {
       maybeWrittenUpTo = Math.max(maybeWrittenUpTo, s.end)
       await settleBehindFailure(s.start)
@@ -365,9 +374,16 @@ export function createPipeline(ctx: PipelineContext) {
     const s = speculative
     speculative = undefined
     const result = await s?.promise
-    if (!s || !result) return
-    // The groups before it were written by attempts never heard back from: their changes are read back.
-    const written = eventsOf(entries.slice(from, s.start))
+    if (!s) return
+    // Not heard back from, it may be written all the same (its reply lost): sent again later, what the
+    // store finds applied is read back.
+    if (!result) {
+      maybeWrittenUpTo = Math.max(maybeWrittenUpTo, s.end)
+      return
+    }
+    // The groups before it were written by attempts never heard back from: their changes are read back,
+    // and so are its own that an earlier attempt of it may have written (what its result reports is not read).
+    const written = eventsOf(entries.slice(from, s.start < maybeWrittenUpTo ? s.end : s.start))
     committed(from, s.end, await withReplayed(written, result, from))
   }
 

@@ -35,7 +35,9 @@ export function createPublisher(store: CasinoStore, events: CasinoEvents, deboun
       for (const bet of result.placed) events.emit('bet.placed', bet)
       for (const bet of result.settled) events.emit('bet.settled', bet)
       for (const jackpot of result.jackpots) events.emit('jackpot.won', jackpot)
-      if (result.applied > 0 && !timer && !closed) timer = setTimeout(() => void publishStats(), debounce)
+      // Changes read back after a lost reply (applied 0) changed the totals too, unannounced.
+      const changed = result.applied > 0 || result.placed.length > 0 || result.settled.length > 0 || result.jackpots.length > 0
+      if (changed && !timer && !closed) timer = setTimeout(() => void publishStats(), debounce)
     },
     close() {
       closed = true

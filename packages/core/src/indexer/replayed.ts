@@ -31,6 +31,8 @@ export async function replayedResult(
   const placed: Bet[] = []
   const settled: Bet[] = []
   const jackpots: Jackpot[] = []
+  let signatures: Set<string> | undefined
+  const inRange = (signature: string): boolean => (signatures ??= new Set(events.map(e => e.signature))).has(signature)
   for (const event of events) {
     if (event.kind === 'trialRegistered' && !reported.has(event.trialId)) {
       const bet = await store.getBet(event.trialId)
@@ -46,7 +48,9 @@ export async function replayedResult(
     }
     else if (event.kind === 'trialResolved' && !reportedSettled.has(event.trialId)) {
       const bet = await store.getBet(event.trialId)
-      if (bet?.status === 'settled' && bet.resolveSignature === event.signature) {
+      // A resolve seen first settles its bet when the register comes: a register of a later group
+      // publishes the bet (placed, then settled) itself.
+      if (bet?.status === 'settled' && bet.resolveSignature === event.signature && (committedBefore(bet.registerSignature) || inRange(bet.registerSignature))) {
         reportedSettled.add(bet.id)
         settled.push(bet)
       }

@@ -62,11 +62,12 @@ export interface PipelineCounts {
  * applied in call order, each after `delayMs`; one made while another is in flight is refused when that
  * one failed; `expectCursor` is checked. `failRate` of the calls fail (before writing anything), and
  * `lostReplyRate` of the calls made behind another (the groups an indexer sends ahead) are written but
- * answered with an error (as when a connection drops after COMMIT).
+ * answered with an error (as when a connection drops after COMMIT); with `lostAnyCall`, of every call
+ * (first attempts and retries too).
  */
 export function pipelined(
   inner: CasinoStore,
-  options: { delayMs: number, failRate: number, lostReplyRate?: number, random: () => number },
+  options: { delayMs: number, failRate: number, lostReplyRate?: number, lostAnyCall?: boolean, random: () => number },
 ): CasinoStore & { counts: PipelineCounts } {
   const counts: PipelineCounts = { behind: 0, failed: 0, refused: 0, lostPlaced: new Set(), writtenBehindLost: 0 }
   /** Whether the last call was written but answered with an error. */
@@ -100,7 +101,7 @@ export function pipelined(
           throw new CasinoError('STORE_ERROR', 'injected failure')
         }
         const result = await inner.applyBatch(batch)
-        if (after && dice < options.failRate + (options.lostReplyRate ?? 0)) {
+        if ((after || options.lostAnyCall) && dice < options.failRate + (options.lostReplyRate ?? 0)) {
           lost = true
           for (const bet of result.placed) counts.lostPlaced.add(bet.id)
           throw new CasinoError('STORE_ERROR', 'injected lost reply (written)')
