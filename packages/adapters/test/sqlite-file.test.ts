@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { memoryStore } from '@fare-casino/core'
+import { memoryStore, packTransactions } from '@fare-casino/core'
+import type { ChainEvent, PackedPart } from '@fare-casino/core/store'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore, warmLeaderboards } from '@fare-casino/adapters/sqlite'
 import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
@@ -179,6 +180,38 @@ describe('sqliteStore writer thread', () => {
     // The writer's connection got the bulk load's pragmas and is back to the defaults.
     expect(await snapshotStore(store, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(await reference(w.batches), { wallets: w.wallets, now: w.now }))
     expect(store.client.pragma('synchronous', { simple: true })).toBe(1)
+  })
+
+  it('takes batches of packed events, on its thread and without one: the same results and state as applyBatch', async () => {
+    const w = generateWorkload({ seed: 35, bets: 200, batchSize: 30 })
+    const plain = sqliteStore({ file: newFile(), writerThread: false })
+    const threaded = sqliteStore({ file: newFile(), writerThread: true })
+    const unthreaded = sqliteStore({ file: newFile(), writerThread: false })
+    open.push(plain, threaded, unthreaded)
+    for (const store of [plain, threaded, unthreaded]) await store.migrate()
+    expect(threaded.writerThread).toBe(true)
+    for (const [n, batch] of w.batches.entries()) {
+      // One list per transaction (events of one signature), packed three transactions a block, every
+      // other block left as objects, as the indexer mixes what its decode thread and main thread decoded.
+      const perTransaction: ChainEvent[][] = []
+      for (const event of batch.events) {
+        const last = perTransaction.at(-1)
+        if (last && last[0]!.signature === event.signature) last.push(event)
+        else perTransaction.push([event])
+      }
+      const parts: PackedPart[] = []
+      for (let i = 0; i < perTransaction.length; i += 3) {
+        const block = perTransaction.slice(i, i + 3)
+        parts.push((n + i / 3) % 2 === 0 ? { bytes: packTransactions(block), from: 0, to: block.length } : { events: block.flat() })
+      }
+      const packed = { ...batch, events: { parts } }
+      const expected = await plain.applyBatch(batch)
+      expect(await threaded.applyPackedBatch!(packed)).toEqual(expected)
+      expect(await unthreaded.applyPackedBatch!(packed)).toEqual(expected)
+    }
+    const snapshot = await snapshotStore(plain, { wallets: w.wallets, now: w.now })
+    expect(await snapshotStore(threaded, { wallets: w.wallets, now: w.now })).toEqual(snapshot)
+    expect(await snapshotStore(unthreaded, { wallets: w.wallets, now: w.now })).toEqual(snapshot)
   })
 
   it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {

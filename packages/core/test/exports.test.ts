@@ -15,11 +15,11 @@ const exported = [
   'decodeBetCursor', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',
   'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
   'isCasinoError', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
-  'memoryStore', 'overlayOf', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
+  'memoryStore', 'overlayOf', 'packTransactions', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
   'randomEpoch', 'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions',
   'setExpiring', 'settleBet', 'signIn', 'siwsChainId', 'subscribeLogs', 'toBetJSON', 'toCasinoJSON', 'toChatMessageJSON',
   'toGameJSON', 'toJackpotJSON', 'toLeaderboardEntryJSON', 'toPlayerJSON', 'toStatsJSON', 'toSystemEventJSON',
-  'vaultAdminEventNames', 'vaultEventDiscriminators', 'vaultEventNames', 'verifySiwsSignature', 'windowStartHour',
+  'unpackEvents', 'unpackTransaction', 'vaultAdminEventNames', 'vaultEventDiscriminators', 'vaultEventNames', 'verifySiwsSignature', 'windowStartHour',
   'withDelta', 'zeroTotals',
 ]
 

@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { CasinoError, hourOf, windowStartHour } from '@fare-casino/core/store'
-import type { CasinoStats, CasinoStore, ChatMessage, Player } from '@fare-casino/core/store'
+import { CasinoError, hourOf, unpackEvents, windowStartHour } from '@fare-casino/core/store'
+import type { Batch, BatchResult, CasinoStats, CasinoStore, ChatMessage, PackedBatch, Player } from '@fare-casino/core/store'
 import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite, type SqliteConnectionOptions } from './connection'
 import { migrate } from './migrate'
@@ -130,6 +130,18 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     return s.useNonce.run(nonce, expiresAt).changes === 1
   })
 
+  /** A batch written by the writer thread, behind those sent before it. */
+  const applyOnThread = (batch: Batch | PackedBatch): Promise<BatchResult> => {
+    const armedAfter = failAfter
+    failAfter = undefined
+    if (closed) return Promise.reject(new CasinoError('STORE_ERROR', 'the SQLite store is closed'))
+    const after = inFlight > 0
+    inFlight++
+    return thread!.apply(batch, { after, failAfterWrites: armedAfter }).finally(() => {
+      inFlight--
+    })
+  }
+
   const store: SqliteStore = {
     name: 'sqlite',
     client,
@@ -172,17 +184,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async applyBatch(batch) {
+      if (thread && threadAlive) return applyOnThread(batch)
       const armedAfter = failAfter
       failAfter = undefined
-      if (thread && threadAlive) {
-        if (closed) throw new CasinoError('STORE_ERROR', 'the SQLite store is closed')
-        const after = inFlight > 0
-        inFlight++
-        return thread.apply(batch, { after, failAfterWrites: armedAfter }).finally(() => {
-          inFlight--
-        })
-      }
       return q().applyBatch(batch, gateFor(armedAfter))
+    },
+    // With the writer thread, the bytes go to it as they are: the events are read there, not here.
+    async applyPackedBatch(batch) {
+      if (thread && threadAlive) return applyOnThread(batch)
+      return store.applyBatch({ ...batch, events: unpackEvents(batch.events) })
     },
     async getCursor() {
       const row = q().s.cursor.get() as { signature: string, slot: bigint, updated_at: bigint } | undefined

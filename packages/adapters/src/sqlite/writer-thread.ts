@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import { CasinoError, errorStatus, isCasinoError } from '@fare-casino/core/store'
-import type { Batch, BatchResult, CasinoErrorCode } from '@fare-casino/core/store'
+import { CasinoError, errorStatus, isCasinoError, unpackEvents } from '@fare-casino/core/store'
+import type { Batch, BatchResult, CasinoErrorCode, PackedBatch } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
 import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite } from './connection'
@@ -34,7 +34,7 @@ export interface WriterThread {
    * Applies `batch` after every batch sent before it. `after`: it was sent while the one before was
    * pending, so it is refused if that one failed. `failAfterWrites`: the test hook of `failNextBatch`.
    */
-  apply(batch: Batch, options: { after: boolean, failAfterWrites?: number }): Promise<BatchResult>
+  apply(batch: Batch | PackedBatch, options: { after: boolean, failAfterWrites?: number }): Promise<BatchResult>
   /** Runs a pragma on the writer's connection (bulk loads), in order with the batches. */
   pragma(source: string): Promise<void>
   /** Stops the thread after the batches sent so far. */
@@ -45,7 +45,7 @@ const MARK = 'fareCasinoSqliteWriter'
 const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
 type Unsent =
-  | { kind: 'apply', batch: Batch, after: boolean, failAfterWrites?: number }
+  | { kind: 'apply', batch: Batch | PackedBatch, after: boolean, failAfterWrites?: number }
   | { kind: 'pragma', source: string }
 type Request = Unsent & { id: number }
 interface WireError { message: string, name: string, casinoCode?: string, code?: unknown }
@@ -153,6 +153,11 @@ export function startWriterThread(options: WriterThreadOptions, url: URL, onDeat
   }
 }
 
+/** A batch with its events as objects: packed ones are read here, on the writer's own thread. */
+function unpacked(batch: Batch | PackedBatch): Batch {
+  return Array.isArray(batch.events) ? batch as Batch : { ...batch, events: unpackEvents(batch.events) }
+}
+
 /** The worker's side: one connection, batches in the order they arrive. */
 function serve(): void {
   const port = parentPort!
@@ -173,7 +178,7 @@ function serve(): void {
         if (request.after && lastFailed) throw notWritten('the batch before it failed')
         // Prepared on first use: by then the main connection has migrated the file.
         write ??= createBatchWriter(client, prepareStatements(client))
-        reply = { id: request.id, ok: true, result: write(request.batch, gateFor(request.failAfterWrites)) }
+        reply = { id: request.id, ok: true, result: write(unpacked(request.batch), gateFor(request.failAfterWrites)) }
         lastFailed = false
       }
     }

@@ -12,8 +12,13 @@ import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from '.
 /** A served transaction, decoded. */
 export interface DecodedTransaction {
   slot: number
-  /** This casino's events, in program order (empty when undecodable). */
+  /** This casino's events, in program order (empty when undecodable, or when `packed`). */
   events: ChainEvent[]
+  /**
+   * Set instead of `events` by the decode thread: its events are transaction `index` of `bytes`, the
+   * fetch batch's events as `packTransactions` wrote them, `count` of them.
+   */
+  packed?: { bytes: Uint8Array, index: number, count: number }
   /** Something an operator should know, without blocking ingestion. */
   warnings: string[]
   /** Why the vault data cannot be decoded, ever (the transaction is recorded and skipped), or null. */

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { RpcError, type RpcErrorKind } from '../solana/rpc-errors'
+import { packTransactions } from '../store/packed'
 import type { DecodeOptions } from './decode'
 import { type DecodedAnswer, type DecodeRequest, decodeTransactionsBody } from './decode-batch'
 import type { ResolvedIndexerFilter } from './types'
@@ -37,12 +38,16 @@ export interface DecodeThread {
 }
 
 const MARK = 'fareCasinoDecodeThread'
+
 /** True when this module runs from its TypeScript source (tests, benches), not from the build. */
 const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
 interface WireError { method: string, kind: RpcErrorKind, message: string, code: number | null, retryable: boolean }
 type WireAnswer = { ok: true, value: Extract<DecodedAnswer, { ok: true }>['value'] } | { ok: false, error: WireError }
-type Reply = { id: number, answers: WireAnswer[] } | { id: number, error: WireError }
+/**
+ * `packed`: the events of every answer, one list per answer (its `events` left empty), `counts` of them.
+ */
+type Reply = { id: number, answers: WireAnswer[], packed: Uint8Array, counts: number[] } | { id: number, error: WireError }
 
 /** An `RpcError` as plain data: a class instance loses its identity between threads. */
 function toWire(error: unknown): WireError {
@@ -112,7 +117,14 @@ export function startDecodeThread(options: DecodeThreadOptions, url: URL, onDeat
     if (!p) return
     pending.delete(reply.id)
     if ('error' in reply) p.reject(fromWire(reply.error))
-    else p.resolve(reply.answers.map(a => (a.ok ? a : { ok: false, error: fromWire(a.error) })))
+    else {
+      const { packed: bytes, counts } = reply
+      p.resolve(reply.answers.map((a, index) => {
+        if (!a.ok) return { ok: false, error: fromWire(a.error) }
+        if (a.value) a.value.packed = { bytes, index, count: counts[index]! }
+        return a
+      }))
+    }
   })
   worker.on('error', error => fail(`failed (${error.message})`))
   // A message that cannot be deserialized would leave its request waiting forever: end the thread.
@@ -152,12 +164,19 @@ function serve(): void {
     let reply: Reply
     try {
       const answers = decodeTransactionsBody(message.bytes, message.request, options)
-      reply = { id: message.id, answers: answers.map(a => (a.ok ? a : { ok: false, error: toWire(a.error) })) }
+      // The events go as bytes the main thread passes along unread (see store/packed.ts).
+      const perAnswer = answers.map(a => (a.ok && a.value ? a.value.events : []))
+      reply = {
+        id: message.id,
+        packed: packTransactions(perAnswer),
+        counts: perAnswer.map(events => events.length),
+        answers: answers.map(a => (a.ok ? (a.value ? { ok: true, value: { ...a.value, events: [] } } : a) : { ok: false, error: toWire(a.error) })),
+      }
     }
     catch (error) {
       reply = { id: message.id, error: toWire(error) }
     }
-    port.postMessage(reply)
+    port.postMessage(reply, 'packed' in reply ? [reply.packed.buffer as ArrayBuffer] : [])
   })
 }
 

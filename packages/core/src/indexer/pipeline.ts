@@ -1,6 +1,7 @@
 import { isRpcError, RpcError } from '../solana/rpc-errors'
 import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
-import type { BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
+import { type PackedPart, unpackEvents } from '../store/packed'
+import type { Batch, BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
 import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetched } from './decode-batch'
@@ -60,11 +61,41 @@ interface Entry {
   ready: boolean
   /** Waiting for its fetch to be started (see `pump`). */
   toFetch: boolean
+  /** Its events as objects (decoded on this thread), or none. */
   events: ChainEvent[]
+  /** Its events as bytes from the decode thread: transaction `index` of a fetch batch's block. */
+  packed?: { bytes: Uint8Array, index: number }
+  /** How many events it has, either way. */
+  count: number
 }
 
 /** The result of a commit known to be written by an attempt whose reply was lost: all of it already applied. */
 const writtenUnheard = (events: number): BatchResult => ({ applied: 0, duplicates: events, placed: [], settled: [], jackpots: [], joined: [] })
+
+/** The events of consecutive entries as parts: the runs of one decode-thread block merged. */
+function partsOf(group: readonly Entry[]): PackedPart[] {
+  const parts: PackedPart[] = []
+  let run: { bytes: Uint8Array, from: number, to: number } | undefined
+  for (const entry of group) {
+    const packed = entry.packed
+    if (packed) {
+      // A fetch batch's transactions are consecutive entries (those not fetched, skipped): one part.
+      if (run && run.bytes === packed.bytes && run.to === packed.index) run.to++
+      else parts.push(run = { bytes: packed.bytes, from: packed.index, to: packed.index + 1 })
+    }
+    else if (entry.events.length > 0) {
+      run = undefined
+      parts.push({ events: entry.events })
+    }
+  }
+  return parts
+}
+
+function countOf(group: readonly Entry[]): number {
+  let n = 0
+  for (const entry of group) n += entry.count
+  return n
+}
 
 const notYet = (signature: string): RpcError =>
   // Listed by getSignaturesForAddress but not served yet (another node behind a load balancer).
@@ -100,6 +131,8 @@ export function createPipeline(ctx: PipelineContext) {
   const finish = async (entry: Entry, decoded: DecodedTransaction): Promise<void> => {
     const signature = entry.info.signature
     entry.events = decoded.events
+    entry.packed = decoded.packed
+    entry.count = decoded.packed?.count ?? decoded.events.length
     for (const warning of decoded.warnings) {
       await ctx.record('indexer.decode_warning', 'warn', warning, { signature, slot: decoded.slot })
     }
@@ -196,7 +229,7 @@ export function createPipeline(ctx: PipelineContext) {
    * a row and that retrying cannot heal ({@link permanentCommitErrorKey}) ends it with a
    * {@link PermanentCommitError}; every other failure is retried for as long as the indexer runs.
    */
-  const commitOnce = async (group: Entry[], events: ChainEvent[], strikes: number, onIssued?: () => void): Promise<{ result: BatchResult, retried: boolean }> => {
+  const commitOnce = async (group: Entry[], parts: PackedPart[], strikes: number, onIssued?: () => void): Promise<{ result: BatchResult, retried: boolean }> => {
     const last = group[group.length - 1]!.info
     let reported = false
     let streak = 0
@@ -208,9 +241,9 @@ export function createPipeline(ctx: PipelineContext) {
         // attempt, which the store would otherwise plan behind it. Written, it proves this group was
         // committed (its expectCursor was this group's last transaction: the reply was lost), and sending
         // this group again would move the store's cursor back behind it (within a slot it cannot tell).
-        if (attempts++ > 0 && speculative && await speculative.promise) return writtenUnheard(events.length)
+        if (attempts++ > 0 && speculative && await speculative.promise) return writtenUnheard(countOf(group))
         try {
-          const applied = ctx.store.applyBatch({ events, cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
+          const applied = apply(parts, { cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
           if (attempts === 1) onIssued?.()
           return await applied
         }
@@ -248,13 +281,13 @@ export function createPipeline(ctx: PipelineContext) {
   const commitGroup = async (start: number, end: number, bisecting: boolean): Promise<void> => {
     const group = entries.slice(start, end)
     const last = group[group.length - 1]!.info
-    const events = eventsOf(group)
+    const parts = partsOf(group)
     let result: BatchResult
     try {
       // Once this group is on its way, a pipelining store can read and plan the next one.
-      const commit = await commitOnce(group, events, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
+      const commit = await commitOnce(group, parts, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
       const mayReplay = (commit.retried || start < maybeWrittenUpTo) && commit.result.duplicates > 0
-      result = mayReplay ? await withReplayed(events, commit.result, start) : commit.result
+      result = mayReplay ? await withReplayed(unpackEvents({ parts }), commit.result, start) : commit.result
     }
     catch (error) {
       if (!(error instanceof PermanentCommitError)) throw error // stopped
@@ -265,7 +298,7 @@ export function createPipeline(ctx: PipelineContext) {
         return
       }
       await ctx.record('indexer.uncommittable', 'error', 'the store refuses a Fare Vault transaction; skipped', {
-        signature: last.signature, slot: last.slot, events: events.length, reason: error.key, error: error.message,
+        signature: last.signature, slot: last.slot, events: countOf(group), reason: error.key, error: error.message,
       })
       result = (await commitOnce(group, [], Number.POSITIVE_INFINITY)).result
     }
@@ -299,7 +332,11 @@ export function createPipeline(ctx: PipelineContext) {
   function committed(start: number, end: number, result: BatchResult): void {
     head = end // before onCommit, which looks at what is still pending
     // Committed: their events are in the store now, and must not stay in memory until the next trim.
-    for (let i = start; i < end; i++) entries[i]!.events = []
+    for (let i = start; i < end; i++) {
+      const entry = entries[i]!
+      entry.events = []
+      entry.packed = undefined
+    }
     ctx.onCommit(result, { transactions: end - start, last: entries[end - 1]!.info })
     if (waiters.length > 0) release(false)
   }
@@ -315,10 +352,19 @@ export function createPipeline(ctx: PipelineContext) {
     waiters = still
   }
 
+  /** The events of `group` as objects (unpacked here: only off the usual path). */
   function eventsOf(group: readonly Entry[]): ChainEvent[] {
-    const events: ChainEvent[] = []
-    for (const e of group) for (const event of e.events) events.push(event)
-    return events
+    return unpackEvents({ parts: partsOf(group) })
+  }
+
+  /**
+   * `applyBatch` of the events of `parts`: handed to the store as they are when it takes packed events
+   * (a store writing on its own thread), else unpacked here.
+   */
+  function apply(parts: PackedPart[], rest: Omit<Batch, 'events'>): Promise<BatchResult> {
+    const store = ctx.store
+    if (store.applyPackedBatch && parts.some(part => 'bytes' in part)) return store.applyPackedBatch({ ...rest, events: { parts } })
+    return store.applyBatch({ ...rest, events: unpackEvents({ parts }) })
   }
 
   /** The end of the ready run from `start`, at most `maxBatchTransactions` long. */
@@ -340,8 +386,8 @@ export function createPipeline(ctx: PipelineContext) {
     // A short run worth waiting for is left to commitReady, which waits for it.
     if (end === start || worthWaiting(start, end)) return
     const last = entries[end - 1]!.info
-    const batch = { events: eventsOf(entries.slice(start, end)), cursor: { signature: last.signature, slot: last.slot }, now: Date.now(), expectCursor: entries[start - 1]!.info.signature }
-    speculative = { start, end, promise: ctx.store.applyBatch(batch).then(result => result, () => undefined) }
+    const batch = { cursor: { signature: last.signature, slot: last.slot }, now: Date.now(), expectCursor: entries[start - 1]!.info.signature }
+    speculative = { start, end, promise: apply(partsOf(entries.slice(start, end)), batch).then(result => result, () => undefined) }
   }
 
   /**
@@ -473,7 +519,7 @@ export function createPipeline(ctx: PipelineContext) {
       for (const info of infos) {
         // A failed transaction changes nothing on chain: no fetch, but it still moves the cursor.
         const failed = info.err !== null && info.err !== undefined
-        const entry: Entry = { info, ready: failed, toFetch: false, events: [] }
+        const entry: Entry = { info, ready: failed, toFetch: false, events: [], count: 0 }
         entries.push(entry)
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)

@@ -6,6 +6,8 @@
  * (`blockTime` is unix seconds, as Solana gives it).
  */
 
+import type { PackedEvents } from './packed'
+
 /** A `[q, k]` pair of the Fare Vault: probability `q` of the outcome, payout multiple `k` of the wager. */
 export type QKPair = [q: number, k: number]
 
@@ -217,6 +219,14 @@ export interface Batch {
   expectCursor?: string
 }
 
+/**
+ * A {@link Batch} whose events are still bytes from the indexer's decode thread (see
+ * `@fare-casino/core/store`'s `unpackEvents`), for {@link CasinoStore.applyPackedBatch}.
+ */
+export interface PackedBatch extends Omit<Batch, 'events'> {
+  events: PackedEvents
+}
+
 /** What a committed batch changed, for the events the casino publishes afterwards. */
 export interface BatchResult {
   /** Events new to the store (replayed ones are not counted). */
@@ -308,6 +318,13 @@ export interface CasinoStore {
    * whose cursor slot is below the stored one (a deposed leader's late commit) leaves it where it is.
    */
   applyBatch(batch: Batch): Promise<BatchResult>
+  /**
+   * `applyBatch` of `unpackEvents(batch.events)`, for a store that writes on a thread of its own: it
+   * hands the bytes to that thread as they are, which saves the main thread reading and writing every
+   * event object again. Same rules and result as `applyBatch` (and in the same order with it). Optional:
+   * without it, the indexer unpacks the events and calls `applyBatch`.
+   */
+  applyPackedBatch?(batch: PackedBatch): Promise<BatchResult>
   /**
    * True when `applyBatch` may be called again before the previous call has settled, so that the next
    * batch is read and planned while the previous one is being written (the indexer then keeps two in

@@ -3,6 +3,7 @@ import { type DecodedAnswer, decodeTransactionsBody, type DecodeRequest } from '
 import { decodeOptionsOf, decodeThreadUrl, startDecodeThread } from '../../src/indexer/decode-thread'
 import { resolveIndexerOptions } from '../../src/indexer/options'
 import { isRpcError } from '../../src/solana/rpc-errors'
+import { unpackTransaction } from '../../src/store/packed'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
 
 /**
@@ -39,8 +40,20 @@ function recordedBatch() {
 }
 
 /** Answers made comparable across threads (an RpcError travels as data and is rebuilt). */
+/**
+ * Answers as plain data: errors by their fields, and events as objects (the thread sends them packed,
+ * as many as it says).
+ */
 function comparable(answers: DecodedAnswer[]) {
-  return answers.map(a => (a.ok ? a : { ok: false, error: { name: a.error.name, message: a.error.message, code: a.error.code, retryable: a.error.retryable } }))
+  return answers.map((a) => {
+    if (!a.ok) return { ok: false, error: { name: a.error.name, message: a.error.message, code: a.error.code, retryable: a.error.retryable } }
+    if (!a.value?.packed) return a
+    const { packed, ...value } = a.value
+    const events = unpackTransaction(packed.bytes, packed.index)
+    expect(events).toHaveLength(packed.count)
+    expect(value.events).toEqual([])
+    return { ok: true, value: { ...value, events } }
+  })
 }
 
 describe('decodeTransactionsBody', () => {

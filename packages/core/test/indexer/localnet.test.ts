@@ -49,7 +49,7 @@ describe('indexer on the localnet', () => {
   afterAll(() => net?.close())
 
   it('turns 10,000 bets from 200 players into exactly 10,000 settled bets with exact totals, 10% of RPC calls failing', async () => {
-    const store = sqliteStore({ file: join(dir, 'ten-thousand.sqlite') })
+    const store = sqliteStore({ file: join(dir, 'ten-thousand.sqlite'), writerThread: true })
     await store.migrate()
     const events = createCasinoEvents()
     let published = 0
