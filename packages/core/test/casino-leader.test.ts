@@ -5,6 +5,7 @@ import type { Indexer, IndexerStatus } from '../src/indexer/types'
 import { createIndexerSupervisor, fencedStore, type Leader } from '../src/leader'
 import { memoryStore } from '../src/store/memory'
 import type { CasinoStore } from '../src/store/types'
+import { packTransactions, unpackEvents } from '../src/store/packed'
 import { makeBatch, makeRegister } from '../src/testing/fixtures'
 
 const logger = createConsola({ level: -999 })
@@ -184,6 +185,22 @@ describe('fencedStore', () => {
     // Reads pass through untouched.
     expect((await fenced.getBet(first.trialId))?.wager).toBe(2n ** 60n + 1n)
     expect(await fenced.getBet(second.trialId)).toBeNull()
+  })
+
+  it('fences packed batches too, and adds no write path the store does not have', async () => {
+    const memory = memoryStore()
+    // A store that takes packed events (as SQLite does): unpacked, then applied.
+    const store: CasinoStore = { ...memory, applyPackedBatch: batch => memory.applyBatch({ ...batch, events: unpackEvents(batch.events) }) }
+    let holds = true
+    const fenced = fencedStore(store, () => holds, 9)
+    const packed = (event: ReturnType<typeof makeRegister>) => ({ events: { parts: [{ bytes: packTransactions([[event]]), from: 0, to: 1 }] }, cursor: null })
+    const first = makeRegister({ wager: 3n })
+    expect((await fenced.applyPackedBatch!(packed(first))).placed.map(b => b.id)).toEqual([first.trialId])
+    holds = false
+    const second = makeRegister({ wager: 4n })
+    await expect(fenced.applyPackedBatch!(packed(second))).rejects.toMatchObject({ code: 'NOT_READY', data: { fencingToken: 9 } })
+    expect(await memory.getBet(second.trialId)).toBeNull()
+    expect(fencedStore(memory, () => true, 1).applyPackedBatch).toBeUndefined()
   })
 })
 

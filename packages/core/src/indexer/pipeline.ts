@@ -229,7 +229,7 @@ export function createPipeline(ctx: PipelineContext) {
    * a row and that retrying cannot heal ({@link permanentCommitErrorKey}) ends it with a
    * {@link PermanentCommitError}; every other failure is retried for as long as the indexer runs.
    */
-  const commitOnce = async (group: Entry[], parts: PackedPart[], strikes: number, onIssued?: () => void): Promise<{ result: BatchResult, retried: boolean }> => {
+  const commitOnce = async (group: Entry[], parts: PackedPart[], end: number, strikes: number, onIssued?: () => void): Promise<{ result: BatchResult, retried: boolean }> => {
     const last = group[group.length - 1]!.info
     let reported = false
     let streak = 0
@@ -241,7 +241,8 @@ export function createPipeline(ctx: PipelineContext) {
         // attempt, which the store would otherwise plan behind it. Written, it proves this group was
         // committed (its expectCursor was this group's last transaction: the reply was lost), and sending
         // this group again would move the store's cursor back behind it (within a slot it cannot tell).
-        if (attempts++ > 0 && speculative && await speculative.promise) return writtenUnheard(countOf(group))
+        const behind = attempts++ > 0 ? speculative : undefined
+        if (behind && (await behind.promise) && behind.start === end) return writtenUnheard(countOf(group))
         try {
           const applied = apply(parts, { cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
           if (attempts === 1) onIssued?.()
@@ -285,7 +286,7 @@ export function createPipeline(ctx: PipelineContext) {
     let result: BatchResult
     try {
       // Once this group is on its way, a pipelining store can read and plan the next one.
-      const commit = await commitOnce(group, parts, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
+      const commit = await commitOnce(group, parts, end, bisecting ? 1 : Math.max(2, ctx.retry.retries), bisecting ? undefined : () => speculate(end))
       const mayReplay = (commit.retried || start < maybeWrittenUpTo) && commit.result.duplicates > 0
       result = mayReplay ? await withReplayed(unpackEvents({ parts }), commit.result, start) : commit.result
     }
@@ -300,7 +301,7 @@ export function createPipeline(ctx: PipelineContext) {
       await ctx.record('indexer.uncommittable', 'error', 'the store refuses a Fare Vault transaction; skipped', {
         signature: last.signature, slot: last.slot, events: countOf(group), reason: error.key, error: error.message,
       })
-      result = (await commitOnce(group, [], Number.POSITIVE_INFINITY)).result
+      result = (await commitOnce(group, [], end, Number.POSITIVE_INFINITY)).result
     }
     committed(start, end, result)
   }

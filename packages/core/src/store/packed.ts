@@ -44,7 +44,11 @@ export function unpackEvents(packed: PackedEvents): ChainEvent[] {
       continue
     }
     const perTransaction = deserialize(part.bytes) as ChainEvent[][]
-    for (let i = part.from; i < part.to; i++) for (const event of perTransaction[i] ?? []) out.push(event)
+    // A part past its block is a bug upstream: events would be skipped while the cursor moves past them.
+    if (part.from < 0 || part.from > part.to || part.to > perTransaction.length) {
+      throw new RangeError(`packed part ${part.from}..${part.to} outside a block of ${perTransaction.length} transactions`)
+    }
+    for (let i = part.from; i < part.to; i++) for (const event of perTransaction[i]!) out.push(event)
   }
   return out
 }

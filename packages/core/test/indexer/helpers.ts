@@ -1,6 +1,8 @@
 import { expect } from 'vitest'
 import { CasinoError } from '../../src/errors'
+import type { RpcClient } from '../../src/solana/rpc'
 import type { Bet, CasinoStore } from '../../src/store/types'
+import type { createFakeChain } from './fake-chain'
 
 /** Every bet of the store, newest first. */
 export async function allBets(store: CasinoStore): Promise<Bet[]> {
@@ -80,6 +82,8 @@ export function pipelined(
   }
   return {
     ...inner,
+    // Only applyBatch is modelled: a packed path of the inner store would skip every failure injected here.
+    applyPackedBatch: undefined,
     counts,
     pipelinesBatches: true,
     applyBatch(batch) {
@@ -114,6 +118,30 @@ export function pipelined(
       return run.finally(() => {
         inFlight--
       })
+    },
+  }
+}
+
+/**
+ * The fake chain's RPC client with `fetchTransactionsBatch` (raw JSON-RPC batch bodies, as the decode
+ * thread takes them): of each batch's calls, one in ten is answered -32005 (node behind) and one in ten
+ * null (not served yet), so fetches are retried in pieces and blocks interleave.
+ */
+export function rawBatchRpc(chain: ReturnType<typeof createFakeChain>, random: () => number): RpcClient {
+  const client = chain.rpc()
+  const json = new Map(chain.txs.map(t => [t.info.signature, t.json]))
+  let nextId = 1
+  return {
+    ...client,
+    async fetchTransactionsBatch(signatures) {
+      const first = nextId
+      nextId += signatures.length
+      const answers = signatures.map((signature, i) => {
+        const r = random()
+        if (r < 0.1) return { jsonrpc: '2.0', id: first + i, error: { code: -32005, message: 'Node is behind' } }
+        return { jsonrpc: '2.0', id: first + i, result: r < 0.2 ? null : json.get(signature) ?? null }
+      })
+      return { bytes: new TextEncoder().encode(JSON.stringify(answers)), first }
     },
   }
 }

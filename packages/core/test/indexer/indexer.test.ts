@@ -3,9 +3,10 @@ import { createCasinoEvents, type CasinoEventType } from '../../src/events'
 import { createIndexer } from '../../src/indexer/indexer'
 import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
+import { unpackEvents } from '../../src/store/packed'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import { betEvents, createFakeChain, type FakeFaults, type FakeTxInput, newKey, seeded } from './fake-chain'
-import { allBets, expectTotalsMatchBets, pipelined } from './helpers'
+import { allBets, expectTotalsMatchBets, pipelined, rawBatchRpc } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -309,6 +310,51 @@ describe('createIndexer', () => {
     expect(settled.size).toBe(400)
     expect([...settled.values()].filter(n => n !== 1)).toEqual([])
   })
+
+  it.each([[5, 25, 10], [7, 7, 16], [11, 40, 4]])('keeps chain order and publishes every bet once when the decode thread\'s events go to the store packed, replies lost (seed %i, commits of %i, fetches of %i)', async (seed, maxBatchTransactions, fetchBatchSize) => {
+    const { chain, owner, genesis } = buildChain(400, 20, seed, 0.25)
+    const position = new Map(chain.txs.map((t, i) => [t.info.signature, i]))
+    const memory = memoryStore()
+    const lossy = pipelined(memory, { delayMs: 2, failRate: 0, lostReplyRate: 0.25, lostAnyCall: true, random: seeded(seed * 7) })
+    // A store that takes packed events (as SQLite on its writer thread does), through the same lossy store.
+    let packedCalls = 0
+    const outOfOrder: string[] = []
+    const store: CasinoStore = {
+      ...lossy,
+      applyPackedBatch(batch) {
+        packedCalls++
+        const unpacked = unpackEvents(batch.events)
+        unpacked.forEach((e, i) => i > 0 && position.get(e.signature)! < position.get(unpacked[i - 1]!.signature)! && outOfOrder.push(e.id))
+        return lossy.applyBatch({ ...batch, events: unpacked })
+      },
+    }
+    const events = createCasinoEvents()
+    const placed = new Map<string, number>()
+    const settled = new Map<string, number>()
+    const settledBeforePlaced: string[] = []
+    events.on('bet.placed', bet => placed.set(bet.id, (placed.get(bet.id) ?? 0) + 1))
+    events.on('bet.settled', (bet) => {
+      if (!placed.has(bet.id)) settledBeforePlaced.push(bet.id)
+      settled.set(bet.id, (settled.get(bet.id) ?? 0) + 1)
+    })
+    const indexer = createIndexer({
+      store, events, logger: quiet, rpc: rawBatchRpc(chain, seeded(seed * 13)),
+      config: config(owner, genesis, { maxBatchTransactions, fetchBatchSize, concurrency: 8, decodeThread: true }),
+    })
+    await indexer.start()
+    await until(() => indexer.status().lastSignature === chain.txs.at(-1)!.info.signature, 60_000)
+    await indexer.stop()
+
+    await expectConsistent(memory, 400)
+    expect(packedCalls).toBeGreaterThan(0)
+    expect(outOfOrder).toEqual([])
+    expect(lossy.counts.lostPlaced.size).toBeGreaterThan(0)
+    expect(settledBeforePlaced).toEqual([])
+    expect([...placed.values()].filter(n => n !== 1)).toEqual([])
+    expect(placed.size).toBe(400)
+    expect([...settled.values()].filter(n => n !== 1)).toEqual([])
+    expect(settled.size).toBe(400)
+  }, 90_000)
 
   it('publishes a commit whose reply was lost once, when the retry finds it applied (a store that does not pipeline)', async () => {
     const { chain, owner, genesis } = buildChain(400, 20, 29, 0.3)

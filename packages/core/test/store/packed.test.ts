@@ -37,5 +37,8 @@ describe('packed events', () => {
       .toEqual([perTransaction[2]![0], perTransaction[3]![0], other, ...perTransaction[0]!])
     expect(unpackEvents({ parts: [{ bytes, from: 1, to: 2 }] })).toEqual([])
     expect(unpackEvents({ parts: [] })).toEqual([])
+    // Past the block: a loud failure, never events silently left out.
+    expect(() => unpackEvents({ parts: [{ bytes, from: 3, to: 5 }] })).toThrow(RangeError)
+    expect(() => unpackEvents({ parts: [{ bytes, from: 2, to: 1 }] })).toThrow(RangeError)
   })
 })
