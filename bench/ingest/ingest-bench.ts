@@ -290,14 +290,7 @@ it('ingest throughput vs decode-only', async () => {
     hidden = Math.floor(newestCount / 2)
     const visibleNewest = JSON.parse(infoJson[hidden]!) as { signature: string }
     const events = createCasinoEvents()
-    let settled = 0
-    let done!: () => void
-    const finished = new Promise<void>((resolve) => {
-      done = resolve
-    })
-    events.on('bet.settled', () => {
-      if (++settled === BETS) done()
-    })
+    const progress = settledCount(events)
     const indexer = createIndexer({
       store, events, logger: quiet,
       config: {
@@ -309,11 +302,11 @@ it('ingest throughput vs decode-only', async () => {
       await indexer.start()
       while (indexer.status().lastSignature !== visibleNewest.signature) await new Promise(r => setTimeout(r, 5))
       await new Promise(r => setTimeout(r, 100)) // the first half's stats update and collections settle
-      const before = settled
+      const before = progress.settled
       const cpu0 = process.cpuUsage()
       const t = performance.now()
       hidden = 0
-      await finished
+      await progress.finished
       const ms = performance.now() - t
       const cpu = process.cpuUsage(cpu0)
       return { bets: BETS - before, ms, cpuMs: (cpu.user + cpu.system) / 1000 }
@@ -346,14 +339,7 @@ it('ingest throughput vs decode-only', async () => {
     // A store that takes the decode thread's events as bytes gets them so (SQLite with its writer thread).
     if (store.applyPackedBatch) store.applyPackedBatch = timed(store.applyPackedBatch.bind(store))
     const events = createCasinoEvents()
-    let settled = 0
-    let done!: () => void
-    const finished = new Promise<void>((resolve) => {
-      done = resolve
-    })
-    events.on('bet.settled', () => {
-      if (++settled === BETS) done()
-    })
+    const { finished } = settledCount(events)
     // Read before the run: the SQLite store's preference depends on its writer thread being alive.
     const commitTxs = commitTxsOf(store)
     const indexer = createIndexer({
@@ -383,6 +369,19 @@ it('ingest throughput vs decode-only', async () => {
     return { ingestMs, storeMs, commits, commitTxs, pipelines: store.pipelinesBatches === true, elu: elu.utilization, cpuMs, threads }
   }
 })
+
+/** Counts the bets `events` publishes settled; `finished` resolves once all of the chain's are. */
+function settledCount(events: ReturnType<typeof createCasinoEvents>): { readonly settled: number, finished: Promise<void> } {
+  let settled = 0
+  let done!: () => void
+  const finished = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  events.on('bet.settled', () => {
+    if (++settled === BETS) done()
+  })
+  return { get settled() { return settled }, finished }
+}
 
 /** CPU time (ms), of which in the kernel, and minor page faults of one thread. */
 interface ThreadTimes { cpuMs: number, sysMs: number, faults: number }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { CasinoError } from '../../src/errors'
+import type { CasinoEvents } from '../../src/events'
 import type { RpcClient } from '../../src/solana/rpc'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import type { createFakeChain } from './fake-chain'
@@ -144,4 +145,34 @@ export function rawBatchRpc(chain: ReturnType<typeof createFakeChain>, random: (
       return { bytes: new TextEncoder().encode(JSON.stringify(answers)), first }
     },
   }
+}
+
+/** What {@link countPublished} saw. */
+export interface Published {
+  /** Times each bet was published as placed, by id. */
+  placed: Map<string, number>
+  /** Times each bet was published as settled, by id. */
+  settled: Map<string, number>
+  /** Bets published settled before they were published placed. */
+  settledBeforePlaced: string[]
+}
+
+/** Counts every bet.placed and bet.settled `events` publishes. */
+export function countPublished(events: CasinoEvents): Published {
+  const seen: Published = { placed: new Map(), settled: new Map(), settledBeforePlaced: [] }
+  events.on('bet.placed', bet => seen.placed.set(bet.id, (seen.placed.get(bet.id) ?? 0) + 1))
+  events.on('bet.settled', (bet) => {
+    if (!seen.placed.has(bet.id)) seen.settledBeforePlaced.push(bet.id)
+    seen.settled.set(bet.id, (seen.settled.get(bet.id) ?? 0) + 1)
+  })
+  return seen
+}
+
+/** Asserts that each of `bets` bets was published placed once, then settled once. */
+export function expectEachPublishedOnce(seen: Published, bets: number): void {
+  expect(seen.settledBeforePlaced).toEqual([])
+  expect([...seen.placed.values()].filter(n => n !== 1)).toEqual([])
+  expect(seen.placed.size).toBe(bets)
+  expect([...seen.settled.values()].filter(n => n !== 1)).toEqual([])
+  expect(seen.settled.size).toBe(bets)
 }

@@ -6,7 +6,7 @@ import { memoryStore } from '../../src/store/memory'
 import { unpackEvents } from '../../src/store/packed'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import { betEvents, createFakeChain, type FakeFaults, type FakeTxInput, newKey, seeded } from './fake-chain'
-import { allBets, expectTotalsMatchBets, pipelined, rawBatchRpc } from './helpers'
+import { allBets, countPublished, expectEachPublishedOnce, expectTotalsMatchBets, pipelined, rawBatchRpc } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -284,14 +284,7 @@ describe('createIndexer', () => {
     // group while its register is in a later one that was answered.
     const store = pipelined(memory, { delayMs: 2, failRate: 0, lostReplyRate: 0.25, lostAnyCall: true, random: seeded(seed * 7) })
     const events = createCasinoEvents()
-    const placed = new Map<string, number>()
-    const settled = new Map<string, number>()
-    const settledBeforePlaced: string[] = []
-    events.on('bet.placed', bet => placed.set(bet.id, (placed.get(bet.id) ?? 0) + 1))
-    events.on('bet.settled', (bet) => {
-      if (!placed.has(bet.id)) settledBeforePlaced.push(bet.id)
-      settled.set(bet.id, (settled.get(bet.id) ?? 0) + 1)
-    })
+    const published = countPublished(events)
     const indexer = createIndexer({
       store, events, logger: quiet, rpc: chain.rpc(),
       config: config(owner, genesis, { maxBatchTransactions: 25, fetchBatchSize: 10, concurrency: 8 }),
@@ -304,11 +297,7 @@ describe('createIndexer', () => {
 
     await expectConsistent(memory, 400)
     expect(store.counts.lostPlaced.size).toBeGreaterThan(0)
-    expect(settledBeforePlaced).toEqual([])
-    expect(placed.size).toBe(400)
-    expect([...placed.values()].filter(n => n !== 1)).toEqual([])
-    expect(settled.size).toBe(400)
-    expect([...settled.values()].filter(n => n !== 1)).toEqual([])
+    expectEachPublishedOnce(published, 400)
   })
 
   it.each([[5, 25, 10], [7, 7, 16], [11, 40, 4]])('keeps chain order and publishes every bet once when the decode thread\'s events go to the store packed, replies lost (seed %i, commits of %i, fetches of %i)', async (seed, maxBatchTransactions, fetchBatchSize) => {
@@ -329,14 +318,7 @@ describe('createIndexer', () => {
       },
     }
     const events = createCasinoEvents()
-    const placed = new Map<string, number>()
-    const settled = new Map<string, number>()
-    const settledBeforePlaced: string[] = []
-    events.on('bet.placed', bet => placed.set(bet.id, (placed.get(bet.id) ?? 0) + 1))
-    events.on('bet.settled', (bet) => {
-      if (!placed.has(bet.id)) settledBeforePlaced.push(bet.id)
-      settled.set(bet.id, (settled.get(bet.id) ?? 0) + 1)
-    })
+    const published = countPublished(events)
     const indexer = createIndexer({
       store, events, logger: quiet, rpc: rawBatchRpc(chain, seeded(seed * 13)),
       config: config(owner, genesis, { maxBatchTransactions, fetchBatchSize, concurrency: 8, decodeThread: true }),
@@ -349,11 +331,7 @@ describe('createIndexer', () => {
     expect(packedCalls).toBeGreaterThan(0)
     expect(outOfOrder).toEqual([])
     expect(lossy.counts.lostPlaced.size).toBeGreaterThan(0)
-    expect(settledBeforePlaced).toEqual([])
-    expect([...placed.values()].filter(n => n !== 1)).toEqual([])
-    expect(placed.size).toBe(400)
-    expect([...settled.values()].filter(n => n !== 1)).toEqual([])
-    expect(settled.size).toBe(400)
+    expectEachPublishedOnce(published, 400)
   }, 90_000)
 
   it('publishes a commit whose reply was lost once, when the retry finds it applied (a store that does not pipeline)', async () => {
