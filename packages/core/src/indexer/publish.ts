@@ -35,8 +35,9 @@ export function createPublisher(store: CasinoStore, events: CasinoEvents, deboun
       for (const bet of result.placed) events.emit('bet.placed', bet)
       for (const bet of result.settled) events.emit('bet.settled', bet)
       for (const jackpot of result.jackpots) events.emit('jackpot.won', jackpot)
-      // Changes read back after a lost reply (applied 0) changed the totals too, unannounced.
-      const changed = result.applied > 0 || result.placed.length > 0 || result.settled.length > 0 || result.jackpots.length > 0
+      // Events found already applied may have been written by an attempt whose reply was lost (read back
+      // or not): the totals may have changed unannounced. One more (coalesced) update costs nothing.
+      const changed = result.applied > 0 || result.duplicates > 0 || result.placed.length > 0 || result.jackpots.length > 0
       if (changed && !timer && !closed) timer = setTimeout(() => void publishStats(), debounce)
     },
     close() {
