@@ -38,12 +38,16 @@ export function unpackTransaction(bytes: Uint8Array, index: number): ChainEvent[
 /** Every event of `packed`, in order, as objects. */
 export function unpackEvents(packed: PackedEvents): ChainEvent[] {
   const out: ChainEvent[] = []
+  // A block split into several parts (events of another source between its transactions, as live
+  // notifications fetched apart) is read once.
+  const read = new Map<Uint8Array, ChainEvent[][]>()
   for (const part of packed.parts) {
     if ('events' in part) {
       for (const event of part.events) out.push(event)
       continue
     }
-    const perTransaction = deserialize(part.bytes) as ChainEvent[][]
+    let perTransaction = read.get(part.bytes)
+    if (!perTransaction) read.set(part.bytes, perTransaction = deserialize(part.bytes) as ChainEvent[][])
     // A part past its block is a bug upstream: events would be skipped while the cursor moves past them.
     if (part.from < 0 || part.from > part.to || part.to > perTransaction.length) {
       throw new RangeError(`packed part ${part.from}..${part.to} outside a block of ${perTransaction.length} transactions`)
