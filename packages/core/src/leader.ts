@@ -1,7 +1,7 @@
 import { CasinoError } from './errors'
 import type { Indexer, IndexerStatus } from './indexer/types'
 import type { CasinoLogger } from './logger'
-import type { CasinoStore } from './store/types'
+import type { BatchResult, CasinoStore } from './store/types'
 
 /**
  * Leadership among casino instances that share a store: exactly one of them runs the indexer.
@@ -207,32 +207,25 @@ export function createIndexerSupervisor(options: IndexerSupervisorOptions): Casi
 }
 
 /**
- * A view of `store` whose `applyBatch` (and `applyPackedBatch`) first checks that this instance still holds its term, so a
- * deposed leader that has noticed its loss can never commit again (the check runs before every commit,
- * including one retried after the loss). It cannot close the window in which a leader has lost its
- * lock without knowing yet; a store-side fencing check would (see docs/deployment.md).
+ * A view of `store` whose writes (`applyBatch`, and `applyPackedBatch` when it has one) first check that
+ * this instance still holds its term, so a deposed leader that has noticed its loss can never commit
+ * again (the check runs before every commit, including one retried after the loss). It cannot close the
+ * window in which a leader has lost its lock without knowing yet; a store-side fencing check would (see
+ * docs/deployment.md).
  */
 export function fencedStore(store: CasinoStore, holds: () => boolean, token: number | null): CasinoStore {
-  const check = (): void => {
+  const fence = <B>(write: (batch: B) => Promise<BatchResult>) => async (batch: B): Promise<BatchResult> => {
     if (!holds()) throw new CasinoError('NOT_READY', 'not the leader any more: commit refused', { data: { fencingToken: token } })
+    return write(batch)
   }
   // Every way of committing: a write path the fence does not name would let a deposed leader write.
-  const fenced: Partial<Record<keyof CasinoStore, unknown>> = {
-    applyBatch: async (batch: Parameters<CasinoStore['applyBatch']>[0]) => {
-      check()
-      return store.applyBatch(batch)
-    },
-  }
-  if (store.applyPackedBatch) {
-    const applyPacked = store.applyPackedBatch.bind(store)
-    fenced.applyPackedBatch = async (batch: Parameters<NonNullable<CasinoStore['applyPackedBatch']>>[0]) => {
-      check()
-      return applyPacked(batch)
-    }
+  const fenced: Partial<CasinoStore> = {
+    applyBatch: fence(store.applyBatch.bind(store)),
+    ...(store.applyPackedBatch && { applyPackedBatch: fence(store.applyPackedBatch.bind(store)) }),
   }
   return new Proxy(store, {
     get(target, property) {
-      if (typeof property === 'string' && property in fenced) return fenced[property as keyof CasinoStore]
+      if (property in fenced) return fenced[property as keyof CasinoStore]
       const value = Reflect.get(target, property, target) as unknown
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },

@@ -38,7 +38,6 @@ export interface DecodeThread {
 }
 
 const MARK = 'fareCasinoDecodeThread'
-
 /** True when this module runs from its TypeScript source (tests, benches), not from the build. */
 const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
@@ -170,7 +169,10 @@ function serve(): void {
         id: message.id,
         packed: packTransactions(perAnswer),
         counts: perAnswer.map(events => events.length),
-        answers: answers.map(a => (a.ok ? (a.value ? { ok: true, value: { ...a.value, events: [] } } : a) : { ok: false, error: toWire(a.error) })),
+        answers: answers.map((a): WireAnswer => {
+          if (!a.ok) return { ok: false, error: toWire(a.error) }
+          return a.value ? { ok: true, value: { ...a.value, events: [] } } : a
+        }),
       }
     }
     catch (error) {
