@@ -31,36 +31,55 @@ const FAILED = ' failed: '
 export function programDataOf(logs: readonly string[], programId: string): ProgramDataScan {
   const scan: ProgramDataScan = { payloads: [], truncated: false, inconsistent: false }
   const stack: string[] = []
-  for (const line of logs) {
-    if (line.startsWith(DATA)) {
-      if (stack[stack.length - 1] === programId) {
-        for (const payload of line.slice(DATA.length).split(' ')) if (payload) scan.payloads.push(payload)
+  // Parsed by hand, by character codes before any string compare: this runs on every log line of every
+  // transaction, and most lines are settled by their ninth character.
+  for (let n = 0; n < logs.length; n++) {
+    const line = logs[n]!
+    // Every line that matters starts with 'Program ' ('P' at 0, a space at 7), but 'Log truncated'.
+    if (line.charCodeAt(0) !== 80 || line.charCodeAt(7) !== 32 || !line.startsWith(PROGRAM)) {
+      if (line === 'Log truncated') {
+        scan.truncated = true
+        break
       }
       continue
     }
-    if (line === 'Log truncated') {
-      scan.truncated = true
-      break
-    }
-    if (!line.startsWith(PROGRAM) || line.startsWith('Program log: ') || line.startsWith('Program return: ')) continue
-    // `Program <id> invoke [n]`, `Program <id> success`, `Program <id> failed: …`, parsed by hand (this runs
-    // on every log line of every transaction); <id> is everything up to the next space.
-    const space = line.indexOf(' ', PROGRAM.length)
-    if (space <= PROGRAM.length) continue
-    const id = line.slice(PROGRAM.length, space)
-    if (line.startsWith(INVOKE, space) && line.endsWith(']')) {
-      const depth = digits(line, space + INVOKE.length, line.length - 1)
-      if (depth < 0 || hasWhitespace(id)) continue
-      if (depth !== stack.length + 1) scan.inconsistent = true
-      stack.push(id)
+    const next = line.charCodeAt(PROGRAM.length)
+    if (next === 100 && line.startsWith(DATA)) { // 'd'
+      if (stack.length > 0 && stack[stack.length - 1] === programId) pushPayloads(scan.payloads, line.slice(DATA.length))
       continue
     }
-    if (((line.length === space + SUCCESS.length && line.endsWith(SUCCESS)) || line.startsWith(FAILED, space)) && !hasWhitespace(id)) {
-      if (stack[stack.length - 1] !== id) scan.inconsistent = true
+    if ((next === 108 && line.startsWith('Program log: ')) || (next === 114 && line.startsWith('Program return: '))) continue // 'l', 'r'
+    // `Program <id> invoke [n]`, `Program <id> success`, `Program <id> failed: …`; <id> is everything up to
+    // the next space.
+    const space = line.indexOf(' ', PROGRAM.length)
+    if (space <= PROGRAM.length) continue
+    if (line.charCodeAt(line.length - 1) === 93 && line.startsWith(INVOKE, space)) { // ']'
+      const depth = digits(line, space + INVOKE.length, line.length - 1)
+      if (depth < 0 || hasWhitespace(line, PROGRAM.length, space)) continue
+      if (depth !== stack.length + 1) scan.inconsistent = true
+      stack.push(line.slice(PROGRAM.length, space))
+      continue
+    }
+    if ((line.length === space + SUCCESS.length && line.endsWith(SUCCESS)) || line.startsWith(FAILED, space)) {
+      const top = stack[stack.length - 1]
+      // The frame's own id was checked when it was pushed.
+      if (top === undefined || top.length !== space - PROGRAM.length || !line.startsWith(top, PROGRAM.length)) {
+        if (hasWhitespace(line, PROGRAM.length, space)) continue
+        scan.inconsistent = true
+      }
       stack.pop()
     }
   }
   return scan
+}
+
+/** The space-separated payloads of a `Program data:` line (usually one). */
+function pushPayloads(payloads: string[], rest: string): void {
+  if (rest.indexOf(' ') < 0) {
+    if (rest) payloads.push(rest)
+    return
+  }
+  for (const payload of rest.split(' ')) if (payload) payloads.push(payload)
 }
 
 /** The decimal number in `line[from, to)`, or -1 when that is empty or not all digits. */
@@ -75,8 +94,11 @@ function digits(line: string, from: number, to: number): number {
   return n
 }
 
-/** What `\S+` excludes besides the space already split on (tabs, newlines, other Unicode spaces). */
-function hasWhitespace(id: string): boolean {
-  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) <= 32 || id.charCodeAt(i) >= 127) return /\s/.test(id)
+/** Whether `line[from, to)` holds what `\S+` excludes besides the space already split on (tabs, newlines, other Unicode spaces). */
+function hasWhitespace(line: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = line.charCodeAt(i)
+    if (c <= 32 || c >= 127) return /\s/.test(line.slice(from, to))
+  }
   return false
 }

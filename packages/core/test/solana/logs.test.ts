@@ -57,3 +57,28 @@ describe('programDataOf against spoofing', () => {
     expect(programDataOf([`Program ${VAULT} invoke [2]`, `Program ${VAULT} success`], VAULT).inconsistent).toBe(true)
   })
 })
+
+describe('programDataOf on lines that only look like frames', () => {
+  it('ignores frame lines whose id holds whitespace, and lines that are not the runtime\'s', () => {
+    const logs = [
+      `Program ${VAULT} invoke [1]`,
+      'Program a\tb invoke [2]', // not an id: no frame pushed
+      'Program data: AQID',
+      'Program a\tb success', // nor popped
+      'Program return: AAAA',
+      'Program  invoke [2]', // no id
+      `Program ${VAULT} invoke [x]`, // no depth
+      'Programdata: ZmFrZQ==',
+      'Program data:  Bwg=  CQo= ', // several payloads, extra spaces
+      `Program ${VAULT} success`,
+      'Program data: c3Bvb2Y=', // nobody executing
+    ]
+    expect(programDataOf(logs, VAULT)).toEqual({ payloads: ['AQID', 'Bwg=', 'CQo='], truncated: false, inconsistent: false })
+  })
+
+  it('flags a frame closed by another program, and one closed with nothing open', () => {
+    expect(programDataOf([`Program ${VAULT} invoke [1]`, `Program ${SPOOF} success`], VAULT).inconsistent).toBe(true)
+    expect(programDataOf([`Program ${VAULT} success`], VAULT).inconsistent).toBe(true)
+    expect(programDataOf([`Program ${VAULT} invoke [1]`, `Program ${VAULT} failed: custom program error: 0x1`], VAULT).inconsistent).toBe(false)
+  })
+})

@@ -1,6 +1,7 @@
+import { serialize } from 'node:v8'
 import { describe, expect, it } from 'vitest'
 import { packTransactions, unpackEvents, unpackTransaction } from '../../src/store/packed'
-import type { ChainEvent } from '../../src/store/types'
+import type { ChainEvent, TrialRegisteredEvent } from '../../src/store/types'
 
 const register = (signature: string, trialId: string, wager: bigint): ChainEvent => ({
   id: `${signature}:0`, kind: 'trialRegistered', signature, slot: 7, blockTime: 1_700_000_000, trialId, player: 'P', pool: 'Pool',
@@ -40,5 +41,30 @@ describe('packed events', () => {
     // Past the block: a loud failure, never events silently left out.
     expect(() => unpackEvents({ parts: [{ bytes, from: 3, to: 5 }] })).toThrow(RangeError)
     expect(() => unpackEvents({ parts: [{ bytes, from: 2, to: 1 }] })).toThrow(RangeError)
+  })
+})
+
+describe('packed event ids', () => {
+  const at = (id: string): ChainEvent => ({ ...resolve('sig', 't'), id })
+
+  it('gives back ids of any form, the decoder\'s `<signature>:<index>` and others', () => {
+    const ids = ['sig:0', 'sig:7', 'sig:12', 'sig:1234567', 'sig:12345678', 'sig:01', 'sig:', 'sig', 'si:1', 'sig:1a', 'other:3', 'sig:-1', '']
+    const perTransaction = [ids.map(at)]
+    expect(unpackEvents({ parts: [{ bytes: packTransactions(perTransaction), from: 0, to: 1 }] }).map(e => e.id)).toEqual(ids)
+  })
+
+  it('keeps every kind of event, a jackpot and the recorded ones with their data', () => {
+    const events: ChainEvent[] = [
+      { id: 's:0', kind: 'jackpotReleased', signature: 's', slot: 1, blockTime: 2, pool: 'P', trialId: 't', receiver: 'R', amount: 2n ** 70n },
+      { id: 's:1', kind: 'feeCharged', signature: 's', slot: 1, blockTime: 2, data: { trialId: 't', amount: '5', nested: { a: [1, 2] } } },
+      { id: 's:2', kind: 'poolRegistered', signature: 's', slot: 1, blockTime: 2, data: {} },
+      { ...(register('s', 't', 1n) as TrialRegisteredEvent), id: 's:3', mint: 'M' },
+    ]
+    expect(unpackEvents({ parts: [{ bytes: packTransactions([events, [], events.slice(1, 2)]), from: 0, to: 3 }] }))
+      .toEqual([...events, events[1]])
+  })
+
+  it('refuses a block with a kind it does not know', () => {
+    expect(() => unpackEvents({ parts: [{ bytes: new Uint8Array(serialize([1, 9, 0, 's', 1, 2])), from: 0, to: 1 }] })).toThrow(RangeError)
   })
 })
