@@ -66,15 +66,22 @@ export async function listSignatures(
 }
 
 /**
+ * Signatures a walk keeps in memory (~250 bytes each) to hand its chunks over without listing them again:
+ * a backlog of up to a few hours is listed once; a longer one holds two chunks at a time (see below).
+ */
+export const WALK_KEPT_SIGNATURES = 100_000
+
+/**
  * Every signature of `address` newer than `until`, handed to `onChunk` oldest chunk first (each chunk
- * newest first, about `chunk` signatures), without ever holding more than two chunks: a casino that was
- * down for a day has millions of transactions to catch up on, at ~200 bytes each.
+ * newest first, about `chunk` signatures).
  *
- * A first walk from the head down to `until` keeps the oldest signature of every `chunk`-th position
- * (a mark) and the two oldest chunks, which it hands over as they are; each newer chunk is then listed
- * again between two marks, oldest first. When everything fits in one chunk (the usual poll), the walk's
- * signatures are handed over at once. `onChunk` may wait (backpressure): the next chunk is listed once
- * it returns.
+ * A first walk goes from the head down to `until`. When it lists at most `keep` signatures, it keeps
+ * them and hands its chunks over from memory. Beyond that it never holds more than two chunks: a casino
+ * that was down for a day has millions of transactions to catch up on. The walk then keeps the oldest
+ * signature of every `chunk`-th position (a mark) and the two oldest chunks, which it hands over as they
+ * are; each newer chunk is listed again between two marks, oldest first. Either way, what arrived during
+ * the hand-over is listed last. `onChunk` may wait (backpressure): the next chunk is handed over (or
+ * listed) once it returns.
  */
 export async function listSignaturesInChunks(
   call: Call,
@@ -82,17 +89,22 @@ export async function listSignaturesInChunks(
   until: string | undefined,
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
+  keep = WALK_KEPT_SIGNATURES,
 ): Promise<void> {
   const marks: string[] = []
   // The walk's last two segments: the oldest full chunk so far and what is older than it.
   let segment: SignatureInfo[] = []
   let lastChunk: SignatureInfo[] = []
+  // Every full chunk, newest first, while the walk stays within `keep`.
+  let kept: SignatureInfo[][] | undefined = []
   for await (const page of freshPages(call, address, { until }, false)) {
     for (const info of page) {
       segment.push(info)
       if (segment.length >= chunk) {
         marks.push(info.signature)
         lastChunk = segment
+        if (kept && (kept.length + 1) * chunk <= keep) kept.push(segment)
+        else kept = undefined
         segment = []
       }
     }
@@ -102,14 +114,25 @@ export async function listSignaturesInChunks(
     if (all.length > 0) await onChunk(all)
     return
   }
-  // Oldest chunk first: the two the walk still holds, then everything older than the newest mark not yet
-  // used and newer than what was handed over.
+  // Oldest chunk first: the two the walk still holds (or every chunk it kept), then everything older than
+  // the newest mark not yet used and newer than what was handed over.
   if (segment.length > 0) await onChunk(segment)
-  await onChunk(lastChunk)
-  let handed = lastChunk[0]!.signature
   segment = []
+  let handed: string
+  let next: number
+  if (kept) {
+    for (let i = kept.length - 1; i >= 0; i--) await onChunk(kept[i]!)
+    handed = kept[0]![0]!.signature
+    kept = undefined
+    next = -1
+  }
+  else {
+    await onChunk(lastChunk)
+    handed = lastChunk[0]!.signature
+    next = marks.length - 2
+  }
   lastChunk = []
-  for (let i = marks.length - 2; i >= -1; i--) {
+  for (let i = next; i >= -1; i--) {
     const found = await listSignatures(call, address, { until: handed, before: i >= 0 ? marks[i] : undefined })
     if (found.length === 0) continue
     await onChunk(found)

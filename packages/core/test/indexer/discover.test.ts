@@ -62,4 +62,40 @@ describe('listSignaturesInChunks', () => {
     expect(chunks).toEqual([1_500])
     expect(rpc.calls).toBe(3) // two full-ish pages and the empty one that proves the end
   })
+
+  it('hands a backlog it can keep over from the first walk, and lists one longer than that again chunk by chunk, the same chunks either way', async () => {
+    const { chain, first } = chainOf(2_345)
+    const listed = async (keep: number) => {
+      const rpc = chain.rpc({ shortPages: 97, random: seeded(5) })
+      const chunks: string[][] = []
+      await listSignaturesInChunks(direct(rpc), chain.programId, first, 500, (chunk) => {
+        chunks.push(chunk.map(i => i.signature))
+      }, keep)
+      return { chunks, calls: rpc.calls }
+    }
+    const once = await listed(10_000)
+    const again = await listed(1_000)
+    expect(once.chunks.map(c => c.length)).toEqual([345, 500, 500, 500, 500])
+    expect(again.chunks).toEqual(once.chunks)
+    // Kept: one walk and one page for what arrived meanwhile; not kept (1,000 or nothing), the newer chunks again.
+    expect(once.calls).toBeLessThan(again.calls)
+    expect((await listed(0)).calls).toBe(again.calls)
+  })
+
+  it('keeps picking up what arrives during the hand-over when it hands over from memory', async () => {
+    const { chain, first } = chainOf(1_200)
+    const rpc = chain.rpc()
+    const seen: string[] = []
+    let added = 0
+    await listSignaturesInChunks(direct(rpc), chain.programId, first, 400, async (chunk) => {
+      seen.push(...[...chunk].reverse().map(i => i.signature))
+      if (added++ < 2) {
+        chain.nextSlot()
+        chain.add({ instructions: [] })
+      }
+    }, 100_000)
+    const all = await listSignatures(direct(rpc), chain.programId, { until: first })
+    expect(all).toHaveLength(1_202)
+    expect(seen).toEqual([...all].reverse().map(i => i.signature))
+  })
 })
