@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { RpcError, type RpcErrorKind } from '../solana/rpc-errors'
 import { packTransactions } from '../store/packed'
+import type { ChainEvent } from '../store/types'
 import type { DecodeOptions } from './decode'
 import { type DecodedAnswer, type DecodeRequest, decodeTransactionsBody } from './decode-batch'
 import type { ResolvedIndexerFilter } from './types'
@@ -42,11 +43,15 @@ const MARK = 'fareCasinoDecodeThread'
 const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
 interface WireError { method: string, kind: RpcErrorKind, message: string, code: number | null, retryable: boolean }
-type WireAnswer = { ok: true, value: Extract<DecodedAnswer, { ok: true }>['value'] } | { ok: false, error: WireError }
+/** What an answer has besides its slot and events, rarely: by the answer's index. */
+interface WireNote { index: number, warnings?: string[], undecodable?: string, error?: WireError }
 /**
- * `packed`: the events of every answer, one list per answer (its `events` left empty), `counts` of them.
+ * A batch's answers as a few flat lists rather than an object each (copying fifty small objects between
+ * threads cost more than their events): `slots` has each answer's slot, or null when it is not served
+ * yet or failed (its note says which); `packed` has the events of every answer, one list per answer,
+ * `counts` of them; `notes` the rest.
  */
-type Reply = { id: number, answers: WireAnswer[], packed: Uint8Array, counts: number[] } | { id: number, error: WireError }
+type Reply = { id: number, slots: (number | null)[], packed: Uint8Array, counts: number[], notes: WireNote[] } | { id: number, error: WireError }
 
 /** An `RpcError` as plain data: a class instance loses its identity between threads. */
 function toWire(error: unknown): WireError {
@@ -57,6 +62,36 @@ function toWire(error: unknown): WireError {
 
 function fromWire(error: WireError): RpcError {
   return new RpcError(error.method, error.kind, error.message, { code: error.code, retryable: error.retryable })
+}
+
+/** The batch's answers as the worker wrote them (see {@link Reply}). */
+function toReply(id: number, answers: DecodedAnswer[]): Reply {
+  const slots: (number | null)[] = []
+  const perAnswer: ChainEvent[][] = []
+  const notes: WireNote[] = []
+  answers.forEach((a, index) => {
+    if (!a.ok) notes.push({ index, error: toWire(a.error) })
+    else if (a.value && (a.value.warnings.length > 0 || a.value.undecodable !== null)) {
+      notes.push({ index, warnings: a.value.warnings, undecodable: a.value.undecodable ?? undefined })
+    }
+    slots.push(a.ok && a.value ? a.value.slot : null)
+    perAnswer.push(a.ok && a.value ? a.value.events : [])
+  })
+  // The events go as bytes the main thread passes along unread (see store/packed.ts).
+  return { id, slots, packed: packTransactions(perAnswer), counts: perAnswer.map(events => events.length), notes }
+}
+
+/** The answers of a reply, their events left packed. */
+function answersOf(reply: Extract<Reply, { slots: unknown }>): DecodedAnswer[] {
+  const { packed: bytes, counts, notes } = reply
+  let next = 0
+  return reply.slots.map((slot, index): DecodedAnswer => {
+    const note = notes[next]?.index === index ? notes[next++] : undefined
+    if (note?.error) return { ok: false, error: fromWire(note.error) }
+    if (slot === null) return { ok: true, value: null }
+    const packed = { bytes, index, count: counts[index]! }
+    return { ok: true, value: { slot, events: [], packed, warnings: note?.warnings ?? [], undecodable: note?.undecodable ?? null } }
+  })
 }
 
 /** Decoding as the options say, with the game registry as a lookup. */
@@ -116,14 +151,7 @@ export function startDecodeThread(options: DecodeThreadOptions, url: URL, onDeat
     if (!p) return
     pending.delete(reply.id)
     if ('error' in reply) p.reject(fromWire(reply.error))
-    else {
-      const { packed: bytes, counts } = reply
-      p.resolve(reply.answers.map((a, index) => {
-        if (!a.ok) return { ok: false, error: fromWire(a.error) }
-        if (a.value) a.value.packed = { bytes, index, count: counts[index]! }
-        return a
-      }))
-    }
+    else p.resolve(answersOf(reply))
   })
   worker.on('error', error => fail(`failed (${error.message})`))
   // A message that cannot be deserialized would leave its request waiting forever: end the thread.
@@ -162,18 +190,7 @@ function serve(): void {
   port.on('message', (message: { id: number, bytes: Uint8Array, request: DecodeRequest }) => {
     let reply: Reply
     try {
-      const answers = decodeTransactionsBody(message.bytes, message.request, options)
-      // The events go as bytes the main thread passes along unread (see store/packed.ts).
-      const perAnswer = answers.map(a => (a.ok && a.value ? a.value.events : []))
-      reply = {
-        id: message.id,
-        packed: packTransactions(perAnswer),
-        counts: perAnswer.map(events => events.length),
-        answers: answers.map((a): WireAnswer => {
-          if (!a.ok) return { ok: false, error: toWire(a.error) }
-          return a.value ? { ok: true, value: { ...a.value, events: [] } } : a
-        }),
-      }
+      reply = toReply(message.id, decodeTransactionsBody(message.bytes, message.request, options))
     }
     catch (error) {
       reply = { id: message.id, error: toWire(error) }

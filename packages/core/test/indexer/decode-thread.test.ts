@@ -11,7 +11,10 @@ import { betEvents, createFakeChain, newKey } from './fake-chain'
  * comes before the tests, in the README and in CI.
  */
 
-/** A batch body as a node answers it: three served bets, one unknown signature, one error, one undecodable. */
+/**
+ * A batch body as a node answers it: three served bets, one undecodable, one unknown signature, one
+ * error, one decoded with a warning.
+ */
 function recordedBatch() {
   const chain = createFakeChain()
   const owner = newKey()
@@ -25,10 +28,12 @@ function recordedBatch() {
   }
   const trial = newKey()
   signatures.push(chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [] }], rawVaultPayloads: ['not base64 at all!'] }))
+  // A payload of an event the decoder does not know: decoded with a warning.
+  const warned = chain.add({ instructions: [{ ...host, kind: 'register', trial: newKey(), events: [] }], rawVaultPayloads: [Buffer.alloc(16, 7).toString('base64')] })
   const json = new Map(chain.txs.map(t => [t.info.signature, t.json]))
   const missing = newKey()
   const failing = newKey()
-  const all = [...signatures, missing, failing]
+  const all = [...signatures, missing, failing, warned]
   const first = 41
   // Answers out of order, as JSON-RPC allows.
   const answers = all.map((signature, i) => signature === failing
@@ -72,6 +77,8 @@ describe('decodeTransactionsBody', () => {
     expect(answers[count]).toEqual({ ok: true, value: null })
     const failed = answers[count + 1]!
     expect(!failed.ok && isRpcError(failed.error) && failed.error.retryable && failed.error.code).toBe(-32005)
+    const warned = answers[count + 2]!
+    expect(warned.ok && warned.value?.warnings).toEqual(['unknown event discriminator in payload 0'])
   })
 
   it('refuses a body that is not JSON (retryable) or not a batch answer (the node takes no batches)', () => {
