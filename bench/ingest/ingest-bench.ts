@@ -27,6 +27,7 @@ import { createCasinoEvents } from '../../packages/core/src/events'
 import { decodeTransaction } from '../../packages/core/src/indexer/decode'
 import { createIndexer } from '../../packages/core/src/indexer/indexer'
 import type { TransactionJson } from '../../packages/core/src/solana/rpc'
+import type { VaultEvent } from '../../packages/core/src/solana/vault-events'
 import type { Batch, BatchResult, CasinoStore, ChainEvent } from '../../packages/core/src/store/types'
 import { deleteKeys, postgresUrl, redisUrl, uniqueName } from '../../packages/adapters/test/_services'
 import { betEvents, createFakeChain, newKey } from '../../packages/core/test/indexer/fake-chain'
@@ -63,6 +64,12 @@ const PROFILE_DIR = process.env.INGEST_PROFILE
 const WARM_RUN = process.env.INGEST_WARM !== '0' && STORES.includes('sqlite')
 /** INGEST_SQLITE_WRITER=0 keeps SQLite's writes on the main thread in the threaded run (decode thread only). */
 const SQLITE_WRITER = process.env.INGEST_SQLITE_WRITER !== '0'
+/**
+ * INGEST_FEES=1: every register transaction also carries the three FeeCharged events and the
+ * PoolAccumulatedAmountUpdated that the vault emits with it (as on the localnet), each one recorded in
+ * the store; by default a register carries TrialRegistered alone, as every earlier run here.
+ */
+const FEES = process.env.INGEST_FEES === '1'
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -78,13 +85,22 @@ function print(): void {
     `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; stores: ${STORES.join(', ')}.`,
     `Load average (1, 5, 15 min) at start: ${loadAtStart}; now: ${load()}.`,
     '',
-    `${BETS.toLocaleString('en-US')} bets, each a register transaction and a resolve transaction, 500 players, served as`,
+    `${BETS.toLocaleString('en-US')} bets, each a register transaction (${FEES ? 'with the three FeeCharged and the PoolAccumulatedAmountUpdated the vault emits before TrialRegistered' : 'TrialRegistered alone'}) and a resolve transaction, 500 players, served as`,
     'recorded JSON-RPC response bodies by an in-process `fetch` (Buffers that already exist, streamed in chunks of up to 64 KiB: the node costs next to nothing and the indexer is measured).',
     '',
     '| path | bets/s | ms | µs per tx | load (1 min) after |',
     '| --- | ---: | ---: | ---: | ---: |',
     ...lines,
   ].join('\n'))
+}
+
+/**
+ * The events a Fare Vault register emits before TrialRegistered (as the localnet's vault does): the host,
+ * network and pool fees (the localnet's rates: 0.5%, 0.5%, 0.1%), and the pool's new accumulated amount.
+ */
+function feeEvents(trial: string, pool: string, wager: bigint, i: number): VaultEvent[] {
+  const fee = (feeType: number, bps: bigint): VaultEvent => ({ name: 'FeeCharged', fields: { feeType, poolId: pool, trialId: trial, feeAmount: wager * bps / 10_000n } })
+  return [fee(0, 50n), fee(1, 50n), fee(2, 10n), { name: 'PoolAccumulatedAmountUpdated', fields: { poolId: pool, trialId: trial, newAccumulatedAmount: 10_000n * BigInt(i + 1) } }]
 }
 
 /**
@@ -101,8 +117,9 @@ function recordedNode() {
   for (let i = 0; i < BETS; i++) {
     if (i % 4 === 0) chain.nextSlot()
     const trial = newKey()
-    const e = betEvents({ trial, pool: host.pool, player: players[i % players.length]!, wager: 1_000_000n + BigInt(i), resultIndex: i % 2 })
-    chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
+    const wager = 1_000_000n + BigInt(i)
+    const e = betEvents({ trial, pool: host.pool, player: players[i % players.length]!, wager, resultIndex: i % 2 })
+    chain.add({ instructions: [{ ...host, kind: 'register', trial, events: FEES ? [...feeEvents(trial, host.pool, wager, i), e.register] : [e.register] }] })
     chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
   }
   const newestFirst = chain.txs.filter(t => t.json.transaction.message.accountKeys.includes(chain.programId)).reverse().map(t => t.info)

@@ -167,6 +167,12 @@ function vaultInstructionsByTrial(tx: TransactionJson, keys: string[], programId
   return out
 }
 
+/** The decoded fields with amounts as decimal strings. A plain loop: it runs for every fee event (several a bet). */
 function jsonSafe(fields: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]))
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(fields)) {
+    const value = (fields as Record<string, unknown>)[key]
+    out[key] = typeof value === 'bigint' ? value.toString() : value
+  }
+  return out
 }
