@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
-import type { Batch, BatchPlan, BatchResult, Bet, BatchState } from '@fare-casino/core/store'
+import type { Batch, BatchPlan, BatchResult, Bet, BatchState, ChainEvent } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
 import { idsOnBets, splitBetEvents } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
@@ -35,35 +35,77 @@ export function gateFor(afterWrites: number | undefined): WriteGate {
   }
 }
 
-/** Reads what {@link planBatch} needs, inside the caller's transaction. */
-function loadState(s: SqliteStatements, batch: Batch): BatchState {
+/** One applied event of a `transaction_events` row. */
+interface RecordedEvent {
+  id: string
+  kind: ChainEvent['kind']
+  data: Record<string, unknown> | null
+}
+
+/** The `transaction_events` rows of the batch's transactions, by signature (rows exist only for replays, mostly). */
+function recordedEvents(s: SqliteStatements, events: readonly ChainEvent[]): Map<string, RecordedEvent[]> {
+  const signatures = new Set<string>()
+  for (const event of events) signatures.add(event.signature)
+  const rows = s.eventsOfTransactions.all(JSON.stringify([...signatures])) as { signature: string, events: string }[]
+  return new Map(rows.map(row => [row.signature, JSON.parse(row.events) as RecordedEvent[]]))
+}
+
+/**
+ * Reads what {@link planBatch} needs, inside the caller's transaction, and the batch's transactions'
+ * recorded events (an event id is `<signature>:<index>`, so its transaction's row says whether it was applied).
+ */
+function loadState(s: SqliteStatements, batch: Batch): { state: BatchState, recorded: Map<string, RecordedEvent[]> } {
   const keys = batchKeys(batch)
   const trialIds = JSON.stringify(keys.trialIds)
   const rows = s.betsByIds.all(trialIds) as (BetRow & { register_event_id: string | null, resolve_event_id: string | null })[]
-  const onBets = idsOnBets(keys.eventIds, rows.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id })))
+  const applied = new Set(idsOnBets(keys.eventIds, rows.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id }))))
+  const recorded = recordedEvents(s, batch.events)
+  for (const events of recorded.values()) for (const event of events) applied.add(event.id)
   return {
-    appliedEventIds: new Set([...s.appliedEvents.all(JSON.stringify(keys.eventIds)) as string[], ...onBets]),
-    bets: new Map(rows.map(row => [row.id, toBet(row)])),
-    orphans: new Map((s.orphansByIds.all(trialIds) as string[]).map(json => {
-      const event = fromOrphanJson(json)
-      return [event.trialId, event]
-    })),
-    players: new Set(s.knownWallets.all(JSON.stringify(keys.wallets)) as string[]),
-    lastSeq: Number(s.lastSeq.get() ?? 0n),
+    state: {
+      appliedEventIds: applied,
+      bets: new Map(rows.map(row => [row.id, toBet(row)])),
+      orphans: new Map((s.orphansByIds.all(trialIds) as string[]).map(json => {
+        const event = fromOrphanJson(json)
+        return [event.trialId, event]
+      })),
+      players: new Set(s.knownWallets.all(JSON.stringify(keys.wallets)) as string[]),
+      lastSeq: Number(s.lastSeq.get() ?? 0n),
+    },
+    recorded,
   }
 }
 
+/** The record of an applied event: its decoded fields for the kinds that have them. */
+function recordOf(e: ChainEvent): RecordedEvent {
+  return { id: e.id, kind: e.kind, data: e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? e.data : null }
+}
+
+/** `events` grouped by transaction, in order. */
+function byTransaction(events: readonly ChainEvent[]): Map<string, ChainEvent[]> {
+  const out = new Map<string, ChainEvent[]>()
+  for (const event of events) {
+    const group = out.get(event.signature)
+    if (group) group.push(event)
+    else out.set(event.signature, [event])
+  }
+  return out
+}
+
 /** Writes a plan. Players first: bets and per-player rows reference them. */
-function writePlan(s: SqliteStatements, plan: BatchPlan, gate: WriteGate): void {
+function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<string, RecordedEvent[]>, gate: WriteGate): void {
   const run = (statement: { run: (...args: unknown[]) => unknown }, ...args: unknown[]) => {
     gate.beforeWrite()
     statement.run(...args)
   }
-  // Events that created or settled a bet are recorded on its row; the rest keep a chain_events row.
+  // Events that created or settled a bet are recorded on its row; the rest in their transaction's row
+  // (added to it when an earlier batch recorded some of its events).
   const split = splitBetEvents(plan)
-  for (const e of split.others) {
-    const data = e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? JSON.stringify(e.data) : null
-    run(s.insertEvent, e.id, e.kind, e.signature, e.slot, e.blockTime, data)
+  for (const [signature, events] of byTransaction(split.others)) {
+    const stored = recorded.get(signature)
+    const records = events.map(recordOf)
+    if (stored) run(s.setTransactionEvents, JSON.stringify([...stored, ...records]), signature)
+    else run(s.insertTransactionEvents, signature, events[0]!.slot, events[0]!.blockTime, JSON.stringify(records))
   }
   for (const p of plan.createPlayers) run(s.insertPlayer, p.wallet, p.createdAt, p.lastSeenAt)
   let maxSeq = 0
@@ -107,8 +149,9 @@ export function createBatchWriter(db: Database, s: SqliteStatements): (batch: Ba
     if (batch.expectCursor !== undefined && (s.cursor.get() as { signature: string } | undefined)?.signature !== batch.expectCursor) {
       throw notWritten('the store is not at its expected cursor')
     }
-    const plan = planBatch(batch, loadState(s, batch))
-    writePlan(s, plan, gate)
+    const { state, recorded } = loadState(s, batch)
+    const plan = planBatch(batch, state)
+    writePlan(s, plan, recorded, gate)
     gate.beforeCommit()
     return plan.result
   })

@@ -145,15 +145,19 @@ export const jackpots = sqliteTable('jackpots', {
   blockTime: integer('block_time').notNull(),
 })
 
-/** Every chain event applied, by id: what makes `applyBatch` idempotent. */
-export const chainEvents = sqliteTable('chain_events', {
-  id: text('id').primaryKey(),
-  kind: text('kind').notNull(),
-  signature: text('signature').notNull(),
+/**
+ * The applied events that are not on a bet row (see `_bet-events.ts`: fees, pool updates, jackpots, an
+ * early or second register or resolve), one row per transaction: what makes `applyBatch` idempotent for
+ * them. A register transaction carries four of them (three FeeCharged and a PoolAccumulatedAmountUpdated)
+ * beside its TrialRegistered: one row and one random-key index entry for the four, where a row each made
+ * them most of the cost of ingesting a bet.
+ */
+export const transactionEvents = sqliteTable('transaction_events', {
+  signature: text('signature').primaryKey(),
   slot: integer('slot').notNull(),
   blockTime: integer('block_time').notNull(),
-  /** JSON of the decoded fields of events that are not turned into rows elsewhere. */
-  data: text('data'),
+  /** JSON `[{ id, kind, data }]` in program order; `data` holds the decoded fields of recorded kinds, else null. */
+  events: text('events').notNull(),
 })
 
 /** Resolves seen before their register, kept until it arrives. */

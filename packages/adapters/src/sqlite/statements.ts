@@ -12,14 +12,15 @@ export function prepareStatements(db: Database) {
   const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
   return {
     // applyBatch: loading the state
-    appliedEvents: p(`SELECT id FROM chain_events WHERE ${inJson('id')}`).pluck(),
+    eventsOfTransactions: p(`SELECT signature, events FROM transaction_events WHERE ${inJson('signature')}`),
     betsByIds: p(`SELECT * FROM bets WHERE ${inJson('id')}`),
     orphansByIds: p(`SELECT event FROM orphan_resolves WHERE ${inJson('trial_id')}`).pluck(),
     knownWallets: p(`SELECT wallet FROM players WHERE ${inJson('wallet')}`).pluck(),
     lastSeq: p('SELECT last_seq FROM casino_totals WHERE id = 1').pluck(),
 
     // applyBatch: writing the plan
-    insertEvent: p('INSERT INTO chain_events (id, kind, signature, slot, block_time, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertTransactionEvents: p('INSERT INTO transaction_events (signature, slot, block_time, events) VALUES (?, ?, ?, ?)'),
+    setTransactionEvents: p('UPDATE transaction_events SET events = ? WHERE signature = ?'),
     insertPlayer: p('INSERT INTO players (wallet, username, created_at, last_seen_at) VALUES (?, NULL, ?, ?)'),
     insertBet: p(`INSERT INTO bets (seq, id, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
       multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,

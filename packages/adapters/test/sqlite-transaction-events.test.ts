@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { ChainEvent } from '@fare-casino/core/store'
+import { sqliteMigrationsFolder, sqliteStore } from '@fare-casino/adapters/sqlite'
+
+/**
+ * The events that do not go on a bet row (fees, pool updates, and the like) are recorded one row per
+ * transaction (`transaction_events`): replaying any of them is a no-op, an event of a transaction
+ * already recorded joins its row, and the rows of a file from before (one `chain_events` row per
+ * event) are carried over by the migration.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'fare-sqlite-tx-events-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const newFile = () => join(dir, `store-${++n}.db`)
+
+const fee = (signature: string, index: number, feeAmount: string): ChainEvent => ({
+  id: `${signature}:${index}`, kind: 'feeCharged', signature, slot: 7, blockTime: 1_700_000_000,
+  data: { feeType: index, poolId: 'Pool', trialId: 'Trial', feeAmount },
+})
+const poolUpdate = (signature: string, index: number): ChainEvent => ({
+  id: `${signature}:${index}`, kind: 'poolAccumulatedAmountUpdated', signature, slot: 7, blockTime: 1_700_000_000,
+  data: { poolId: 'Pool', trialId: 'Trial', newAccumulatedAmount: '18446744073709551615' },
+})
+
+/** The recorded events of a file, by signature. */
+function rowsOf(file: string): Record<string, { id: string, kind: string, data: unknown }[]> {
+  const db = new BetterSqlite3(file, { readonly: true })
+  try {
+    const rows = db.prepare('SELECT signature, events FROM transaction_events ORDER BY signature').all() as { signature: string, events: string }[]
+    return Object.fromEntries(rows.map(r => [r.signature, JSON.parse(r.events)]))
+  }
+  finally {
+    db.close()
+  }
+}
+
+describe('transaction_events', () => {
+  it('records a transaction\'s events in one row, adds later ones to it, and counts every replay as a duplicate', async () => {
+    const file = newFile()
+    const store = sqliteStore({ file, writerThread: false })
+    try {
+      await store.migrate()
+      const first = await store.applyBatch({ events: [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7')], cursor: null })
+      expect(first).toMatchObject({ applied: 3, duplicates: 0 })
+      const second = await store.applyBatch({ events: [fee('A', 0, '5'), fee('A', 2, '9')], cursor: null })
+      expect(second).toMatchObject({ applied: 1, duplicates: 1 })
+      const replay = await store.applyBatch({ events: [fee('B', 0, '7'), poolUpdate('A', 1), fee('A', 2, '9'), fee('A', 0, '5')], cursor: null })
+      expect(replay).toMatchObject({ applied: 0, duplicates: 4 })
+    }
+    finally {
+      await store.close()
+    }
+    const rows = rowsOf(file)
+    expect(Object.keys(rows)).toEqual(['A', 'B'])
+    expect(rows.A!.map(e => e.id)).toEqual(['A:0', 'A:1', 'A:2'])
+    expect(rows.A![1]).toEqual({ id: 'A:1', kind: 'poolAccumulatedAmountUpdated', data: { poolId: 'Pool', trialId: 'Trial', newAccumulatedAmount: '18446744073709551615' } })
+    expect(rows.B).toEqual([{ id: 'B:0', kind: 'feeCharged', data: { feeType: 0, poolId: 'Pool', trialId: 'Trial', feeAmount: '7' } }])
+  })
+
+  it('carries a file\'s chain_events rows over: what was applied before the migration stays applied', async () => {
+    const file = newFile()
+    // The file as the store left it before: migrations up to 0003, one chain_events row per event.
+    const db = new BetterSqlite3(file)
+    const migrations = readMigrationFiles({ migrationsFolder: sqliteMigrationsFolder })
+    const before = migrations.findIndex(m => m.sql.some(statement => statement.includes('CREATE TABLE `transaction_events`')))
+    expect(before).toBeGreaterThan(0)
+    db.exec('CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)')
+    for (const migration of migrations.slice(0, before)) {
+      for (const statement of migration.sql) if (statement.trim()) db.exec(statement)
+      db.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)').run(migration.hash, migration.folderMillis)
+    }
+    db.exec('INSERT OR IGNORE INTO casino_totals (id) VALUES (1)')
+    const insert = db.prepare('INSERT INTO chain_events (id, kind, signature, slot, block_time, data) VALUES (?, ?, ?, ?, ?, ?)')
+    for (const e of [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7')]) {
+      insert.run(e.id, e.kind, e.signature, e.slot, e.blockTime, JSON.stringify((e as { data: unknown }).data))
+    }
+    // A jackpot's row had no data.
+    insert.run('C:0', 'jackpotReleased', 'C', 8, 1_700_000_001, null)
+    db.close()
+
+    const store = sqliteStore({ file, writerThread: false })
+    try {
+      await store.migrate()
+      const replay = await store.applyBatch({ events: [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7'), fee('A', 2, '9')], cursor: null })
+      expect(replay).toMatchObject({ applied: 1, duplicates: 3 })
+    }
+    finally {
+      await store.close()
+    }
+    const rows = rowsOf(file)
+    expect(rows.A!.map(e => e.id)).toEqual(['A:0', 'A:1', 'A:2'])
+    expect(rows.A![0]!.data).toEqual({ feeType: 0, poolId: 'Pool', trialId: 'Trial', feeAmount: '5' })
+    expect(rows.C).toEqual([{ id: 'C:0', kind: 'jackpotReleased', data: null }])
+    const check = new BetterSqlite3(file, { readonly: true })
+    expect(check.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = \'chain_events\'').get()).toEqual({ n: 0 })
+    check.close()
+  })
+})
