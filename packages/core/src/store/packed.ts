@@ -11,9 +11,12 @@ import type { ChainEvent, OtherVaultEvent } from './types'
  * format `postMessage` itself uses), the main thread passes them along as they are.
  *
  * The bytes hold one flat array of values, not the event objects: per transaction its number of
- * events, then each event's fields in a fixed order by kind. `node:v8` writes every property name
- * of every object, and an event's id repeats its signature (`<signature>:<index>`): an id of that
- * form is written as its index. Half the bytes, and packing takes half the time it took with objects.
+ * events and (when it has any) the signature, slot and block time of its first event, then each
+ * event's kind and fields in a fixed order by kind. `node:v8` writes every property name of every
+ * object, every event of a transaction repeats its signature (a register carries five events), and an
+ * event's id repeats it again (`<signature>:<index>`): an event as its transaction writes only its
+ * index, and a fee or pool update its fields' values. Half the bytes or less, and packing takes half
+ * the time it took with objects.
  */
 
 /**
@@ -28,11 +31,28 @@ export interface PackedEvents {
   parts: PackedPart[]
 }
 
-/** The first value of each event: its kind. */
+/** The first value of each event: its kind, plus {@link OWN} when its signature, slot or block time differ from its transaction's. */
 const REGISTERED = 0
 const RESOLVED = 1
 const JACKPOT = 2
 const OTHER = 3
+/** A FeeCharged with the decoder's fields (`feeType`, `poolId`, `trialId`, `feeAmount`), as their values. */
+const FEE = 4
+/** A PoolAccumulatedAmountUpdated with the decoder's fields (`poolId`, `trialId`, `newAccumulatedAmount`), as their values. */
+const POOL_UPDATE = 5
+/** Added to the kind of an event whose signature, slot and block time follow (not its transaction's). */
+const OWN = 8
+
+const FEE_FIELDS = ['feeType', 'poolId', 'trialId', 'feeAmount']
+const POOL_UPDATE_FIELDS = ['poolId', 'trialId', 'newAccumulatedAmount']
+
+/** Whether `data` has exactly `fields`, in that order. */
+function shaped(data: Record<string, unknown>, fields: readonly string[]): boolean {
+  const keys = Object.keys(data)
+  if (keys.length !== fields.length) return false
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== fields[i]) return false
+  return true
+}
 
 /** `index` when `id` is `<signature>:<index>` (as the decoder writes ids), else the id itself. */
 function shortId(id: string, signature: string): string | number {
@@ -48,21 +68,42 @@ function shortId(id: string, signature: string): string | number {
   return id.charCodeAt(at + 1) === 48 && id.length > at + 2 ? id : n
 }
 
-/** Appends one event's values to `out`. */
-function pushEvent(out: unknown[], e: ChainEvent): void {
+/** Appends one event's values to `out`; `first` is its transaction's first event (whose header was written). */
+function pushEvent(out: unknown[], e: ChainEvent, first: ChainEvent): void {
+  const own = e.signature !== first.signature || e.slot !== first.slot || e.blockTime !== first.blockTime
   const id = shortId(e.id, e.signature)
+  const head = (kind: number): void => {
+    if (own) out.push(kind + OWN, id, e.signature, e.slot, e.blockTime)
+    else out.push(kind, id)
+  }
   switch (e.kind) {
     case 'trialRegistered':
-      out.push(REGISTERED, id, e.signature, e.slot, e.blockTime, e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game)
+      head(REGISTERED)
+      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game)
       return
     case 'trialResolved':
-      out.push(RESOLVED, id, e.signature, e.slot, e.blockTime, e.trialId, e.resultIndex, e.randomness)
+      head(RESOLVED)
+      out.push(e.trialId, e.resultIndex, e.randomness)
       return
     case 'jackpotReleased':
-      out.push(JACKPOT, id, e.signature, e.slot, e.blockTime, e.pool, e.trialId, e.receiver, e.amount)
+      head(JACKPOT)
+      out.push(e.pool, e.trialId, e.receiver, e.amount)
       return
-    default:
-      out.push(OTHER, id, e.signature, e.slot, e.blockTime, e.kind, e.data)
+    default: {
+      const d = e.data
+      if (e.kind === 'feeCharged' && shaped(d, FEE_FIELDS)) {
+        head(FEE)
+        out.push(d.feeType, d.poolId, d.trialId, d.feeAmount)
+      }
+      else if (e.kind === 'poolAccumulatedAmountUpdated' && shaped(d, POOL_UPDATE_FIELDS)) {
+        head(POOL_UPDATE)
+        out.push(d.poolId, d.trialId, d.newAccumulatedAmount)
+      }
+      else {
+        head(OTHER)
+        out.push(e.kind, d)
+      }
+    }
   }
 }
 
@@ -71,7 +112,10 @@ export function packTransactions(perTransaction: readonly (readonly ChainEvent[]
   const values: unknown[] = []
   for (const events of perTransaction) {
     values.push(events.length)
-    for (const event of events) pushEvent(values, event)
+    const first = events[0]
+    if (!first) continue
+    values.push(first.signature, first.slot, first.blockTime)
+    for (const event of events) pushEvent(values, event, first)
   }
   const bytes = serialize(values)
   // A Buffer may be a view into a larger pool: a block of its own can be transferred.
@@ -86,38 +130,62 @@ function readBlock(bytes: Uint8Array): ChainEvent[][] {
   while (i < v.length) {
     const count = v[i++] as number
     const events: ChainEvent[] = []
+    out.push(events)
+    if (count === 0) continue
+    const txSignature = v[i] as string
+    const txSlot = v[i + 1] as number
+    const txBlockTime = v[i + 2] as number
+    i += 3
     for (let k = 0; k < count; k++) {
-      const kind = v[i] as number
-      const signature = v[i + 2] as string
+      const code = v[i] as number
       const short = v[i + 1] as string | number
-      const id = typeof short === 'number' ? `${signature}:${short}` : short
-      const slot = v[i + 3] as number
-      const blockTime = v[i + 4] as number
-      // Literals of one shape per kind, fields in the order of the types (and of the decoder's).
-      if (kind === REGISTERED) {
-        events.push({
-          id, kind: 'trialRegistered', signature, slot, blockTime, trialId: v[i + 5] as string, player: v[i + 6] as string, pool: v[i + 7] as string,
-          mint: v[i + 8] as string | null, wager: v[i + 9] as bigint, qk: v[i + 10] as [number, number][], extraDataHash: v[i + 11] as string, game: v[i + 12] as string,
-        })
-        i += 13
-      }
-      else if (kind === RESOLVED) {
-        events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: v[i + 5] as string, resultIndex: v[i + 6] as number, randomness: v[i + 7] as number })
-        i += 8
-      }
-      else if (kind === JACKPOT) {
-        events.push({ id, kind: 'jackpotReleased', signature, slot, blockTime, pool: v[i + 5] as string, trialId: v[i + 6] as string, receiver: v[i + 7] as string, amount: v[i + 8] as bigint })
-        i += 9
-      }
-      else if (kind === OTHER) {
-        events.push({ id, kind: v[i + 5] as OtherVaultEvent['kind'], signature, slot, blockTime, data: v[i + 6] as Record<string, unknown> })
-        i += 7
+      let signature = txSignature
+      let slot = txSlot
+      let blockTime = txBlockTime
+      const kind = code >= OWN ? code - OWN : code
+      if (code >= OWN) {
+        signature = v[i + 2] as string
+        slot = v[i + 3] as number
+        blockTime = v[i + 4] as number
+        i += 5
       }
       else {
-        throw new RangeError(`packed events: unknown kind ${String(kind)}`)
+        i += 2
+      }
+      const id = typeof short === 'number' ? `${signature}:${short}` : short
+      // Literals of one shape per kind, fields in the order of the types (and of the decoder's).
+      switch (kind) {
+        case REGISTERED:
+          events.push({
+            id, kind: 'trialRegistered', signature, slot, blockTime, trialId: v[i] as string, player: v[i + 1] as string, pool: v[i + 2] as string,
+            mint: v[i + 3] as string | null, wager: v[i + 4] as bigint, qk: v[i + 5] as [number, number][], extraDataHash: v[i + 6] as string, game: v[i + 7] as string,
+          })
+          i += 8
+          break
+        case RESOLVED:
+          events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: v[i] as string, resultIndex: v[i + 1] as number, randomness: v[i + 2] as number })
+          i += 3
+          break
+        case JACKPOT:
+          events.push({ id, kind: 'jackpotReleased', signature, slot, blockTime, pool: v[i] as string, trialId: v[i + 1] as string, receiver: v[i + 2] as string, amount: v[i + 3] as bigint })
+          i += 4
+          break
+        case FEE:
+          events.push({ id, kind: 'feeCharged', signature, slot, blockTime, data: { feeType: v[i], poolId: v[i + 1], trialId: v[i + 2], feeAmount: v[i + 3] } })
+          i += 4
+          break
+        case POOL_UPDATE:
+          events.push({ id, kind: 'poolAccumulatedAmountUpdated', signature, slot, blockTime, data: { poolId: v[i], trialId: v[i + 1], newAccumulatedAmount: v[i + 2] } })
+          i += 3
+          break
+        case OTHER:
+          events.push({ id, kind: v[i] as OtherVaultEvent['kind'], signature, slot, blockTime, data: v[i + 1] as Record<string, unknown> })
+          i += 2
+          break
+        default:
+          throw new RangeError(`packed events: unknown kind ${String(code)}`)
       }
     }
-    out.push(events)
   }
   return out
 }

@@ -64,7 +64,27 @@ describe('packed event ids', () => {
       .toEqual([...events, events[1]])
   })
 
+  it('keeps the fee and pool events of a register as the decoder writes them, and events that differ from their transaction', () => {
+    const fee = (index: number, amount: string): ChainEvent => ({
+      id: `sig:${index}`, kind: 'feeCharged', signature: 'sig', slot: 5, blockTime: 6, data: { feeType: index, poolId: 'P', trialId: 't', feeAmount: amount },
+    })
+    const events: ChainEvent[] = [
+      fee(0, '50'), fee(1, '50'), fee(2, '10'),
+      { id: 'sig:3', kind: 'poolAccumulatedAmountUpdated', signature: 'sig', slot: 5, blockTime: 6, data: { poolId: 'P', trialId: 't', newAccumulatedAmount: '18446744073709551615' } },
+      { ...(register('sig', 't', 5n) as TrialRegisteredEvent), id: 'sig:4', slot: 5, blockTime: 6 },
+      // Not the decoder's shapes: kept as they are.
+      { id: 'sig:5', kind: 'feeCharged', signature: 'sig', slot: 5, blockTime: 6, data: { poolId: 'P', feeType: 1, trialId: 't', feeAmount: '1' } },
+      { id: 'sig:6', kind: 'poolAccumulatedAmountUpdated', signature: 'sig', slot: 5, blockTime: 6, data: { poolId: 'P', trialId: 't', newAccumulatedAmount: '1', extra: true } },
+      // Another signature, slot or block time than the transaction's first event.
+      { ...fee(7, '1'), signature: 'other', id: 'other:7' },
+      { ...fee(8, '1'), slot: 9 },
+      { ...resolve('sig', 't'), blockTime: 1 },
+    ]
+    expect(unpackEvents({ parts: [{ bytes: packTransactions([events]), from: 0, to: 1 }] })).toEqual(events)
+  })
+
   it('refuses a block with a kind it does not know', () => {
-    expect(() => unpackEvents({ parts: [{ bytes: new Uint8Array(serialize([1, 9, 0, 's', 1, 2])), from: 0, to: 1 }] })).toThrow(RangeError)
+    // One transaction of one event: its header (signature, slot, block time), then kind 7 and an id.
+    expect(() => unpackEvents({ parts: [{ bytes: new Uint8Array(serialize([1, 's', 1, 2, 7, 0])), from: 0, to: 1 }] })).toThrow(RangeError)
   })
 })
