@@ -65,11 +65,11 @@ const WARM_RUN = process.env.INGEST_WARM !== '0' && STORES.includes('sqlite')
 /** INGEST_SQLITE_WRITER=0 keeps SQLite's writes on the main thread in the threaded run (decode thread only). */
 const SQLITE_WRITER = process.env.INGEST_SQLITE_WRITER !== '0'
 /**
- * INGEST_FEES=1: every register transaction also carries the three FeeCharged events and the
- * PoolAccumulatedAmountUpdated that the vault emits with it (as on the localnet), each one recorded in
- * the store; by default a register carries TrialRegistered alone, as every earlier run here.
+ * Every register transaction carries the three FeeCharged events and the PoolAccumulatedAmountUpdated
+ * that the vault emits before TrialRegistered (as on the localnet), each one recorded by the store.
+ * INGEST_FEES=0 serves TrialRegistered alone, as every run before 2026-12-04 08:12 did.
  */
-const FEES = process.env.INGEST_FEES === '1'
+const FEES = process.env.INGEST_FEES !== '0'
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
