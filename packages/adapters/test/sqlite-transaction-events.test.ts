@@ -80,15 +80,16 @@ describe('transaction_events', () => {
     for (const e of [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7')]) {
       insert.run(e.id, e.kind, e.signature, e.slot, e.blockTime, JSON.stringify((e as { data: unknown }).data))
     }
-    // A jackpot's row had no data.
+    // A jackpot's row had no data; a row whose signature column is not the one its id names.
     insert.run('C:0', 'jackpotReleased', 'C', 8, 1_700_000_001, null)
+    insert.run('D:0', 'jackpotReleased', 'elsewhere', 8, 1_700_000_001, null)
     db.close()
 
     const store = sqliteStore({ file, writerThread: false })
     try {
       await store.migrate()
-      const replay = await store.applyBatch({ events: [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7'), fee('A', 2, '9')], cursor: null })
-      expect(replay).toMatchObject({ applied: 1, duplicates: 3 })
+      const replay = await store.applyBatch({ events: [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7'), fee('A', 2, '9'), { ...fee('D', 0, '1'), signature: 'elsewhere' }], cursor: null })
+      expect(replay).toMatchObject({ applied: 1, duplicates: 4 })
     }
     finally {
       await store.close()
@@ -100,5 +101,20 @@ describe('transaction_events', () => {
     const check = new BetterSqlite3(file, { readonly: true })
     expect(check.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = \'chain_events\'').get()).toEqual({ n: 0 })
     check.close()
+  })
+
+  it.each(['fee', 'jackpot'] as const)('counts an event id seen again as a duplicate whatever signature the event carries (%s)', async (kind) => {
+    const event = (signature: string): ChainEvent => kind === 'fee'
+      ? { ...fee('A', 0, '5'), signature }
+      : { id: 'A:0', kind: 'jackpotReleased', signature, slot: 7, blockTime: 1_700_000_000, pool: 'P', trialId: 'T', receiver: 'R', amount: 5n }
+    const store = sqliteStore({ file: newFile(), writerThread: false })
+    try {
+      await store.migrate()
+      expect(await store.applyBatch({ events: [event('A')], cursor: null })).toMatchObject({ applied: 1 })
+      expect(await store.applyBatch({ events: [event('B')], cursor: null })).toMatchObject({ applied: 0, duplicates: 1 })
+    }
+    finally {
+      await store.close()
+    }
   })
 })

@@ -42,17 +42,27 @@ interface RecordedEvent {
   data: Record<string, unknown> | null
 }
 
-/** The `transaction_events` rows of the batch's transactions, by signature (rows exist only for replays, mostly). */
+/**
+ * The transaction an event id names: the id up to its first ':' (`<signature>:<index>`, as the decoder
+ * writes ids), or the whole id. A row is found from the id alone, so an id is applied once whatever
+ * signature an event carrying it says (as the contract, and the memory store, key on ids).
+ */
+function transactionOfId(id: string): string {
+  const colon = id.indexOf(':')
+  return colon < 0 ? id : id.slice(0, colon)
+}
+
+/** The `transaction_events` rows of the batch's events, by transaction (rows exist only for replays, mostly). */
 function recordedEvents(s: SqliteStatements, events: readonly ChainEvent[]): Map<string, RecordedEvent[]> {
-  const signatures = new Set<string>()
-  for (const event of events) signatures.add(event.signature)
-  const rows = s.eventsOfTransactions.all(JSON.stringify([...signatures])) as { signature: string, events: string }[]
+  const transactions = new Set<string>()
+  for (const event of events) transactions.add(transactionOfId(event.id))
+  const rows = s.eventsOfTransactions.all(JSON.stringify([...transactions])) as { signature: string, events: string }[]
   return new Map(rows.map(row => [row.signature, JSON.parse(row.events) as RecordedEvent[]]))
 }
 
 /**
- * Reads what {@link planBatch} needs, inside the caller's transaction, and the batch's transactions'
- * recorded events (an event id is `<signature>:<index>`, so its transaction's row says whether it was applied).
+ * Reads what {@link planBatch} needs, inside the caller's transaction, and the recorded events of the
+ * transactions the batch's event ids name (the row of an id's transaction says whether it was applied).
  */
 function loadState(s: SqliteStatements, batch: Batch): { state: BatchState, recorded: Map<string, RecordedEvent[]> } {
   const keys = batchKeys(batch)
@@ -81,13 +91,14 @@ function recordOf(e: ChainEvent): RecordedEvent {
   return { id: e.id, kind: e.kind, data: e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? e.data : null }
 }
 
-/** `events` grouped by transaction, in order. */
+/** `events` grouped by the transaction their ids name, in order. */
 function byTransaction(events: readonly ChainEvent[]): Map<string, ChainEvent[]> {
   const out = new Map<string, ChainEvent[]>()
   for (const event of events) {
-    const group = out.get(event.signature)
+    const key = transactionOfId(event.id)
+    const group = out.get(key)
     if (group) group.push(event)
-    else out.set(event.signature, [event])
+    else out.set(key, [event])
   }
   return out
 }
@@ -101,11 +112,11 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
   // Events that created or settled a bet are recorded on its row; the rest in their transaction's row
   // (added to it when an earlier batch recorded some of its events).
   const split = splitBetEvents(plan)
-  for (const [signature, events] of byTransaction(split.others)) {
-    const stored = recorded.get(signature)
+  for (const [transaction, events] of byTransaction(split.others)) {
+    const stored = recorded.get(transaction)
     const records = events.map(recordOf)
-    if (stored) run(s.setTransactionEvents, JSON.stringify([...stored, ...records]), signature)
-    else run(s.insertTransactionEvents, signature, events[0]!.slot, events[0]!.blockTime, JSON.stringify(records))
+    if (stored) run(s.setTransactionEvents, JSON.stringify([...stored, ...records]), transaction)
+    else run(s.insertTransactionEvents, transaction, events[0]!.slot, events[0]!.blockTime, JSON.stringify(records))
   }
   for (const p of plan.createPlayers) run(s.insertPlayer, p.wallet, p.createdAt, p.lastSeenAt)
   let maxSeq = 0

@@ -153,6 +153,7 @@ export const jackpots = sqliteTable('jackpots', {
  * them most of the cost of ingesting a bet.
  */
 export const transactionEvents = sqliteTable('transaction_events', {
+  /** The transaction its events' ids name: an id up to its first ':' (`<signature>:<index>`), or the whole id. */
   signature: text('signature').primaryKey(),
   slot: integer('slot').notNull(),
   blockTime: integer('block_time').notNull(),

@@ -43,15 +43,17 @@ const MARK = 'fareCasinoDecodeThread'
 const fromSources = new URL(import.meta.url).pathname.endsWith('.ts')
 
 interface WireError { method: string, kind: RpcErrorKind, message: string, code: number | null, retryable: boolean }
-/** What an answer has besides its slot and events, rarely: by the answer's index. */
-interface WireNote { index: number, warnings?: string[], undecodable?: string, error?: WireError }
+/**
+ * What an answer has besides its slot and events, rarely, by the answer's index: warnings, why it is
+ * undecodable, that it is not served yet, or its error.
+ */
+interface WireNote { index: number, warnings?: string[], undecodable?: string, notServed?: true, error?: WireError }
 /**
  * A batch's answers as a few flat lists rather than an object each (copying fifty small objects between
- * threads cost more than their events): `slots` has each answer's slot, or null when it is not served
- * yet or failed (its note says which); `packed` has the events of every answer, one list per answer,
- * `counts` of them; `notes` the rest.
+ * threads cost more than their events): `slots` has each served answer's slot (whatever the node wrote
+ * there), `packed` the events of every answer, one list per answer, `counts` of them, and `notes` the rest.
  */
-type Reply = { id: number, slots: (number | null)[], packed: Uint8Array, counts: number[], notes: WireNote[] } | { id: number, error: WireError }
+type Reply = { id: number, slots: unknown[], packed: Uint8Array, counts: number[], notes: WireNote[] } | { id: number, error: WireError }
 
 /** An `RpcError` as plain data: a class instance loses its identity between threads. */
 function toWire(error: unknown): WireError {
@@ -66,12 +68,13 @@ function fromWire(error: WireError): RpcError {
 
 /** The batch's answers as the worker wrote them (see {@link Reply}). */
 function toReply(id: number, answers: DecodedAnswer[]): Reply {
-  const slots: (number | null)[] = []
+  const slots: unknown[] = []
   const perAnswer: ChainEvent[][] = []
   const notes: WireNote[] = []
   answers.forEach((a, index) => {
     if (!a.ok) notes.push({ index, error: toWire(a.error) })
-    else if (a.value && (a.value.warnings.length > 0 || a.value.undecodable !== null)) {
+    else if (!a.value) notes.push({ index, notServed: true })
+    else if (a.value.warnings.length > 0 || a.value.undecodable !== null) {
       notes.push({ index, warnings: a.value.warnings, undecodable: a.value.undecodable ?? undefined })
     }
     slots.push(a.ok && a.value ? a.value.slot : null)
@@ -88,9 +91,9 @@ function answersOf(reply: Extract<Reply, { slots: unknown }>): DecodedAnswer[] {
   return reply.slots.map((slot, index): DecodedAnswer => {
     const note = notes[next]?.index === index ? notes[next++] : undefined
     if (note?.error) return { ok: false, error: fromWire(note.error) }
-    if (slot === null) return { ok: true, value: null }
+    if (note?.notServed) return { ok: true, value: null }
     const packed = { bytes, index, count: counts[index]! }
-    return { ok: true, value: { slot, events: [], packed, warnings: note?.warnings ?? [], undecodable: note?.undecodable ?? null } }
+    return { ok: true, value: { slot: slot as number, events: [], packed, warnings: note?.warnings ?? [], undecodable: note?.undecodable ?? null } }
   })
 }
 

@@ -75,9 +75,10 @@ export const WALK_KEPT_SIGNATURES = 100_000
  * Every signature of `address` newer than `until`, handed to `onChunk` oldest chunk first (each chunk
  * newest first, about `chunk` signatures).
  *
- * A first walk goes from the head down to `until`. When it lists at most `keep` signatures, it keeps
- * them and hands its chunks over from memory. Beyond that it never holds more than two chunks: a casino
- * that was down for a day has millions of transactions to catch up on. The walk then keeps the oldest
+ * A first walk goes from the head down to `until`. While its full chunks add up to at most `keep`
+ * signatures, it keeps them (with the part chunk older than them: `keep + chunk - 1` at most) and hands
+ * them over from memory. Beyond that it never holds more than two chunks: a casino that was down for a
+ * day has millions of transactions to catch up on. The walk then keeps the oldest
  * signature of every `chunk`-th position (a mark) and the two oldest chunks, which it hands over as they
  * are; each newer chunk is listed again between two marks, oldest first. Either way, what arrived during
  * the hand-over is listed last. `onChunk` may wait (backpressure): the next chunk is handed over (or

@@ -46,8 +46,9 @@ const OWN = 8
 const FEE_FIELDS = ['feeType', 'poolId', 'trialId', 'feeAmount']
 const POOL_UPDATE_FIELDS = ['poolId', 'trialId', 'newAccumulatedAmount']
 
-/** Whether `data` has exactly `fields`, in that order. */
-function shaped(data: Record<string, unknown>, fields: readonly string[]): boolean {
+/** Whether `data` is an object with exactly `fields`, in that order. */
+function shaped(data: Record<string, unknown> | null | undefined, fields: readonly string[]): boolean {
+  if (data === null || typeof data !== 'object') return false
   const keys = Object.keys(data)
   if (keys.length !== fields.length) return false
   for (let i = 0; i < keys.length; i++) if (keys[i] !== fields[i]) return false
@@ -70,7 +71,8 @@ function shortId(id: string, signature: string): string | number {
 
 /** Appends one event's values to `out`; `first` is its transaction's first event (whose header was written). */
 function pushEvent(out: unknown[], e: ChainEvent, first: ChainEvent): void {
-  const own = e.signature !== first.signature || e.slot !== first.slot || e.blockTime !== first.blockTime
+  // Object.is: exact for any number (-0 is not 0), as the objects' own round trip would be.
+  const own = e.signature !== first.signature || !Object.is(e.slot, first.slot) || !Object.is(e.blockTime, first.blockTime)
   const id = shortId(e.id, e.signature)
   const head = (kind: number): void => {
     if (own) out.push(kind + OWN, id, e.signature, e.slot, e.blockTime)

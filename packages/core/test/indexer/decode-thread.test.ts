@@ -13,7 +13,7 @@ import { betEvents, createFakeChain, newKey } from './fake-chain'
 
 /**
  * A batch body as a node answers it: three served bets, one undecodable, one unknown signature, one
- * error, one decoded with a warning.
+ * error, one decoded with a warning, one served with a null slot.
  */
 function recordedBatch() {
   const chain = createFakeChain()
@@ -30,10 +30,13 @@ function recordedBatch() {
   signatures.push(chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [] }], rawVaultPayloads: ['not base64 at all!'] }))
   // A payload of an event the decoder does not know: decoded with a warning.
   const warned = chain.add({ instructions: [{ ...host, kind: 'register', trial: newKey(), events: [] }], rawVaultPayloads: [Buffer.alloc(16, 7).toString('base64')] })
-  const json = new Map(chain.txs.map(t => [t.info.signature, t.json]))
+  // A node that writes a null slot: served all the same (the main thread decodes it as it comes).
+  const trialOfNullSlot = newKey()
+  const nullSlot = chain.add({ instructions: [{ ...host, kind: 'register', trial: trialOfNullSlot, events: [betEvents({ trial: trialOfNullSlot, pool: host.pool, player: newKey(), wager: 1n }).register] }] })
+  const json = new Map(chain.txs.map(t => [t.info.signature, t.info.signature === nullSlot ? { ...t.json, slot: null } : t.json]))
   const missing = newKey()
   const failing = newKey()
-  const all = [...signatures, missing, failing, warned]
+  const all = [...signatures, missing, failing, warned, nullSlot]
   const first = 41
   // Answers out of order, as JSON-RPC allows.
   const answers = all.map((signature, i) => signature === failing

@@ -75,12 +75,16 @@ describe('packed event ids', () => {
       // Not the decoder's shapes: kept as they are.
       { id: 'sig:5', kind: 'feeCharged', signature: 'sig', slot: 5, blockTime: 6, data: { poolId: 'P', feeType: 1, trialId: 't', feeAmount: '1' } },
       { id: 'sig:6', kind: 'poolAccumulatedAmountUpdated', signature: 'sig', slot: 5, blockTime: 6, data: { poolId: 'P', trialId: 't', newAccumulatedAmount: '1', extra: true } },
+      { id: 'sig:9', kind: 'feeCharged', signature: 'sig', slot: 5, blockTime: 6, data: null } as unknown as ChainEvent,
       // Another signature, slot or block time than the transaction's first event.
       { ...fee(7, '1'), signature: 'other', id: 'other:7' },
       { ...fee(8, '1'), slot: 9 },
       { ...resolve('sig', 't'), blockTime: 1 },
     ]
     expect(unpackEvents({ parts: [{ bytes: packTransactions([events]), from: 0, to: 1 }] })).toEqual(events)
+    // Exact for any number: a slot of -0 after one of 0 is not its transaction's.
+    const zeros = [{ ...fee(0, '1'), slot: 0 }, { ...fee(1, '1'), slot: -0 }]
+    expect(Object.is(unpackEvents({ parts: [{ bytes: packTransactions([zeros]), from: 0, to: 1 }] })[1]!.slot, -0)).toBe(true)
   })
 
   it('refuses a block with a kind it does not know', () => {
