@@ -50,3 +50,14 @@ export function idsOnBets(eventIds: readonly string[], bets: Iterable<{ register
   }
   return on.size ? eventIds.filter(id => on.has(id)) : []
 }
+
+/**
+ * The transaction an event id names: the id up to its first ':' (`<signature>:<index>`, as the decoder
+ * writes ids), or the whole id. Stores record the other applied events one row per transaction, found
+ * from the id alone, so an id is applied once whatever signature an event carrying it says (the
+ * contract, and the memory store, key on ids).
+ */
+export function transactionOfId(id: string): string {
+  const colon = id.indexOf(':')
+  return colon < 0 ? id : id.slice(0, colon)
+}

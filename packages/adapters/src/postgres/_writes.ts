@@ -1,7 +1,7 @@
 import type { BatchPlan } from '@fare-casino/core/store'
 import type { Helper, PendingQuery, Row, TransactionSql } from 'postgres'
 import { boolArray, numArray, textArray } from './_arrays'
-import { splitBetEvents } from './_bet-events'
+import { splitBetEvents, transactionOfId } from './_bet-events'
 
 /**
  * The statements that write a {@link BatchPlan}, each covering every row of its table.
@@ -103,14 +103,17 @@ export function totalsWrites(tx: TransactionSql, t: TableName, plan: BatchPlan, 
 export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): PendingQuery<Row[]>[] {
   const q: PendingQuery<Row[]>[] = []
   const split = splitBetEvents(plan)
-  // Events that created or settled a bet are recorded on its row; the rest keep an events row.
+  // Events that created or settled a bet are recorded on its row; the rest in their transaction's row
+  // (added to it when an earlier batch recorded some of its events).
   const events = split.others
   if (events.length) {
-    q.push(tx`INSERT INTO ${t('events')} (id, kind, signature, slot, block_time)
-      SELECT unnest(${T(events.map(e => e.id))}::text[]), unnest(${T(events.map(e => e.kind))}::text[]),
-        unnest(${T(events.map(e => e.signature))}::text[]), unnest(${N(events.map(e => e.slot))}::int8[]),
-        unnest(${N(events.map(e => e.blockTime))}::int8[])
-      ON CONFLICT (id) DO NOTHING`)
+    q.push(tx`INSERT INTO ${t('transaction_events')} AS te (signature, slot, block_time, ids, kinds)
+      SELECT tx, min(slot), min(block_time), array_agg(id ORDER BY n), array_agg(kind ORDER BY n)
+      FROM (SELECT unnest(${T(events.map(e => transactionOfId(e.id)))}::text[]) AS tx, unnest(${T(events.map(e => e.id))}::text[]) AS id,
+        unnest(${T(events.map(e => e.kind))}::text[]) AS kind, unnest(${N(events.map(e => e.slot))}::int8[]) AS slot,
+        unnest(${N(events.map(e => e.blockTime))}::int8[]) AS block_time, unnest(${N(events.map((_, i) => i))}::int4[]) AS n) AS e
+      GROUP BY tx
+      ON CONFLICT (signature) DO UPDATE SET ids = te.ids || EXCLUDED.ids, kinds = te.kinds || EXCLUDED.kinds`)
   }
   const ins = plan.insertBets
   if (ins.length) {

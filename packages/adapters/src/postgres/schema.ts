@@ -71,15 +71,19 @@ export function pgTables(schema = 'public') {
   ])
 
   /**
-   * Applied chain event ids that are not on a bet row (jackpots, fees, early resolves, repeats): with
-   * `bets.register_event_id` / `resolve_event_id`, what makes applyBatch idempotent.
+   * Applied chain event ids that are not on a bet row (jackpots, fees, early resolves, repeats), one row
+   * per transaction: with `bets.register_event_id` / `resolve_event_id`, what makes applyBatch
+   * idempotent. A row is the transaction an id names (`<signature>:<index>`, the id up to its first
+   * ':'), with its applied ids and their kinds. A register carries four events besides TrialRegistered
+   * (three FeeCharged and a PoolAccumulatedAmountUpdated): one row for them, where a row each made them
+   * most of the cost of ingesting a bet (migration 0005 carried the old `events` rows over).
    */
-  const events = table('events', {
-    id: key('id').primaryKey(),
-    kind: text('kind').notNull(),
-    signature: text('signature').notNull(),
+  const transactionEvents = table('transaction_events', {
+    signature: key('signature').primaryKey(),
     slot: int8('slot').notNull(),
     blockTime: int8('block_time').notNull(),
+    ids: text('ids').array().notNull(),
+    kinds: text('kinds').array().notNull(),
   })
 
   /** Resolves seen before their register. */
@@ -214,7 +218,7 @@ export function pgTables(schema = 'public') {
     expiresAt: int8('expires_at').notNull(),
   }, t => [index('nonces_expires_at_idx').on(t.expiresAt)])
 
-  return { bets, events, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat, systemEvents, nonces }
+  return { bets, transactionEvents, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat, systemEvents, nonces }
 }
 
 /** The tables of {@link pgTables} for one schema. */
@@ -222,6 +226,6 @@ export type PgTables = ReturnType<typeof pgTables>
 
 // The `public` tables: what drizzle-kit reads to generate the migrations.
 export const {
-  bets, events, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat,
+  bets, transactionEvents, orphans, players, playerGames, playerHourly, leaderboardWindows, playerWindows, hourly, casino, jackpots, chat,
   systemEvents, nonces,
 } = pgTables()

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState, ChainEvent } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
-import { idsOnBets, splitBetEvents } from '../postgres/_bet-events'
+import { idsOnBets, splitBetEvents, transactionOfId } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 
@@ -40,16 +40,6 @@ interface RecordedEvent {
   id: string
   kind: ChainEvent['kind']
   data: Record<string, unknown> | null
-}
-
-/**
- * The transaction an event id names: the id up to its first ':' (`<signature>:<index>`, as the decoder
- * writes ids), or the whole id. A row is found from the id alone, so an id is applied once whatever
- * signature an event carrying it says (as the contract, and the memory store, key on ids).
- */
-function transactionOfId(id: string): string {
-  const colon = id.indexOf(':')
-  return colon < 0 ? id : id.slice(0, colon)
 }
 
 /** The `transaction_events` rows of the batch's events, by transaction (rows exist only for replays, mostly). */
