@@ -1,5 +1,6 @@
 import postgres from 'postgres'
 import { Redis } from 'ioredis'
+import { afterAll } from 'vitest'
 
 /**
  * The real servers the Postgres and Redis tests run against. In CI (`CI=true`) a missing server fails
@@ -43,6 +44,27 @@ export async function postgresAvailable(): Promise<boolean> {
       await sql.end({ timeout: 1 })
     }
   })
+}
+
+/**
+ * Fresh Postgres schemas for one test file: `schema()` names a new one, and every one named is dropped
+ * after the file's tests (with the `admin` connection, which the tests may use to look inside).
+ */
+export function postgresSchemas(prefix: string): { admin: postgres.Sql, schema: () => string } {
+  const admin = postgres(postgresUrl, { max: 2, onnotice: () => {} })
+  const schemas: string[] = []
+  afterAll(async () => {
+    for (const name of schemas) await admin`DROP SCHEMA IF EXISTS ${admin(name)} CASCADE`
+    await admin.end({ timeout: 5 })
+  })
+  return {
+    admin,
+    schema: () => {
+      const name = uniqueName(prefix)
+      schemas.push(name)
+      return name
+    },
+  }
 }
 
 /** True when the test Redis answers; throws in CI when it does not. */

@@ -1,9 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import postgres from 'postgres'
+import { describe, expect, it } from 'vitest'
 import { memoryStore } from '@fare-casino/core'
 import { generateWorkload, snapshotStore } from '@fare-casino/core/testing'
 import { postgresStore } from '@fare-casino/adapters/postgres'
-import { postgresAvailable, postgresUrl, uniqueName } from './_services'
+import { postgresAvailable, postgresSchemas, postgresUrl } from './_services'
 
 const up = await postgresAvailable()
 
@@ -13,16 +12,9 @@ const up = await postgresAvailable()
  * pool of one connection must still get through.
  */
 describe.skipIf(!up)('postgresStore pipelined batches', () => {
-  const admin = postgres(postgresUrl, { max: 2, onnotice: () => {} })
-  const schemas: string[] = []
-  afterAll(async () => {
-    for (const name of schemas) await admin`DROP SCHEMA IF EXISTS ${admin(name)} CASCADE`
-    await admin.end({ timeout: 5 })
-  })
+  const { schema } = postgresSchemas('fare_pipe')
   const open = async (max = 10) => {
-    const name = uniqueName('fare_pipe')
-    schemas.push(name)
-    const store = postgresStore({ url: postgresUrl, max, schema: name })
+    const store = postgresStore({ url: postgresUrl, max, schema: schema() })
     await store.migrate()
     return store
   }

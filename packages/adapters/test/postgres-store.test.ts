@@ -1,25 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import postgres from 'postgres'
+import { describe, expect, it } from 'vitest'
 import { memoryStore } from '@fare-casino/core'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, snapshotStore } from '@fare-casino/core/testing'
 import { postgresMigrationsFolder, postgresStore } from '@fare-casino/adapters/postgres'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
-import { postgresAvailable, postgresUrl, uniqueName } from './_services'
+import { postgresAvailable, postgresSchemas, postgresUrl } from './_services'
 
 const up = await postgresAvailable()
 
 describe.skipIf(!up)('postgresStore beyond the contract', () => {
-  const admin = postgres(postgresUrl, { max: 2, onnotice: () => {} })
-  const schemas: string[] = []
-  const schema = () => {
-    const name = uniqueName('fare_test')
-    schemas.push(name)
-    return name
-  }
-  afterAll(async () => {
-    for (const name of schemas) await admin`DROP SCHEMA IF EXISTS ${admin(name)} CASCADE`
-    await admin.end({ timeout: 5 })
-  })
+  const { admin, schema } = postgresSchemas('fare_test')
 
   it('migrates once when several processes migrate the same schema at the same time', async () => {
     const name = schema()

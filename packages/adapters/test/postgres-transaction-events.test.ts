@@ -1,9 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import postgres from 'postgres'
+import { describe, expect, it } from 'vitest'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { ChainEvent } from '@fare-casino/core/store'
 import { postgresMigrationsFolder, postgresStore } from '@fare-casino/adapters/postgres'
-import { postgresAvailable, postgresUrl, uniqueName } from './_services'
+import { postgresAvailable, postgresSchemas, postgresUrl } from './_services'
 
 /**
  * Postgres records the applied events that are not on a bet row one row per transaction
@@ -22,17 +21,7 @@ const jackpot = (id: string, signature: string): ChainEvent => ({
 })
 
 describe.skipIf(!up)('postgres transaction_events', () => {
-  const admin = postgres(postgresUrl, { max: 2, onnotice: () => {} })
-  const schemas: string[] = []
-  const schema = () => {
-    const name = uniqueName('fare_tx_events')
-    schemas.push(name)
-    return name
-  }
-  afterAll(async () => {
-    for (const name of schemas) await admin`DROP SCHEMA IF EXISTS ${admin(name)} CASCADE`
-    await admin.end({ timeout: 5 })
-  })
+  const { admin, schema } = postgresSchemas('fare_tx_events')
   const rowsOf = async (name: string) => Object.fromEntries(
     (await admin<{ signature: string, ids: string[], kinds: string[] }[]>`SELECT signature, ids, kinds FROM ${admin(`${name}.transaction_events`)} ORDER BY signature`)
       .map(r => [r.signature, { ids: r.ids, kinds: r.kinds }]),

@@ -61,3 +61,8 @@ export function transactionOfId(id: string): string {
   const colon = id.indexOf(':')
   return colon < 0 ? id : id.slice(0, colon)
 }
+
+/** The distinct transactions that `eventIds` name (see {@link transactionOfId}): the rows a batch looks up. */
+export function transactionsOfIds(eventIds: readonly string[]): string[] {
+  return [...new Set(eventIds.map(transactionOfId))]
+}

@@ -4,7 +4,7 @@ import type { Batch, BatchOverlay, BatchPlan, BatchResult, TrialResolvedEvent } 
 import type { Sql, TransactionSql } from 'postgres'
 import { notWritten, type PendingBatch } from '../_pipeline'
 import { textArray } from './_arrays'
-import { idsOnBets, transactionOfId } from './_bet-events'
+import { idsOnBets, transactionsOfIds } from './_bet-events'
 import { type BetRow, toBet } from './_rows'
 import { rowWrites, type TableName, totalsWrites } from './_writes'
 
@@ -40,7 +40,7 @@ function loadRows(q: Sql | TransactionSql, t: TableName, keys: ReturnType<typeof
   const trialIds = textArray(keys.trialIds)
   return Promise.all([
     q<{ id: string }[]>`SELECT unnest(ids) AS id FROM ${t('transaction_events')}
-      WHERE signature = ANY(${textArray([...new Set(keys.eventIds.map(transactionOfId))])}::text[])`,
+      WHERE signature = ANY(${textArray(transactionsOfIds(keys.eventIds))}::text[])`,
     q<BetRow[]>`SELECT b.* FROM unnest(${trialIds}::text[]) AS k(id)
       CROSS JOIN LATERAL (SELECT * FROM ${t('bets')} WHERE id = k.id OFFSET 0) AS b`,
     q<{ trial_id: string, event: TrialResolvedEvent }[]>`SELECT trial_id, event FROM ${t('orphans')} WHERE trial_id = ANY(${trialIds}::text[])`,

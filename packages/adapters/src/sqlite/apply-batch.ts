@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState, ChainEvent } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
-import { idsOnBets, splitBetEvents, transactionOfId } from '../postgres/_bet-events'
+import { idsOnBets, splitBetEvents, transactionOfId, transactionsOfIds } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 
@@ -42,11 +42,9 @@ interface RecordedEvent {
   data: Record<string, unknown> | null
 }
 
-/** The `transaction_events` rows of the batch's events, by transaction (rows exist only for replays, mostly). */
-function recordedEvents(s: SqliteStatements, events: readonly ChainEvent[]): Map<string, RecordedEvent[]> {
-  const transactions = new Set<string>()
-  for (const event of events) transactions.add(transactionOfId(event.id))
-  const rows = s.eventsOfTransactions.all(JSON.stringify([...transactions])) as { signature: string, events: string }[]
+/** The `transaction_events` rows of the transactions `eventIds` name (rows exist only for replays, mostly). */
+function recordedEvents(s: SqliteStatements, eventIds: readonly string[]): Map<string, RecordedEvent[]> {
+  const rows = s.eventsOfTransactions.all(JSON.stringify(transactionsOfIds(eventIds))) as { signature: string, events: string }[]
   return new Map(rows.map(row => [row.signature, JSON.parse(row.events) as RecordedEvent[]]))
 }
 
@@ -59,7 +57,7 @@ function loadState(s: SqliteStatements, batch: Batch): { state: BatchState, reco
   const trialIds = JSON.stringify(keys.trialIds)
   const rows = s.betsByIds.all(trialIds) as (BetRow & { register_event_id: string | null, resolve_event_id: string | null })[]
   const applied = new Set(idsOnBets(keys.eventIds, rows.map(r => ({ registerEventId: r.register_event_id, resolveEventId: r.resolve_event_id }))))
-  const recorded = recordedEvents(s, batch.events)
+  const recorded = recordedEvents(s, keys.eventIds)
   for (const events of recorded.values()) for (const event of events) applied.add(event.id)
   return {
     state: {
@@ -78,7 +76,7 @@ function loadState(s: SqliteStatements, batch: Batch): { state: BatchState, reco
 
 /** The record of an applied event: its decoded fields for the kinds that have them. */
 function recordOf(e: ChainEvent): RecordedEvent {
-  return { id: e.id, kind: e.kind, data: e.kind === 'feeCharged' || e.kind === 'poolAccumulatedAmountUpdated' || e.kind === 'poolRegistered' ? e.data : null }
+  return { id: e.id, kind: e.kind, data: 'data' in e ? e.data : null }
 }
 
 /** `events` grouped by the transaction their ids name, in order. */
