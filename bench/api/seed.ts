@@ -1,4 +1,4 @@
-import { createRng, randomSignature, randomWallet } from '../../packages/core/src/testing/fixtures'
+import { createRng, randomSignature, randomWallet, vaultFees } from '../../packages/core/src/testing/fixtures'
 import type { Batch, CasinoStore, ChainEvent } from '../../packages/core/src/store/types'
 
 /** What the benchmark database holds. */
@@ -43,7 +43,7 @@ export async function seedStore(store: CasinoStore, options: SeedOptions, log: (
       // Every player bets at least once; the rest of the bets fall on random players.
       const player = wallets[i < options.players ? i : Math.floor(random() * options.players)]!
       const wager = BigInt(1 + Math.floor(random() * 5e9))
-      events.push({ kind: 'trialRegistered', id: `${signature}:0`, signature, slot, blockTime, trialId, player, pool: wallets[0]!, mint: null, wager, qk, extraDataHash: 'coinflip-v1', game: 'coinflip' })
+      events.push({ kind: 'trialRegistered', id: `${signature}:0`, signature, slot, blockTime, trialId, player, pool: wallets[0]!, mint: null, wager, qk, extraDataHash: 'coinflip-v1', game: 'coinflip', fees: vaultFees(wager), poolAccumulatedAmount: wager / 1000n })
       if (random() < 0.98) {
         const resolveSig = randomSignature(random)
         events.push({ kind: 'trialResolved', id: `${resolveSig}:0`, signature: resolveSig, slot, blockTime: blockTime + 1, trialId, resultIndex: random() < 0.5 ? 0 : 1, randomness: random() })

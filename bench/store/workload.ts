@@ -1,4 +1,4 @@
-import { createRng, randomSignature, randomWallet } from '../../packages/core/src/testing/fixtures'
+import { createRng, randomSignature, randomWallet, vaultFees } from '../../packages/core/src/testing/fixtures'
 import type { Batch, ChainEvent } from '../../packages/core/src/store/types'
 
 /** The shape of an ingest workload. */
@@ -39,7 +39,7 @@ export function makeBatches(o: WorkloadOptions): Batch[] {
       const trialId = randomWallet(random)
       const player = players[Math.floor(random() * players.length)]!
       const wager = BigInt(1 + Math.floor(random() * 2 ** 40))
-      events.push({ kind: 'trialRegistered', id: `${signature}:0`, signature, slot, blockTime, trialId, player, pool, mint: null, wager, qk: [[0.5, 1.98], [0.5, 0]], extraDataHash: 'coinflip-v1', game: 'coinflip' })
+      events.push({ kind: 'trialRegistered', id: `${signature}:0`, signature, slot, blockTime, trialId, player, pool, mint: null, wager, qk: [[0.5, 1.98], [0.5, 0]], extraDataHash: 'coinflip-v1', game: 'coinflip', fees: vaultFees(wager), poolAccumulatedAmount: wager / 1000n })
       const resolveSig = randomSignature(random)
       events.push({ kind: 'trialResolved', id: `${resolveSig}:0`, signature: resolveSig, slot, blockTime: blockTime + 1, trialId, resultIndex: random() < 0.5 ? 0 : 1, randomness: random() })
     }

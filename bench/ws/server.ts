@@ -32,6 +32,8 @@ const makeBet = (): Bet => ({
   extraDataHash: String(Date.now()),
   wager: 2n ** 60n + BigInt(seq),
   qk: [[0.5, 1.98], [0.5, 0]],
+  fees: [{ type: 0, amount: 2n ** 52n }, { type: 1, amount: 2n ** 52n }, { type: 2, amount: 2n ** 50n }],
+  poolAccumulatedAmount: 2n ** 61n,
   resultIndex: null,
   payout: null,
   multiplier: null,

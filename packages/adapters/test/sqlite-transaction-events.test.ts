@@ -11,7 +11,8 @@ import { sqliteMigrationsFolder, sqliteStore } from '@fare-casino/adapters/sqlit
  * The events that do not go on a bet row (fees, pool updates, and the like) are recorded one row per
  * transaction (`transaction_events`): replaying any of them is a no-op, an event of a transaction
  * already recorded joins its row, and the rows of a file from before (one `chain_events` row per
- * event) are carried over by the migration.
+ * event) are carried over by the migration. Since 0007 a register's fees and pool update are on its bet
+ * row; 0008 copies them there from the rows recorded before.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'fare-sqlite-tx-events-'))
@@ -27,6 +28,24 @@ const poolUpdate = (signature: string, index: number): ChainEvent => ({
   id: `${signature}:${index}`, kind: 'poolAccumulatedAmountUpdated', signature, slot: 7, blockTime: 1_700_000_000,
   data: { poolId: 'Pool', trialId: 'Trial', newAccumulatedAmount: '18446744073709551615' },
 })
+
+/**
+ * A new file with the migrations before the first whose SQL contains `statement` applied, as the store
+ * of that time left it, open.
+ */
+function migratedUpTo(file: string, statement: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file)
+  const migrations = readMigrationFiles({ migrationsFolder: sqliteMigrationsFolder })
+  const before = migrations.findIndex(m => m.sql.some(sql => sql.includes(statement)))
+  expect(before).toBeGreaterThan(0)
+  db.exec('CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)')
+  for (const migration of migrations.slice(0, before)) {
+    for (const sql of migration.sql) if (sql.trim()) db.exec(sql)
+    db.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)').run(migration.hash, migration.folderMillis)
+  }
+  db.exec('INSERT OR IGNORE INTO casino_totals (id) VALUES (1)')
+  return db
+}
 
 /** The recorded events of a file, by signature. */
 function rowsOf(file: string): Record<string, { id: string, kind: string, data: unknown }[]> {
@@ -66,16 +85,7 @@ describe('transaction_events', () => {
   it('carries a file\'s chain_events rows over: what was applied before the migration stays applied', async () => {
     const file = newFile()
     // The file as the store left it before: migrations up to 0003, one chain_events row per event.
-    const db = new BetterSqlite3(file)
-    const migrations = readMigrationFiles({ migrationsFolder: sqliteMigrationsFolder })
-    const before = migrations.findIndex(m => m.sql.some(statement => statement.includes('CREATE TABLE `transaction_events`')))
-    expect(before).toBeGreaterThan(0)
-    db.exec('CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)')
-    for (const migration of migrations.slice(0, before)) {
-      for (const statement of migration.sql) if (statement.trim()) db.exec(statement)
-      db.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)').run(migration.hash, migration.folderMillis)
-    }
-    db.exec('INSERT OR IGNORE INTO casino_totals (id) VALUES (1)')
+    const db = migratedUpTo(file, 'CREATE TABLE `transaction_events`')
     const insert = db.prepare('INSERT INTO chain_events (id, kind, signature, slot, block_time, data) VALUES (?, ?, ?, ?, ?, ?)')
     for (const e of [fee('A', 0, '5'), poolUpdate('A', 1), fee('B', 0, '7')]) {
       insert.run(e.id, e.kind, e.signature, e.slot, e.blockTime, JSON.stringify((e as { data: unknown }).data))
@@ -101,6 +111,40 @@ describe('transaction_events', () => {
     const check = new BetterSqlite3(file, { readonly: true })
     expect(check.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = \'chain_events\'').get()).toEqual({ n: 0 })
     check.close()
+  })
+
+  it('gives the bets of a file from before 0007 the fees and pool amount their register transaction recorded', async () => {
+    const file = newFile()
+    const db = migratedUpTo(file, 'ADD `fees`')
+    db.prepare('INSERT INTO players (wallet, created_at, last_seen_at) VALUES (?, 0, 0)').run('Player')
+    const bet = db.prepare(`INSERT INTO bets (seq, id, player, pool, mint, game, extra_data_hash, wager, qk, status, register_signature,
+      register_slot, block_time, register_event_id) VALUES (?, ?, 'Player', ?, NULL, 'coinflip', 'h', 1000, '[[0.5,2],[0.5,0]]', 'pending', ?, 7, 1700000000, ?)`)
+    const events = db.prepare('INSERT INTO transaction_events (signature, slot, block_time, events) VALUES (?, 7, 1700000000, ?)')
+    const recorded = (...list: ChainEvent[]) => JSON.stringify(list.map(e => ({ id: e.id, kind: e.kind, data: (e as { data: unknown }).data })))
+    // A: the vault's four events, the fee amounts as the decoder wrote them (decimal strings).
+    bet.run(1, 'Trial', 'Pool', 'A', 'A:4')
+    events.run('A', recorded(fee('A', 0, '18446744073709551615'), fee('A', 1, '5'), fee('A', 2, '1'), poolUpdate('A', 3)))
+    // B: a fee of another trial and one of another pool, in its register transaction.
+    bet.run(2, 'Other', 'Pool', 'B', 'B:2')
+    events.run('B', recorded(fee('B', 0, '5'), { id: 'B:1', kind: 'feeCharged', signature: 'B', slot: 7, blockTime: 1_700_000_000, data: { feeType: 1, poolId: 'Elsewhere', trialId: 'Other', feeAmount: '6' } }))
+    // C: nothing recorded.
+    bet.run(3, 'Third', 'Pool', 'C', 'C:0')
+    db.close()
+
+    const store = sqliteStore({ file, writerThread: false })
+    try {
+      await store.migrate()
+      expect(await store.getBet('Trial')).toMatchObject({
+        fees: [{ type: 0, amount: 2n ** 64n - 1n }, { type: 1, amount: 5n }, { type: 2, amount: 1n }], poolAccumulatedAmount: 2n ** 64n - 1n,
+      })
+      expect(await store.getBet('Other')).toMatchObject({ fees: [], poolAccumulatedAmount: null })
+      expect(await store.getBet('Third')).toMatchObject({ fees: [], poolAccumulatedAmount: null })
+    }
+    finally {
+      await store.close()
+    }
+    // The recorded events stay.
+    expect(rowsOf(file).A).toHaveLength(4)
   })
 
   it.each(['fee', 'jackpot'] as const)('counts an event id seen again as a duplicate whatever signature the event carries (%s)', async (kind) => {

@@ -22,6 +22,8 @@ export function toBetJSON(bet: Bet) {
     extraDataHash: bet.extraDataHash,
     wager: bet.wager.toString(),
     qk: bet.qk,
+    fees: bet.fees.map(fee => ({ type: fee.type, amount: fee.amount.toString() })),
+    poolAccumulatedAmount: bet.poolAccumulatedAmount === null ? null : bet.poolAccumulatedAmount.toString(),
     resultIndex: bet.resultIndex,
     payout: bet.payout === null ? null : bet.payout.toString(),
     multiplier: bet.multiplier,

@@ -25,7 +25,7 @@ function runtimeImports(file: string, seen = new Set<string>(), packages = new S
 
 it('exports the store contract from @fare-casino/core/store, the same functions as the package root', () => {
   expect(Object.keys(store).sort()).toEqual([
-    'CasinoError', 'applyOverlay', 'batchKeys', 'decodeBetCursor', 'encodeBetCursor', 'errorStatus', 'hourOf',
+    'CasinoError', 'applyOverlay', 'batchKeys', 'decodeBetCursor', 'decodeFees', 'encodeBetCursor', 'encodeFees', 'errorStatus', 'feesOfPairs', 'hourOf',
     'isCasinoError', 'overlayOf', 'packTransactions', 'planBatch', 'rankLeaderboard', 'settleBet', 'unpackEvents', 'unpackTransaction',
     'windowStartHour', 'withDelta', 'zeroTotals',
   ])

@@ -1,4 +1,4 @@
-import type { Bet, BetStatus, GameTotals, Player, QKPair } from '@fare-casino/core/store'
+import { type Bet, type BetStatus, feesOfPairs, type GameTotals, type Player, type QKPair } from '@fare-casino/core/store'
 
 /**
  * Raw rows as postgres.js returns them: BIGINT and NUMERIC arrive as strings (exact), JSONB parsed.
@@ -29,6 +29,8 @@ export interface BetRow {
   settled_block_time: string | null
   register_event_id: string | null
   resolve_event_id: string | null
+  fees: unknown
+  pool_accumulated_amount: string | null
 }
 
 /** A `players` row. */
@@ -69,6 +71,8 @@ export function toBet(r: BetRow): Bet {
     extraDataHash: r.extra_data_hash,
     wager: BigInt(r.wager),
     qk: r.qk,
+    fees: feesOfPairs(r.fees),
+    poolAccumulatedAmount: r.pool_accumulated_amount === null ? null : BigInt(r.pool_accumulated_amount),
     resultIndex: r.result_index,
     payout: r.payout === null ? null : BigInt(r.payout),
     multiplier: r.multiplier,

@@ -1,4 +1,4 @@
-import type { BatchPlan } from '@fare-casino/core/store'
+import { type BatchPlan, encodeFees } from '@fare-casino/core/store'
 import type { Helper, PendingQuery, Row, TransactionSql } from 'postgres'
 import { boolArray, numArray, textArray } from './_arrays'
 import { splitBetEvents, transactionOfId } from './_bet-events'
@@ -119,7 +119,7 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
   if (ins.length) {
     q.push(tx`INSERT INTO ${t('bets')} (id, seq, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
         multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,
-        register_event_id, resolve_event_id)
+        register_event_id, resolve_event_id, fees, pool_accumulated_amount)
       SELECT unnest(${T(ins.map(b => b.id))}::text[]), unnest(${N(ins.map(b => b.seq))}::int8[]), unnest(${T(ins.map(b => b.player))}::text[]),
         unnest(${T(ins.map(b => b.pool))}::text[]), unnest(${T(ins.map(b => b.mint))}::text[]), unnest(${T(ins.map(b => b.game))}::text[]),
         unnest(${T(ins.map(b => b.extraDataHash))}::text[]), unnest(${N(ins.map(b => b.wager))}::numeric[]),
@@ -129,7 +129,8 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
         unnest(${T(ins.map(b => b.registerSignature))}::text[]), unnest(${N(ins.map(b => b.registerSlot))}::int8[]),
         unnest(${N(ins.map(b => b.blockTime))}::int8[]), unnest(${T(ins.map(b => b.resolveSignature))}::text[]),
         unnest(${N(ins.map(b => b.resolveSlot))}::int8[]), unnest(${N(ins.map(b => b.settledBlockTime))}::int8[]),
-        unnest(${T(ins.map(b => split.register.get(b.id) ?? null))}::text[]), unnest(${T(ins.map(b => split.resolve.get(b.id) ?? null))}::text[])`)
+        unnest(${T(ins.map(b => split.register.get(b.id) ?? null))}::text[]), unnest(${T(ins.map(b => split.resolve.get(b.id) ?? null))}::text[]),
+        unnest(${T(ins.map(b => encodeFees(b.fees)))}::text[])::jsonb, unnest(${N(ins.map(b => b.poolAccumulatedAmount))}::numeric[])`)
   }
   const upd = plan.updateBets
   if (upd.length) {

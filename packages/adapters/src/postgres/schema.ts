@@ -56,6 +56,10 @@ export function pgTables(schema = 'public') {
     registerEventId: key('register_event_id'),
     /** Id of the event that settled this bet. */
     resolveEventId: key('resolve_event_id'),
+    /** `[type, "amount"][]` (core's `encodeFees`): the fees charged when the trial was registered. */
+    fees: jsonb('fees').notNull().default(sql`'[]'::jsonb`),
+    /** The pool's accumulated amount after the register, when the transaction reported it. */
+    poolAccumulatedAmount: numeric('pool_accumulated_amount', { precision: 20, scale: 0, mode: 'bigint' }),
   }, t => [
     // Keyset pagination (newest first) for every listBets filter.
     uniqueIndex('bets_seq_idx').on(t.seq),

@@ -1,4 +1,4 @@
-import type { Bet, BetStatus, GameTotals, Player, QKPair, Totals } from '@fare-casino/core/store'
+import { type Bet, type BetStatus, feesOfPairs, type GameTotals, type Player, type QKPair, type Totals } from '@fare-casino/core/store'
 
 /**
  * Entities as Redis hash fields. Money is a decimal string, never a Lua number (a double) and never
@@ -16,6 +16,7 @@ export function encodeBet(bet: Bet): string {
     bet.id, bet.seq, bet.player, bet.pool, bet.mint, bet.game, bet.extraDataHash, String(bet.wager), bet.qk,
     bet.resultIndex, bet.payout === null ? null : String(bet.payout), bet.multiplier, bet.won, bet.status,
     bet.registerSignature, bet.registerSlot, bet.blockTime, bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime,
+    bet.fees.map(fee => [fee.type, String(fee.amount)]), bet.poolAccumulatedAmount === null ? null : String(bet.poolAccumulatedAmount),
   ])
 }
 
@@ -24,6 +25,8 @@ type BetTuple = [
   wager: string, qk: QKPair[], resultIndex: number | null, payout: string | null, multiplier: number | null,
   won: boolean | null, status: BetStatus, registerSignature: string, registerSlot: number, blockTime: number,
   resolveSignature: string | null, resolveSlot: number | null, settledBlockTime: number | null,
+  // Absent from values written before bets carried them.
+  fees: unknown, poolAccumulatedAmount: string | null | undefined,
 ]
 
 /** A bet from {@link encodeBet}, or null for a missing key. */
@@ -31,10 +34,13 @@ export function decodeBet(value: string | null | undefined): Bet | null {
   if (!value) return null
   const [
     id, seq, player, pool, mint, game, extraDataHash, wager, qk, resultIndex, payout, multiplier, won, status,
-    registerSignature, registerSlot, blockTime, resolveSignature, resolveSlot, settledBlockTime,
+    registerSignature, registerSlot, blockTime, resolveSignature, resolveSlot, settledBlockTime, fees, poolAccumulatedAmount,
   ] = JSON.parse(value) as BetTuple
   return {
-    id, seq, player, pool, mint, game, extraDataHash, wager: BigInt(wager), qk, resultIndex,
+    id, seq, player, pool, mint, game, extraDataHash, wager: BigInt(wager), qk,
+    fees: fees === undefined ? [] : feesOfPairs(fees),
+    poolAccumulatedAmount: poolAccumulatedAmount == null ? null : BigInt(poolAccumulatedAmount),
+    resultIndex,
     payout: payout === null ? null : BigInt(payout), multiplier, won, status, registerSignature, registerSlot,
     blockTime, resolveSignature, resolveSlot, settledBlockTime,
   }

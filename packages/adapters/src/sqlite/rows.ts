@@ -1,4 +1,4 @@
-import type { Bet, ChatMessage, GameTotals, Jackpot, Player, SystemEvent, TrialResolvedEvent } from '@fare-casino/core/store'
+import { type Bet, type ChatMessage, decodeFees, encodeFees, type GameTotals, type Jackpot, type Player, type SystemEvent, type TrialResolvedEvent } from '@fare-casino/core/store'
 
 /**
  * Rows as better-sqlite3 returns them with safe integers on: every INTEGER is a bigint (money must
@@ -13,7 +13,7 @@ export interface BetRow {
   seq: Int, id: string, player: string, pool: string, mint: string | null, game: string, extra_data_hash: string,
   wager: Int, qk: string, result_index: NullableInt, payout: NullableInt, multiplier: number | null, won: NullableInt,
   status: string, register_signature: string, register_slot: Int, block_time: Int, resolve_signature: string | null,
-  resolve_slot: NullableInt, settled_block_time: NullableInt
+  resolve_slot: NullableInt, settled_block_time: NullableInt, fees: string, pool_accumulated_amount: string | null
 }
 
 const num = (v: NullableInt): number | null => (v === null ? null : Number(v))
@@ -30,6 +30,8 @@ export function toBet(row: BetRow): Bet {
     extraDataHash: row.extra_data_hash,
     wager: row.wager,
     qk: JSON.parse(row.qk) as Bet['qk'],
+    fees: decodeFees(row.fees),
+    poolAccumulatedAmount: row.pool_accumulated_amount === null ? null : BigInt(row.pool_accumulated_amount),
     resultIndex: num(row.result_index),
     payout: row.payout,
     multiplier: row.multiplier,
@@ -50,6 +52,7 @@ export function betValues(bet: Bet): unknown[] {
     bet.seq, bet.id, bet.player, bet.pool, bet.mint, bet.game, bet.extraDataHash, bet.wager, JSON.stringify(bet.qk),
     bet.resultIndex, bet.payout, bet.multiplier, bet.won === null ? null : bet.won ? 1 : 0, bet.status,
     bet.registerSignature, bet.registerSlot, bet.blockTime, bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime,
+    encodeFees(bet.fees), bet.poolAccumulatedAmount === null ? null : String(bet.poolAccumulatedAmount),
   ]
 }
 

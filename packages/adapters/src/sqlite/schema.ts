@@ -44,6 +44,13 @@ export const bets = sqliteTable('bets', {
   registerEventId: text('register_event_id'),
   /** Id of the event that settled this bet. */
   resolveEventId: text('resolve_event_id'),
+  /** JSON `[type, "amount"][]` (core's `encodeFees`): the fees charged when the trial was registered. */
+  fees: text('fees').notNull().default('[]'),
+  /**
+   * The pool's accumulated amount after the register, when the transaction reported it: decimal TEXT,
+   * since a u64 may pass SQLite's signed 64-bit integers and this amount must never stop a batch.
+   */
+  poolAccumulatedAmount: text('pool_accumulated_amount'),
 }, t => [
   uniqueIndex('bets_id_unique').on(t.id),
   // Keyset pages: each filter walks its own index backwards from the cursor's seq.

@@ -24,8 +24,8 @@ export function prepareStatements(db: Database) {
     insertPlayer: p('INSERT INTO players (wallet, username, created_at, last_seen_at) VALUES (?, NULL, ?, ?)'),
     insertBet: p(`INSERT INTO bets (seq, id, player, pool, mint, game, extra_data_hash, wager, qk, result_index, payout,
       multiplier, won, status, register_signature, register_slot, block_time, resolve_signature, resolve_slot, settled_block_time,
-      register_event_id, resolve_event_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      fees, pool_accumulated_amount, register_event_id, resolve_event_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     settleBet: p(`UPDATE bets SET result_index = ?, payout = ?, multiplier = ?, won = ?, status = ?, resolve_signature = ?,
       resolve_slot = ?, settled_block_time = ?, resolve_event_id = ? WHERE id = ?`),
     insertOrphan: p('INSERT INTO orphan_resolves (trial_id, event) VALUES (?, ?)'),

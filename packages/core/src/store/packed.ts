@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8'
-import type { ChainEvent, OtherVaultEvent } from './types'
+import type { BetFee, ChainEvent, OtherVaultEvent } from './types'
 
 /**
  * Chain events kept as the bytes the indexer's decode thread wrote them in, until the thread that
@@ -12,7 +12,8 @@ import type { ChainEvent, OtherVaultEvent } from './types'
  *
  * The bytes hold one flat array of values, not the event objects: per transaction its number of
  * events and (when it has any) the signature, slot and block time of its first event, then each
- * event's kind and fields in a fixed order by kind. `node:v8` writes every property name of every
+ * event's kind and fields in a fixed order by kind (a register's fees as a count and then each one's type
+ * and amount). `node:v8` writes every property name of every
  * object, every event of a transaction repeats its signature (a register carries five events), and an
  * event's id repeats it again (`<signature>:<index>`): an event as its transaction writes only its
  * index, and a fee or pool update its fields' values. Half the bytes or less, and packing takes half
@@ -81,7 +82,8 @@ function pushEvent(out: unknown[], e: ChainEvent, first: ChainEvent): void {
   switch (e.kind) {
     case 'trialRegistered':
       head(REGISTERED)
-      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game)
+      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game, e.poolAccumulatedAmount, e.fees.length)
+      for (const fee of e.fees) out.push(fee.type, fee.amount)
       return
     case 'trialResolved':
       head(RESOLVED)
@@ -157,13 +159,18 @@ function readBlock(bytes: Uint8Array): ChainEvent[][] {
       const id = typeof short === 'number' ? `${signature}:${short}` : short
       // Literals of one shape per kind, fields in the order of the types (and of the decoder's).
       switch (kind) {
-        case REGISTERED:
+        case REGISTERED: {
+          const fees: BetFee[] = []
+          const feeCount = v[i + 9] as number
+          for (let f = 0; f < feeCount; f++) fees.push({ type: v[i + 10 + 2 * f] as number, amount: v[i + 11 + 2 * f] as bigint })
           events.push({
             id, kind: 'trialRegistered', signature, slot, blockTime, trialId: v[i] as string, player: v[i + 1] as string, pool: v[i + 2] as string,
             mint: v[i + 3] as string | null, wager: v[i + 4] as bigint, qk: v[i + 5] as [number, number][], extraDataHash: v[i + 6] as string, game: v[i + 7] as string,
+            fees, poolAccumulatedAmount: v[i + 8] as bigint | null,
           })
-          i += 8
+          i += 10 + 2 * feeCount
           break
+        }
         case RESOLVED:
           events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: v[i] as string, resultIndex: v[i + 1] as number, randomness: v[i + 2] as number })
           i += 3

@@ -11,6 +11,14 @@ import type { PackedEvents } from './packed'
 /** A `[q, k]` pair of the Fare Vault: probability `q` of the outcome, payout multiple `k` of the wager. */
 export type QKPair = [q: number, k: number]
 
+/** A fee the vault charged on a trial when it was registered (a FeeCharged event of the registering transaction). */
+export interface BetFee {
+  /** `fee_type` as the vault wrote it (the localnet's vault: 0 host, 1 network, 2 pool). */
+  type: number
+  /** Base units of the pool's mint. */
+  amount: bigint
+}
+
 /** Lifecycle of a bet: registered on chain, then resolved by the vault's randomness. */
 export type BetStatus = 'pending' | 'settled'
 
@@ -34,6 +42,13 @@ export interface Bet {
   wager: bigint
   /** The outcome table of the trial. */
   qk: QKPair[]
+  /** The fees charged when the trial was registered, in the order the vault emitted them; empty when none were. */
+  fees: BetFee[]
+  /**
+   * The pool's accumulated amount (its jackpot pot) after the registering transaction added to it
+   * (PoolAccumulatedAmountUpdated); null when that transaction did not report it.
+   */
+  poolAccumulatedAmount: bigint | null
   /** Index into `qk` of the drawn outcome, once settled. */
   resultIndex: number | null
   /** Gross amount returned to the player in base units (`wager * k`), once settled. `0n` for a loss. */
@@ -174,6 +189,13 @@ export interface TrialRegisteredEvent extends ChainEventBase {
   qk: QKPair[]
   extraDataHash: string
   game: string
+  /**
+   * The FeeCharged events of this trial and pool in the registering transaction, folded in by the
+   * decoder (they reach the store as part of this event, not as events of their own).
+   */
+  fees: BetFee[]
+  /** The last PoolAccumulatedAmountUpdated of this trial and pool in that transaction, folded in likewise; null when none. */
+  poolAccumulatedAmount: bigint | null
 }
 
 /** A trial's outcome drawn. */
@@ -193,7 +215,11 @@ export interface JackpotReleasedEvent extends ChainEventBase {
   amount: bigint
 }
 
-/** Other vault events the casino records but does not turn into bets. */
+/**
+ * Other vault events the casino records but does not turn into bets. A FeeCharged or
+ * PoolAccumulatedAmountUpdated of a trial registered in the same transaction is not one: it is part of
+ * that register ({@link TrialRegisteredEvent.fees}).
+ */
 export interface OtherVaultEvent extends ChainEventBase {
   kind: 'feeCharged' | 'poolAccumulatedAmountUpdated' | 'poolRegistered'
   /** Decoded fields, amounts as decimal strings so the record is JSON-safe. */

@@ -1,6 +1,6 @@
 import bs58 from 'bs58'
 import type {
-  Batch, ChainEvent, JackpotReleasedEvent, QKPair, TrialRegisteredEvent, TrialResolvedEvent,
+  Batch, BetFee, ChainEvent, JackpotReleasedEvent, QKPair, TrialRegisteredEvent, TrialResolvedEvent,
 } from '../store/types'
 
 /**
@@ -58,12 +58,18 @@ export function randomSignature(rng?: Rng): string {
 /** A fixed pool account so that fixtures share one pool unless a test says otherwise. */
 export const testPool: string = bs58.encode(new Uint8Array(32).fill(7))
 
-/** Fields of a TrialRegistered event a test may set; the rest get fresh values. */
+/** The fees the localnet's vault charges on `wager`: host 0.5%, network 0.5%, pool 0.1% (types 0, 1, 2). */
+export function vaultFees(wager: bigint): BetFee[] {
+  return [{ type: 0, amount: wager * 50n / 10_000n }, { type: 1, amount: wager * 50n / 10_000n }, { type: 2, amount: wager * 10n / 10_000n }]
+}
+
+/** Fields of a TrialRegistered event a test may set; the rest get fresh values (the vault's fees, and a pool amount of wager / 1000). */
 export type RegisterInput = Partial<Omit<TrialRegisteredEvent, 'kind'>>
 
 /** A `trialRegistered` event: a fresh trial, player and signature unless given; 1 000 000 base units on a coin flip. */
 export function makeRegister(input: RegisterInput = {}): TrialRegisteredEvent {
   const signature = input.signature ?? randomSignature()
+  const wager = input.wager ?? 1_000_000n
   return {
     kind: 'trialRegistered',
     id: input.id ?? `${signature}:0`,
@@ -74,10 +80,12 @@ export function makeRegister(input: RegisterInput = {}): TrialRegisteredEvent {
     player: input.player ?? randomWallet(),
     pool: input.pool ?? testPool,
     mint: input.mint === undefined ? null : input.mint,
-    wager: input.wager ?? 1_000_000n,
+    wager,
     qk: input.qk ?? coinFlipQK,
     extraDataHash: input.extraDataHash ?? 'coinflip-v1',
     game: input.game ?? 'coinflip',
+    fees: input.fees ?? vaultFees(wager),
+    poolAccumulatedAmount: input.poolAccumulatedAmount === undefined ? wager / 1000n : input.poolAccumulatedAmount,
   }
 }
 

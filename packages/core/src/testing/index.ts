@@ -9,7 +9,7 @@ export type { FailureInjection, TestCasinoStoreOptions } from './suite'
 
 // Fixtures: chain events, batches, seeded workloads
 export {
-  coinFlipQK, createRng, generateWorkload, makeBatch, makeJackpot, makeRegister, makeResolve, randomSignature,
+  coinFlipQK, createRng, generateWorkload, makeBatch, makeJackpot, makeRegister, makeResolve, randomSignature, vaultFees,
   randomWallet, testPool,
 } from './fixtures'
 export type { RegisterInput, ResolveInput, Rng, Workload, WorkloadOptions } from './fixtures'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from '../../src/indexer/decode'
+import type { VaultEvent } from '../../src/solana/vault-events'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
 
 const owner = newKey()
@@ -67,6 +68,70 @@ describe('decodeTransaction', () => {
   it('maps an unregistered extra_data_hash to the unknown game', () => {
     const { tx, sig } = oneBet({ hash: 'never-registered' })
     expect(decodeTransaction(tx, sig, options()).events[0]).toMatchObject({ kind: 'trialRegistered', game: 'unknown' })
+  })
+
+  describe('a register takes in the fees and pool update of its trial', () => {
+    const fee = (trialId: string, feeType: number, feeAmount: bigint, poolId = pool): VaultEvent => ({ name: 'FeeCharged', fields: { feeType, poolId, trialId, feeAmount } })
+    const poolUpdate = (trialId: string, newAccumulatedAmount: bigint, poolId = pool): VaultEvent => ({ name: 'PoolAccumulatedAmountUpdated', fields: { poolId, trialId, newAccumulatedAmount } })
+    const decodeOne = (events: VaultEvent[], extra: { spoof?: VaultEvent[], trial?: string, filter?: DecodeOptions['filter'], host?: string } = {}) => {
+      const chain = createFakeChain()
+      const trial = extra.trial ?? newKey()
+      const sig = chain.add({
+        instructions: [{ kind: 'register', trial, pool, mint, hostToken: extra.host ? strangerToken : hostToken, hostOwner: extra.host ?? owner, events }],
+        spoof: extra.spoof,
+      })
+      return { out: decodeTransaction(chain.txs[0]!.json, sig, options(extra.filter)), sig }
+    }
+
+    it('as the vault emits them: three fees and the pool update before the register, one event in all', () => {
+      const trial = newKey()
+      const { register } = betEvents({ trial, player: newKey(), pool, wager: 2n ** 62n })
+      // Amounts above 2^53: a number anywhere on the path would lose digits.
+      const { out, sig } = decodeOne([fee(trial, 0, 2n ** 60n + 1n), fee(trial, 1, 2n ** 60n + 2n), fee(trial, 2, 3n), poolUpdate(trial, 2n ** 63n + 5n), register], { trial })
+      expect(out.found).toBe(5)
+      expect(out.events).toHaveLength(1)
+      expect(out.events[0]).toMatchObject({
+        id: `${sig}:4`, kind: 'trialRegistered', trialId: trial,
+        fees: [{ type: 0, amount: 2n ** 60n + 1n }, { type: 1, amount: 2n ** 60n + 2n }, { type: 2, amount: 3n }], poolAccumulatedAmount: 2n ** 63n + 5n,
+      })
+    })
+
+    it('without fees: an empty list and no pool amount; the last pool update wins', () => {
+      const trial = newKey()
+      const { register } = betEvents({ trial, player: newKey(), pool, wager: 5n })
+      expect(decodeOne([register], { trial }).out.events[0]).toMatchObject({ fees: [], poolAccumulatedAmount: null })
+      const later = decodeOne([poolUpdate(trial, 1n), register, poolUpdate(trial, 2n)], { trial }).out
+      expect(later.events.map(e => e.kind)).toEqual(['trialRegistered'])
+      expect(later.events[0]).toMatchObject({ fees: [], poolAccumulatedAmount: 2n })
+    })
+
+    it('keeps as events of their own the fees of another trial or pool, and of a transaction that registers nothing', () => {
+      const trial = newKey()
+      const other = newKey()
+      const otherPool = newKey()
+      const { register } = betEvents({ trial, player: newKey(), pool, wager: 1000n })
+      const { out, sig } = decodeOne([fee(other, 0, 1n), fee(trial, 0, 2n, otherPool), fee(trial, 1, 3n), register], { trial, filter: { kind: 'all' } })
+      expect(out.events.map(e => [e.id, e.kind])).toEqual([[`${sig}:0`, 'feeCharged'], [`${sig}:1`, 'feeCharged'], [`${sig}:3`, 'trialRegistered']])
+      expect(out.events[2]).toMatchObject({ fees: [{ type: 1, amount: 3n }] })
+      expect(out.events[0]).toMatchObject({ data: { feeType: 0, poolId: pool, trialId: other, feeAmount: '1' } })
+      const alone = decodeOne([fee(trial, 0, 7n), poolUpdate(trial, 8n)], { trial }).out
+      expect(alone.events.map(e => e.kind)).toEqual(['feeCharged', 'poolAccumulatedAmountUpdated'])
+    })
+
+    it('never takes in a fee that another program printed', () => {
+      const trial = newKey()
+      const { register } = betEvents({ trial, player: newKey(), pool, wager: 1000n })
+      const { out } = decodeOne([fee(trial, 0, 5n), register], { trial, spoof: [fee(trial, 0, 10n ** 18n), poolUpdate(trial, 10n ** 18n)] })
+      expect(out.events).toHaveLength(1)
+      expect(out.events[0]).toMatchObject({ fees: [{ type: 0, amount: 5n }], poolAccumulatedAmount: null })
+    })
+
+    it('drops with the register the fees of a trial of another host', () => {
+      const trial = newKey()
+      const { register } = betEvents({ trial, player: newKey(), pool, wager: 1000n })
+      const { out } = decodeOne([fee(trial, 0, 5n), poolUpdate(trial, 6n), register], { trial, host: stranger })
+      expect(out).toEqual({ events: [], found: 3, warnings: [] })
+    })
   })
 
   it('throws TransactionDecodeError on a malformed vault payload', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
-import { type Localnet, type LocalnetPlayer, startLocalnet } from '@fare-casino/localnet'
+import { FEE_BPS, FEE_TYPES, type Localnet, type LocalnetPlayer, startLocalnet } from '@fare-casino/localnet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCasinoEvents } from '../../src/events'
 import { createIndexer } from '../../src/indexer/indexer'
@@ -107,6 +107,11 @@ describe('indexer on the localnet', () => {
       const bet = byId.get(id)!
       expect(bet.resultIndex, id).toBe(outcome.resultIndex)
       expect(bet.wager, id).toBe(outcome.wager)
+      // The fees the vault charged on it, folded into the bet from their FeeCharged events.
+      const fees = ([[FEE_TYPES.host, FEE_BPS.host], [FEE_TYPES.network, FEE_BPS.network], [FEE_TYPES.pool, FEE_BPS.pool]] as const)
+        .map(([type, bps]) => ({ type, amount: outcome.wager * bps / 10_000n })).filter(fee => fee.amount > 0n)
+      expect(bet.fees, id).toEqual(fees)
+      expect(bet.poolAccumulatedAmount === null, id).toBe(!fees.some(fee => fee.type === FEE_TYPES.pool))
     }
     expect(published).toBe(N)
     expect(indexer.status().errors).toBeGreaterThan(0)

@@ -88,6 +88,8 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
           extraDataHash: event.extraDataHash,
           wager: event.wager,
           qk: event.qk,
+          fees: event.fees,
+          poolAccumulatedAmount: event.poolAccumulatedAmount,
           resultIndex: null,
           payout: null,
           multiplier: null,

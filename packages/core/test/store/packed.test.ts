@@ -6,6 +6,7 @@ import type { ChainEvent, TrialRegisteredEvent } from '../../src/store/types'
 const register = (signature: string, trialId: string, wager: bigint): ChainEvent => ({
   id: `${signature}:0`, kind: 'trialRegistered', signature, slot: 7, blockTime: 1_700_000_000, trialId, player: 'P', pool: 'Pool',
   mint: null, wager, qk: [[0.5, 2], [0.5, 0]], extraDataHash: 'ab'.repeat(32), game: 'coinflip',
+  fees: [{ type: 0, amount: wager / 200n }, { type: 1, amount: wager / 200n }, { type: 2, amount: wager / 1000n }], poolAccumulatedAmount: wager * 3n,
 })
 const resolve = (signature: string, trialId: string): ChainEvent => ({
   id: `${signature}:1`, kind: 'trialResolved', signature, slot: 8, blockTime: 1_700_000_001, trialId, resultIndex: 1, randomness: 0.42,

@@ -145,6 +145,8 @@ export function makeBet(input: Partial<Bet> = {}): Bet {
     extraDataHash: 'hash',
     wager: bigWager,
     qk: [[0.5, 1.98], [0.5, 0]],
+    fees: [{ type: 0, amount: bigWager / 200n }],
+    poolAccumulatedAmount: bigWager,
     resultIndex: null,
     payout: null,
     multiplier: null,

@@ -83,6 +83,26 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(window).toMatchObject({ wallet: whale, wagered: 2n ** 63n - 1n })
     })
 
+    it('keeps a bet\'s fees and pool amount exact, through settlement and on every read', async () => {
+      const store = ctx.store()
+      const player = randomWallet()
+      const fees = [{ type: 0, amount: 2n ** 63n + 1n }, { type: 255, amount: 0n }, { type: 2, amount: 2n ** 53n + 1n }, { type: 0, amount: 7n }]
+      const a = makeRegister({ player, fees, poolAccumulatedAmount: 2n ** 64n - 1n })
+      const b = makeRegister({ player, fees: [], poolAccumulatedAmount: null })
+      const placed = await store.applyBatch(makeBatch([a, b]))
+      const kept = (bet: { fees: unknown, poolAccumulatedAmount: unknown } | null | undefined) => bet && { fees: bet.fees, poolAccumulatedAmount: bet.poolAccumulatedAmount }
+      expect(placed.placed.map(kept)).toEqual([{ fees, poolAccumulatedAmount: 2n ** 64n - 1n }, { fees: [], poolAccumulatedAmount: null }])
+      expect(kept(await store.getBet(a.trialId))).toEqual({ fees, poolAccumulatedAmount: 2n ** 64n - 1n })
+      expect(kept(await store.getBet(b.signature))).toEqual({ fees: [], poolAccumulatedAmount: null })
+
+      const resolveA = makeResolve(a, { resultIndex: 0 })
+      const settled = await store.applyBatch(makeBatch([resolveA, makeResolve(b, { resultIndex: 1 })]))
+      expect(settled.settled.map(kept)).toEqual([{ fees, poolAccumulatedAmount: 2n ** 64n - 1n }, { fees: [], poolAccumulatedAmount: null }])
+      expect(kept(await store.getBet(resolveA.signature))).toEqual({ fees, poolAccumulatedAmount: 2n ** 64n - 1n })
+      expect((await store.listBets({ player, limit: 10 })).bets.map(kept)).toEqual([{ fees: [], poolAccumulatedAmount: null }, { fees, poolAccumulatedAmount: 2n ** 64n - 1n }])
+      expect((await store.playerBetHistory(player, { limit: 10, offset: 1 })).bets.map(kept)).toEqual([{ fees, poolAccumulatedAmount: 2n ** 64n - 1n }])
+    })
+
     it('settles a resolve that arrived in an earlier batch than its register', async () => {
       const store = ctx.store()
       const reg = makeRegister({ wager: 10n ** 17n })
