@@ -15,11 +15,11 @@ const exported = [
   'decodeBetCursor', 'decodeFees', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',
   'encodeFees', 'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'feesOfPairs', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
   'isCasinoError', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
-  'memoryStore', 'overlayOf', 'packTransactions', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
+  'memoryStore', 'overlayOf', 'packBatchResult', 'packTransactions', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
   'randomEpoch', 'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions',
   'setExpiring', 'settleBet', 'signIn', 'siwsChainId', 'subscribeLogs', 'toBetJSON', 'toCasinoJSON', 'toChatMessageJSON',
   'toGameJSON', 'toJackpotJSON', 'toLeaderboardEntryJSON', 'toPlayerJSON', 'toStatsJSON', 'toSystemEventJSON',
-  'unpackEvents', 'unpackTransaction', 'vaultAdminEventNames', 'vaultEventDiscriminators', 'vaultEventNames', 'verifySiwsSignature', 'windowStartHour',
+  'unpackBatchResult', 'unpackEvents', 'unpackTransaction', 'vaultAdminEventNames', 'vaultEventDiscriminators', 'vaultEventNames', 'verifySiwsSignature', 'windowStartHour',
   'withDelta', 'zeroTotals',
 ]
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import { CasinoError, errorStatus, isCasinoError, unpackEvents } from '@fare-casino/core/store'
-import type { Batch, BatchResult, CasinoErrorCode, PackedBatch } from '@fare-casino/core/store'
+import { CasinoError, errorStatus, isCasinoError, packBatchResult, unpackBatchResult, unpackEvents } from '@fare-casino/core/store'
+import type { Batch, BatchResult, CasinoErrorCode, PackedBatch, PackedBatchResult } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
 import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite } from './connection'
@@ -49,7 +49,7 @@ type Unsent =
   | { kind: 'pragma', source: string }
 type Request = Unsent & { id: number }
 interface WireError { message: string, name: string, casinoCode?: string, code?: unknown }
-type Reply = { id: number, ok: true, result?: BatchResult } | { id: number, ok: false, error: WireError }
+type Reply = { id: number, ok: true, result?: PackedBatchResult } | { id: number, ok: false, error: WireError }
 
 /** An error as plain data: what the indexer tells permanent from transient failures by survives. */
 function toWire(error: unknown): WireError {
@@ -124,7 +124,7 @@ export function startWriterThread(options: WriterThreadOptions, url: URL, onDeat
   })
   worker.on('exit', code => fail(`exited (${code})`))
 
-  const send = async (request: Unsent): Promise<BatchResult | undefined> => {
+  const send = async (request: Unsent): Promise<PackedBatchResult | undefined> => {
     if (dead) throw new CasinoError('STORE_ERROR', `SQLite writer thread ${dead}`)
     const id = nextId++
     const reply = await new Promise<Reply>((resolve) => {
@@ -137,7 +137,7 @@ export function startWriterThread(options: WriterThreadOptions, url: URL, onDeat
 
   return {
     async apply(batch, { after, failAfterWrites }) {
-      return (await send({ kind: 'apply', batch, after, failAfterWrites }))!
+      return unpackBatchResult((await send({ kind: 'apply', batch, after, failAfterWrites }))!)
     },
     async pragma(source) {
       await send({ kind: 'pragma', source })
@@ -178,7 +178,8 @@ function serve(): void {
         if (request.after && lastFailed) throw notWritten('the batch before it failed')
         // Prepared on first use: by then the main connection has migrated the file.
         write ??= createBatchWriter(client, prepareStatements(client))
-        reply = { id: request.id, ok: true, result: write(unpacked(request.batch), gateFor(request.failAfterWrites)) }
+        // As flat values: a backfill's result holds thousands of bets (see packBatchResult).
+        reply = { id: request.id, ok: true, result: packBatchResult(write(unpacked(request.batch), gateFor(request.failAfterWrites))) }
         lastFailed = false
       }
     }
