@@ -27,4 +27,6 @@ UPDATE `bets` SET
     ORDER BY e.`key` DESC
     LIMIT 1
   )
-WHERE `fees` = '[]' AND `pool_accumulated_amount` IS NULL;
+-- Only the bets whose register transaction has a row: the others have nothing to copy.
+WHERE `fees` = '[]' AND `pool_accumulated_amount` IS NULL
+  AND `register_signature` IN (SELECT `signature` FROM `transaction_events`);

@@ -264,8 +264,9 @@ function newBet(event: TrialRegisteredEvent, seq: number): Bet {
     extraDataHash: event.extraDataHash,
     wager: event.wager,
     qk: event.qk,
-    fees: event.fees,
-    poolAccumulatedAmount: event.poolAccumulatedAmount,
+    // A caller written before registers carried these may leave them out: no fees, no amount.
+    fees: event.fees ?? [],
+    poolAccumulatedAmount: event.poolAccumulatedAmount ?? null,
     resultIndex: null,
     payout: null,
     multiplier: null,

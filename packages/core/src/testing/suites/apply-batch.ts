@@ -101,6 +101,15 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(kept(await store.getBet(resolveA.signature))).toEqual({ fees, poolAccumulatedAmount: 2n ** 64n - 1n })
       expect((await store.listBets({ player, limit: 10 })).bets.map(kept)).toEqual([{ fees: [], poolAccumulatedAmount: null }, { fees, poolAccumulatedAmount: 2n ** 64n - 1n }])
       expect((await store.playerBetHistory(player, { limit: 10, offset: 1 })).bets.map(kept)).toEqual([{ fees, poolAccumulatedAmount: 2n ** 64n - 1n }])
+
+      // A register from a caller written before registers carried them: no fees, no amount, and a bet that reads back.
+      const legacy: Partial<typeof a> = makeRegister({ player })
+      delete legacy.fees
+      delete legacy.poolAccumulatedAmount
+      const old = await store.applyBatch(makeBatch([legacy as typeof a]))
+      expect(old.placed.map(kept)).toEqual([{ fees: [], poolAccumulatedAmount: null }])
+      expect(kept(await store.getBet(legacy.trialId!))).toEqual({ fees: [], poolAccumulatedAmount: null })
+      expect((await store.listBets({ player, limit: 10 })).bets).toHaveLength(3)
     })
 
     it('settles a resolve that arrived in an earlier batch than its register', async () => {
