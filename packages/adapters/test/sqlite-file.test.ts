@@ -173,6 +173,7 @@ describe('sqliteStore writer thread', () => {
     expect(store.writerThread).toBe(true)
     // The indexer's default commit size: bigger on the thread, where it does not hold the event loop.
     expect(store.preferredBatchTransactions).toBe(8000)
+    expect(store.preferredGroupWaitMs).toBe(5)
     const w = generateWorkload({ seed: 31, bets: 300 })
     await bulkLoad(store, async () => {
       for (const batch of w.batches) await store.applyBatch(batch)
@@ -237,6 +238,7 @@ describe('sqliteStore writer thread', () => {
     expect(store.writerThread).toBe(false)
     expect(store.pipelinesBatches).toBe(false)
     expect(store.preferredBatchTransactions).toBeUndefined()
+    expect(store.preferredGroupWaitMs).toBeUndefined()
     expect(await snapshotStore(store, { wallets: w.wallets, now: w.now })).toEqual(await snapshotStore(await reference(w.batches), { wallets: w.wallets, now: w.now }))
   })
 })

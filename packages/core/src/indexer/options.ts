@@ -6,9 +6,10 @@ import type { IndexerOptions, ResolvedIndexerFilter, ResolvedIndexerOptions } fr
 
 /**
  * Applies the defaults of {@link IndexerOptions}; throws `INVALID_CONFIG` on values that cannot work.
- * `store`: the store the indexer writes to, whose `preferredBatchTransactions` is the default commit size.
+ * `store`: the store the indexer writes to, whose `preferredBatchTransactions` is the default commit size
+ * and `preferredGroupWaitMs` the default `groupWaitMs`.
  */
-export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<CasinoStore, 'preferredBatchTransactions'>): ResolvedIndexerOptions {
+export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<CasinoStore, 'preferredBatchTransactions' | 'preferredGroupWaitMs'>): ResolvedIndexerOptions {
   if (!options.rpcUrl) throw new CasinoError('INVALID_CONFIG', 'indexer: rpcUrl is required')
   if (!options.ownerWallet) throw new CasinoError('INVALID_CONFIG', 'indexer: ownerWallet is required')
   const positive = (name: string, value: number | undefined, fallback: number): number => {
@@ -38,7 +39,7 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     subscribe: options.subscribe ?? true,
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
-    groupWaitMs: positive('groupWaitMs', options.groupWaitMs, 25),
+    groupWaitMs: positive('groupWaitMs', options.groupWaitMs, store?.preferredGroupWaitMs ?? 25),
     backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
     decodeThread: decodeThreadSetting(options.decodeThread),

@@ -76,7 +76,8 @@ export interface IndexerOptions {
   fetchBatchSize?: number
   /**
    * While backfilling, milliseconds a short run of fetched transactions may wait for those in flight
-   * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default 25
+   * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default the
+   * store's `preferredGroupWaitMs` (SQLite on its writer thread: 5), else 25
    */
   groupWaitMs?: number
   /**

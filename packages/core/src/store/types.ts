@@ -365,6 +365,13 @@ export interface CasinoStore {
    * size (SQLite: each commit writes every page it dirtied once) says so here. Absent: 1000.
    */
   readonly preferredBatchTransactions?: number
+  /**
+   * How long (ms) the indexer may hold a short run of fetched transactions while backfilling, waiting
+   * for those in flight behind it to commit them in one bigger `applyBatch`: the indexer's default for
+   * `groupWaitMs` (its config still wins). A store whose commits cost little beside what they write
+   * (SQLite on its writer thread) asks for less, so that it is not left idle. Absent: 25.
+   */
+  readonly preferredGroupWaitMs?: number
   getCursor(): Promise<IndexerCursor | null>
 
   /* bets */

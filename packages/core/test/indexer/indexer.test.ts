@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCasinoEvents, type CasinoEventType } from '../../src/events'
 import { createIndexer } from '../../src/indexer/indexer'
+import { resolveIndexerOptions } from '../../src/indexer/options'
 import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
 import { unpackEvents } from '../../src/store/packed'
@@ -492,5 +493,13 @@ describe('createIndexer', () => {
     const configured = await run(97, 30)
     expect(Math.max(...configured)).toBeLessThanOrEqual(30)
     expect(configured.length).toBeGreaterThan(preferred.length)
+  })
+
+  it('holds a short group as long as the store prefers when the config does not say, and the config wins', () => {
+    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: newKey() }
+    expect(resolveIndexerOptions(base).groupWaitMs).toBe(25)
+    expect(resolveIndexerOptions(base, { preferredGroupWaitMs: 5 }).groupWaitMs).toBe(5)
+    expect(resolveIndexerOptions({ ...base, groupWaitMs: 40 }, { preferredGroupWaitMs: 5 }).groupWaitMs).toBe(40)
+    expect(() => resolveIndexerOptions(base, { preferredGroupWaitMs: -1 })).toThrow(/groupWaitMs/)
   })
 })
