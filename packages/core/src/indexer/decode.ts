@@ -1,4 +1,4 @@
-import { fromBase64 } from '../solana/borsh'
+import { decodeBase64Transient } from '../solana/codecs'
 import { programDataOf } from '../solana/logs'
 import type { CompiledInstructionJson, TransactionJson } from '../solana/rpc'
 import { decodeVaultEvent, type VaultEvent } from '../solana/vault-events'
@@ -84,7 +84,8 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   const decoded: (VaultEvent | undefined)[] = []
   scan.payloads.forEach((payload, index) => {
     try {
-      const result = decodeVaultEvent(fromBase64(payload))
+      // Into a buffer the next payload reuses: decodeVaultEvent copies out every field it keeps.
+      const result = decodeVaultEvent(decodeBase64Transient(payload))
       if (result.kind === 'unknown') out.warnings.push(`unknown event discriminator in payload ${index}`)
       else if (result.kind === 'event') out.found++
       decoded.push(result.kind === 'event' ? result.event : undefined)

@@ -1,6 +1,6 @@
 import bs58 from 'bs58'
 import { describe, expect, it } from 'vitest'
-import { decodeBase64, encodeBase58, encodePublicKey } from '../../src/solana/codecs'
+import { decodeBase64, decodeBase64Transient, encodeBase58, encodePublicKey } from '../../src/solana/codecs'
 import { seeded } from '../indexer/fake-chain'
 
 const random = seeded(99)
@@ -59,5 +59,62 @@ describe('decodeBase64', () => {
       expect(() => decodeBase64(text), text).toThrow()
     }
     expect(decodeBase64(' YW\nJj')).toEqual(new TextEncoder().encode('abc'))
+  })
+})
+
+describe('decodeBase64Transient', () => {
+  /** Its answer copied at once (the next call overwrites it), or the error it throws. */
+  const transient = (text: string): Uint8Array | Error => {
+    try {
+      return decodeBase64Transient(text).slice()
+    }
+    catch (error) {
+      return error as Error
+    }
+  }
+  const strict = (text: string): Uint8Array | Error => {
+    try {
+      return decodeBase64(text)
+    }
+    catch (error) {
+      return error as Error
+    }
+  }
+
+  it('gives decodeBase64\'s bytes, padded or not, small or past its first buffer', () => {
+    for (const b of [...samples(), bytes(1500), bytes(5000), bytes(20)]) {
+      const text = Buffer.from(b).toString('base64')
+      expect(transient(text)).toEqual(b)
+      expect(transient(text.replace(/=+$/, ''))).toEqual(b)
+    }
+  })
+
+  it('throws where decodeBase64 throws and reads what it reads, on text Node\'s decoder would read otherwise', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    const odd = ['-', '_', '=', ' ', '\n', '\t', '!', '.', 'é', '\u0000']
+    let refused = 0
+    for (let i = 0; i < 20_000; i++) {
+      let text = ''
+      const length = Math.floor(random() * 24)
+      for (let c = 0; c < length; c++) text += random() < 0.12 ? odd[Math.floor(random() * odd.length)]! : alphabet[Math.floor(random() * 64)]!
+      const want = strict(text)
+      const got = transient(text)
+      if (want instanceof Error) {
+        refused++
+        expect(got, JSON.stringify(text)).toBeInstanceOf(Error)
+      }
+      else {
+        expect(got, JSON.stringify(text)).toEqual(want)
+      }
+    }
+    expect(refused).toBeGreaterThan(1000)
+    for (const text of ['a', 'ab!c', 'abc=d', 'YQ=', 'Y===', 'é', 'ab-_', 'YQ==YQ==', 'YW Jj=']) expect(transient(text), text).toBeInstanceOf(Error)
+    expect(transient(' YW\nJj')).toEqual(new TextEncoder().encode('abc'))
+  })
+
+  it('hands back a view that the next call overwrites', () => {
+    const first = decodeBase64Transient(btoa('first'))
+    decodeBase64Transient(btoa('other'))
+    expect(new TextDecoder().decode(first)).toBe('other')
   })
 })
