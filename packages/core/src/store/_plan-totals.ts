@@ -18,16 +18,24 @@ function exactDouble(amount: bigint): number {
   return Number.isSafeInteger(n) ? n : Number.NaN
 }
 
+/**
+ * -0, not 0, starts a money sum: V8 stores a field that starts as a small integer as one, and the first
+ * sum past 2^30 then changes its representation, which throws away every optimized function that read
+ * it (the planner among them, recompiled at some 40 ms a time on each new writer thread). -0 is a
+ * double from the start and adds like 0 (`BigInt(-0)` is `0n`).
+ */
+const DOUBLE_ZERO = -0
+
 /** Counters of settled bets; the money sums are split (see the module comment). */
 class Tally {
   bets = 0
   wins = 0
   losses = 0
   /** Exact part of the wager sum: adds while the double sum stays a safe integer. */
-  wagered = 0
+  wagered = DOUBLE_ZERO
   /** The rest of the wager sum. */
   wageredBig = 0n
-  payout = 0
+  payout = DOUBLE_ZERO
   payoutBig = 0n
 
   add(won: boolean, wager: bigint, wagerDouble: number, payout: bigint, payoutDouble: number): void {
