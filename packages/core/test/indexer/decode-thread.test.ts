@@ -1,10 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { type DecodedAnswer, decodeTransactionsBody, type DecodeRequest } from '../../src/indexer/decode-batch'
-import { decodeOptionsOf, decodeThreadUrl, startDecodeThread } from '../../src/indexer/decode-thread'
+import { DECODE_THREAD_NICENESS, decodeOptionsOf, decodeThreadUrl, startDecodeThread } from '../../src/indexer/decode-thread'
 import { resolveIndexerOptions } from '../../src/indexer/options'
 import { isRpcError } from '../../src/solana/rpc-errors'
 import { unpackTransaction } from '../../src/store/packed'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
+
+/** The nice value of every thread of this process, by thread id (Linux: /proc/self/task). */
+function threadNiceness(): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      // After the command name: state is field 0, nice is field 16.
+      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]))
+    }
+    catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
+}
 
 /**
  * The decode thread runs the package's build (Node cannot run TypeScript in a worker): `pnpm build`
@@ -120,6 +138,24 @@ describe('the decode thread', () => {
       expect(comparable(there[1]!)).toEqual(comparable(here))
       const whole = await thread.decode(new TextEncoder().encode('not json'), request).catch((error: unknown) => error)
       expect(isRpcError(whole) && whole.retryable).toBe(true)
+    }
+    finally {
+      await thread.close()
+    }
+  })
+
+  it.runIf(process.platform === 'linux')('runs at a lower scheduling priority than the process, and leaves the process where it was', async () => {
+    const { body, request, options } = recordedBatch()
+    const base = getPriority(0)
+    const before = threadNiceness()
+    const thread = startDecodeThread(options, url!)
+    try {
+      await thread.decode(body.slice(), request) // the worker is serving: its priority is set
+      const lowered = Math.min(19, base + DECODE_THREAD_NICENESS)
+      const added = [...threadNiceness()].filter(([tid]) => !before.has(tid))
+      expect(added.filter(([, nice]) => nice === lowered)).toHaveLength(1)
+      expect(getPriority(0)).toBe(base)
+      expect(lowered).toBeGreaterThan(base)
     }
     finally {
       await thread.close()
