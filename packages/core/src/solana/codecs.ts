@@ -112,15 +112,17 @@ let scratchBytes = new Uint8Array(scratch.buffer, scratch.byteOffset, scratch.le
  * loop, and it allocates nothing: a register carries five such lines.
  *
  * Node's decoder is lenient where `atob` is not: it skips whitespace and any character outside the
- * alphabet, and reads base64url's `-` and `_`. Text with `-` or `_` goes to {@link decodeBase64}. A
- * skipped character always leaves fewer bytes than the text's length promises, and a short count goes
- * there too (a length of 4n + 1, which one skipped character would not shorten, goes there first).
+ * alphabet, reads base64url's `-` and `_`, and reads a character above U+00FF by its low byte (U+0155
+ * as 'U'). Text with `-`, `_` or any character outside ASCII goes to {@link decodeBase64}. A skipped
+ * character always leaves fewer bytes than the text's length promises, and a short count goes there
+ * too (a length of 4n + 1, which one skipped character would not shorten, goes there first).
  */
 export function decodeBase64Transient(text: string): Uint8Array {
   let end = text.length
   if (end % 4 === 0 && end > 0 && text.charCodeAt(end - 1) === 61) end--
   if (end % 4 === 3 && text.length % 4 === 0 && text.charCodeAt(end - 1) === 61) end--
-  if (end % 4 === 1 || text.includes('-') || text.includes('_')) return decodeBase64(text)
+  // byteLength (native) equals the length only for ASCII text.
+  if (end % 4 === 1 || text.includes('-') || text.includes('_') || Buffer.byteLength(text, 'utf8') !== text.length) return decodeBase64(text)
   const expected = Math.floor(end * 3 / 4)
   if (scratch.length < expected) {
     scratch = Buffer.allocUnsafeSlow(Math.max(expected, 2 * scratch.length))

@@ -91,7 +91,10 @@ describe('decodeBase64Transient', () => {
 
   it('throws where decodeBase64 throws and reads what it reads, on text Node\'s decoder would read otherwise', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-    const odd = ['-', '_', '=', ' ', '\n', '\t', '!', '.', 'é', '\u0000']
+    // Past U+00FF, characters whose low byte is a base64 letter, '-', '=' or a space (Node's decoder reads the
+    // low byte), and lone surrogates.
+    const wide = ['\u0155', '\u0141', '\u0151', '\u012D', '\u013D', '\u0120', '\u2B41', '\uD841', '\uDC41', '\uFF2F']
+    const odd = ['-', '_', '=', ' ', '\n', '\t', '!', '.', 'é', '\u0000', '\u00A0', ...wide]
     let refused = 0
     for (let i = 0; i < 20_000; i++) {
       let text = ''
@@ -108,7 +111,9 @@ describe('decodeBase64Transient', () => {
       }
     }
     expect(refused).toBeGreaterThan(1000)
-    for (const text of ['a', 'ab!c', 'abc=d', 'YQ=', 'Y===', 'é', 'ab-_', 'YQ==YQ==', 'YW Jj=']) expect(transient(text), text).toBeInstanceOf(Error)
+    for (const text of ['a', 'ab!c', 'abc=d', 'YQ=', 'Y===', 'é', 'ab-_', 'YQ==YQ==', 'YW Jj=', 'Q\u0155JD', 'AAA\u0141', 'QUJDR\u0151==', 'QUJ\uD841', 'QU\u012DD']) {
+      expect(transient(text), JSON.stringify(text)).toBeInstanceOf(Error)
+    }
     expect(transient(' YW\nJj')).toEqual(new TextEncoder().encode('abc'))
   })
 
