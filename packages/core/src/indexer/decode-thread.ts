@@ -203,16 +203,15 @@ export const DECODE_THREAD_NICENESS = 4
  * value is per thread, while on macOS and Windows the same call would lower the whole process. Never
  * raises it (a process already niced keeps at least its value), and a refusal is harmless.
  */
-function lowerThreadPriority(): number | undefined {
-  if (process.platform !== 'linux') return undefined
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return
   try {
     const current = getPriority(0)
     const lowered = Math.min(19, current + DECODE_THREAD_NICENESS)
     if (lowered > current) setPriority(0, lowered)
-    return getPriority(0)
   }
   catch {
-    return undefined
+    // refused: the thread keeps the process's priority
   }
 }
 

@@ -142,10 +142,15 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   return out
 }
 
+/** What one register takes in: the fees and the pool's new accumulated amount of its trial in its pool. */
+interface RegisterFold extends Pick<TrialRegisteredEvent, 'fees' | 'poolAccumulatedAmount'> {
+  pool: string
+}
+
 /** What the registers of one transaction take in: see {@link foldIntoRegisters}. */
 interface RegisterFolds {
-  /** By trial: the fees and the pool's new accumulated amount its register carries. */
-  byTrial: Map<string, Pick<TrialRegisteredEvent, 'fees' | 'poolAccumulatedAmount'>>
+  /** By trial (of a register of ours). */
+  byTrial: Map<string, RegisterFold>
   /** By payload index: true for an event that is part of a register now, not an event of its own. */
   folded: boolean[]
 }
@@ -159,20 +164,18 @@ interface RegisterFolds {
  * folded: any other stays an event of its own, as before.
  */
 function foldIntoRegisters(decoded: readonly (VaultEvent | undefined)[], ours: (fields: { trialId: string, poolId: string }) => boolean): RegisterFolds {
-  const byTrial: RegisterFolds['byTrial'] = new Map()
-  const pools = new Map<string, string>()
+  const byTrial = new Map<string, RegisterFold>()
   for (const event of decoded) {
-    if (event?.name !== 'TrialRegistered' || pools.has(event.fields.trialId) || !ours(event.fields)) continue
-    pools.set(event.fields.trialId, event.fields.poolId)
-    byTrial.set(event.fields.trialId, { fees: [], poolAccumulatedAmount: null })
+    if (event?.name !== 'TrialRegistered' || byTrial.has(event.fields.trialId) || !ours(event.fields)) continue
+    byTrial.set(event.fields.trialId, { pool: event.fields.poolId, fees: [], poolAccumulatedAmount: null })
   }
   const folded: boolean[] = []
   if (byTrial.size === 0) return { byTrial, folded }
   decoded.forEach((event, index) => {
     if (event?.name !== 'FeeCharged' && event?.name !== 'PoolAccumulatedAmountUpdated') return
     const f = event.fields
-    if (pools.get(f.trialId) !== f.poolId) return
-    const fold = byTrial.get(f.trialId)!
+    const fold = byTrial.get(f.trialId)
+    if (fold?.pool !== f.poolId) return
     if (event.name === 'FeeCharged') fold.fees.push({ type: event.fields.feeType, amount: event.fields.feeAmount })
     else fold.poolAccumulatedAmount = event.fields.newAccumulatedAmount
     folded[index] = true

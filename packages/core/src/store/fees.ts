@@ -30,3 +30,20 @@ export function feesOfPairs(pairs: unknown): BetFee[] {
     return { type: pair[0], amount: BigInt(pair[1]) }
   })
 }
+
+/**
+ * Appends `fees` to a flat list of values (the packed forms that cross threads): their count, then each
+ * one's type and amount. {@link readFees} reads them back.
+ */
+export function pushFees(out: unknown[], fees: readonly BetFee[]): void {
+  out.push(fees.length)
+  for (const fee of fees) out.push(fee.type, fee.amount)
+}
+
+/** The fees {@link pushFees} wrote at `at` in `values`; they take `1 + 2 * fees.length` values. */
+export function readFees(values: readonly unknown[], at: number): BetFee[] {
+  const count = values[at] as number
+  const fees: BetFee[] = []
+  for (let k = at + 1; k < at + 1 + 2 * count; k += 2) fees.push({ type: values[k] as number, amount: values[k + 1] as bigint })
+  return fees
+}

@@ -1,4 +1,5 @@
-import type { BatchResult, Bet, BetFee, Jackpot, Player, QKPair } from './types'
+import { pushFees, readFees } from './fees'
+import type { BatchResult, Bet, Jackpot, Player, QKPair } from './types'
 
 /**
  * A {@link BatchResult} as flat values, for a store that writes on a thread of its own to send back.
@@ -27,8 +28,7 @@ export interface PackedBatchResult {
 function pushBet(out: unknown[], bet: Bet): void {
   out.push(bet.id, bet.seq, bet.player, bet.pool, bet.mint, bet.game, bet.extraDataHash, bet.wager, bet.qk.length)
   for (const pair of bet.qk) out.push(pair[0], pair[1])
-  out.push(bet.fees.length)
-  for (const fee of bet.fees) out.push(fee.type, fee.amount)
+  pushFees(out, bet.fees)
   out.push(
     bet.poolAccumulatedAmount, bet.resultIndex, bet.payout, bet.multiplier, bet.won, bet.status, bet.registerSignature,
     bet.registerSlot, bet.blockTime, bet.resolveSignature, bet.resolveSlot, bet.settledBlockTime,
@@ -68,9 +68,8 @@ export function unpackBatchResult(packed: PackedBatchResult): BatchResult {
     const qk: QKPair[] = []
     let k = i + 9
     for (let n = 0; n < qkCount; n++, k += 2) qk.push([v[k] as number, v[k + 1] as number])
-    const feeCount = v[k++] as number
-    const fees: BetFee[] = []
-    for (let n = 0; n < feeCount; n++, k += 2) fees.push({ type: v[k] as number, amount: v[k + 1] as bigint })
+    const fees = readFees(v, k)
+    k += 1 + 2 * fees.length
     bets.push({
       id: v[i] as string,
       seq: v[i + 1] as number,

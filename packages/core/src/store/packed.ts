@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8'
-import type { BetFee, ChainEvent, OtherVaultEvent } from './types'
+import { pushFees, readFees } from './fees'
+import type { ChainEvent, OtherVaultEvent } from './types'
 
 /**
  * Chain events kept as the bytes the indexer's decode thread wrote them in, until the thread that
@@ -82,8 +83,8 @@ function pushEvent(out: unknown[], e: ChainEvent, first: ChainEvent): void {
   switch (e.kind) {
     case 'trialRegistered':
       head(REGISTERED)
-      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game, e.poolAccumulatedAmount, e.fees.length)
-      for (const fee of e.fees) out.push(fee.type, fee.amount)
+      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game, e.poolAccumulatedAmount)
+      pushFees(out, e.fees)
       return
     case 'trialResolved':
       head(RESOLVED)
@@ -160,15 +161,13 @@ function readBlock(bytes: Uint8Array): ChainEvent[][] {
       // Literals of one shape per kind, fields in the order of the types (and of the decoder's).
       switch (kind) {
         case REGISTERED: {
-          const fees: BetFee[] = []
-          const feeCount = v[i + 9] as number
-          for (let f = 0; f < feeCount; f++) fees.push({ type: v[i + 10 + 2 * f] as number, amount: v[i + 11 + 2 * f] as bigint })
+          const fees = readFees(v, i + 9)
           events.push({
             id, kind: 'trialRegistered', signature, slot, blockTime, trialId: v[i] as string, player: v[i + 1] as string, pool: v[i + 2] as string,
             mint: v[i + 3] as string | null, wager: v[i + 4] as bigint, qk: v[i + 5] as [number, number][], extraDataHash: v[i + 6] as string, game: v[i + 7] as string,
             fees, poolAccumulatedAmount: v[i + 8] as bigint | null,
           })
-          i += 10 + 2 * feeCount
+          i += 10 + 2 * fees.length
           break
         }
         case RESOLVED:
