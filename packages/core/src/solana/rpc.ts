@@ -1,3 +1,4 @@
+import { parseJsonBytes } from './json-pieces'
 import { isRetryableRpcCode, RpcError } from './rpc-errors'
 
 /**
@@ -206,12 +207,10 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 }
 
-const utf8 = new TextDecoder()
-
 /** Parses a response body; a proxy answering with a truncated or HTML body is worth another try. */
 export function parseRpcBody(method: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(utf8.decode(bytes))
+    return parseJsonBytes(bytes)
   }
   catch (error) {
     throw new RpcError(method, 'invalid-response', `${method}: response is not JSON`, { retryable: true, cause: error })
