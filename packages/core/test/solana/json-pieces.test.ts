@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Buffer } from 'node:buffer'
-import { parseArrayInPieces, parseJsonBytes, PIECEWISE_PARSE_BYTES } from '../../src/solana/json-pieces'
+import { parseInPieces, parseJsonBytes, PIECEWISE_PARSE_BYTES } from '../../src/solana/json-pieces'
 import { parseRpcBody } from '../../src/solana/rpc'
 import { RpcError } from '../../src/solana/rpc-errors'
 import { seeded } from '../indexer/fake-chain'
@@ -69,9 +69,10 @@ describe('parseJsonBytes (large arrays parsed element by element)', () => {
 
   it('falls back to the whole body when a piece does not parse, and fails as JSON.parse fails', () => {
     // The envelope's first key repeated inside a nested array, right behind a comma: pieces that do not parse.
-    const fake = [{ jsonrpc: '2.0', result: { list: [{ jsonrpc: 1 }, { jsonrpc: 2 }, { jsonrpc: 3 }], pad: 'y'.repeat(PIECEWISE_PARSE_BYTES) }, id: 1 }, { jsonrpc: '2.0', result: null, id: 2 }]
+    // (Past the size of a run, where the search for the end of one starts.)
+    const fake = [{ jsonrpc: '2.0', result: { pad: 'y'.repeat(PIECEWISE_PARSE_BYTES), list: [{ jsonrpc: 1 }, { jsonrpc: 2 }, { jsonrpc: 3 }] }, id: 1 }, { jsonrpc: '2.0', result: null, id: 2 }]
     const bytes = utf8.encode(JSON.stringify(fake))
-    expect(parseArrayInPieces(Buffer.from(bytes))).toBeUndefined()
+    expect(parseInPieces(Buffer.from(bytes))).toBeUndefined()
     expect(parseJsonBytes(bytes)).toEqual(fake)
     // Truncated, as from a proxy that cut the body: the same SyntaxError as JSON.parse, and a retryable RpcError.
     const cut = bytes.subarray(0, bytes.byteLength - 30)
@@ -95,16 +96,44 @@ describe('parseJsonBytes (large arrays parsed element by element)', () => {
     const answers = Array.from({ length: 60 }, (_, id) => ({ jsonrpc: '2.0', result: { slot: id, logMessages: ['Program log: ,{"jsonrpc":'], pad: 'z'.repeat(3000) }, id }))
     const bytes = Buffer.from(JSON.stringify(answers))
     expect(bytes.byteLength).toBeGreaterThan(PIECEWISE_PARSE_BYTES)
-    expect(parseArrayInPieces(bytes)).toEqual(answers)
+    expect(parseInPieces(bytes)).toEqual(answers)
   })
 
-  it('parses bodies that are not arrays of objects (a large single answer, an array of numbers) whole', () => {
-    const single = { jsonrpc: '2.0', result: Array.from({ length: 4000 }, (_, i) => ({ signature: `s${i}`, slot: i, err: null })), id: 9 }
-    const numbers = Array.from({ length: 40_000 }, (_, i) => i)
-    for (const value of [single, numbers]) {
-      const bytes = utf8.encode(JSON.stringify(value))
+  it('takes the pieces of a large page of signatures in its envelope, with or without the id first', () => {
+    const infos = Array.from({ length: 1000 }, (_, i) => ({ blockTime: 1_700_000_000 + i, confirmationStatus: 'finalized', err: i % 7 === 0 ? { InstructionError: [0, { Custom: 1 }] } : null, memo: i % 9 === 0 ? '[1] ,{"blockTime":' : null, signature: `sig${i}`.padEnd(88, 'x'), slot: 300_000_000 - i }))
+    for (const text of [
+      `{"jsonrpc":"2.0","result":${JSON.stringify(infos)},"id":17}`,
+      `{"jsonrpc":"2.0","id":"req-1","result":${JSON.stringify(infos)}}`,
+      ` {"jsonrpc":"2.0","result":${JSON.stringify(infos)}} \n`,
+      // One element, itself holding a result: the envelope's result is still the outer array.
+      `{"jsonrpc":"2.0","result":[{"result":${JSON.stringify(infos)}}],"id":1}`,
+    ]) {
+      const bytes = Buffer.from(text)
       expect(bytes.byteLength).toBeGreaterThan(PIECEWISE_PARSE_BYTES)
-      expect(parseJsonBytes(bytes)).toEqual(value)
+      const pieces = parseInPieces(bytes)
+      expect(pieces).toEqual(JSON.parse(text))
+      expect(parseJsonBytes(bytes)).toEqual(JSON.parse(text))
     }
+    // An envelope that is not plain (an error, another key, an escaped id, a second result) is parsed whole.
+    const big = JSON.stringify(infos)
+    for (const text of [
+      `{"jsonrpc":"2.0","error":{"code":-32005,"message":"behind","data":${big}},"id":1}`,
+      `{"jsonrpc":"2.0","result":${big},"context":{"slot":1},"id":1}`,
+      `{"jsonrpc":"2.0","id":"a\\"b","result":${big}}`,
+      `{"jsonrpc":"2.0","result":${big},"id":1,"result":[]}`,
+    ]) {
+      const bytes = Buffer.from(text)
+      expect(parseInPieces(bytes)).toBeUndefined()
+      expect(parseJsonBytes(bytes)).toEqual(JSON.parse(text))
+    }
+  })
+
+  it('parses bodies that are neither (an array of numbers) whole, and an empty result as it is', () => {
+    const numbers = Array.from({ length: 40_000 }, (_, i) => i)
+    const bytes = utf8.encode(JSON.stringify(numbers))
+    expect(bytes.byteLength).toBeGreaterThan(PIECEWISE_PARSE_BYTES)
+    expect(parseInPieces(Buffer.from(bytes))).toBeUndefined()
+    expect(parseJsonBytes(bytes)).toEqual(numbers)
+    expect(parseInPieces(Buffer.from(`{"jsonrpc":"2.0","result":[  ],"id":1}`))).toEqual({ jsonrpc: '2.0', result: [], id: 1 })
   })
 })
