@@ -19,6 +19,12 @@ export interface FaultOptions {
   hangMs?: number
   /** Fraction of getSignaturesForAddress pages cut short (when more entries exist). @default 0 */
   shortPageRate?: number
+  /**
+   * The most calls a JSON-RPC batch may hold, as providers cap them (10, 100, 1,000): a larger batch is
+   * answered with one error for the whole request, `-32600` "batch of N requests exceeds the limit of M".
+   * @default no limit
+   */
+  maxBatchSize?: number
   /** Probability that sending a WebSocket notification closes the socket instead. @default 0 */
   wsDropRate?: number
   /** Close each WebSocket this many ms after it opened. */
@@ -35,6 +41,8 @@ export interface FaultStats {
   reset: number
   shortPages: number
   wsDrops: number
+  /** Batches refused for holding more than `maxBatchSize` calls. */
+  batchesRefused: number
 }
 
 const ALL_KINDS: HttpFaultKind[] = ['http429', 'http500', 'hang', 'reset']
@@ -53,7 +61,7 @@ export class Faults {
   private readonly http: Rng
   private readonly pages: Rng
   private readonly ws: Rng
-  readonly stats: FaultStats = { http429: 0, http500: 0, hang: 0, reset: 0, shortPages: 0, wsDrops: 0 }
+  readonly stats: FaultStats = { http429: 0, http500: 0, hang: 0, reset: 0, shortPages: 0, wsDrops: 0, batchesRefused: 0 }
 
   constructor(seed: number, opts: FaultOptions = {}) {
     this.opts = { ...opts }
@@ -98,6 +106,14 @@ export class Faults {
     if (limit <= 1 || draw >= (this.opts.shortPageRate ?? 0)) return limit
     this.stats.shortPages++
     return 1 + Math.floor(size * (limit - 1))
+  }
+
+  /** The cap a batch of `calls` calls is over (counted as refused), or undefined when it is answered. */
+  batchCapExceeded(calls: number): number | undefined {
+    const max = this.opts.maxBatchSize
+    if (max === undefined || calls <= max) return undefined
+    this.stats.batchesRefused++
+    return max
   }
 
   /** Whether to drop a WebSocket instead of sending the next notification. */

@@ -74,7 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
         case 'reset':
           return req.socket.destroy()
         default:
-          return send(res, 200, handleRpcBody(opts.ctx, body))
+          return send(res, 200, handleRpcBody(opts.ctx, body, calls => opts.faults.batchCapExceeded(calls)))
       }
     }
     if (fate.latencyMs > 0) later(fate.latencyMs, answer)

@@ -86,6 +86,25 @@ describe('fault injection', () => {
     await net.close()
   })
 
+  it('refuses a batch over maxBatchSize as a whole, and answers one at the cap', async () => {
+    const net = await startLocalnet({ seed: 3, slotMs: 20, faults: { maxBatchSize: 3 } })
+    const batch = async (calls: number) => {
+      const body = JSON.stringify(Array.from({ length: calls }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'getSlot' })))
+      const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      return { status: res.status, body: await res.json() as unknown }
+    }
+    const refused = await batch(4)
+    expect(refused).toEqual({ status: 200, body: { jsonrpc: '2.0', error: { code: -32600, message: 'batch of 4 requests exceeds the limit of 3' }, id: null } })
+    const answered = await batch(3)
+    expect((answered.body as { id: number }[]).map(a => a.id)).toEqual([1, 2, 3])
+    // A single request is no batch.
+    expect((await call(net.rpcUrl)).outcome).toBe('ok')
+    expect(net.stats().faults.batchesRefused).toBe(1)
+    net.setFaults({})
+    expect(Array.isArray((await batch(4)).body)).toBe(true)
+    await net.close()
+  })
+
   it('drops WebSockets after N notifications and adds latency', async () => {
     const net = await startLocalnet({ seed: 2, slotMs: 20, faults: { wsDropAfterMessages: 3, latencyMs: [30, 40] } })
     const ws = new WebSocket(net.wsUrl)

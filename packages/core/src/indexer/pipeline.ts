@@ -43,7 +43,10 @@ export interface PipelineContext {
    * commits move, not all at once (memory stays bounded, and fetching interleaves with committing).
    */
   fetchAhead: number
-  /** Transactions asked for in one JSON-RPC batch request (1: one getTransaction request each). */
+  /**
+   * Transactions asked for in one JSON-RPC batch request at first (1: one getTransaction request each);
+   * fewer once the node refuses a batch.
+   */
   fetchBatchSize: number
   /** Milliseconds a short group may wait for the transactions in flight behind it while backfilling. */
   groupWaitMs: number
@@ -68,6 +71,12 @@ interface Entry {
   /** How many events it has, either way. */
   count: number
 }
+
+/** Thrown by `fetchBatch` when the RPC client has no batch request (a custom client): one request each, at once. */
+const noBatchSupport = new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
+
+/** Thrown by `fetchBatch` for a batch larger than the node now takes, before it is sent. */
+const resized = new Error('batch larger than the node takes')
 
 /** The result of a commit known to be written by an attempt whose reply was lost: all of it already applied. */
 const writtenUnheard = (events: number): BatchResult => ({ applied: 0, duplicates: events, placed: [], settled: [], jackpots: [], joined: [] })
@@ -109,8 +118,11 @@ export function createPipeline(ctx: PipelineContext) {
   let nextFetch = 0
   let looping = false
   let loop: Promise<void> = Promise.resolve()
-  /** Cleared when the node refuses JSON-RPC batches: single requests from then on. */
-  let batches = ctx.fetchBatchSize > 1
+  /**
+   * Transactions asked for in one JSON-RPC batch request: `fetchBatchSize`, halved each time the node
+   * refuses a batch (see `refused`); 1 when it takes none.
+   */
+  let batchSize = ctx.fetchBatchSize
   let waitingSince: number | undefined
   let waitTimer: ReturnType<typeof setTimeout> | undefined
   /**
@@ -200,29 +212,61 @@ export function createPipeline(ctx: PipelineContext) {
     const blockTimes = group.map(e => e.info.blockTime)
     const thread = ctx.thread
     const raw = await ctx.call(async (rpc) => {
+      // Waited in the queue while the node refused a batch this size: split again, not sent to be refused.
+      if (signatures.length > batchSize) throw resized
       if (thread && rpc.fetchTransactionsBatch) return rpc.fetchTransactionsBatch(signatures)
-      if (!rpc.getTransactions) throw new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
+      if (!rpc.getTransactions) throw noBatchSupport
       return rpc.getTransactions(signatures)
     })
     if (Array.isArray(raw)) return decodeAnswers(raw, { signatures, blockTimes }, ctx.decode)
     return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes })
   }
 
+  /**
+   * Fetches `group` once: in batches of at most `batchSize` while the node takes batches, else one
+   * request each. A part that fails answers with its error for each of its transactions.
+   */
   const fetchOnce = async (group: Entry[]): Promise<Answer[]> => {
-    if (batches && group.length > 1) {
-      try {
-        return await fetchBatch(group)
-      }
-      catch (error) {
-        if (!isRpcError(error) || error.retryable) throw error
-        batches = false // the node (or client) does not take batches: one request each from now on
-      }
+    if (batchSize <= 1 || group.length <= 1) return fetchSingly(group)
+    if (group.length > batchSize) {
+      // A cap learnt after this group was formed: its parts, each a batch the node takes.
+      const parts: Entry[][] = []
+      for (let i = 0; i < group.length; i += batchSize) parts.push(group.slice(i, i + batchSize))
+      const answers = await Promise.all(parts.map(part => fetchOnce(part).catch((error: unknown) => part.map((): Answer => ({ ok: false, error })))))
+      return answers.flat()
     }
-    return Promise.all(group.map(entry => ctx.call(rpc => rpc.getTransaction(entry.info.signature)).then(
+    try {
+      return await fetchBatch(group)
+    }
+    catch (error) {
+      if (error === noBatchSupport) batchSize = 1
+      else if (isRpcError(error) && !error.retryable) refused(group.length, error)
+      else if (error !== resized) throw error
+      // Again, in parts the node takes (or one request each).
+      return fetchOnce(group)
+    }
+  }
+
+  /**
+   * A batch of `size` refused for good: the node caps the size of a batch (providers do, at 10, 100 or
+   * 1,000 calls) or takes none. Half as many at a time from now on, down to one request each: a cap is
+   * found in a few refusals, and a node without batches costs as many.
+   */
+  const refused = (size: number, error: RpcError): void => {
+    const smaller = Math.max(1, Math.min(batchSize, Math.floor(size / 2)))
+    if (smaller === batchSize) return
+    batchSize = smaller
+    void ctx.record('indexer.batch_refused', 'warn', batchSize > 1
+      ? `the node refused a batch of ${size} getTransaction calls; asking for ${batchSize} at a time`
+      : `the node refused a batch of ${size} getTransaction calls; one request each from now on`, { size, batchSize, error: error.message, code: error.code })
+  }
+
+  /** One getTransaction request each, decoded on this thread. */
+  const fetchSingly = (group: Entry[]): Promise<Answer[]> =>
+    Promise.all(group.map(entry => ctx.call(rpc => rpc.getTransaction(entry.info.signature)).then(
       (tx): Answer => ({ ok: true, value: decodeHere(tx, entry) }),
       (error: unknown): Answer => ({ ok: false, error }),
     )))
-  }
 
   /**
    * One `applyBatch` of `group`, retried. An error that the store gives back unchanged `strikes` times in
@@ -475,7 +519,7 @@ export function createPipeline(ctx: PipelineContext) {
     const run = end - start
     // Only transactions whose fetch is under way can join the run; the rest waits for the window.
     const behind = Math.max(0, nextFetch - end)
-    return run < ctx.maxBatchTransactions && behind >= Math.max(ctx.fetchBatchSize, 2) && behind >= run
+    return run < ctx.maxBatchTransactions && behind >= Math.max(batchSize, 2) && behind >= run
   }
 
   /** True when the ready run at `head` should wait (up to `groupWaitMs`) for the fetches behind it. */
@@ -492,7 +536,7 @@ export function createPipeline(ctx: PipelineContext) {
     return true
   }
 
-  /** Starts the fetches of the entries that entered the window, `fetchBatchSize` per request. */
+  /** Starts the fetches of the entries that entered the window, `batchSize` per request. */
   function pump(): void {
     let group: Entry[] = []
     while (ctx.isRunning() && nextFetch < entries.length && nextFetch - head < ctx.fetchAhead) {
@@ -500,7 +544,7 @@ export function createPipeline(ctx: PipelineContext) {
       if (!entry.toFetch) continue
       entry.toFetch = false
       group.push(entry)
-      if (group.length >= ctx.fetchBatchSize) {
+      if (group.length >= batchSize) {
         void fetchGroup(group)
         group = []
       }

@@ -32,7 +32,8 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
   const kept = new Map<string, Prefetch>()
   let waiting: Prefetch[] = []
   let inFlight = false
-  let batches = batchSize > 1
+  /** Halved each time the node refuses a batch for good (as the pipeline does), down to single requests. */
+  let size = batchSize
 
   // Resolved through the request's own list, not through `kept`: the pipeline may take a fetch while
   // its request is still queued or in flight.
@@ -41,7 +42,7 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
   }
 
   const flush = (): void => {
-    const asked = waiting.splice(0, batches ? batchSize : 1)
+    const asked = waiting.splice(0, size)
     if (asked.length === 0) {
       inFlight = false
       return
@@ -49,14 +50,14 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
     inFlight = true
     const signatures = asked.map(p => p.signature)
     const request = (rpc: RpcClient): Promise<(TransactionJson | null)[]> =>
-      batches && signatures.length > 1 && rpc.getTransactions
+      signatures.length > 1 && rpc.getTransactions
         ? rpc.getTransactions(signatures).then(answers => answers.map(a => (a.ok ? a.value : null)))
         : rpc.getTransaction(signatures[0]!).then(tx => [tx])
     call(request).then(
       txs => answer(asked, txs),
       (error: unknown) => {
-        // A node that refuses batches: one signature per request from now on.
-        if (isRpcError(error) && !error.retryable) batches = false
+        // A node that caps batches, or takes none: half as many per request from now on.
+        if (isRpcError(error) && !error.retryable && asked.length > 1) size = Math.max(1, Math.min(size, Math.floor(asked.length / 2)))
         answer(asked, null)
       },
     ).finally(flush)

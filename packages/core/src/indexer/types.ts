@@ -70,8 +70,10 @@ export interface IndexerOptions {
   maxBatchTransactions?: number
   /**
    * getTransaction calls sent together in one JSON-RPC batch request (one HTTP round trip, counted as
-   * one request by `concurrency` and `rpcRateLimit`). 1 sends one request per transaction; a node that
-   * refuses batches is detected and gets single requests. @default 50
+   * one request by `concurrency` and `rpcRateLimit`). 1 sends one request per transaction. A node that
+   * refuses a batch (a provider's cap on its size, or no batches at all) gets half as many per request
+   * from then on, down to single requests; each cut is recorded as an `indexer.batch_refused` SystemEvent.
+   * @default 50
    */
   fetchBatchSize?: number
   /**

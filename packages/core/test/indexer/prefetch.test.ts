@@ -6,7 +6,7 @@ import { RpcError } from '../../src/solana/rpc-errors'
 const tx = (signature: string) => ({ slot: 1, blockTime: 1, transaction: { signatures: [signature], message: { accountKeys: [], instructions: [] } }, meta: null }) as TransactionJson
 
 /** A node whose requests are answered by hand, one at a time, recording what each asked for. */
-function manualNode(options: { refuseBatches?: boolean } = {}) {
+function manualNode(options: { refuseBatches?: boolean, cap?: number } = {}) {
   const requests: { signatures: string[], answer: () => void }[] = []
   const rpc = {
     getTransaction: (signature: string) => new Promise<TransactionJson | null>((resolve) => {
@@ -15,7 +15,7 @@ function manualNode(options: { refuseBatches?: boolean } = {}) {
     getTransactions: (signatures: readonly string[]) => new Promise((resolve, reject) => {
       requests.push({
         signatures: [...signatures],
-        answer: () => (options.refuseBatches
+        answer: () => (options.refuseBatches || signatures.length > (options.cap ?? Number.POSITIVE_INFINITY)
           ? reject(new RpcError('getTransaction', 'jsonrpc', 'batches disabled', { code: -32600, retryable: false }))
           : resolve(signatures.map(s => ({ ok: true as const, value: s === 'gone' ? null : tx(s) })))),
       })
@@ -64,5 +64,33 @@ describe('createPrefetcher', () => {
     expect(node.requests.slice(2).map(r => r.signatures)).toEqual([['w']])
     prefetcher.clear()
     expect(await prefetcher.take('w')).toBeUndefined()
+  })
+
+  it('asks for half as many at a time after a batch is refused, as a node that caps batches needs', async () => {
+    const node = manualNode({ cap: 3 })
+    const prefetcher = createPrefetcher(node.call, 50)
+    for (const s of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) prefetcher.add(s)
+    node.requests[0]!.answer() // 'a' alone, answered
+    await flush()
+    expect(node.requests[1]!.signatures).toHaveLength(8)
+    node.requests[1]!.answer() // refused: over the cap
+    expect(await prefetcher.take('b')).toBeNull()
+    await flush()
+    for (const s of ['j', 'k', 'l', 'm', 'n', 'o']) prefetcher.add(s)
+    expect(node.requests[2]!.signatures).toEqual(['j']) // the node was idle: at once
+    node.requests[2]!.answer()
+    await flush()
+    expect(node.requests[3]!.signatures).toEqual(['k', 'l', 'm', 'n']) // half of 8
+    node.requests[3]!.answer() // refused again: over the cap of 3
+    await flush()
+    expect(node.requests[4]!.signatures).toEqual(['o'])
+    node.requests[4]!.answer()
+    await flush()
+    for (const s of ['p', 'q', 'r']) prefetcher.add(s)
+    node.requests[5]!.answer() // 'p' alone
+    await flush()
+    expect(node.requests[6]!.signatures).toEqual(['q', 'r']) // half of 4: at the cap or under, answered
+    node.requests[6]!.answer()
+    expect((await prefetcher.take('r'))!.transaction.signatures).toEqual(['r'])
   })
 })

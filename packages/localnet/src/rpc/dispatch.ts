@@ -43,8 +43,11 @@ function handleOne(ctx: RpcContext, req: unknown): string | null {
   }
 }
 
-/** Handles a raw HTTP body; returns the response body ('' when only notifications were sent). */
-export function handleRpcBody(ctx: RpcContext, body: string): string {
+/**
+ * Handles a raw HTTP body; returns the response body ('' when only notifications were sent).
+ * `batchCapExceeded` gives the cap a batch of that many calls is over, as a provider's (fault injection).
+ */
+export function handleRpcBody(ctx: RpcContext, body: string, batchCapExceeded?: (calls: number) => number | undefined): string {
   ctx.ledger.sync()
   let parsed: unknown
   try {
@@ -54,6 +57,8 @@ export function handleRpcBody(ctx: RpcContext, body: string): string {
   }
   if (Array.isArray(parsed)) {
     if (parsed.length === 0) return errorEnvelope(rpcErrors.invalidRequest(), null)
+    const cap = batchCapExceeded?.(parsed.length)
+    if (cap !== undefined) return errorEnvelope(rpcErrors.batchTooLarge(parsed.length, cap), null)
     const out = parsed.map((r) => handleOne(ctx, r)).filter((s): s is string => s !== null)
     return out.length ? `[${out.join(',')}]` : ''
   }

@@ -31,4 +31,6 @@ export const rpcErrors = {
     ),
   minContextSlot: (contextSlot: number) => new RpcError(-32016, 'Minimum context slot has not been reached', { contextSlot }),
   blockNotAvailable: (slot: number) => new RpcError(-32004, `Block not available for slot ${slot}`),
+  /** Not Agave's (it takes any batch): what gateways in front of it answer over their cap (fault injection). */
+  batchTooLarge: (calls: number, cap: number) => new RpcError(-32600, `batch of ${calls} requests exceeds the limit of ${cap}`),
 } as const
