@@ -31,8 +31,9 @@ const utf8 = new TextDecoder()
 
 /**
  * `JSON.parse` of UTF-8 bytes. A large array, or a response envelope whose `result` is a large array
- * (a page of getSignaturesForAddress), is parsed element by element: the same values (an envelope's
- * keys may come in another order).
+ * (a page of getSignaturesForAddress), is parsed element by element: the same value, keys in the same
+ * order, and the same SyntaxError when the body is not JSON (bodies longer than V8's longest string,
+ * 512 MiB, which JSON.parse of the whole cannot take, are parsed).
  */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   if (bytes.byteLength > PIECEWISE_PARSE_BYTES) {
@@ -63,7 +64,6 @@ const MAX_ENVELOPE_BYTES = 128
 const ENVELOPE_HEAD = /^\{"jsonrpc":"2\.0",(?:"id":(?:-?\d+|"[\x20\x21\x23-\x5B\x5D-\x7E]*"),)?"result":\[/
 /** `]`, then the id (or null) or not, then `}`. */
 const ENVELOPE_TAIL = /^\](?:,"id":(?:-?\d+|"[\x20\x21\x23-\x5B\x5D-\x7E]*"|null))?\}$/
-const RESULT_KEY = ',"result":['
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */
 const isSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x0A || byte === 0x0D || byte === 0x09
@@ -87,7 +87,15 @@ export function parseInPieces(text: Buffer): unknown {
   if (!ENVELOPE_TAIL.test(tail)) return undefined
   const result = elementsIn(text, start + head.length, close)
   if (!result) return undefined
-  const envelope = JSON.parse(head.slice(0, -RESULT_KEY.length) + tail.slice(1)) as Record<string, unknown>
+  // The envelope with its result as null, in place (its keys keep their order), then the array there. An
+  // envelope that is not JSON (an id of `01`) is parsed whole, for JSON.parse's own error.
+  let envelope: Record<string, unknown>
+  try {
+    envelope = JSON.parse(`${head.slice(0, -1)}null${tail.slice(1)}`) as Record<string, unknown>
+  }
+  catch {
+    return undefined
+  }
   envelope.result = result
   return envelope
 }
@@ -109,6 +117,9 @@ function elementsIn(text: Buffer, from: number, end: number): unknown[] | undefi
       // The first separator past the run's size ends the run (a run is at least one element).
       const found = from + PIECE_BYTES < end ? text.indexOf(separator, from + PIECE_BYTES) : -1
       const stop = found < 0 || found >= end ? end : found
+      // No separator at all (JSON written with spaces, `}, {`): one run would be the whole, a large string
+      // and its copy in brackets. Parsed whole instead, once.
+      if (elements.length === 0 && stop === end && end - from > PIECEWISE_PARSE_BYTES) return undefined
       const run = JSON.parse(`[${text.toString('utf8', from, stop)}]`) as unknown[]
       for (const element of run) elements.push(element)
       if (stop === end) return elements

@@ -105,27 +105,48 @@ describe('parseJsonBytes (large arrays parsed element by element)', () => {
       `{"jsonrpc":"2.0","result":${JSON.stringify(infos)},"id":17}`,
       `{"jsonrpc":"2.0","id":"req-1","result":${JSON.stringify(infos)}}`,
       ` {"jsonrpc":"2.0","result":${JSON.stringify(infos)}} \n`,
-      // One element, itself holding a result: the envelope's result is still the outer array.
-      `{"jsonrpc":"2.0","result":[{"result":${JSON.stringify(infos)}}],"id":1}`,
     ]) {
       const bytes = Buffer.from(text)
       expect(bytes.byteLength).toBeGreaterThan(PIECEWISE_PARSE_BYTES)
       const pieces = parseInPieces(bytes)
       expect(pieces).toEqual(JSON.parse(text))
-      expect(parseJsonBytes(bytes)).toEqual(JSON.parse(text))
+      // The envelope's keys in the order the node wrote them.
+      expect(JSON.stringify(parseJsonBytes(bytes))).toBe(JSON.stringify(JSON.parse(text)))
     }
-    // An envelope that is not plain (an error, another key, an escaped id, a second result) is parsed whole.
+    // An envelope that is not plain (an error, another key, an escaped id, a second result), or with nothing
+    // to split, is parsed whole.
     const big = JSON.stringify(infos)
     for (const text of [
       `{"jsonrpc":"2.0","error":{"code":-32005,"message":"behind","data":${big}},"id":1}`,
       `{"jsonrpc":"2.0","result":${big},"context":{"slot":1},"id":1}`,
       `{"jsonrpc":"2.0","id":"a\\"b","result":${big}}`,
       `{"jsonrpc":"2.0","result":${big},"id":1,"result":[]}`,
+      // One large element (itself holding a result): nothing to split.
+      `{"jsonrpc":"2.0","result":[{"result":${big}}],"id":1}`,
     ]) {
       const bytes = Buffer.from(text)
       expect(parseInPieces(bytes)).toBeUndefined()
       expect(parseJsonBytes(bytes)).toEqual(JSON.parse(text))
     }
+    // An id that is not JSON: JSON.parse's own error for the whole body, position and all.
+    const badId = Buffer.from(`{"jsonrpc":"2.0","result":${big},"id":01}`)
+    expect(() => parseJsonBytes(badId)).toThrow((() => {
+      try {
+        JSON.parse(badId.toString())
+      }
+      catch (error) {
+        return (error as Error).message
+      }
+      return 'no error'
+    })())
+  })
+
+  it('parses a body written with spaces between its elements whole, without trying a run of all of it', () => {
+    const answers = Array.from({ length: 60 }, (_, id) => ({ jsonrpc: '2.0', result: { pad: 'z'.repeat(3000) }, id }))
+    const spaced = Buffer.from(`[${answers.map(a => JSON.stringify(a)).join(', ')}]`)
+    expect(spaced.byteLength).toBeGreaterThan(PIECEWISE_PARSE_BYTES)
+    expect(parseInPieces(spaced)).toBeUndefined()
+    expect(parseJsonBytes(spaced)).toEqual(answers)
   })
 
   it('parses bodies that are neither (an array of numbers) whole, and an empty result as it is', () => {
