@@ -70,6 +70,12 @@ const SQLITE_WRITER = process.env.INGEST_SQLITE_WRITER !== '0'
  * INGEST_FEES=0 serves TrialRegistered alone, as every run before 2026-12-04 08:12 did.
  */
 const FEES = process.env.INGEST_FEES !== '0'
+/**
+ * INGEST_TX_BYTES=12000 pads every transaction's JSON to about that many bytes with ComputeBudget
+ * invocations in its logs, as big as the vault's real mainnet transactions (10 to 17 KB in
+ * ../shared/solana-rpc; the bench's own are ~2.5 KB). Default: no padding.
+ */
+const TX_BYTES = Number(process.env.INGEST_TX_BYTES ?? 0)
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -85,7 +91,7 @@ function print(): void {
     `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; stores: ${STORES.join(', ')}.`,
     `Load average (1, 5, 15 min) at start: ${loadAtStart}; now: ${load()}.`,
     '',
-    `${BETS.toLocaleString('en-US')} bets, each a register transaction (${FEES ? 'with the three FeeCharged and the PoolAccumulatedAmountUpdated the vault emits before TrialRegistered' : 'TrialRegistered alone'}) and a resolve transaction, 500 players, served as`,
+    `${BETS.toLocaleString('en-US')} bets${TX_BYTES > 0 ? ` (every transaction padded to ~${TX_BYTES.toLocaleString('en-US')} bytes of JSON with ComputeBudget invocations in its logs)` : ''}, each a register transaction (${FEES ? 'with the three FeeCharged and the PoolAccumulatedAmountUpdated the vault emits before TrialRegistered' : 'TrialRegistered alone'}) and a resolve transaction, 500 players, served as`,
     'recorded JSON-RPC response bodies by an in-process `fetch` (Buffers that already exist, streamed in chunks of up to 64 KiB: the node costs next to nothing and the indexer is measured).',
     '',
     '| path | bets/s | ms | µs per tx | load (1 min) after |',
@@ -101,6 +107,17 @@ function print(): void {
 function feeEvents(trial: string, pool: string, wager: bigint, i: number): VaultEvent[] {
   const fee = (feeType: number, bps: bigint): VaultEvent => ({ name: 'FeeCharged', fields: { feeType, poolId: pool, trialId: trial, feeAmount: wager * bps / 10_000n } })
   return [fee(0, 50n), fee(1, 50n), fee(2, 10n), { name: 'PoolAccumulatedAmountUpdated', fields: { poolId: pool, trialId: trial, newAccumulatedAmount: 10_000n * BigInt(i + 1) } }]
+}
+
+/** `tx` with ComputeBudget invocations before its own logs, until its JSON is about {@link TX_BYTES} long. */
+function padded(tx: TransactionJson): TransactionJson {
+  const size = JSON.stringify(tx).length
+  if (size >= TX_BYTES) return tx
+  const program = 'ComputeBudget111111111111111111111111111111'
+  const pair = [`Program ${program} invoke [1]`, `Program ${program} success`]
+  const pairs = Math.ceil((TX_BYTES - size) / (JSON.stringify(pair).length - 1))
+  const filler = Array.from({ length: pairs }, () => pair).flat()
+  return { ...tx, meta: { ...tx.meta!, logMessages: [...filler, ...(tx.meta!.logMessages ?? [])] } }
 }
 
 /**
@@ -128,7 +145,7 @@ function recordedNode() {
     genesis,
     programId: chain.programId,
     headSlot: chain.txs.at(-1)!.info.slot,
-    bodies: new Map(chain.txs.map(t => [t.info.signature, Buffer.from(JSON.stringify(t.json))])),
+    bodies: new Map(chain.txs.map(t => [t.info.signature, Buffer.from(JSON.stringify(padded(t.json)))])),
     infoJson: newestFirst.map(info => JSON.stringify(info)),
     position: new Map(newestFirst.map((info, i) => [info.signature, i])),
   }
