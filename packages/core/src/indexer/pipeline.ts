@@ -232,7 +232,12 @@ export function createPipeline(ctx: PipelineContext) {
       // A cap learnt after this group was formed: its parts, each a batch the node takes.
       const parts: Entry[][] = []
       for (let i = 0; i < group.length; i += batchSize) parts.push(group.slice(i, i + batchSize))
-      const answers = await Promise.all(parts.map(part => fetchOnce(part).catch((error: unknown) => part.map((): Answer => ({ ok: false, error })))))
+      const answers = await Promise.all(parts.map(part => fetchOnce(part).then(
+        // One answer per entry, in place: a short reply's missing answers are "not served yet" (see
+        // fetchGroup), and must not let the next part's answers move up into them.
+        got => part.map((entry, i): Answer => got[i] ?? { ok: false, error: notYet(entry.info.signature) }),
+        (error: unknown) => part.map((): Answer => ({ ok: false, error })),
+      )))
       return answers.flat()
     }
     try {

@@ -4,6 +4,7 @@ import { createIndexer } from '../../src/indexer/indexer'
 import { resolveIndexerOptions } from '../../src/indexer/options'
 import type { IndexerOptions } from '../../src/indexer/types'
 import { memoryStore } from '../../src/store/memory'
+import { RpcError } from '../../src/solana/rpc-errors'
 import { unpackEvents } from '../../src/store/packed'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import { betEvents, createFakeChain, type FakeFaults, type FakeTxInput, newKey, seeded } from './fake-chain'
@@ -176,6 +177,22 @@ describe('createIndexer', () => {
     await indexer.stop()
     const bet = (await store.getBet(trial))!
     expect(bet).toMatchObject({ status: 'settled', resultIndex: 1, wager: 2n ** 60n, payout: (2n ** 60n * 198n) / 100n })
+  })
+
+  it('keeps each answer with its transaction when a group is split for a node that caps batches and a part comes back short', async () => {
+    const { chain, owner, genesis } = buildChain(40, 8, 71)
+    const store = memoryStore()
+    const base = chain.rpc()
+    // Refuses more than 4 calls; answers the rest without its last call (a short reply: "not served yet").
+    const rpc = { ...base, getTransactions: async (signatures: readonly string[]) => {
+      if (signatures.length > 4) throw new RpcError('getTransaction', 'jsonrpc', 'batch refused: too many', { code: -32600, retryable: false })
+      return (await base.getTransactions!(signatures)).slice(0, -1)
+    } }
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, rpc, config: config(owner, genesis, { fetchBatchSize: 8, decodeThread: false }) })
+    await indexer.start()
+    await indexer.ready
+    await indexer.stop()
+    await expectConsistent(store, 40)
   })
 
   it('records an undecodable transaction as a SystemEvent and goes on', async () => {
