@@ -2,6 +2,7 @@ import { isRpcError, RpcError } from '../solana/rpc-errors'
 import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
 import { type PackedPart, unpackEvents } from '../store/packed'
 import type { Batch, BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
+import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
 import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetched } from './decode-batch'
@@ -245,20 +246,16 @@ export function createPipeline(ctx: PipelineContext) {
     }
     catch (error) {
       if (error === noBatchSupport) batchSize = 1
-      else if (isRpcError(error) && !error.retryable) refused(group.length, error)
+      else if (isBatchRefusal(error)) refused(group.length, error)
       else if (error !== resized) throw error
       // Again, in parts the node takes (or one request each).
       return fetchOnce(group)
     }
   }
 
-  /**
-   * A batch of `size` refused for good: the node caps the size of a batch (providers do, at 10, 100 or
-   * 1,000 calls) or takes none. Half as many at a time from now on, down to one request each: a cap is
-   * found in a few refusals, and a node without batches costs as many.
-   */
+  /** A batch of `size` refused for good: fewer at a time from now on (see batch-size.ts), each cut recorded. */
   const refused = (size: number, error: RpcError): void => {
-    const smaller = Math.max(1, Math.min(batchSize, Math.floor(size / 2)))
+    const smaller = batchSizeAfterRefusal(batchSize, size)
     if (smaller === batchSize) return
     batchSize = smaller
     void ctx.record('indexer.batch_refused', 'warn', batchSize > 1

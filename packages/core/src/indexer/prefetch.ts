@@ -1,5 +1,5 @@
 import type { RpcClient, TransactionJson } from '../solana/rpc'
-import { isRpcError } from '../solana/rpc-errors'
+import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
 
 /**
  * Fetching notified transactions ahead of the listing that will hand them to the pipeline (live
@@ -32,7 +32,7 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
   const kept = new Map<string, Prefetch>()
   let waiting: Prefetch[] = []
   let inFlight = false
-  /** Halved each time the node refuses a batch for good (as the pipeline does), down to single requests. */
+  /** Fewer each time the node refuses a batch for good, as in the pipeline (see batch-size.ts). */
   let size = batchSize
 
   // Resolved through the request's own list, not through `kept`: the pipeline may take a fetch while
@@ -57,7 +57,7 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
       txs => answer(asked, txs),
       (error: unknown) => {
         // A node that caps batches, or takes none: half as many per request from now on.
-        if (isRpcError(error) && !error.retryable && asked.length > 1) size = Math.max(1, Math.min(size, Math.floor(asked.length / 2)))
+        if (isBatchRefusal(error)) size = batchSizeAfterRefusal(size, asked.length)
         answer(asked, null)
       },
     ).finally(flush)
