@@ -95,6 +95,7 @@ export function totalsWrites(tx: TransactionSql, t: TableName, plan: BatchPlan, 
       wagered = wagered + ${String(c.wagered)}::numeric, payout = payout + ${String(c.payout)}::numeric, pending = pending + ${c.pending},
       last_seq = GREATEST(last_seq, ${lastSeq}::int8), batch_token = ${token}
       ${cursor ? cursorSet(tx, cursor) : tx``}
+      ${plan.published ? publishedSet(tx, plan.published, cursor !== null) : tx``}
     WHERE id = 1`)
   return { writes: q, playersAt }
 }
@@ -177,4 +178,14 @@ function cursorSet(tx: TransactionSql, cursor: NonNullable<BatchPlan['cursor']>)
   return tx`, cursor_signature = CASE WHEN ${forward} THEN ${cursor.signature} ELSE cursor_signature END,
     cursor_slot = CASE WHEN ${forward} THEN ${cursor.slot}::int8 ELSE cursor_slot END,
     cursor_updated_at = CASE WHEN ${forward} THEN ${cursor.updatedAt}::int8 ELSE cursor_updated_at END`
+}
+
+/**
+ * SET items that move the published mark (see `Batch.published`) only forward, and only beside a
+ * cursor: one stored already, or the one this batch sets (`withCursor`).
+ */
+function publishedSet(tx: TransactionSql, published: NonNullable<BatchPlan['published']>, withCursor: boolean) {
+  const forward = tx`((published_slot IS NULL OR published_slot <= ${published.slot}::int8) AND (${withCursor}::boolean OR cursor_signature IS NOT NULL))`
+  return tx`, published_signature = CASE WHEN ${forward} THEN ${published.signature} ELSE published_signature END,
+    published_slot = CASE WHEN ${forward} THEN ${published.slot}::int8 ELSE published_slot END`
 }

@@ -181,6 +181,9 @@ export function pgTables(schema = 'public') {
     cursorSignature: text('cursor_signature'),
     cursorSlot: int8('cursor_slot'),
     cursorUpdatedAt: int8('cursor_updated_at'),
+    // The last transaction the indexer has published (see `Batch.published`); null until one is.
+    publishedSignature: text('published_signature'),
+    publishedSlot: int8('published_slot'),
     // A fresh random token set by every committed batch: a batch pipelined behind another is written
     // only if it finds exactly the token that one set (proof that it committed, and nothing after it).
     batchToken: text('batch_token'),

@@ -90,10 +90,13 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async getCursor(): Promise<IndexerCursor | null> {
-      const [row] = await sql<{ cursor_signature: string | null, cursor_slot: string | null, cursor_updated_at: string | null }[]>`
-        SELECT cursor_signature, cursor_slot, cursor_updated_at FROM ${t('casino')} WHERE id = 1`
+      const [row] = await sql<{
+        cursor_signature: string | null, cursor_slot: string | null, cursor_updated_at: string | null,
+        published_signature: string | null, published_slot: string | null
+      }[]>`SELECT cursor_signature, cursor_slot, cursor_updated_at, published_signature, published_slot FROM ${t('casino')} WHERE id = 1`
       if (!row?.cursor_signature) return null
-      return { signature: row.cursor_signature, slot: Number(row.cursor_slot), updatedAt: Number(row.cursor_updated_at) }
+      const published = row.published_signature === null ? null : { signature: row.published_signature, slot: Number(row.published_slot) }
+      return { signature: row.cursor_signature, slot: Number(row.cursor_slot), updatedAt: Number(row.cursor_updated_at), published }
     },
 
     async getBet(idOrSignature) {

@@ -137,6 +137,8 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
     // Only forward: a deposed leader's late batch must not move the cursor back.
     out.push('CURSOR', '4', keys.cursor, plan.cursor.signature, String(plan.cursor.slot), String(plan.cursor.updatedAt))
   }
+  // After the cursor, which it needs.
+  if (plan.published) out.push('PUBLISHED', '3', keys.cursor, plan.published.signature, String(plan.published.slot))
   for (const [key, args] of zadd) pushChunked(out, 'ZADD', key, args)
   // Last: an event counts as applied only once everything it moved is written.
   const events: string[] = []

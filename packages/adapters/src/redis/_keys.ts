@@ -11,7 +11,7 @@ export function redisKeys(prefix: string) {
     events: `${prefix}events`,
     /** Hash: casino totals, pending count and lastSeq. */
     casino: `${prefix}casino`,
-    /** Hash: signature, slot, updatedAt of the indexer cursor. */
+    /** Hash: signature, slot, updatedAt of the indexer cursor; publishedSignature, publishedSlot of its published mark. */
     cursor: `${prefix}cursor`,
     /** Hash: trial id -> JSON of a resolve seen before its register. */
     orphans: `${prefix}orphans`,

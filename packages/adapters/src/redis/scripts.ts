@@ -27,11 +27,13 @@ const scripts = {
     // row unless a sign-in did meanwhile, and reports the wallet when it did create it;
     // {'CURSOR', key, signature, slot, updatedAt} moves the cursor only forward (slot >= stored slot);
     // {'HSETNX', key, field, value, ...} is HSETNX of each pair in order (one HMGET and one HSET);
-    // {'EXPECT', key, signature} writes nothing unless the cursor hash holds that signature.
+    // {'EXPECT', key, signature} writes nothing unless the cursor hash holds that signature;
+    // {'PUBLISHED', key, signature, slot} moves the published mark of the cursor hash only forward, and
+    // only once the hash holds a cursor.
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if current ~= ARGV[1] then return {0, {}} end
-local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', EXPECT = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
+local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', PUBLISHED = 'hash', EXPECT = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
 local checked = {}
 local function check(key, t)
   local seen = checked[key]
@@ -76,6 +78,9 @@ while i <= n do
   elseif name == 'CURSOR' then
     local slot = tonumber(redis.call('HGET', A[a], 'slot') or '-1')
     if tonumber(A[a + 2]) >= slot then redis.call('HSET', A[a], 'signature', A[a + 1], 'slot', A[a + 2], 'updatedAt', A[a + 3]) end
+  elseif name == 'PUBLISHED' then
+    local have = redis.call('HMGET', A[a], 'signature', 'publishedSlot')
+    if have[1] and tonumber(A[a + 2]) >= tonumber(have[2] or '-1') then redis.call('HSET', A[a], 'publishedSignature', A[a + 1], 'publishedSlot', A[a + 2]) end
   elseif name == 'EXPECT' then
     -- checked above, before any write
   elseif name == 'HSETNX' then

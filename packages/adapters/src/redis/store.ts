@@ -87,7 +87,8 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
     async getCursor(): Promise<IndexerCursor | null> {
       const h = await redis.hgetall(keys.cursor)
       if (h.signature === undefined) return null
-      return { signature: h.signature, slot: Number(h.slot), updatedAt: Number(h.updatedAt) }
+      const published = h.publishedSignature === undefined ? null : { signature: h.publishedSignature, slot: Number(h.publishedSlot) }
+      return { signature: h.signature, slot: Number(h.slot), updatedAt: Number(h.updatedAt), published }
     },
 
     async getBet(idOrSignature) {

@@ -128,6 +128,7 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
   }
   for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, j.amount, j.signature, j.slot, j.blockTime)
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
+  if (plan.published) run(s.setPublished, plan.published.signature, plan.published.slot, plan.published.slot)
 }
 
 function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {

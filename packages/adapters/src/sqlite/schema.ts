@@ -181,6 +181,9 @@ export const cursor = sqliteTable('cursor', {
   signature: text('signature').notNull(),
   slot: integer('slot').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** The last transaction the indexer has published (see `Batch.published`); null until one is. */
+  publishedSignature: text('published_signature'),
+  publishedSlot: integer('published_slot'),
 })
 
 /** Chat messages; deleted ones keep their row (soft delete). */

@@ -49,9 +49,12 @@ export function prepareStatements(db: Database) {
     setCursor: p(`INSERT INTO cursor (id, signature, slot, updated_at) VALUES (1, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET signature = excluded.signature, slot = excluded.slot, updated_at = excluded.updated_at
       WHERE excluded.slot >= cursor.slot`),
+    // Only forward, and only beside a stored cursor (see Batch.published).
+    setPublished: p(`UPDATE cursor SET published_signature = ?, published_slot = ?
+      WHERE id = 1 AND (published_slot IS NULL OR published_slot <= ?)`),
 
     // reads
-    cursor: p('SELECT signature, slot, updated_at FROM cursor WHERE id = 1'),
+    cursor: p('SELECT signature, slot, updated_at, published_signature, published_slot FROM cursor WHERE id = 1'),
     betById: p('SELECT * FROM bets WHERE id = ?'),
     betByRegisterSignature: p(`SELECT * FROM bets WHERE substr(register_signature, 1, 16) = substr(?, 1, 16)
       AND register_signature = ? ORDER BY seq LIMIT 1`),

@@ -15,6 +15,15 @@ import * as schema from './schema'
 import { prepareStatements, type SqliteStatements } from './statements'
 import { startWriterThread, wantsWriterThread, writerThreadUrl } from './writer-thread'
 
+/** The cursor row as better-sqlite3 reads it (safe integers). */
+interface CursorRow {
+  signature: string
+  slot: bigint
+  updated_at: bigint
+  published_signature: string | null
+  published_slot: bigint | null
+}
+
 /** Options of {@link sqliteStore}: a file (or `':memory:'`) or an open better-sqlite3 connection. */
 export type SqliteStoreOptions = SqliteConnectionOptions & {
   /** Where the migrations are read from. @default the `migrations/sqlite` folder shipped in this package */
@@ -209,8 +218,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return store.applyBatch({ ...batch, events: unpackEvents(batch.events) })
     },
     async getCursor() {
-      const row = q().s.cursor.get() as { signature: string, slot: bigint, updated_at: bigint } | undefined
-      return row ? { signature: row.signature, slot: Number(row.slot), updatedAt: Number(row.updated_at) } : null
+      const row = q().s.cursor.get() as CursorRow | undefined
+      if (!row) return null
+      const published = row.published_signature === null ? null : { signature: row.published_signature, slot: Number(row.published_slot) }
+      return { signature: row.signature, slot: Number(row.slot), updatedAt: Number(row.updated_at), published }
     },
 
     async getBet(idOrSignature) {

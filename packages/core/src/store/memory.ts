@@ -311,7 +311,9 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
   for (const [key, t] of plan.playerHourly) s.playerHourly.set(key, { ...addTotals(s.playerHourly.get(key), t), wallet: t.wallet, hour: t.hour })
   s.jackpots.push(...plan.jackpots)
   // The cursor only moves forward: a deposed leader's late batch must not move it back.
-  if (plan.cursor && (!s.cursor || plan.cursor.slot >= s.cursor.slot)) s.cursor = plan.cursor
+  if (plan.cursor && (!s.cursor || plan.cursor.slot >= s.cursor.slot)) s.cursor = { ...plan.cursor, published: s.cursor?.published ?? null }
+  const published = plan.published
+  if (published && s.cursor && (!s.cursor.published || published.slot >= s.cursor.published.slot)) s.cursor.published = published
 }
 
 function addTotals(a: Totals | undefined, b: Totals): Totals {

@@ -54,6 +54,8 @@ export interface BatchPlan {
   playerHourly: Map<string, Totals & { wallet: string, hour: number }>
   jackpots: Jackpot[]
   cursor: { signature: string, slot: number, updatedAt: number } | null
+  /** The last transaction published (see `Batch.published`): to store only forward, and only beside a cursor. */
+  published: { signature: string, slot: number } | null
   /** The value `applyBatch` resolves to, once the plan is written. */
   result: BatchResult
 }
@@ -225,6 +227,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
     playerHourly: totals.playerHourlyTotals(),
     jackpots,
     cursor: batch.cursor ? { signature: batch.cursor.signature, slot: batch.cursor.slot, updatedAt: now } : null,
+    published: batch.published ? { signature: batch.published.signature, slot: batch.published.slot } : null,
     result: {
       applied,
       duplicates,

@@ -163,6 +163,12 @@ export interface IndexerCursor {
   slot: number
   /** Unix ms of the commit. */
   updatedAt: number
+  /**
+   * The last transaction whose changes the indexer has published (see {@link Batch.published}); null when
+   * never recorded. Behind `signature` after a crash between a commit and its publication: the next
+   * indexer publishes what lies between. Absent in stores that do not keep it (nothing is published again).
+   */
+  published?: { signature: string, slot: number } | null
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -243,6 +249,13 @@ export interface Batch {
    * one still being written, so that the later batch can never be written without the earlier one.
    */
   expectCursor?: string
+  /**
+   * The last transaction whose changes the indexer has published, kept with the cursor (and returned by
+   * `getCursor`) so that an indexer started after a crash publishes what was committed but never announced.
+   * Like the cursor it only moves forward (by slot), and it is written even when the batch has no cursor
+   * and no event, but only once a cursor is stored. Absent: left as it is.
+   */
+  published?: { signature: string, slot: number } | null
 }
 
 /**

@@ -42,6 +42,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
     playerHourly: new Map(),
     jackpots: [],
     cursor: batch.cursor ? { signature: batch.cursor.signature, slot: batch.cursor.slot, updatedAt: now } : null,
+    published: batch.published ? { signature: batch.published.signature, slot: batch.published.slot } : null,
     result: { applied: 0, duplicates: 0, placed: [], settled: [], jackpots: [], joined: [] },
   }
   // Bets as they stand while the batch is walked: stored ones, then the batch's own.

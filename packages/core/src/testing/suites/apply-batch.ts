@@ -181,12 +181,12 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.getCursor()).toBeNull()
       const reg = makeRegister({ slot: 500 })
       await store.applyBatch(makeBatch([reg], { now: 1_700_000_000_123 }))
-      expect(await store.getCursor()).toEqual({ signature: reg.signature, slot: 500, updatedAt: 1_700_000_000_123 })
+      expect(await store.getCursor()).toEqual({ signature: reg.signature, slot: 500, updatedAt: 1_700_000_000_123, published: null })
       // A batch of transactions that carry none of our events still moves the cursor.
       await store.applyBatch({ events: [], cursor: { signature: 'sig-empty', slot: 900 }, now: 1_700_000_000_456 })
-      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456, published: null })
       await store.applyBatch({ events: [makeRegister()], cursor: null, now: 1_700_000_000_789 })
-      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-empty', slot: 900, updatedAt: 1_700_000_000_456, published: null })
     })
 
     it('never moves the cursor backwards, but still applies the events of a late batch', async () => {
@@ -200,10 +200,33 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(result).toMatchObject({ applied: 1, duplicates: 0 })
       expect(await store.getBet(late.trialId)).toMatchObject({ status: 'pending', wager: 2n ** 60n + 1n })
       expect((await store.stats(0)).pendingBets).toBe(2)
-      expect(await store.getCursor()).toEqual({ signature: 'sig-100', slot: 100, updatedAt: 1_700_000_001_000 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-100', slot: 100, updatedAt: 1_700_000_001_000, published: null })
       // The same slot moves it: a later transaction of that slot.
       await store.applyBatch({ events: [], cursor: { signature: 'sig-100b', slot: 100 }, now: 1_700_000_003_000 })
-      expect(await store.getCursor()).toEqual({ signature: 'sig-100b', slot: 100, updatedAt: 1_700_000_003_000 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-100b', slot: 100, updatedAt: 1_700_000_003_000, published: null })
+    })
+
+    it('keeps the published mark beside the cursor: only forward, with or without a cursor or events in the batch', async () => {
+      // The indexer's record of what it has announced, so that a restart after a crash announces the rest.
+      const store = ctx.store()
+      const at = 1_700_000_004_000
+      await store.applyBatch({ events: [], published: { signature: 'sig-1', slot: 1 }, now: at })
+      expect(await store.getCursor()).toBeNull() // nothing to keep it beside
+      await store.applyBatch({ events: [], cursor: { signature: 'sig-10', slot: 10 }, published: { signature: 'sig-5', slot: 5 }, now: at })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-10', slot: 10, updatedAt: at, published: { signature: 'sig-5', slot: 5 } })
+      // Alone (no event, no cursor: the indexer's mark once it is idle), the cursor left as it is.
+      await store.applyBatch({ events: [], published: { signature: 'sig-10', slot: 10 }, now: at + 1 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-10', slot: 10, updatedAt: at, published: { signature: 'sig-10', slot: 10 } })
+      // Never back (a batch sent before the mark moved, a deposed leader's), while its events and cursor apply.
+      const late = makeRegister({ slot: 11 })
+      await store.applyBatch({ events: [late], cursor: { signature: 'sig-11', slot: 11 }, published: { signature: 'sig-4', slot: 4 }, now: at + 2 })
+      expect(await store.getBet(late.trialId)).not.toBeNull()
+      expect(await store.getCursor()).toEqual({ signature: 'sig-11', slot: 11, updatedAt: at + 2, published: { signature: 'sig-10', slot: 10 } })
+      // A batch without one leaves it; a cursor that moves keeps it.
+      await store.applyBatch({ events: [makeRegister({ slot: 12 })], cursor: { signature: 'sig-12', slot: 12 }, now: at + 3 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-12', slot: 12, updatedAt: at + 3, published: { signature: 'sig-10', slot: 10 } })
+      await store.applyBatch({ events: [], cursor: { signature: 'sig-13', slot: 13 }, published: { signature: 'sig-12', slot: 12 }, now: at + 4 })
+      expect(await store.getCursor()).toEqual({ signature: 'sig-13', slot: 13, updatedAt: at + 4, published: { signature: 'sig-12', slot: 12 } })
     })
 
     it('lists jackpots newest first with exact amounts, once each', async () => {
