@@ -11,6 +11,7 @@ import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
 import { createPublisher, type Publisher } from './publish'
+import { type ChainPosition, createPublishedMark, type PublishedMark } from './published-mark'
 import { retryForever, type RetryPolicy } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
 
@@ -59,6 +60,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   /** The decode thread of the current run (only with an RPC client that hands out raw batch bodies). */
   let thread: DecodeThread | undefined
   let publisher: Publisher | undefined
+  /** The last transaction published, kept in the store beside the cursor (created once the cursor is read). */
+  let mark: PublishedMark | undefined
   let subscription: LogsSubscription | undefined
   let pollTimer: ReturnType<typeof setInterval> | undefined
   let polling = false
@@ -243,26 +246,51 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       newest = cursor.signature
       lastSignature = cursor.signature
       lastSlot = cursor.slot
+      const published = cursor.published
+      if (published && published.signature !== cursor.signature && published.slot <= cursor.slot) {
+        // An earlier run committed past what it published, then stopped short (a crash): listed again from
+        // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
+        logger.info('publishing what an earlier run committed but did not announce', { from: published.signature, through: cursor.signature })
+        newest = published.signature
+        pipeline!.replayThrough(cursor.signature)
+      }
+      startMark(gen, published ?? { signature: cursor.signature, slot: cursor.slot })
       return
     }
     const start = options.start
     if (start === 'now') {
       const [latest] = await retryStep(gen, 'finding the newest transaction', () =>
         call(r => r.getSignaturesForAddress(options.programId, { limit: 1 }), 1))
+      const at = latest ? { signature: latest.signature, slot: latest.slot } : null
+      startMark(gen, at)
       if (!latest) return // an empty chain: everything from now on is new
       // Persisted so that a restart does not skip what happened in between.
-      await retryStep(gen, 'storing the start cursor', () =>
-        ctx.store.applyBatch({ events: [], cursor: { signature: latest.signature, slot: latest.slot } }))
+      await retryStep(gen, 'storing the start cursor', () => ctx.store.applyBatch({ events: [], cursor: at, published: at }))
       newest = lastSignature = latest.signature
       lastSlot = latest.slot
     }
     else if ('signature' in start) {
       newest = start.signature
+      // Nothing after it published yet. Its slot is unknown: 0 only orders it before every later mark.
+      startMark(gen, { signature: start.signature, slot: 0 })
     }
     else {
+      // The N most recent: there is no signature before them to mark from until the first is published.
+      startMark(gen, null)
       const recent = await listSignatures(pageCall(gen), options.programId, { max: start.recent })
       enqueue(recent)
     }
+  }
+
+  /** The published mark of run `gen`, from `start` (see published-mark.ts). */
+  const startMark = (gen: number, start: ChainPosition | null): void => {
+    mark = createPublishedMark({
+      store: ctx.store,
+      start,
+      idleMs: Math.min(options.pollInterval, 1000),
+      isIdle: () => running && gen === generation && (pipeline?.pending ?? 0) === 0,
+      onError: error => logger.debug('published mark not written', { error: (error as Error)?.message ?? String(error) }),
+    })
   }
 
   const run = async (gen: number): Promise<void> => {
@@ -327,14 +355,19 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         takePrefetched: signature => prefetcher?.take(signature),
         record,
         isRunning: () => running && gen === generation,
+        published: () => mark?.current() ?? null,
         onCommit: (result, group) => {
-          lastSignature = group.last.signature
-          lastSlot = group.last.slot
+          // A group published again after a crash (see position) lies behind the cursor already.
+          if (lastSlot === null || group.last.slot >= lastSlot) {
+            lastSignature = group.last.signature
+            lastSlot = group.last.slot
+          }
           counters.transactions += group.transactions
           counters.events += result.applied
           counters.bets += result.placed.length
           counters.settled += result.settled.length
           pub.publish(result)
+          mark?.advance({ signature: group.last.signature, slot: group.last.slot })
           markLiveIfCaughtUp()
         },
       })
@@ -359,6 +392,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const settled = (async () => {
         await runPromise
         await pipeline?.idle()
+        // What was published is marked, so that the next run announces none of it again.
+        mark?.close()
+        await mark?.flush()
       })()
       let bound: ReturnType<typeof setTimeout> | undefined
       const timedOut = await Promise.race([
@@ -370,6 +406,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       publisher?.close()
+      mark?.close()
+      mark = undefined
       const stopping = thread
       thread = undefined
       await stopping?.close()

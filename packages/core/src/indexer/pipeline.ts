@@ -55,6 +55,8 @@ export interface PipelineContext {
   takePrefetched?: (signature: string) => Promise<TransactionJson | null> | undefined
   /** After each commit, with what it changed (publishing happens here). */
   onCommit: (result: BatchResult, group: { transactions: number, last: SignatureInfo }) => void
+  /** The last transaction published, carried by every batch (see `published-mark.ts`). */
+  published?: () => { signature: string, slot: number } | null
   /** Something to record as a SystemEvent. */
   record: (type: string, severity: SystemEventSeverity, message: string, metadata: Record<string, unknown>) => Promise<void>
   isRunning: () => boolean
@@ -137,6 +139,14 @@ export function createPipeline(ctx: PipelineContext) {
    * published (see `replayedResult`).
    */
   let maybeWrittenUpTo = 0
+  /**
+   * Entries before this index were committed by an earlier run that crashed before publishing them (see
+   * `replayThrough`): committed again without a cursor (the store's is already past them, and must not
+   * move back within a slot), and what the store finds applied is read back and published.
+   */
+  let replayEnd = 0
+  /** The last transaction an earlier run committed, while it is not enqueued yet (see `replayThrough`). */
+  let replayUntil: string | undefined
   /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
   let waiters: { most: number, resolve: () => void }[] = []
 
@@ -290,7 +300,8 @@ export function createPipeline(ctx: PipelineContext) {
         const behind = attempts++ > 0 ? speculative : undefined
         if (behind && (await behind.promise) && behind.start === end) return writtenUnheard(countOf(group))
         try {
-          const applied = apply(parts, { cursor: { signature: last.signature, slot: last.slot }, now: Date.now() })
+          const cursor = end <= replayEnd ? null : { signature: last.signature, slot: last.slot }
+          const applied = apply(parts, { cursor, now: Date.now() })
           if (attempts === 1) onIssued?.()
           return await applied
         }
@@ -408,8 +419,10 @@ export function createPipeline(ctx: PipelineContext) {
    * `applyBatch` of the events of `parts`: handed to the store as they are when it takes packed events
    * (a store writing on its own thread), else unpacked here.
    */
-  function apply(parts: PackedPart[], rest: Omit<Batch, 'events'>): Promise<BatchResult> {
+  function apply(parts: PackedPart[], batch: Omit<Batch, 'events'>): Promise<BatchResult> {
     const store = ctx.store
+    const published = ctx.published?.()
+    const rest = published ? { ...batch, published } : batch
     if (store.applyPackedBatch && parts.some(part => 'bytes' in part)) return store.applyPackedBatch({ ...rest, events: { parts } })
     return store.applyBatch({ ...rest, events: unpackEvents({ parts }) })
   }
@@ -428,7 +441,8 @@ export function createPipeline(ctx: PipelineContext) {
    * simply committed again by `commitReady` through the usual path.
    */
   function speculate(start: number): void {
-    if (!ctx.store.pipelinesBatches || speculative || !ctx.isRunning()) return
+    // A replayed group leaves the store's cursor where it is, which a group sent behind it cannot expect.
+    if (!ctx.store.pipelinesBatches || speculative || !ctx.isRunning() || start < replayEnd) return
     const end = readyEnd(start)
     // A short run worth waiting for is left to commitReady, which waits for it.
     if (end === start || worthWaiting(start, end)) return
@@ -499,6 +513,7 @@ export function createPipeline(ctx: PipelineContext) {
             speculative.end -= head
           }
           maybeWrittenUpTo = Math.max(0, maybeWrittenUpTo - head)
+          replayEnd = Math.max(0, replayEnd - head)
           head = 0
         }
         pump()
@@ -568,6 +583,11 @@ export function createPipeline(ctx: PipelineContext) {
         const failed = info.err !== null && info.err !== undefined
         const entry: Entry = { info, ready: failed, toFetch: false, events: [], count: 0 }
         entries.push(entry)
+        if (info.signature === replayUntil) {
+          replayUntil = undefined
+          replayEnd = entries.length
+          maybeWrittenUpTo = Math.max(maybeWrittenUpTo, replayEnd)
+        }
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
         if (prefetched) {
@@ -581,6 +601,15 @@ export function createPipeline(ctx: PipelineContext) {
       }
       pump()
       kick()
+    },
+    /**
+     * Marks the transactions to be enqueued up to `signature` (inclusive) as committed by an earlier run
+     * that may not have published them (it crashed in between): they are committed again, which moves
+     * nothing, and their changes are read back from the store and published. Called before the first
+     * `enqueue`.
+     */
+    replayThrough(signature: string): void {
+      replayUntil = signature
     },
     /** Transactions discovered and not committed yet. */
     get pending(): number {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,12 +31,13 @@ describe('indexer crash test', () => {
     const game = localnet.games[0]!.id
     const genesis = (await localnet.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
     const file = join(dir, 'crash.sqlite')
+    const log = join(dir, 'published.log')
     const reader = sqliteStore({ file })
     await reader.migrate()
 
     let progress = 0
     const spawnChild = (): ChildProcess => {
-      const c = spawn(process.execPath, [runner, childFile, file, localnet.rpcUrl, localnet.wsUrl, owner, genesis], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const c = spawn(process.execPath, [runner, childFile, file, localnet.rpcUrl, localnet.wsUrl, owner, genesis, log], { stdio: ['ignore', 'pipe', 'inherit'] })
       c.stdout!.on('data', (chunk: Buffer) => {
         const line = chunk.toString().trim().split('\n').at(-1)
         if (line) progress = JSON.parse(line).transactions
@@ -88,6 +89,11 @@ describe('indexer crash test', () => {
     for (let i = 1; i < bySeq.length; i++) expect(bySeq[i]!.registerSlot).toBeGreaterThanOrEqual(bySeq[i - 1]!.registerSlot)
     await expectTotalsMatchBets(reader, bets)
     for (const bet of bets) expect(bet.resultIndex, bet.id).toBe(localnet.trial(bet.id)!.resultIndex)
+    // Every bet was announced, placed and settled, by one incarnation or another, however they were killed
+    // (a commit whose publication a kill cut off is published by the next one: the published mark).
+    const lines = readFileSync(log, 'utf8').split('\n')
+    expect(new Set(lines.filter(l => l.startsWith('placed ')).map(l => l.slice(7)))).toEqual(new Set(trialIds))
+    expect(new Set(lines.filter(l => l.startsWith('settled ')).map(l => l.slice(8)))).toEqual(new Set(trialIds))
     await reader.close()
   }, 400_000)
 })
