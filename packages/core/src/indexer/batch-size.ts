@@ -7,9 +7,21 @@ import { isRpcError, type RpcError } from '../solana/rpc-errors'
  * logs prefetcher both learn it this way.
  */
 
-/** True for an error that refuses the request for good (not worth retrying as it is): for a batch, its size. */
+/**
+ * HTTP statuses that refuse a request for what it is: 413 (too large), and 400, which some proxies give a
+ * body they will not take. Any other status that is not retried (401, 403: a key; 404: a URL) says
+ * nothing about batches, and smaller ones would only fail the same way, with a misleading report.
+ */
+const refusingStatuses = new Set([400, 413])
+
+/**
+ * True for an error that refuses a batch request as it is (not worth retrying at that size): a
+ * JSON-RPC error for the whole batch that is not transient (a node that caps or takes no batches), an
+ * answer that is not a batch, or an HTTP status that refuses the body ({@link refusingStatuses}).
+ */
 export function isBatchRefusal(error: unknown): error is RpcError {
-  return isRpcError(error) && !error.retryable
+  if (!isRpcError(error) || error.retryable) return false
+  return error.kind !== 'http' || (error.code !== null && refusingStatuses.has(error.code))
 }
 
 /**

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteStore } from '@fare-casino/adapters/sqlite'
+import { startLocalnet } from '@fare-casino/localnet'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createCasinoEvents } from '../../src/events'
+import { batchSizeAfterRefusal, isBatchRefusal } from '../../src/indexer/batch-size'
+import { createIndexer } from '../../src/indexer/indexer'
+import { readTransactionsBatch } from '../../src/solana/rpc'
+import { RpcError } from '../../src/solana/rpc-errors'
+import { allBets, waitFor } from './helpers'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+const dir = mkdtempSync(join(tmpdir(), 'fare-batch-size-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The error the RPC client gives for a batch answered with `body`. */
+function batchError(body: unknown): unknown {
+  try {
+    readTransactionsBatch(body, 1, 2)
+  }
+  catch (error) {
+    return error
+  }
+  throw new Error('no error')
+}
+
+describe('what counts as a batch refusal', () => {
+  it('is a batch the node will not take at that size, not a key, a URL or a transient failure', () => {
+    // A node that caps batches or takes none answers the whole request with one error object.
+    expect(isBatchRefusal(batchError({ jsonrpc: '2.0', error: { code: -32600, message: 'batch of 50 requests exceeds the limit of 10' }, id: null }))).toBe(true)
+    expect(isBatchRefusal(batchError({ jsonrpc: '2.0', result: 5, id: 1 }))).toBe(true)
+    const http = (status: number) => new RpcError('getTransaction', 'http', `getTransaction: HTTP ${status}`, { code: status, retryable: status === 429 || status >= 500 })
+    expect(isBatchRefusal(http(413))).toBe(true)
+    expect(isBatchRefusal(http(400))).toBe(true)
+    for (const status of [401, 403, 404, 429, 500, 503]) expect(isBatchRefusal(http(status)), String(status)).toBe(false)
+    // A node behind, as one error for the whole batch: retried as it is.
+    expect(isBatchRefusal(batchError({ jsonrpc: '2.0', error: { code: -32005, message: 'Node is behind by 42 slots' }, id: null }))).toBe(false)
+    expect(isBatchRefusal(new Error('socket hang up'))).toBe(false)
+  })
+
+  it('halves the size, never above the current one, never below 1; one call refused says nothing', () => {
+    expect(batchSizeAfterRefusal(50, 50)).toBe(25)
+    expect(batchSizeAfterRefusal(12, 50)).toBe(12)
+    expect(batchSizeAfterRefusal(50, 3)).toBe(1)
+    expect(batchSizeAfterRefusal(50, 1)).toBe(50)
+  })
+
+  it('keeps full batches through a spell of HTTP 401 (a key the provider rejected for a while), and misses nothing', async () => {
+    const net = await startLocalnet({ seed: 41, slotMs: 20, resolveDelayMs: 10 })
+    try {
+      const owner = (await net.createPlayer()).publicKey
+      const players = await Promise.all(Array.from({ length: 4 }, () => net.createPlayer({ tokens: 10n ** 30n })))
+      const game = net.games[0]!.id
+      const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
+      const trials: string[] = []
+      for (let i = 0; i < 60; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
+      await net.waitForIdle()
+
+      let unauthorized = 4
+      const sizes: number[] = []
+      const flakyKey = (async (url: string, init: RequestInit) => {
+        const calls = String(init.body).split('"method":"getTransaction"').length - 1
+        if (calls > 1 && unauthorized > 0) {
+          unauthorized--
+          return new Response('{"jsonrpc":"2.0","error":{"code":-32401,"message":"invalid api key"},"id":null}', { status: 401, headers: { 'content-type': 'application/json' } })
+        }
+        if (calls > 0) sizes.push(calls)
+        return fetch(url, init)
+      }) as typeof fetch
+      const store = sqliteStore({ file: join(dir, 'key.sqlite') })
+      await store.migrate()
+      const indexer = createIndexer({
+        store, events: createCasinoEvents(), logger: quiet,
+        config: {
+          rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
+          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 50, concurrency: 1, fetch: flakyKey,
+        },
+      })
+      try {
+        await indexer.start()
+        await waitFor(async () => (await store.stats(Date.now())).totalBets === trials.length, 30_000, 'every bet')
+      }
+      finally {
+        await indexer.stop()
+      }
+      expect(unauthorized).toBe(0)
+      expect((await allBets(store)).map(b => b.id).sort()).toEqual([...trials].sort())
+      const events = await store.listSystemEvents({ limit: 50 })
+      expect(events.filter(e => e.type === 'indexer.batch_refused')).toEqual([])
+      // After the spell, batches as large as before it (the chain holds 121 transactions).
+      expect(Math.max(...sizes)).toBe(50)
+      await store.close()
+    }
+    finally {
+      await net.close()
+    }
+  })
+})
