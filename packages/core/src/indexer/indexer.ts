@@ -11,7 +11,7 @@ import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
 import { createPublisher, type Publisher } from './publish'
-import { type ChainPosition, createPublishedMark, type PublishedMark } from './published-mark'
+import { chainStart, createPublishedMark, type PublishedMark } from './published-mark'
 import { retryForever, type RetryPolicy } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
 
@@ -239,8 +239,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     }, wait)
   }
 
-  /** Positions `newest` from the cursor, or from `options.start` for a new casino. */
-  const position = async (gen: number): Promise<void> => {
+  /**
+   * Positions `newest` from the cursor, or from `options.start` for a new casino, and where the run's
+   * published mark starts (see published-mark.ts).
+   */
+  const position = async (gen: number, runPipeline: Pipeline, runMark: PublishedMark): Promise<void> => {
     const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
     if (cursor) {
       newest = cursor.signature
@@ -250,52 +253,49 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       if (published && published.signature !== cursor.signature && published.slot <= cursor.slot) {
         // An earlier run committed past what it published, then stopped short (a crash): listed again from
         // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
-        logger.info('publishing what an earlier run committed but did not announce', { from: published.signature, through: cursor.signature })
-        newest = published.signature
-        pipeline!.replayThrough(cursor.signature)
+        logger.info('publishing what an earlier run committed but did not announce', { from: published.signature || '(the start)', through: cursor.signature })
+        newest = published.signature === chainStart.signature ? undefined : published.signature
+        runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
-      startMark(gen, published ?? { signature: cursor.signature, slot: cursor.slot })
+      // A store that has no mark yet (one written before it): nothing to publish again.
+      runMark.begin(published ?? { signature: cursor.signature, slot: cursor.slot }, cursor.signature)
       return
     }
     const start = options.start
     if (start === 'now') {
       const [latest] = await retryStep(gen, 'finding the newest transaction', () =>
         call(r => r.getSignaturesForAddress(options.programId, { limit: 1 }), 1))
-      const at = latest ? { signature: latest.signature, slot: latest.slot } : null
-      startMark(gen, at)
-      if (!latest) return // an empty chain: everything from now on is new
+      if (!latest) {
+        // An empty chain: everything from now on is new, and a restart before any publish lists it all again.
+        runMark.begin(chainStart, null)
+        return
+      }
+      const at = { signature: latest.signature, slot: latest.slot }
       // Persisted so that a restart does not skip what happened in between.
       await retryStep(gen, 'storing the start cursor', () => ctx.store.applyBatch({ events: [], cursor: at, published: at }))
+      runMark.begin(at, at.signature)
       newest = lastSignature = latest.signature
       lastSlot = latest.slot
     }
     else if ('signature' in start) {
       newest = start.signature
       // Nothing after it published yet. Its slot is unknown: 0 only orders it before every later mark.
-      startMark(gen, { signature: start.signature, slot: 0 })
+      runMark.begin({ signature: start.signature, slot: 0 }, null)
     }
     else {
-      // The N most recent: there is no signature before them to mark from until the first is published.
-      startMark(gen, null)
-      const recent = await listSignatures(pageCall(gen), options.programId, { max: start.recent })
-      enqueue(recent)
+      // One more than the N most recent: the one before them is where a restart lists from until the
+      // first is published (the start of the chain when it holds no more than N).
+      const listed = await listSignatures(pageCall(gen), options.programId, { max: start.recent + 1 })
+      const before = listed.length > start.recent ? listed.pop()! : undefined
+      runMark.begin(before ? { signature: before.signature, slot: before.slot } : chainStart, null)
+      if (before) newest = before.signature
+      enqueue(listed)
     }
   }
 
-  /** The published mark of run `gen`, from `start` (see published-mark.ts). */
-  const startMark = (gen: number, start: ChainPosition | null): void => {
-    mark = createPublishedMark({
-      store: ctx.store,
-      start,
-      idleMs: Math.min(options.pollInterval, 1000),
-      isIdle: () => running && gen === generation && (pipeline?.pending ?? 0) === 0,
-      onError: error => logger.debug('published mark not written', { error: (error as Error)?.message ?? String(error) }),
-    })
-  }
-
-  const run = async (gen: number): Promise<void> => {
+  const run = async (gen: number, runPipeline: Pipeline, runMark: PublishedMark): Promise<void> => {
     try {
-      await position(gen)
+      await position(gen, runPipeline, runMark)
     }
     catch {
       return // stopped before starting
@@ -338,7 +338,14 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
       thread = threadUrl && rpc.fetchTransactionsBatch ? startThread(threadUrl) : undefined
-      pipeline = createPipeline({
+      // This run's own: a stop() that timed out and a start() after it must not share them.
+      const runMark: PublishedMark = mark = createPublishedMark({
+        store: ctx.store,
+        idleMs: Math.min(options.pollInterval, 1000),
+        isIdle: (): boolean => running && gen === generation && runPipeline.pending === 0,
+        onError: error => logger.debug('published mark not written', { error: (error as Error)?.message ?? String(error) }),
+      })
+      const runPipeline: Pipeline = pipeline = createPipeline({
         store: ctx.store,
         decode,
         thread,
@@ -355,7 +362,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         takePrefetched: signature => prefetcher?.take(signature),
         record,
         isRunning: () => running && gen === generation,
-        published: () => mark?.current() ?? null,
+        published: () => runMark.current(),
         onCommit: (result, group) => {
           // A group published again after a crash (see position) lies behind the cursor already.
           if (lastSlot === null || group.last.slot >= lastSlot) {
@@ -367,11 +374,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           counters.bets += result.placed.length
           counters.settled += result.settled.length
           pub.publish(result)
-          mark?.advance({ signature: group.last.signature, slot: group.last.slot })
+          runMark.advance({ signature: group.last.signature, slot: group.last.slot }, !group.replayed)
           markLiveIfCaughtUp()
         },
       })
-      runPromise = run(gen)
+      runPromise = run(gen, runPipeline, runMark)
     },
     async stop() {
       if (!running) return
@@ -386,15 +393,17 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       cancellation.cancel()
       queue?.clear()
       prefetcher?.clear()
+      const stoppingPipeline = pipeline
+      const stoppingMark = mark
       // Everything above settles at once; only a store call in progress may take its time (a commit cannot
       // be cut in half, and it is atomic). stop() resolves regardless after `timeout`: a hung store must
       // not hang casino.close(), nor keep a deposed leader from running for leadership again.
       const settled = (async () => {
         await runPromise
-        await pipeline?.idle()
+        await stoppingPipeline?.idle()
         // What was published is marked, so that the next run announces none of it again.
-        mark?.close()
-        await mark?.flush()
+        stoppingMark?.close()
+        await stoppingMark?.flush()
       })()
       let bound: ReturnType<typeof setTimeout> | undefined
       const timedOut = await Promise.race([
@@ -406,8 +415,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       publisher?.close()
-      mark?.close()
-      mark = undefined
+      stoppingMark?.close()
+      if (mark === stoppingMark) mark = undefined
       const stopping = thread
       thread = undefined
       await stopping?.close()

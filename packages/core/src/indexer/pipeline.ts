@@ -54,7 +54,7 @@ export interface PipelineContext {
   /** A fetch already started for this signature (from a logsNotification), taken at most once. */
   takePrefetched?: (signature: string) => Promise<TransactionJson | null> | undefined
   /** After each commit, with what it changed (publishing happens here). */
-  onCommit: (result: BatchResult, group: { transactions: number, last: SignatureInfo }) => void
+  onCommit: (result: BatchResult, group: { transactions: number, last: SignatureInfo, replayed: boolean }) => void
   /** The last transaction published, carried by every batch (see `published-mark.ts`). */
   published?: () => { signature: string, slot: number } | null
   /** Something to record as a SystemEvent. */
@@ -145,8 +145,8 @@ export function createPipeline(ctx: PipelineContext) {
    * move back within a slot), and what the store finds applied is read back and published.
    */
   let replayEnd = 0
-  /** The last transaction an earlier run committed, while it is not enqueued yet (see `replayThrough`). */
-  let replayUntil: string | undefined
+  /** The last transaction an earlier run committed, until it is enqueued (see `replayThrough`). */
+  let replayUntil: { signature: string, slot: number } | undefined
   /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
   let waiters: { most: number, resolve: () => void }[] = []
 
@@ -395,7 +395,7 @@ export function createPipeline(ctx: PipelineContext) {
       entry.events = []
       entry.packed = undefined
     }
-    ctx.onCommit(result, { transactions: end - start, last: entries[end - 1]!.info })
+    ctx.onCommit(result, { transactions: end - start, last: entries[end - 1]!.info, replayed: end <= replayEnd })
     if (waiters.length > 0) release(false)
   }
 
@@ -441,8 +441,10 @@ export function createPipeline(ctx: PipelineContext) {
    * simply committed again by `commitReady` through the usual path.
    */
   function speculate(start: number): void {
-    // A replayed group leaves the store's cursor where it is, which a group sent behind it cannot expect.
-    if (!ctx.store.pipelinesBatches || speculative || !ctx.isRunning() || start < replayEnd) return
+    // A replayed group leaves the store's cursor where it is, which a group sent behind it cannot expect;
+    // and the store's cursor, which the group right after the replay would expect, proves nothing about
+    // the replayed group before it (see commitOnce).
+    if (!ctx.store.pipelinesBatches || speculative || !ctx.isRunning() || (replayEnd > 0 && start <= replayEnd)) return
     const end = readyEnd(start)
     // A short run worth waiting for is left to commitReady, which waits for it.
     if (end === start || worthWaiting(start, end)) return
@@ -583,10 +585,15 @@ export function createPipeline(ctx: PipelineContext) {
         const failed = info.err !== null && info.err !== undefined
         const entry: Entry = { info, ready: failed, toFetch: false, events: [], count: 0 }
         entries.push(entry)
-        if (info.signature === replayUntil) {
-          replayUntil = undefined
-          replayEnd = entries.length
-          maybeWrittenUpTo = Math.max(maybeWrittenUpTo, replayEnd)
+        if (replayUntil) {
+          // Up to the earlier run's last transaction, found by its place in the chain: a node behind
+          // (or a short listing) may hand over the transactions before it in several listings.
+          if (info.slot <= replayUntil.slot) {
+            replayEnd = entries.length
+            maybeWrittenUpTo = Math.max(maybeWrittenUpTo, replayEnd)
+          }
+          // Past it (or past its slot, if a fork dropped it): new from here on.
+          if (info.slot > replayUntil.slot || info.signature === replayUntil.signature) replayUntil = undefined
         }
         if (failed) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
@@ -603,13 +610,13 @@ export function createPipeline(ctx: PipelineContext) {
       kick()
     },
     /**
-     * Marks the transactions to be enqueued up to `signature` (inclusive) as committed by an earlier run
-     * that may not have published them (it crashed in between): they are committed again, which moves
-     * nothing, and their changes are read back from the store and published. Called before the first
-     * `enqueue`.
+     * Marks the transactions to be enqueued up to `last` (inclusive, by slot, and within its slot up to
+     * it) as committed by an earlier run that may not have published them (it crashed in between): they
+     * are committed again without a cursor, which moves nothing, and their changes are read back from the
+     * store and published. Called before the first `enqueue`.
      */
-    replayThrough(signature: string): void {
-      replayUntil = signature
+    replayThrough(last: { signature: string, slot: number }): void {
+      replayUntil = last
     },
     /** Transactions discovered and not committed yet. */
     get pending(): number {
