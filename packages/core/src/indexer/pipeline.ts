@@ -1,7 +1,7 @@
 import { isRpcError, RpcError } from '../solana/rpc-errors'
 import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
 import { type PackedPart, unpackEvents } from '../store/packed'
-import type { Batch, BatchResult, CasinoStore, ChainEvent, SystemEventSeverity } from '../store/types'
+import type { Batch, BatchResult, CasinoStore, ChainEvent, ChainPosition, SystemEventSeverity } from '../store/types'
 import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
@@ -56,7 +56,7 @@ export interface PipelineContext {
   /** After each commit, with what it changed (publishing happens here). */
   onCommit: (result: BatchResult, group: { transactions: number, last: SignatureInfo, replayed: boolean }) => void
   /** The last transaction published, carried by every batch (see `published-mark.ts`). */
-  published?: () => { signature: string, slot: number } | null
+  published?: () => ChainPosition | null
   /** Something to record as a SystemEvent. */
   record: (type: string, severity: SystemEventSeverity, message: string, metadata: Record<string, unknown>) => Promise<void>
   isRunning: () => boolean
@@ -146,7 +146,7 @@ export function createPipeline(ctx: PipelineContext) {
    */
   let replayEnd = 0
   /** The last transaction an earlier run committed, until it is enqueued (see `replayThrough`). */
-  let replayUntil: { signature: string, slot: number } | undefined
+  let replayUntil: ChainPosition | undefined
   /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
   let waiters: { most: number, resolve: () => void }[] = []
 
@@ -615,7 +615,7 @@ export function createPipeline(ctx: PipelineContext) {
      * are committed again without a cursor, which moves nothing, and their changes are read back from the
      * store and published. Called before the first `enqueue`.
      */
-    replayThrough(last: { signature: string, slot: number }): void {
+    replayThrough(last: ChainPosition): void {
       replayUntil = last
     },
     /** Transactions discovered and not committed yet. */

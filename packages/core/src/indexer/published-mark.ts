@@ -1,10 +1,4 @@
-import type { CasinoStore } from '../store/types'
-
-/** A transaction's place in the chain. */
-export interface ChainPosition {
-  signature: string
-  slot: number
-}
+import type { CasinoStore, ChainPosition } from '../store/types'
 
 /**
  * The mark of a casino that has published nothing yet and started at the beginning of the program's

@@ -1,7 +1,7 @@
 import { applyMultiplier } from '../money'
 import { SettlementTotals } from './_plan-totals'
 import type {
-  Batch, BatchResult, Bet, ChainEvent, GameTotals, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
+  Batch, BatchResult, Bet, ChainEvent, ChainPosition, GameTotals, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
 } from './types'
 
 /**
@@ -55,7 +55,7 @@ export interface BatchPlan {
   jackpots: Jackpot[]
   cursor: { signature: string, slot: number, updatedAt: number } | null
   /** The last transaction published (see `Batch.published`): to store only forward, and only beside a cursor. */
-  published: { signature: string, slot: number } | null
+  published: ChainPosition | null
   /** The value `applyBatch` resolves to, once the plan is written. */
   result: BatchResult
 }

@@ -157,6 +157,12 @@ export interface SystemEvent {
   createdAt: number
 }
 
+/** A transaction's place in the chain: its signature and slot. */
+export interface ChainPosition {
+  signature: string
+  slot: number
+}
+
 /** Where the indexer has committed up to, in chain order. */
 export interface IndexerCursor {
   signature: string
@@ -168,7 +174,7 @@ export interface IndexerCursor {
    * never recorded. Behind `signature` after a crash between a commit and its publication: the next
    * indexer publishes what lies between. Absent in stores that do not keep it (nothing is published again).
    */
-  published?: { signature: string, slot: number } | null
+  published?: ChainPosition | null
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -255,7 +261,7 @@ export interface Batch {
    * Like the cursor it only moves forward (by slot), and it is written even when the batch has no cursor
    * and no event, but only once a cursor is stored. Absent: left as it is.
    */
-  published?: { signature: string, slot: number } | null
+  published?: ChainPosition | null
 }
 
 /**
