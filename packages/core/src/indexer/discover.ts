@@ -7,7 +7,19 @@ import type { RpcClient, SignatureInfo } from '../solana/rpc'
  * return short pages (a BigTable boundary, a response cap), so paging goes on, `before` the oldest
  * signature seen, until a page comes back empty. With `until` set to the last signature already
  * known, an empty page means there is nothing older that is new to us.
+ *
+ * A node that does not know `until` (one behind the node that listed it, behind a load balancer) lists
+ * past it, down to the start of the program's history. `untilSlot`, the slot of `until`, ends the walk
+ * at the first signature of an older slot: everything older was known already.
  */
+
+/** Where a walk stops: the newest signature already known, and its slot when known. */
+export interface ListBounds {
+  /** The newest signature already known (exclusive). */
+  until?: string
+  /** Its slot: a signature of an older slot ends the walk, even when the node does not know `until`. */
+  untilSlot?: number
+}
 
 /** Limit of one getSignaturesForAddress page (the node's maximum). */
 export const SIGNATURE_PAGE_LIMIT = 1000
@@ -24,19 +36,24 @@ type Call = <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
 async function* freshPages(
   call: Call,
   address: string,
-  bounds: { until?: string, before?: string, max?: number },
+  bounds: ListBounds & { before?: string, max?: number },
   rememberAll: boolean,
 ): AsyncGenerator<SignatureInfo[]> {
   let seen = new Set<string>()
   let before = bounds.before
   let listed = 0
+  let ended = false
   for (;;) {
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
-    if (limit <= 0) return
+    if (limit <= 0 || ended) return
     const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit }))
     const fresh: SignatureInfo[] = []
     for (const info of page) {
       if (info.signature === bounds.until) break // a node that ignores `until` exclusivity
+      if (bounds.untilSlot !== undefined && info.slot < bounds.untilSlot) {
+        ended = true // a node that does not know `until`: the rest is older still
+        break
+      }
       if (seen.has(info.signature)) continue
       seen.add(info.signature)
       fresh.push(info)
@@ -58,7 +75,7 @@ async function* freshPages(
 export async function listSignatures(
   call: Call,
   address: string,
-  bounds: { until?: string, before?: string, max?: number },
+  bounds: ListBounds & { before?: string, max?: number },
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
   for await (const page of freshPages(call, address, bounds, true)) out.push(...page)
@@ -72,7 +89,7 @@ export async function listSignatures(
 export const WALK_KEPT_SIGNATURES = 100_000
 
 /**
- * Every signature of `address` newer than `until`, handed to `onChunk` oldest chunk first (each chunk
+ * Every signature of `address` newer than `bounds`, handed to `onChunk` oldest chunk first (each chunk
  * newest first, about `chunk` signatures).
  *
  * A first walk goes from the head down to `until`. While its full chunks add up to at most `keep`
@@ -87,7 +104,7 @@ export const WALK_KEPT_SIGNATURES = 100_000
 export async function listSignaturesInChunks(
   call: Call,
   address: string,
-  until: string | undefined,
+  bounds: ListBounds,
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
   keep = WALK_KEPT_SIGNATURES,
@@ -98,7 +115,7 @@ export async function listSignaturesInChunks(
   let lastChunk: SignatureInfo[] = []
   // Every full chunk, newest first, while the walk stays within `keep`.
   let kept: SignatureInfo[][] | undefined = []
-  for await (const page of freshPages(call, address, { until }, false)) {
+  for await (const page of freshPages(call, address, bounds, false)) {
     for (const info of page) {
       segment.push(info)
       if (segment.length >= chunk) {
@@ -134,7 +151,7 @@ export async function listSignaturesInChunks(
   }
   lastChunk = []
   for (let i = next; i >= -1; i--) {
-    const found = await listSignatures(call, address, { until: handed, before: i >= 0 ? marks[i] : undefined })
+    const found = await listSignatures(call, address, { until: handed, untilSlot: bounds.untilSlot, before: i >= 0 ? marks[i] : undefined })
     if (found.length === 0) continue
     await onChunk(found)
     handed = found[0]!.signature

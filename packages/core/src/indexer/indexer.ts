@@ -6,7 +6,7 @@ import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
+import { type ListBounds, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
@@ -47,8 +47,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let live = false
   let running = false
   let generation = 0
-  /** The newest signature handed to the pipeline: the next poll lists what is newer. */
-  let newest: string | undefined
+  /**
+   * The newest signature handed to the pipeline, with its slot when known: the next poll lists what is
+   * newer (the slot stops a node that does not know the signature from listing the whole history).
+   */
+  let newest: ListBounds = {}
 
   let queue: PQueue | undefined
   /**
@@ -166,7 +169,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
 
   const enqueue = (newestFirst: SignatureInfo[]): void => {
     if (newestFirst.length === 0) return
-    newest = newestFirst[0]!.signature
+    newest = { until: newestFirst[0]!.signature, untilSlot: newestFirst[0]!.slot }
     headSlot = Math.max(headSlot ?? 0, newestFirst[0]!.slot)
     pipeline!.enqueue(toChainOrder(newestFirst))
   }
@@ -246,7 +249,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const position = async (gen: number, runPipeline: Pipeline, runMark: PublishedMark): Promise<void> => {
     const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
     if (cursor) {
-      newest = cursor.signature
+      newest = { until: cursor.signature, untilSlot: cursor.slot }
       lastSignature = cursor.signature
       lastSlot = cursor.slot
       const published = cursor.published
@@ -254,7 +257,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // An earlier run committed past what it published, then stopped short (a crash): listed again from
         // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
         logger.info('publishing what an earlier run committed but did not announce', { from: published.signature || '(the start)', through: cursor.signature })
-        newest = published.signature === chainStart.signature ? undefined : published.signature
+        newest = published.signature === chainStart.signature ? {} : { until: published.signature, untilSlot: published.slot }
         runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
       // A store that has no mark yet (one written before it): nothing to publish again.
@@ -274,11 +277,12 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       // Persisted so that a restart does not skip what happened in between.
       await retryStep(gen, 'storing the start cursor', () => ctx.store.applyBatch({ events: [], cursor: at, published: at }))
       runMark.begin(at, at.signature)
-      newest = lastSignature = latest.signature
+      newest = { until: latest.signature, untilSlot: latest.slot }
+      lastSignature = latest.signature
       lastSlot = latest.slot
     }
     else if ('signature' in start) {
-      newest = start.signature
+      newest = { until: start.signature }
       // Nothing after it published yet. Its slot is unknown: 0 only orders it before every later mark.
       runMark.begin({ signature: start.signature, slot: 0 }, null)
     }
@@ -288,7 +292,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const listed = await listSignatures(pageCall(gen), options.programId, { max: start.recent + 1 })
       const before = listed.length > start.recent ? listed.pop()! : undefined
       runMark.begin(before ? { signature: before.signature, slot: before.slot } : chainStart, null)
-      if (before) newest = before.signature
+      if (before) newest = { until: before.signature, untilSlot: before.slot }
       enqueue(listed)
     }
   }
@@ -301,7 +305,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       return // stopped before starting
     }
     if (!running || gen !== generation) return
-    logger.info('indexing', { programId: options.programId, from: newest ?? null, filter: options.filter.kind })
+    logger.info('indexing', { programId: options.programId, from: newest.until ?? null, filter: options.filter.kind })
     if (options.subscribe) {
       subscription = subscribeLogs({
         wsUrl: options.wsUrl,
@@ -331,7 +335,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       live = false
       polling = false
       pollAgain = false
-      newest = undefined
+      newest = {}
       cancellation = createCancellation()
       queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)

@@ -25,7 +25,7 @@ describe('listSignaturesInChunks', () => {
     expect(all).toHaveLength(2_345)
 
     const chunks: SignatureInfo[][] = []
-    await listSignaturesInChunks(direct(rpc), chain.programId, first, 500, (chunk) => {
+    await listSignaturesInChunks(direct(rpc), chain.programId, { until: first }, 500, (chunk) => {
       chunks.push(chunk)
     })
     expect(chunks.map(c => c.length)).toEqual([345, 500, 500, 500, 500])
@@ -39,7 +39,7 @@ describe('listSignaturesInChunks', () => {
     const rpc = chain.rpc()
     const seen: string[] = []
     let added = 0
-    await listSignaturesInChunks(direct(rpc), chain.programId, first, 400, async (chunk) => {
+    await listSignaturesInChunks(direct(rpc), chain.programId, { until: first }, 400, async (chunk) => {
       seen.push(...[...chunk].reverse().map(i => i.signature))
       // New transactions while the backfill is on its way: the newest chunk takes them in.
       if (added++ < 2) {
@@ -57,7 +57,7 @@ describe('listSignaturesInChunks', () => {
     const { chain, first } = chainOf(1_500)
     const rpc = chain.rpc()
     const chunks: number[] = []
-    await listSignaturesInChunks(direct(rpc), chain.programId, first, 10_000, (chunk) => {
+    await listSignaturesInChunks(direct(rpc), chain.programId, { until: first }, 10_000, (chunk) => {
       chunks.push(chunk.length)
     })
     expect(chunks).toEqual([1_500])
@@ -69,7 +69,7 @@ describe('listSignaturesInChunks', () => {
     const listed = async (keep: number) => {
       const rpc = chain.rpc({ shortPages: 97, random: seeded(5) })
       const chunks: string[][] = []
-      await listSignaturesInChunks(direct(rpc), chain.programId, first, 500, (chunk) => {
+      await listSignaturesInChunks(direct(rpc), chain.programId, { until: first }, 500, (chunk) => {
         chunks.push(chunk.map(i => i.signature))
       }, keep)
       return { chunks, calls: rpc.calls }
@@ -81,6 +81,22 @@ describe('listSignaturesInChunks', () => {
     // Kept: one walk and one page for what arrived meanwhile; not kept (1,000 or nothing), the newer chunks again.
     expect(once.calls).toBeLessThan(again.calls)
     expect((await listed(0)).calls).toBe(again.calls)
+  })
+
+  it('stops at the slot of `until` when the node does not know it, instead of listing the whole history', async () => {
+    const { chain } = chainOf(2_500)
+    const node = chain.rpc()
+    const all = await listSignatures(direct(node), chain.programId, {})
+    const known = all[1_200]! // newest first: 1,200 newer than it
+    // A node that has not seen `known` yet lists past it, as a real one does with an unknown `until`.
+    const behind = { ...node, getSignaturesForAddress: (address: string, page?: { before?: string, until?: string, limit?: number }) =>
+      node.getSignaturesForAddress(address, { ...page, until: undefined }) }
+    const chunks: SignatureInfo[][] = []
+    await listSignaturesInChunks(direct(behind), chain.programId, { until: 'unknown-to-the-node', untilSlot: known.slot }, 500, (chunk) => {
+      chunks.push(chunk)
+    })
+    expect(chunks.flat().map(i => i.signature).sort()).toEqual(all.slice(0, 1_201).map(i => i.signature).sort())
+    expect(await listSignatures(direct(behind), chain.programId, { untilSlot: known.slot + 1 })).toEqual(all.slice(0, 1_200))
   })
 
 })

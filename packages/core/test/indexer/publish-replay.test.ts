@@ -125,6 +125,46 @@ describe('publishing after a crash, on the fake chain', () => {
     void crashed.stop()
   })
 
+  it('publishes nothing from before the mark again when the restart\'s node has not reached the mark', async () => {
+    const { chain, owner, genesis, trials } = chainOf(30)
+    const store = memoryStore()
+    const events = createCasinoEvents()
+    const heard = listen(events)
+    const times = new Map<string, number>()
+    events.on('bet.placed', b => times.set(b.id, (times.get(b.id) ?? 0) + 1))
+    const extra = { maxBatchTransactions: 5 }
+    const crashed = createIndexer({ store: dyingAt(store, 5), events, logger: quiet, config: config(owner, { signature: genesis }, extra), rpc: chain.rpc() })
+    await crashed.start()
+    await waitFor(async () => (await allBets(store)).length > 0 && times.size > 0, 5000, 'the first commits')
+    await new Promise(r => setTimeout(r, 200))
+    const mark = (await store.getCursor())!.published!
+    expect(mark.slot).toBeGreaterThan(0)
+    const announced = new Map(times)
+
+    // A node behind the mark does not know it: like a real one, it lists past an unknown \`until\`, down to
+    // the start of the history, and has nothing of the mark's slot or later yet.
+    let behind = true
+    setTimeout(() => (behind = false), 300)
+    const node = chain.rpc()
+    const rpc = {
+      ...node,
+      async getSignaturesForAddress(address: string, page: Parameters<typeof node.getSignaturesForAddress>[1] = {}): Promise<SignatureInfo[]> {
+        if (!behind) return node.getSignaturesForAddress(address, page)
+        const listed = await node.getSignaturesForAddress(address, { ...page, until: undefined })
+        return listed.filter(s => s.slot < mark.slot)
+      },
+    }
+    const restarted = createIndexer({ store, events, logger: quiet, config: config(owner, { signature: genesis }, extra), rpc })
+    await restarted.start()
+    await waitFor(() => heard.missing(trials).length === 0, 10_000, 'every bet placed and settled to be published')
+    await restarted.stop()
+    const again = [...announced.keys()].filter(id => times.get(id)! > 1)
+    expect(announced.size).toBeGreaterThan(0)
+    expect(again).toEqual([])
+    await expectTotalsMatchBets(store, await allBets(store))
+    void crashed.stop()
+  })
+
   it.each([['the N most recent', { recent: 1000 }], ['now, on an empty chain', 'now']] as const)(
     'publishes the first group of a new casino started from %s',
     async (_, start) => {
