@@ -136,25 +136,30 @@ export async function listSignaturesInChunks(
   // the newest mark not yet used and newer than what was handed over.
   if (segment.length > 0) await onChunk(segment)
   segment = []
+  // The newest signature handed over, and its slot: a node behind the one that walked may not know it.
   let handed: string
+  let handedSlot: number
   let next: number
   if (kept) {
     for (let i = kept.length - 1; i >= 0; i--) await onChunk(kept[i]!)
     handed = kept[0]![0]!.signature
+    handedSlot = kept[0]![0]!.slot
     kept = undefined
     next = -1
   }
   else {
     await onChunk(lastChunk)
     handed = lastChunk[0]!.signature
+    handedSlot = lastChunk[0]!.slot
     next = marks.length - 2
   }
   lastChunk = []
   for (let i = next; i >= -1; i--) {
-    const found = await listSignatures(call, address, { until: handed, untilSlot: bounds.untilSlot, before: i >= 0 ? marks[i] : undefined })
+    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: i >= 0 ? marks[i] : undefined })
     if (found.length === 0) continue
     await onChunk(found)
     handed = found[0]!.signature
+    handedSlot = found[0]!.slot
   }
 }
 

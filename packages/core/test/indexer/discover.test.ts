@@ -99,4 +99,45 @@ describe('listSignaturesInChunks', () => {
     expect(await listSignatures(direct(behind), chain.programId, { untilSlot: known.slot + 1 })).toEqual(all.slice(0, 1_200))
   })
 
+  it.each([100_000, 0])('hands nothing over twice when the node after the first walk is behind it (keep %i)', async (keep) => {
+    const { chain } = chainOf(2_500)
+    const node = chain.rpc()
+    const all = await listSignatures(direct(node), chain.programId, {})
+    const from = all[2_000]! // 2,000 newer than it
+    // After the first chunk the calls go to a node that has not seen the newest 300 (a load balancer):
+    // it lists past a signature it does not know, and has nothing before one.
+    const reached = all[300]!.slot
+    const knows = (signature?: string) => signature === undefined || all.some(i => i.signature === signature && i.slot <= reached)
+    let switched = false
+    const balanced = { ...node, async getSignaturesForAddress(address: string, page: { before?: string, until?: string, limit?: number } = {}) {
+      if (!switched) return node.getSignaturesForAddress(address, page)
+      if (!knows(page.before)) return []
+      const listed = await node.getSignaturesForAddress(address, { ...page, until: knows(page.until) ? page.until : undefined })
+      return listed.filter(i => i.slot <= reached)
+    } }
+    const handed: string[] = []
+    await listSignaturesInChunks(direct(balanced), chain.programId, { until: from.signature, untilSlot: from.slot }, 500, (chunk) => {
+      switched = true
+      handed.push(...chunk.map(i => i.signature))
+    }, keep)
+    expect(handed.length).toBe(new Set(handed).size)
+    expect(handed.length).toBeGreaterThanOrEqual(1_700)
+  })
+
+  it('keeps the transactions of the slot of `until` that a node which does not know it lists', async () => {
+    const chain = createFakeChain()
+    chain.add({ instructions: [] })
+    chain.nextSlot()
+    const same = [chain.add({ instructions: [] }), chain.add({ instructions: [] }), chain.add({ instructions: [] })]
+    chain.nextSlot()
+    const newer = chain.add({ instructions: [] })
+    const node = chain.rpc()
+    const all = await listSignatures(direct(node), chain.programId, {})
+    const slot = all.find(i => i.signature === same[1])!.slot
+    const ignoring = { ...node, getSignaturesForAddress: (address: string, page?: { before?: string, until?: string, limit?: number }) =>
+      node.getSignaturesForAddress(address, { ...page, until: undefined }) }
+    const listed = await listSignatures(direct(ignoring), chain.programId, { until: 'not-known-here', untilSlot: slot })
+    expect(listed.map(i => i.signature)).toEqual([newer, same[2], same[1], same[0]])
+  })
+
 })
