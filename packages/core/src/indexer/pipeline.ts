@@ -365,8 +365,10 @@ export function createPipeline(ctx: PipelineContext) {
 
   /**
    * `result` with the changes of `events` (the entries from `from` on), written by an attempt whose
-   * reply never came, read back so that they are published. A store that cannot be read now costs those
-   * bets their live events only (they are committed): recorded, never retried ahead of the commits behind them.
+   * reply never came, read back so that they are published. The read gets the fast attempts of the retry
+   * policy (a store that just lost a reply often fails the next call too); a store that still cannot be
+   * read costs those bets their live events only (they are committed): recorded, never retried for
+   * longer, ahead of the commits behind them.
    */
   async function withReplayed(events: ChainEvent[], result: BatchResult, from: number): Promise<BatchResult> {
     // Every transaction from `from` on is still an entry; one that is not was committed before it.
@@ -375,8 +377,12 @@ export function createPipeline(ctx: PipelineContext) {
       fromHere ??= new Set(entries.slice(from).map(e => e.info.signature))
       return !fromHere.has(signature)
     }
+    let attempts = 0
     try {
-      return await replayedResult(ctx.store, events, result, committedBefore)
+      return await retryForever(() => {
+        attempts++
+        return replayedResult(ctx.store, events, result, committedBefore)
+      }, { ...ctx.retry, isRetryable: () => attempts < ctx.retry.retries })
     }
     catch (error) {
       await ctx.record('indexer.replay_unpublished', 'warn', 'bets committed by an attempt whose reply was lost cannot be read back: not published', {

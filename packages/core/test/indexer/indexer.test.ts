@@ -391,6 +391,48 @@ describe('createIndexer', () => {
     expect(indexer.status().bets).toBe(400)
   })
 
+  it('publishes the bets of a lost reply when reading them back fails at first (the store still recovering)', async () => {
+    const { chain, owner, genesis } = buildChain(200, 10, 31)
+    const memory = memoryStore()
+    const random = seeded(31)
+    // One commit in four is written and answered with an error; the next read fails too.
+    let lost = 0
+    let failReads = 0
+    let failedReads = 0
+    const store: CasinoStore = {
+      ...memory,
+      async applyBatch(batch) {
+        const result = await memory.applyBatch(batch)
+        if (result.applied > 0 && random() < 0.25) {
+          lost++
+          failReads = 1
+          throw new Error('injected lost reply (written)')
+        }
+        return result
+      },
+      async getBet(id) {
+        if (failReads > 0) {
+          failReads--
+          failedReads++
+          throw new Error('injected read failure')
+        }
+        return memory.getBet(id)
+      },
+    }
+    const events = createCasinoEvents()
+    const seen = countPublished(events)
+    const indexer = createIndexer({ store, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30, fetchBatchSize: 10 }) })
+    await indexer.start()
+    await until(() => indexer.status().lastSignature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+
+    expect(lost).toBeGreaterThan(0)
+    expect(failedReads).toBeGreaterThan(0)
+    await expectConsistent(memory, 200)
+    expectEachPublishedOnce(seen, 200)
+    expect((await memory.listSystemEvents({ limit: 1000 })).filter(e => e.type === 'indexer.replay_unpublished')).toEqual([])
+  })
+
   it('catches up on a long backlog chunk by chunk: exact, and never more than two chunks queued', async () => {
     const { chain, owner, genesis } = buildChain(1200, 30, 27)
     const store = memoryStore()
