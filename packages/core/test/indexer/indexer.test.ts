@@ -159,6 +159,50 @@ describe('createIndexer', () => {
     await expectConsistent(store, 300)
   })
 
+  it('resumes from the cursor on a node behind it without fetching or committing the history again', async () => {
+    const { chain, owner, genesis } = buildChain(200, 10, 37)
+    const all = [...chain.txs]
+    chain.txs.splice(Math.floor(all.length / 2))
+    const store = memoryStore()
+    const first = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, genesis), rpc: chain.rpc() })
+    await first.start()
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await first.stop()
+    const cursor = (await store.getCursor())!
+    const history = new Set(chain.txs.map(t => t.info.signature))
+    chain.txs.push(...all.slice(chain.txs.length))
+
+    // For its first 300 ms the restart talks to a node that has not reached the cursor's slot: like a real
+    // node, it lists past a signature it does not know, down to the start of the history.
+    let behind = true
+    setTimeout(() => (behind = false), 300)
+    const node = chain.rpc()
+    const fetched: string[] = []
+    const cursors: number[] = []
+    const rpc = {
+      ...node,
+      async getSignaturesForAddress(address: string, page: Parameters<typeof node.getSignaturesForAddress>[1] = {}) {
+        if (!behind) return node.getSignaturesForAddress(address, page)
+        return (await node.getSignaturesForAddress(address, { ...page, until: undefined })).filter(i => i.slot < cursor.slot)
+      },
+      async getTransactions(signatures: readonly string[]) {
+        fetched.push(...signatures)
+        return node.getTransactions!(signatures)
+      },
+    }
+    const watched: CasinoStore = { ...store, async applyBatch(batch) {
+      if (batch.cursor) cursors.push(batch.cursor.slot)
+      return store.applyBatch(batch)
+    } }
+    const second = createIndexer({ store: watched, events: createCasinoEvents(), logger: quiet, config: config(owner, genesis), rpc })
+    await second.start()
+    await until(async () => (await store.getCursor())?.signature === all.at(-1)!.info.signature)
+    await second.stop()
+    expect(fetched.filter(s => history.has(s))).toEqual([])
+    expect(cursors.filter(slot => slot < cursor.slot)).toEqual([])
+    await expectConsistent(store, 200)
+  })
+
   it('applies a resolve listed before its register (same slot, no transactionIndex)', async () => {
     const chain = createFakeChain()
     const owner = newKey()
