@@ -282,9 +282,14 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       lastSlot = latest.slot
     }
     else if ('signature' in start) {
-      newest = { until: start.signature }
-      // Nothing after it published yet. Its slot is unknown: 0 only orders it before every later mark.
-      runMark.begin({ signature: start.signature, slot: 0 }, null)
+      // Its slot bounds the listings (a node behind lists past a signature it does not know, down to the
+      // start of the history) and orders the mark. A node that does not have it leaves the slot unknown:
+      // no bound, and 0 only orders the mark before every later one.
+      const tx = await retryStep(gen, 'finding the start transaction', () => call(r => r.getTransaction(start.signature), 1))
+      const slot = typeof tx?.slot === 'number' ? tx.slot : undefined
+      newest = { until: start.signature, untilSlot: slot }
+      // Nothing after it published yet.
+      runMark.begin({ signature: start.signature, slot: slot ?? 0 }, null)
     }
     else {
       // One more than the N most recent: the one before them is where a restart lists from until the

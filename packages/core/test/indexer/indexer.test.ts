@@ -203,6 +203,33 @@ describe('createIndexer', () => {
     await expectConsistent(store, 200)
   })
 
+  it('starts a new casino from a signature without indexing what came before it, on a node behind it', async () => {
+    const { chain, owner } = buildChain(200, 10, 41)
+    const start = chain.txs[Math.floor(chain.txs.length / 2)]!.info
+    const before = new Set(chain.txs.filter(t => t.info.slot < start.slot).map(t => t.info.signature))
+    const node = chain.rpc()
+    // For 300 ms the listings come from a node that has not reached the start's slot (a load balancer):
+    // like a real node, it lists past the signature it does not know, down to the start of the history.
+    let behind = true
+    setTimeout(() => (behind = false), 300)
+    const rpc = {
+      ...node,
+      async getSignaturesForAddress(address: string, page: Parameters<typeof node.getSignaturesForAddress>[1] = {}) {
+        if (!behind) return node.getSignaturesForAddress(address, page)
+        return (await node.getSignaturesForAddress(address, { ...page, until: undefined })).filter(i => i.slot < start.slot)
+      },
+    }
+    const store = memoryStore()
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, start.signature), rpc })
+    await indexer.start()
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+    const bets = await allBets(store)
+    expect(bets.length).toBeGreaterThan(0)
+    expect(bets.filter(b => before.has(b.registerSignature))).toEqual([])
+    expect((await store.getCursor())?.published?.slot).toBeGreaterThanOrEqual(start.slot)
+  })
+
   it('applies a resolve listed before its register (same slot, no transactionIndex)', async () => {
     const chain = createFakeChain()
     const owner = newKey()
