@@ -92,6 +92,27 @@ async function expectConsistent(store: CasinoStore, expectedBets: number): Promi
   expect(bets.some(b => b.game === 'unknown')).toBe(true)
 }
 
+/**
+ * `memory`, whose commits that apply events are written and then, one in four, answered with an error, as
+ * when the connection drops after COMMIT (`onLost` is told each time); `lost()` counts them.
+ */
+function losingReplies(memory: CasinoStore, random: () => number, onLost: () => void = () => {}): { store: CasinoStore, lost: () => number } {
+  let lost = 0
+  const store: CasinoStore = {
+    ...memory,
+    async applyBatch(batch) {
+      const result = await memory.applyBatch(batch)
+      if (result.applied > 0 && random() < 0.25) {
+        lost++
+        onLost()
+        throw new Error('injected lost reply (written)')
+      }
+      return result
+    },
+  }
+  return { store, lost: () => lost }
+}
+
 async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms
   while (!(await check())) {
@@ -426,20 +447,7 @@ describe('createIndexer', () => {
   it('publishes a commit whose reply was lost once, when the retry finds it applied (a store that does not pipeline)', async () => {
     const { chain, owner, genesis } = buildChain(400, 20, 29, 0.3)
     const memory = memoryStore()
-    const random = seeded(29)
-    // One commit in four is written, then answered with an error, as when the connection drops after COMMIT.
-    let lost = 0
-    const store: CasinoStore = {
-      ...memory,
-      async applyBatch(batch) {
-        const result = await memory.applyBatch(batch)
-        if (result.applied > 0 && random() < 0.25) {
-          lost++
-          throw new Error('injected lost reply (written)')
-        }
-        return result
-      },
-    }
+    const { store, lost } = losingReplies(memory, seeded(29))
     const events = createCasinoEvents()
     const placed = new Map<string, number>()
     const settled = new Map<string, number>()
@@ -454,7 +462,7 @@ describe('createIndexer', () => {
     await indexer.stop()
 
     await expectConsistent(memory, 400)
-    expect(lost).toBeGreaterThan(3)
+    expect(lost()).toBeGreaterThan(3)
     expect(placed.size).toBe(400)
     expect([...placed.values()].every(n => n === 1)).toBe(true)
     expect(settled.size).toBe(400)
@@ -465,22 +473,12 @@ describe('createIndexer', () => {
   it('publishes the bets of a lost reply when reading them back fails at first (the store still recovering)', async () => {
     const { chain, owner, genesis } = buildChain(200, 10, 31)
     const memory = memoryStore()
-    const random = seeded(31)
-    // One commit in four is written and answered with an error; the next read fails too.
-    let lost = 0
+    // The read after each lost reply fails too.
     let failReads = 0
     let failedReads = 0
+    const lossy = losingReplies(memory, seeded(31), () => (failReads = 1))
     const store: CasinoStore = {
-      ...memory,
-      async applyBatch(batch) {
-        const result = await memory.applyBatch(batch)
-        if (result.applied > 0 && random() < 0.25) {
-          lost++
-          failReads = 1
-          throw new Error('injected lost reply (written)')
-        }
-        return result
-      },
+      ...lossy.store,
       async getBet(id) {
         if (failReads > 0) {
           failReads--
@@ -497,7 +495,7 @@ describe('createIndexer', () => {
     await until(() => indexer.status().lastSignature === chain.txs.at(-1)!.info.signature)
     await indexer.stop()
 
-    expect(lost).toBeGreaterThan(0)
+    expect(lossy.lost()).toBeGreaterThan(0)
     expect(failedReads).toBeGreaterThan(0)
     await expectConsistent(memory, 200)
     expectEachPublishedOnce(seen, 200)
