@@ -12,7 +12,7 @@ import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
 import { createPublisher, type Publisher } from './publish'
 import { chainStart, createPublishedMark, type PublishedMark } from './published-mark'
-import { retryForever, type RetryPolicy } from './retry'
+import { retryForever, type RetryPolicy, sleep } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
 
 /**
@@ -243,6 +243,23 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   }
 
   /**
+   * The slot of a `{ signature }` start's transaction. A node behind it answers null: asked again over the
+   * fast retries, then recorded (`indexer.start_unknown`) and undefined, for a start without the bound.
+   */
+  const startSlot = async (gen: number, signature: string): Promise<number | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      const tx = await retryStep(gen, 'finding the start transaction', () => call(r => r.getTransaction(signature), 1))
+      if (tx && typeof tx.slot === 'number') return tx.slot
+      if (attempt >= options.retries || !running || gen !== generation) break
+      await sleep(options.retryDelay * 2 ** (attempt - 1), cancellation)
+    }
+    if (running && gen === generation) {
+      await record('indexer.start_unknown', 'warn', 'the node does not have the start transaction: listings are not bounded by its slot', { signature })
+    }
+    return undefined
+  }
+
+  /**
    * Positions `newest` from the cursor, or from `options.start` for a new casino, and where the run's
    * published mark starts (see published-mark.ts).
    */
@@ -285,8 +302,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       // Its slot bounds the listings (a node behind lists past a signature it does not know, down to the
       // start of the history) and orders the mark. A node that does not have it leaves the slot unknown:
       // no bound, and 0 only orders the mark before every later one.
-      const tx = await retryStep(gen, 'finding the start transaction', () => call(r => r.getTransaction(start.signature), 1))
-      const slot = typeof tx?.slot === 'number' ? tx.slot : undefined
+      const slot = await startSlot(gen, start.signature)
       newest = { until: start.signature, untilSlot: slot }
       // Nothing after it published yet.
       runMark.begin({ signature: start.signature, slot: slot ?? 0 }, null)

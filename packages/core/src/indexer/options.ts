@@ -1,4 +1,5 @@
 import { CasinoError } from '../errors'
+import { decodeBase58 } from '../solana/address'
 import { deriveWsUrl } from '../solana/rpc'
 import { FARE_VAULT_PROGRAM_ID } from '../solana/vault-events'
 import type { CasinoStore } from '../store/types'
@@ -20,6 +21,10 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
   const start = options.start ?? 'now'
   if (typeof start === 'object' && 'recent' in start && !(Number.isInteger(start.recent) && start.recent > 0)) {
     throw new CasinoError('INVALID_CONFIG', 'indexer: start.recent must be a positive integer')
+  }
+  // A node refuses a malformed signature on every call: the indexer would retry it forever, never starting.
+  if (typeof start === 'object' && 'signature' in start && decodeBase58(String(start.signature))?.length !== 64) {
+    throw new CasinoError('INVALID_CONFIG', `indexer: start.signature must be a transaction signature (64 bytes in base58), got ${JSON.stringify(start.signature)}`)
   }
   return {
     rpcUrl: options.rpcUrl,

@@ -385,6 +385,9 @@ export function createPipeline(ctx: PipelineContext) {
       }, { ...ctx.retry, isRetryable: () => attempts < ctx.retry.retries })
     }
     catch (error) {
+      // Stopped while reading: not past these bets, so the published mark stays before them and the next
+      // run publishes them (see replayThrough).
+      if (!ctx.isRunning()) throw error
       await ctx.record('indexer.replay_unpublished', 'warn', 'bets committed by an attempt whose reply was lost cannot be read back: not published', {
         events: events.length, error: (error as Error)?.message ?? String(error),
       })

@@ -224,7 +224,10 @@ describe('createIndexer', () => {
     await expectConsistent(store, 200)
   })
 
-  it('starts a new casino from a signature without indexing what came before it, on a node behind it', async () => {
+  it.each([
+    ['knows the start', 0],
+    ['knows the start once asked again', 2],
+  ])('starts a new casino from a signature without indexing what came before it, on a node behind it (the node answering getTransaction %s)', async (_, nullAnswers) => {
     const { chain, owner } = buildChain(200, 10, 41)
     const start = chain.txs[Math.floor(chain.txs.length / 2)]!.info
     const before = new Set(chain.txs.filter(t => t.info.slot < start.slot).map(t => t.info.signature))
@@ -233,11 +236,15 @@ describe('createIndexer', () => {
     // like a real node, it lists past the signature it does not know, down to the start of the history.
     let behind = true
     setTimeout(() => (behind = false), 300)
+    let nulls = nullAnswers
     const rpc = {
       ...node,
       async getSignaturesForAddress(address: string, page: Parameters<typeof node.getSignaturesForAddress>[1] = {}) {
         if (!behind) return node.getSignaturesForAddress(address, page)
         return (await node.getSignaturesForAddress(address, { ...page, until: undefined })).filter(i => i.slot < start.slot)
+      },
+      async getTransaction(signature: string) {
+        return signature === start.signature && nulls-- > 0 ? null : node.getTransaction(signature)
       },
     }
     const store = memoryStore()
@@ -249,6 +256,21 @@ describe('createIndexer', () => {
     expect(bets.length).toBeGreaterThan(0)
     expect(bets.filter(b => before.has(b.registerSignature))).toEqual([])
     expect((await store.getCursor())?.published?.slot).toBeGreaterThanOrEqual(start.slot)
+    expect(await store.listSystemEvents({ limit: 100 })).toEqual([])
+  })
+
+  it('records a start signature that the node does not have, and starts all the same', async () => {
+    const { chain, owner } = buildChain(50, 5, 43)
+    const start = chain.txs[Math.floor(chain.txs.length / 2)]!.info
+    const node = chain.rpc()
+    const rpc = { ...node, getTransaction: async (signature: string) => (signature === start.signature ? null : node.getTransaction(signature)) }
+    const store = memoryStore()
+    const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, start.signature), rpc })
+    await indexer.start()
+    await until(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature)
+    await indexer.stop()
+    expect((await store.listSystemEvents({ limit: 100 })).map(e => [e.type, e.severity, e.metadata])).toEqual([['indexer.start_unknown', 'warn', { signature: start.signature }]])
+    expect(await allBets(store)).not.toHaveLength(0)
   })
 
   it('applies a resolve listed before its register (same slot, no transactionIndex)', async () => {
@@ -499,6 +521,37 @@ describe('createIndexer', () => {
     expect(failedReads).toBeGreaterThan(0)
     await expectConsistent(memory, 200)
     expectEachPublishedOnce(seen, 200)
+    expect((await memory.listSystemEvents({ limit: 1000 })).filter(e => e.type === 'indexer.replay_unpublished')).toEqual([])
+  })
+
+  it('leaves the bets of a lost reply to the next run when it stops while reading them back', async () => {
+    const { chain, owner, genesis } = buildChain(100, 10, 47)
+    const memory = memoryStore()
+    let failedReads = 0
+    let reading = true
+    const lossy = losingReplies(memory, seeded(47))
+    const store: CasinoStore = {
+      ...lossy.store,
+      async getBet(id) {
+        if (reading && lossy.lost() > 0) {
+          failedReads++
+          throw new Error('injected read failure')
+        }
+        return memory.getBet(id)
+      },
+    }
+    const events = createCasinoEvents()
+    const seen = countPublished(events)
+    const first = createIndexer({ store, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30, retryDelay: 100 }) })
+    await first.start()
+    await until(() => failedReads > 0)
+    await first.stop()
+    reading = false
+    const second = createIndexer({ store: memory, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30 }) })
+    await second.start()
+    await until(() => seen.placed.size === 100 && seen.settled.size === 100)
+    await second.stop()
+    await expectConsistent(memory, 100)
     expect((await memory.listSystemEvents({ limit: 1000 })).filter(e => e.type === 'indexer.replay_unpublished')).toEqual([])
   })
 
