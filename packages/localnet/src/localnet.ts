@@ -21,7 +21,7 @@ import { PubSub } from './ws'
 
 /** Options of {@link startLocalnet}. */
 export interface LocalnetOptions {
-  /** TCP port; 0 picks a free one. @default 0 */
+  /** The RPC's TCP port; the WebSocket takes the next one. 0 picks a free pair. @default 0 */
   port?: number
   /** Interface to bind. @default '127.0.0.1' */
   host?: string
@@ -123,7 +123,7 @@ export interface LocalnetStats {
 /** A running localnet. */
 export interface Localnet {
   rpcUrl: string
-  /** Same port as rpcUrl; pass it as web3.js `wsEndpoint`. */
+  /** The PubSub WebSocket, on the RPC port + 1 as on a real node (web3.js and the indexer find it without being told). */
   wsUrl: string
   programId: string
   games: readonly LocalnetGame[]
@@ -246,7 +246,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
 
   const net: Localnet = {
     rpcUrl: `http://${host}:${server.port}`,
-    wsUrl: `ws://${host}:${server.port}`,
+    wsUrl: `ws://${host}:${server.wsPort}`,
     programId: FARE_VAULT_PROGRAM_ID,
     games,
     accounts: {

@@ -1,7 +1,13 @@
 /**
- * One Node HTTP server for both APIs: JSON-RPC on POST /, `GET /health`, and the PubSub
- * WebSocket upgrade on the same port (web3.js must be given `wsEndpoint`, since by default it
- * guesses port + 1).
+ * The node's two listeners, as Agave runs them: JSON-RPC over HTTP on the RPC port (POST /, and
+ * `GET /health`), and the PubSub WebSocket on the next port (web3.js's `Connection` and the casino's
+ * indexer guess it as RPC port + 1 when no WebSocket URL is given).
+ *
+ * The HTTP side answers as the JSON-RPC server library Agave uses (paritytech's jsonrpc-http-server)
+ * does around the JSON-RPC itself: a body must be `application/json` (else 415), at most 50 KiB (else
+ * 413), OPTIONS is a CORS preflight and every answer carries the CORS headers when the request has an
+ * `Origin` (Agave allows any origin, for 24 hours), a JSON answer ends with a line feed, and any other
+ * method is 405.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +20,8 @@ import type { PubSub } from './ws'
 /** A running server. */
 export interface RpcServer {
   port: number
+  /** The PubSub WebSocket's port: `port + 1`. */
+  wsPort: number
   /** Number of JSON-RPC HTTP calls received. */
   readonly requests: number
   close(): Promise<void>
@@ -22,11 +30,18 @@ export interface RpcServer {
 /** Options of {@link startServer}. */
 export interface ServerOptions {
   host: string
+  /** The RPC port (the WebSocket takes the next one); 0 picks a free pair. */
   port: number
   ctx: RpcContext
   faults: Faults
   pubsub: PubSub
 }
+
+/** Agave's limit on a JSON-RPC request body (`MAX_REQUEST_BODY_SIZE`, 50 KiB). */
+export const MAX_REQUEST_BODY_BYTES = 50 * 1024
+const JSON_TYPE = 'application/json; charset=utf-8'
+const TEXT_TYPE = 'text/plain; charset=utf-8'
+const ALLOWED_METHODS = 'OPTIONS, POST'
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -36,6 +51,45 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject)
   })
 }
+
+/** True for the content types jsonrpc-http-server takes: `application/json`, with `charset=utf-8` or not, any case. */
+function isJson(type: string | undefined): boolean {
+  const t = type?.toLowerCase()
+  return t === 'application/json' || t === 'application/json; charset=utf-8'
+}
+
+/** The CORS headers of an answer to `req`: none without an `Origin`. */
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  if (req.headers.origin === undefined) return {}
+  const headers: Record<string, string> = {
+    'vary': 'origin',
+    'access-control-allow-methods': ALLOWED_METHODS,
+    'access-control-allow-origin': '*',
+    'access-control-max-age': '86400',
+  }
+  const asked = req.headers['access-control-request-headers']
+  if (asked) headers['access-control-allow-headers'] = asked
+  return headers
+}
+
+/** Listens on `port` (0: any free one); resolves to the port bound. */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error)
+    server.once('error', onError)
+    try {
+      server.listen(port, host, () => {
+        server.off('error', onError)
+        resolve((server.address() as AddressInfo).port)
+      })
+    } catch (error) {
+      server.off('error', onError)
+      reject(error) // a port out of range throws at once
+    }
+  })
+}
+
+const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()))
 
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServerOptions): Promise<RpcServer> {
@@ -49,17 +103,26 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
     timers.add(t)
   }
 
-  const send = (res: ServerResponse, status: number, body: string, type = 'application/json; charset=utf-8') => {
+  const send = (res: ServerResponse, status: number, body: string, type = JSON_TYPE, headers: Record<string, string> = {}) => {
     if (res.destroyed) return
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers })
     res.end(body)
   }
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]
-    if (req.method === 'GET' && path === '/health') return send(res, 200, 'ok', 'text/plain; charset=utf-8')
-    if (req.method !== 'POST') return send(res, 405, 'Used HTTP Method is not allowed. POST or OPTIONS is required', 'text/plain')
+    // Agave answers /health in a middleware ahead of the JSON-RPC server: no CORS step.
+    if (req.method === 'GET' && path === '/health') return send(res, 200, 'ok', TEXT_TYPE)
+    const cors = corsHeaders(req)
+    if (req.method === 'OPTIONS') return send(res, 200, '', JSON_TYPE, { 'allow': ALLOWED_METHODS, 'accept': 'application/json', ...cors })
+    if (req.method !== 'POST') return send(res, 405, 'Used HTTP Method is not allowed. POST or OPTIONS is required\n', TEXT_TYPE, cors)
+    // Checked before the body is read: a cross-origin form post (text/plain) never reaches a method.
+    if (!isJson(req.headers['content-type'])) {
+      req.resume()
+      return send(res, 415, 'Supplied content type is not allowed. Content-Type: application/json is required\n', TEXT_TYPE, cors)
+    }
     const body = await readBody(req)
+    if (Buffer.byteLength(body) > MAX_REQUEST_BODY_BYTES) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
     requests++
     const fate = opts.faults.nextHttp()
     const answer = () => {
@@ -73,8 +136,11 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
           return later(opts.faults.hangMs, () => req.socket.destroy())
         case 'reset':
           return req.socket.destroy()
-        default:
-          return send(res, 200, handleRpcBody(opts.ctx, body, calls => opts.faults.batchCapExceeded(calls)))
+        default: {
+          // A notification (no id) is answered with an empty body; anything else ends with a line feed.
+          const out = handleRpcBody(opts.ctx, body, calls => opts.faults.batchCapExceeded(calls))
+          return send(res, 200, out === '' ? '' : `${out}\n`, JSON_TYPE, cors)
+        }
       }
     }
     if (fate.latencyMs > 0) later(fate.latencyMs, answer)
@@ -82,19 +148,30 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
   }
 
   const server: Server = createServer((req, res) => {
-    onRequest(req, res).catch(() => send(res, 500, 'Internal Server Error', 'text/plain'))
+    onRequest(req, res).catch(() => send(res, 500, 'Internal Server Error', TEXT_TYPE))
   })
   server.keepAliveTimeout = 5_000
+  // The PubSub port takes WebSocket upgrades only.
+  const pubsubServer: Server = createServer((_req, res) => send(res, 400, 'Bad Request\n', TEXT_TYPE))
   const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (req, socket, head) => {
+  pubsubServer.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => opts.pubsub.attach(ws))
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => resolve())
-  })
+  // The pair must be free: with a random port, another one is tried when the next port is taken.
+  let port = 0
+  for (let attempt = 1; ; attempt++) {
+    port = await listen(server, opts.port, opts.host)
+    try {
+      await listen(pubsubServer, port + 1, opts.host)
+      break
+    } catch (error) {
+      await closeServer(server)
+      if (opts.port !== 0 || attempt >= 20) throw error
+    }
+  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
+    wsPort: port + 1,
     get requests() {
       return requests
     },
@@ -102,8 +179,10 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
       for (const t of timers) clearTimeout(t)
       timers.clear()
       wss.close()
+      for (const client of wss.clients) client.terminate()
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      pubsubServer.closeAllConnections()
+      await Promise.all([closeServer(server), closeServer(pubsubServer)])
     },
   }
 }

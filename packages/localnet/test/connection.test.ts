@@ -27,7 +27,9 @@ function vaultEvents(logs: string[]) {
 
 beforeAll(async () => {
   net = await startLocalnet({ seed: 7, slotMs: 50, resolveDelayMs: 30, finalizedLagSlots: 2 })
-  conn = new Connection(net.rpcUrl, { commitment: 'confirmed', wsEndpoint: net.wsUrl })
+  // No wsEndpoint: web3.js finds the WebSocket on the RPC port + 1, as on a real node.
+  conn = new Connection(net.rpcUrl, { commitment: 'confirmed' })
+  expect(net.wsUrl).toBe(net.rpcUrl.replace(/^http:(.*):(\d+)$/, (_, h: string, p: string) => `ws:${h}:${Number(p) + 1}`))
   player = await net.createPlayer()
   host = (await net.createPlayer()).publicKey
 })

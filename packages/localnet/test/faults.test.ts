@@ -62,7 +62,7 @@ describe('fault injection', () => {
     const p = await net.createPlayer()
     for (let i = 0; i < 40; i++) await net.placeBet({ player: p, wager: 1_000_000n, game: 'coinFlip', host: p.publicKey })
     const page = async (params: Record<string, unknown>) => {
-      const res = await fetch(net.rpcUrl, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [p.publicKey, { commitment: 'confirmed', ...params }] }) })
+      const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [p.publicKey, { commitment: 'confirmed', ...params }] }) })
       return ((await res.json()) as { result: { signature: string }[] }).result.map((x) => x.signature)
     }
     net.setFaults({})
@@ -137,7 +137,7 @@ describe('throughput', () => {
     expect(s.trialsResolved).toBe(n)
     expect(s.transactions).toBe(2 * n)
     console.log(`placed ${n} bets in ${placeMs.toFixed(0)} ms (${((n / placeMs) * 1000).toFixed(0)} bets/s), ${s.slot} slots`)
-    const res = await fetch(net.rpcUrl, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { commitment: 'confirmed' }] }) })
+    const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { commitment: 'confirmed' }] }) })
     expect(((await res.json()) as { result: unknown[] }).result).toHaveLength(1000)
     await net.close()
   }, 60_000)

@@ -34,7 +34,7 @@ describe('JSON-RPC wire format', () => {
     const r = await rpc({ jsonrpc: '2.0', id: 'abc', method: 'getTransaction', params: [bet.signature, { commitment: 'confirmed', encoding: 'json', maxSupportedTransactionVersion: 0 }] })
     expect(r.status).toBe(200)
     expect(r.text.startsWith('{"jsonrpc":"2.0","result":{"blockTime":')).toBe(true)
-    expect(r.text.endsWith(',"id":"abc"}')).toBe(true)
+    expect(r.text.endsWith(',"id":"abc"}\n')).toBe(true)
     const body = JSON.parse(r.text)
     expect(sortedDeep(body.result)).toBe(true)
     expect(Object.keys(body.result.meta)).toEqual(['computeUnitsConsumed', 'costUnits', 'err', 'fee', 'innerInstructions', 'loadedAddresses', 'logMessages', 'postBalances', 'postTokenBalances', 'preBalances', 'preTokenBalances', 'rewards', 'status'])
@@ -48,20 +48,20 @@ describe('JSON-RPC wire format', () => {
     const sigs = JSON.parse((await rpc({ jsonrpc: '2.0', id: 3, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { commitment: 'confirmed', limit: 1 }] })).text)
     expect(Object.keys(sigs.result[0])).toEqual(['blockTime', 'confirmationStatus', 'err', 'memo', 'signature', 'slot', 'transactionIndex'])
     const bh = await rpc({ jsonrpc: '2.0', id: 4, method: 'getLatestBlockhash' })
-    expect(bh.text).toMatch(/^\{"jsonrpc":"2.0","result":\{"context":\{"apiVersion":"2.3.7","slot":\d+\},"value":\{"blockhash":"\w+","lastValidBlockHeight":\d+\}\},"id":4\}$/)
-    expect((await rpc({ jsonrpc: '2.0', id: 5, method: 'getVersion' })).text).toBe('{"jsonrpc":"2.0","result":{"feature-set":3294202862,"solana-core":"2.3.7"},"id":5}')
-    expect((await rpc({ jsonrpc: '2.0', id: 6, method: 'getHealth' })).text).toBe('{"jsonrpc":"2.0","result":"ok","id":6}')
+    expect(bh.text).toMatch(/^\{"jsonrpc":"2.0","result":\{"context":\{"apiVersion":"2.3.7","slot":\d+\},"value":\{"blockhash":"\w+","lastValidBlockHeight":\d+\}\},"id":4\}\n$/)
+    expect((await rpc({ jsonrpc: '2.0', id: 5, method: 'getVersion' })).text).toBe('{"jsonrpc":"2.0","result":{"feature-set":3294202862,"solana-core":"2.3.7"},"id":5}\n')
+    expect((await rpc({ jsonrpc: '2.0', id: 6, method: 'getHealth' })).text).toBe('{"jsonrpc":"2.0","result":"ok","id":6}\n')
   })
 
   it('answers errors with Agave codes and texts', async () => {
-    expect((await rpc('{not json')).text).toBe('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
-    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'nope' })).text).toBe('{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}')
+    expect((await rpc('{not json')).text).toBe('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}\n')
+    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'nope' })).text).toBe('{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}\n')
     const limit = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { limit: 1001 }] })
-    expect(limit.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid limit; max 1000"},"id":1}')
+    expect(limit.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid limit; max 1000"},"id":1}\n')
     const zero = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { limit: 0 }] })
     expect(JSON.parse(zero.text).error.code).toBe(-32602)
     const processed = await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: ['1'.repeat(64), { commitment: 'processed' }] })
-    expect(processed.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Method does not support commitment below `confirmed`"},"id":1}')
+    expect(processed.text).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Method does not support commitment below `confirmed`"},"id":1}\n')
     const badKey = await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: ['abc'] })
     expect(JSON.parse(badKey.text).error).toEqual({ code: -32602, message: 'Invalid param: WrongSize' })
     const future = await rpc({ jsonrpc: '2.0', id: 1, method: 'getBlockTime', params: [10_000_000] })
@@ -80,6 +80,57 @@ describe('JSON-RPC wire format', () => {
     expect(out.map((o) => o.id)).toEqual([1, 2, 3])
     expect(out[1]!.error!.code).toBe(-32601)
     expect(out[2]!.result!).toBeGreaterThanOrEqual(out[0]!.result!)
+  })
+})
+
+describe('HTTP around the JSON-RPC (jsonrpc-http-server, as Agave runs it)', () => {
+  const post = (headers: Record<string, string>, body: string) => fetch(net.rpcUrl, { method: 'POST', headers, body })
+  const slot = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSlot' })
+
+  it('takes application/json bodies only, up to 50 KiB', async () => {
+    for (const type of ['application/json', 'Application/JSON; charset=UTF-8']) expect((await post({ 'content-type': type }, slot)).status).toBe(200)
+    for (const type of ['text/plain', 'application/json; charset=latin1']) {
+      const res = await post({ 'content-type': type }, slot)
+      expect(res.status).toBe(415)
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+      expect(await res.text()).toBe('Supplied content type is not allowed. Content-Type: application/json is required\n')
+    }
+    // JSON's whitespace pads a request to exactly the limit, and one byte past it.
+    const padded = (bytes: number) => slot + ' '.repeat(bytes - slot.length)
+    expect((await post({ 'content-type': 'application/json' }, padded(50 * 1024))).status).toBe(200)
+    const big = await post({ 'content-type': 'application/json' }, padded(50 * 1024 + 1))
+    expect([big.status, await big.text()]).toEqual([413, 'request body size exceeds allowed maximum'])
+  })
+
+  it('answers a CORS preflight and adds the CORS headers when the request has an Origin', async () => {
+    const pre = await fetch(net.rpcUrl, { method: 'OPTIONS', headers: { 'origin': 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, solana-client' } })
+    expect(pre.status).toBe(200)
+    expect(await pre.text()).toBe('')
+    expect(Object.fromEntries([...pre.headers].filter(([k]) => k.startsWith('access-control-') || k === 'allow' || k === 'vary'))).toEqual({
+      'access-control-allow-headers': 'content-type, solana-client',
+      'access-control-allow-methods': 'OPTIONS, POST',
+      'access-control-allow-origin': '*',
+      'access-control-max-age': '86400',
+      'allow': 'OPTIONS, POST',
+      'vary': 'origin',
+    })
+    const withOrigin = await post({ 'content-type': 'application/json', 'origin': 'http://localhost:5173' }, slot)
+    expect(withOrigin.headers.get('access-control-allow-origin')).toBe('*')
+    expect((await post({ 'content-type': 'application/json' }, slot)).headers.get('access-control-allow-origin')).toBeNull()
+    const get = await fetch(net.rpcUrl)
+    expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([405, 'text/plain; charset=utf-8', 'Used HTTP Method is not allowed. POST or OPTIONS is required\n'])
+  })
+
+  it('refuses a malformed before or until, in Agave\'s order of checks; an unknown one is not an error', async () => {
+    const call = async (config: Record<string, unknown>) => JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, config] })).text)
+    expect((await call({ before: 'notasig' })).error).toEqual({ code: -32602, message: 'Invalid param: WrongSize' })
+    expect((await call({ until: '0OIl' })).error).toEqual({ code: -32602, message: 'Invalid param: Invalid' })
+    expect((await call({ until: '2'.repeat(89) })).error).toEqual({ code: -32602, message: 'Invalid param: WrongSize' })
+    expect((await call({ until: 'z'.repeat(88) })).error).toEqual({ code: -32602, message: 'Invalid param: Invalid' }) // more than 64 bytes
+    expect((await call({ before: 'notasig', limit: 5000 })).error.message).toBe('Invalid param: WrongSize')
+    expect((await call({ commitment: 'processed', limit: 5000 })).error.message).toBe('Invalid limit; max 1000')
+    expect((await call({ before: '1'.repeat(64), commitment: 'confirmed' })).result).toEqual([])
+    expect(Array.isArray((await call({ until: '1'.repeat(64), commitment: 'confirmed' })).result)).toBe(true)
   })
 })
 
@@ -119,6 +170,29 @@ describe('WebSocket frames', () => {
     send({ jsonrpc: '2.0', id: 6, method: 'logsUnsubscribe', params: [sub.result] })
     expect(await waitFor((f) => f.includes('"id":6'))).toBe('{"jsonrpc":"2.0","result":true,"id":6}')
     ws.close()
+  })
+
+  it('serves the WebSocket on the RPC port + 1 only, and binds a given port and the next', async () => {
+    const onRpcPort = new WebSocket(net.rpcUrl.replace('http:', 'ws:'))
+    await expect(new Promise((resolve, reject) => {
+      onRpcPort.once('open', resolve)
+      onRpcPort.once('error', reject)
+    })).rejects.toThrow()
+    const plain = await fetch(net.wsUrl.replace('ws:', 'http:'))
+    expect(plain.status).toBe(400)
+
+    const port = Number(new URL(net.rpcUrl).port) + 10
+    const fixed = await startLocalnet({ seed: 4, port })
+    expect([fixed.rpcUrl, fixed.wsUrl]).toEqual([`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port + 1}`])
+    const ws = new WebSocket(fixed.wsUrl)
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    ws.close()
+    // The pair is taken: a second localnet on the same port fails.
+    await expect(startLocalnet({ seed: 4, port: port + 1 })).rejects.toThrow(/EADDRINUSE/)
+    await fixed.close()
   })
 
   it('finalized subscriptions hear a transaction only once its slot is final', async () => {

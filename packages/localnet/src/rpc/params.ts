@@ -13,18 +13,29 @@ export function configAt(params: unknown[], i: number): Record<string, unknown> 
   return v as Record<string, unknown>
 }
 
-/** Base58 key of `size` bytes (32 for pubkeys, 64 for signatures); Agave's `Invalid param: ...` otherwise. */
-export function base58At(params: unknown[], i: number, size: 32 | 64): string {
-  const v = params[i]
+/**
+ * Base58 key of `size` bytes (32 for pubkeys, 64 for signatures), parsed as Agave's `Pubkey::from_str` and
+ * `Signature::from_str` do, with their errors as `Invalid param: <error>`: a string longer than the
+ * longest encoding (44 or 88 characters) is `WrongSize` before it is decoded; one that is not base58,
+ * or decodes to more bytes than the key holds, is `Invalid`; any other length is `WrongSize`.
+ */
+export function parseBase58Key(v: unknown, size: 32 | 64): string {
   if (typeof v !== 'string') throw invalidParams('Invalid params: invalid type: expected a string.')
+  if (v.length > (size === 32 ? 44 : 88)) throw invalidParams('Invalid param: WrongSize')
   let raw: Uint8Array
   try {
     raw = bs58.decode(v)
   } catch {
     throw invalidParams('Invalid param: Invalid')
   }
+  if (raw.length > size) throw invalidParams('Invalid param: Invalid')
   if (raw.length !== size) throw invalidParams('Invalid param: WrongSize')
   return v
+}
+
+/** {@link parseBase58Key} of `params[i]`. */
+export function base58At(params: unknown[], i: number, size: 32 | 64): string {
+  return parseBase58Key(params[i], size)
 }
 
 /** Commitment from a config; `finalized` by default like Agave. Legacy names map to their modern level. */

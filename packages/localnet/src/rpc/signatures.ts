@@ -7,7 +7,7 @@ import type { Ledger } from '../chain/ledger'
 import type { TxRecord } from '../chain/types'
 import { rpcErrors } from './errors'
 import { signatureInfoJson } from './tx-cache'
-import { base58At, checkMinContextSlot, configAt, confirmedCommitmentOf } from './params'
+import { base58At, checkMinContextSlot, configAt, confirmedCommitmentOf, parseBase58Key } from './params'
 
 /** Decides how many entries a page really returns (the short-page fault); identity by default. */
 export type PageSizer = (limit: number, available: number) => number
@@ -29,11 +29,15 @@ function lastWhere(list: readonly TxRecord[], pred: (r: TxRecord) => boolean): n
 
 /** Handles getSignaturesForAddress. */
 export function getSignaturesForAddress(ledger: Ledger, params: unknown[], sizer: PageSizer): unknown {
+  // In Agave's order: the address, `before`, `until` (a malformed one is refused, an unknown one is
+  // not), the limit, then the commitment.
   const address = base58At(params, 0, 32)
   const config = configAt(params, 1)
-  const commitment = confirmedCommitmentOf(config)
+  if (config.before !== undefined && config.before !== null) parseBase58Key(config.before, 64)
+  if (config.until !== undefined && config.until !== null) parseBase58Key(config.until, 64)
   const limit = config.limit ?? 1000
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw rpcErrors.invalidLimit()
+  const commitment = confirmedCommitmentOf(config)
   const visible = ledger.slotAt(commitment)
   checkMinContextSlot(config, visible)
   const finalized = ledger.finalizedSlot
