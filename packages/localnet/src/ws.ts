@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws'
 import type { Ledger } from './chain/ledger'
 import type { Commitment, TxRecord } from './chain/types'
 import type { Faults } from './faults'
-import { errorEnvelope } from './rpc/dispatch'
+import { errorEnvelope, readCall } from './rpc/dispatch'
 import { invalidParams, RpcError, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { commitmentOf, configAt } from './rpc/params'
@@ -109,14 +109,27 @@ export class PubSub {
     } catch {
       return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
     }
-    const r = (req && typeof req === 'object' ? req : {}) as Record<string, unknown>
-    const id = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null
-    const params = Array.isArray(r.params) ? r.params : []
+    // A batch is answered with the array of its answers (nothing when there is none), as over HTTP.
+    if (Array.isArray(req)) {
+      const out = req.map(one => this.answer(client, one)).filter((a): a is string => a !== null)
+      if (out.length > 0) this.reply(client, `[${out.join(',')}]`)
+      return
+    }
+    const out = this.answer(client, req)
+    if (out !== null) this.reply(client, out)
+  }
+
+  /** The answer to one request (see `readCall`); a notification subscribes nothing and is not answered. */
+  private answer(client: Client, req: unknown): string | null {
+    const call = readCall(req)
+    if (call.kind === 'answered') return call.text
+    if (call.notification) return null
+    const params = Array.isArray(call.params) ? call.params : []
     try {
-      const result = this.call(client, String(r.method), params)
-      this.reply(client, `{"jsonrpc":"2.0","result":${JSON.stringify(result)},"id":${JSON.stringify(id)}}`)
+      const result = this.call(client, call.method, params)
+      return `{"jsonrpc":"2.0","result":${JSON.stringify(result)},"id":${JSON.stringify(call.id)}}`
     } catch (e) {
-      this.reply(client, errorEnvelope(e instanceof RpcError ? e : new RpcError(-32603, 'Internal error'), id))
+      return errorEnvelope(e instanceof RpcError ? e : new RpcError(-32603, 'Internal error'), call.id)
     }
   }
 

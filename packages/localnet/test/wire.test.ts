@@ -70,6 +70,19 @@ describe('JSON-RPC wire format', () => {
     expect(await health.text()).toBe('ok')
   })
 
+  it('reads requests as jsonrpc-core does: 1.0 calls, unknown members, bad ids, notifications, an empty batch', async () => {
+    expect((await rpc({ id: 7, method: 'getSlot' })).text).toBe('{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":7}\n')
+    const invalid = (id: unknown) => `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":${JSON.stringify(id)}}\n`
+    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', extra: 1 })).text).toBe(invalid(1))
+    expect((await rpc({ jsonrpc: '1.0', id: 'a', method: 'getSlot' })).text).toBe(invalid('a'))
+    expect((await rpc({ jsonrpc: '2.0', id: true, method: 'getSlot' })).text).toBe(invalid(null))
+    expect((await rpc({ jsonrpc: '2.0', id: -1, method: 'getSlot' })).text).toBe(invalid(null))
+    expect((await rpc({ jsonrpc: '2.0', id: 2, method: 'getSlot', params: 5 })).text).toBe(invalid(2))
+    expect(await rpc({ jsonrpc: '2.0', method: 'getSlot' })).toEqual({ status: 200, text: '' })
+    expect(await rpc([])).toEqual({ status: 200, text: '' })
+    expect(await rpc([{ jsonrpc: '2.0', method: 'getSlot' }])).toEqual({ status: 200, text: '' })
+  })
+
   it('answers a batch with one output per request, matched by id', async () => {
     const r = await rpc([
       { jsonrpc: '2.0', id: 1, method: 'getSlot' },
@@ -193,6 +206,24 @@ describe('WebSocket frames', () => {
     // The pair is taken: a second localnet on the same port fails.
     await expect(startLocalnet({ seed: 4, port: port + 1 })).rejects.toThrow(/EADDRINUSE/)
     await fixed.close()
+  })
+
+  it('answers a batch with an array, and a subscription sent as a notification with nothing', async () => {
+    const p = await net.createPlayer()
+    const ws = new WebSocket(net.wsUrl)
+    const frames: string[] = []
+    ws.on('message', (d) => frames.push(String(d)))
+    await new Promise((r) => ws.once('open', r))
+    ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'logsSubscribe', params: [{ mentions: [p.publicKey] }, { commitment: 'confirmed' }] }))
+    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 2, method: 'nope' }]))
+    for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(frames[0]).toBe('[{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1},{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}]')
+    // The notification subscribed nothing: the player's bet is not announced on this socket.
+    await net.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
+    await net.waitForIdle()
+    await new Promise((r) => setTimeout(r, 200))
+    expect(frames.filter(f => f.includes('logsNotification'))).toEqual([])
+    ws.close()
   })
 
   it('finalized subscriptions hear a transaction only once its slot is final', async () => {

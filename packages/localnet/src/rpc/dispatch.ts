@@ -27,19 +27,52 @@ export function errorEnvelope(e: RpcError, id: Id): string {
   return `{"jsonrpc":"2.0","error":{"code":${e.code},"message":${JSON.stringify(e.message)}${data}},"id":${JSON.stringify(id)}}`
 }
 
-function handleOne(ctx: RpcContext, req: unknown): string | null {
-  const id = idOf(req)
-  if (!req || typeof req !== 'object' || Array.isArray(req)) return errorEnvelope(rpcErrors.invalidRequest(), null)
+/** The members a request may have: jsonrpc-core refuses any other (`deny_unknown_fields`). */
+const REQUEST_KEYS = new Set(['jsonrpc', 'method', 'params', 'id'])
+
+/** An id jsonrpc-core takes: null, a string, or an unsigned integer. */
+const isValidId = (id: unknown): id is Id =>
+  id === null || typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id) && id >= 0)
+
+/** A request as jsonrpc-core reads it: answered already (refused, or nothing to say), or a call to run. */
+export type ReadCall =
+  | { kind: 'answered', text: string | null }
+  | { kind: 'call', id: Id, notification: boolean, method: string, params: unknown }
+
+/**
+ * Reads one request as jsonrpc-core does: one that is not a method call or a notification (another
+ * member, an id that is neither null, a string nor an unsigned integer, params that are neither an array
+ * nor an object, a `jsonrpc` other than "2.0") is `Invalid request`, with its id when that is valid; one
+ * without `jsonrpc` is a JSON-RPC 1.0 call, refused as `Unsupported JSON-RPC protocol version` in a 1.0
+ * envelope (no `jsonrpc` member), and not answered at all when it is a notification.
+ */
+export function readCall(req: unknown): ReadCall {
+  if (!req || typeof req !== 'object' || Array.isArray(req)) return { kind: 'answered', text: errorEnvelope(rpcErrors.invalidRequest(), null) }
   const r = req as Record<string, unknown>
-  if (r.jsonrpc !== '2.0' || typeof r.method !== 'string') return errorEnvelope(rpcErrors.invalidRequest(), id)
-  const isNotification = !('id' in r)
+  const hasId = 'id' in r
+  const id = hasId && isValidId(r.id) ? r.id : null
+  const v1 = r.jsonrpc === undefined || r.jsonrpc === null
+  const wellFormed = Object.keys(r).every(k => REQUEST_KEYS.has(k))
+    && (!hasId || isValidId(r.id))
+    && typeof r.method === 'string'
+    && (r.params === undefined || (typeof r.params === 'object' && r.params !== null))
+    && (v1 || r.jsonrpc === '2.0')
+  if (!wellFormed) return { kind: 'answered', text: errorEnvelope(rpcErrors.invalidRequest(), id) }
+  if (v1) return { kind: 'answered', text: hasId ? `{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":${JSON.stringify(id)}}` : null }
+  return { kind: 'call', id, notification: !hasId, method: r.method as string, params: r.params }
+}
+
+/** One request over HTTP: read, run, answered (a notification is run and answered with nothing). */
+function handleOne(ctx: RpcContext, req: unknown): string | null {
+  const call = readCall(req)
+  if (call.kind === 'answered') return call.text
   try {
-    const result = callMethod(ctx, r.method, r.params)
-    return isNotification ? null : successEnvelope(result, id)
+    const result = callMethod(ctx, call.method, call.params)
+    return call.notification ? null : successEnvelope(result, call.id)
   } catch (e) {
-    if (isNotification) return null
-    if (e instanceof RpcError) return errorEnvelope(e, id)
-    return errorEnvelope(new RpcError(-32603, 'Internal error'), id)
+    if (call.notification) return null
+    if (e instanceof RpcError) return errorEnvelope(e, call.id)
+    return errorEnvelope(new RpcError(-32603, 'Internal error'), call.id)
   }
 }
 
@@ -56,7 +89,8 @@ export function handleRpcBody(ctx: RpcContext, body: string, batchCapExceeded?: 
     return errorEnvelope(rpcErrors.parse(), null)
   }
   if (Array.isArray(parsed)) {
-    if (parsed.length === 0) return errorEnvelope(rpcErrors.invalidRequest(), null)
+    // An empty batch has no call to answer: jsonrpc-core answers nothing (an empty body).
+    if (parsed.length === 0) return ''
     const cap = batchCapExceeded?.(parsed.length)
     if (cap !== undefined) return errorEnvelope(rpcErrors.batchTooLarge(parsed.length, cap), null)
     const out = parsed.map((r) => handleOne(ctx, r)).filter((s): s is string => s !== null)
