@@ -83,6 +83,23 @@ describe('JSON-RPC wire format', () => {
     expect(await rpc([{ jsonrpc: '2.0', method: 'getSlot' }])).toEqual({ status: 200, text: '' })
   })
 
+  it('takes any u8 as maxSupportedTransactionVersion, the legacy binary encoding, and words a bad u64 as serde does', async () => {
+    const p = await net.createPlayer()
+    const bet = await net.placeBet({ player: p, wager: 2_000_000n, game: 'dice', host: p.publicKey, version: 0 })
+    await net.waitForIdle()
+    const get = async (config: Record<string, unknown>) => JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [bet.signature, { commitment: 'confirmed', ...config }] })).text)
+    expect((await get({ maxSupportedTransactionVersion: 1 })).result.version).toBe(0)
+    expect((await get({ maxSupportedTransactionVersion: 256 })).error).toEqual({ code: -32602, message: 'Invalid params: invalid value: integer `256`, expected u8.' })
+    const binary = (await get({ encoding: 'binary', maxSupportedTransactionVersion: 0 })).result
+    const base58 = (await get({ encoding: 'base58', maxSupportedTransactionVersion: 0 })).result
+    expect(binary.transaction).toBe(base58.transaction[0])
+    expect({ ...binary, transaction: null }).toEqual({ ...base58, transaction: null })
+    const time = async (slot: unknown) => JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getBlockTime', params: [slot] })).text).error?.message
+    expect(await time('abc')).toBe('Invalid params: invalid type: string "abc", expected u64.')
+    expect(await time(-1)).toBe('Invalid params: invalid value: integer `-1`, expected u64.')
+    expect(await time(1.5)).toBe('Invalid params: invalid type: floating point `1.5`, expected u64.')
+  })
+
   it('answers a batch with one output per request, matched by id', async () => {
     const r = await rpc([
       { jsonrpc: '2.0', id: 1, method: 'getSlot' },

@@ -1,5 +1,5 @@
 /**
- * getTransaction result encodings (json, jsonParsed, base64, base58), field for field as Agave
+ * getTransaction result encodings (json, jsonParsed, base64, base58, and the legacy binary), field for field as Agave
  * emits them. Keys are sorted later by the serializer, so objects here are built in any order.
  */
 import bs58 from 'bs58'
@@ -9,7 +9,7 @@ import { topLevelInstructions } from '../sim/vault'
 import { F64 } from './json'
 
 /** Encodings accepted by getTransaction. */
-export type TxEncoding = 'json' | 'jsonParsed' | 'base64' | 'base58'
+export type TxEncoding = 'json' | 'jsonParsed' | 'base64' | 'base58' | 'binary'
 
 /** Formats a base-unit amount as a decimal string without trailing zeros (`"11.2"`, `"15"`). */
 export function uiAmountString(amount: bigint, decimals: number): string {
@@ -100,7 +100,10 @@ export function encodeTransaction(rec: TxRecord, encoding: TxEncoding, withVersi
 
   const msg = rec.message
   let transaction: unknown
-  if (encoding === 'base64' || encoding === 'base58') {
+  if (encoding === 'binary') {
+    // The legacy `binary` encoding (Agave's LegacyBinary): base58 as a bare string, not a [data, encoding] pair.
+    transaction = bs58.encode(rec.wire)
+  } else if (encoding === 'base64' || encoding === 'base58') {
     const wire = rec.wire
     transaction = [encoding === 'base64' ? Buffer.from(wire).toString('base64') : bs58.encode(wire), encoding]
   } else {

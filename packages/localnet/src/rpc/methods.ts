@@ -6,7 +6,7 @@ import type { Ledger } from '../chain/ledger'
 import type { World } from '../sim/world'
 import type { TxEncoding } from './encode-tx'
 import { invalidParams, RpcError, rpcErrors } from './errors'
-import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf } from './params'
+import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf, unsignedOf } from './params'
 import { getSignaturesForAddress, type PageSizer } from './signatures'
 import { transactionJson } from './tx-cache'
 
@@ -35,14 +35,15 @@ function getTransaction(ctx: RpcContext, params: unknown[]): unknown {
   const config = typeof raw === 'string' ? { encoding: raw } : configAt(params, 1)
   const commitment = confirmedCommitmentOf(config)
   const encoding = (config.encoding ?? 'json') as TxEncoding
-  if (!['json', 'jsonParsed', 'base64', 'base58'].includes(encoding)) {
+  if (!['json', 'jsonParsed', 'base64', 'base58', 'binary'].includes(encoding)) {
     throw invalidParams(`Invalid params: unknown variant \`${String(encoding)}\`, expected one of \`binary\`, \`base64\`, \`base58\`, \`json\`, \`jsonParsed\`.`)
   }
-  const max = config.maxSupportedTransactionVersion
-  if (max !== undefined && max !== null && max !== 0) throw invalidParams('Invalid params: invalid value: integer, expected u8 0.')
+  // Any u8: a transaction of a version above it is refused (-32015); the ledger holds legacy and v0 only.
+  const maxVersion = config.maxSupportedTransactionVersion
+  const max = maxVersion === undefined || maxVersion === null ? undefined : unsignedOf(maxVersion, 8)
   const rec = ctx.ledger.get(signature, commitment)
   if (!rec) return null
-  const withVersion = max === 0
+  const withVersion = max !== undefined
   if (rec.version === 0 && !withVersion) throw rpcErrors.unsupportedTxVersion(0)
   return transactionJson(rec, encoding, withVersion)
 }
@@ -64,8 +65,7 @@ export const methods: Readonly<Record<string, RpcMethod>> = {
     return slot
   },
   getBlockTime: (ctx, params) => {
-    const slot = params[0]
-    if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 0) throw invalidParams('Invalid params: invalid type: expected u64.')
+    const slot = unsignedOf(params[0], 64)
     const t = slot <= ctx.ledger.slot ? ctx.ledger.blockTime(slot) : undefined
     if (t === undefined) throw rpcErrors.blockNotAvailable(slot)
     return t

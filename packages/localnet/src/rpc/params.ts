@@ -38,6 +38,26 @@ export function base58At(params: unknown[], i: number, size: 32 | 64): string {
   return parseBase58Key(params[i], size)
 }
 
+/** How serde names a JSON value it did not expect (`Unexpected`), for Agave's `Invalid params` wording. */
+export function unexpected(v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`
+  if (typeof v === 'boolean') return `boolean \`${v}\``
+  if (typeof v === 'number') return Number.isInteger(v) ? `integer \`${v}\`` : `floating point \`${v}\``
+  return Array.isArray(v) ? 'sequence' : 'map'
+}
+
+/**
+ * An unsigned integer parameter of `bits` bits, refused as serde refuses it: `invalid type` for what is
+ * not an integer, `invalid value` for an integer out of range.
+ */
+export function unsignedOf(v: unknown, bits: 8 | 64): number {
+  const type = `u${bits}`
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected ${type}.`)
+  if (v < 0 || (bits === 8 && v > 255)) throw invalidParams(`Invalid params: invalid value: integer \`${v}\`, expected ${type}.`)
+  return v
+}
+
 /** Commitment from a config; `finalized` by default like Agave. Legacy names map to their modern level. */
 export function commitmentOf(config: Record<string, unknown>): Commitment {
   const c = config.commitment
