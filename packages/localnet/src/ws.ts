@@ -11,7 +11,7 @@ import type { Faults } from './faults'
 import { errorEnvelope, readCall } from './rpc/dispatch'
 import { invalidParams, RpcError, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
-import { commitmentOf, configAt } from './rpc/params'
+import { commitmentOf, configAt, unexpected } from './rpc/params'
 
 type LogsFilter = { kind: 'all' } | { kind: 'allWithVotes' } | { kind: 'mentions'; address: string }
 
@@ -222,5 +222,7 @@ function parseLogsFilter(v: unknown): LogsFilter {
     if (!ok) throw invalidParams('Invalid Request: Invalid pubkey provided')
     return { kind: 'mentions', address: a as string }
   }
-  throw invalidParams('Invalid params: unknown variant, expected one of `all`, `allWithVotes`, `mentions`.')
+  // serde's wording: the variant a string names, or what else came.
+  const what = typeof v === 'string' ? `unknown variant \`${v}\`` : `invalid type: ${unexpected(v)}`
+  throw invalidParams(`Invalid params: ${what}, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
 }

@@ -232,9 +232,9 @@ describe('WebSocket frames', () => {
     ws.on('message', (d) => frames.push(String(d)))
     await new Promise((r) => ws.once('open', r))
     ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'logsSubscribe', params: [{ mentions: [p.publicKey] }, { commitment: 'confirmed' }] }))
-    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 2, method: 'nope' }]))
+    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 2, method: 'logsSubscribe', params: ['bogus'] }]))
     for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-    expect(frames[0]).toBe('[{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1},{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}]')
+    expect(frames[0]).toBe('[{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1},{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params: unknown variant `bogus`, expected one of `all`, `allWithVotes`, `mentions`."},"id":2}]')
     // The notification subscribed nothing: the player's bet is not announced on this socket.
     await net.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
     await net.waitForIdle()
