@@ -5,13 +5,14 @@
  *
  * The HTTP side answers as the JSON-RPC server library Agave uses (paritytech's jsonrpc-http-server)
  * does around the JSON-RPC itself: a body must be `application/json` (else 415), at most 50 KiB (else
- * 413), OPTIONS is a CORS preflight and every answer carries the CORS headers when the request has an
- * `Origin` (Agave allows any origin, for 24 hours), a JSON answer ends with a line feed, and any other
+ * 413, reading no further), OPTIONS is a CORS preflight and every answer carries the CORS headers when
+ * the request comes from another origin (see cors.ts), a JSON answer ends with a line feed, and any other
  * method is 405.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { ALLOWED_METHODS, corsOf } from './cors'
 import { http429Body, type Faults } from './faults'
 import { firstRequestId, handleRpcBody } from './rpc/dispatch'
 import type { RpcContext } from './rpc/methods'
@@ -41,13 +42,24 @@ export interface ServerOptions {
 export const MAX_REQUEST_BODY_BYTES = 50 * 1024
 const JSON_TYPE = 'application/json; charset=utf-8'
 const TEXT_TYPE = 'text/plain; charset=utf-8'
-const ALLOWED_METHODS = 'OPTIONS, POST'
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The body, or null once it passes `limit` bytes: jsonrpc-http-server stops reading there (the rest is
+ * drained, never kept).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    let bytes = 0
+    req.on('data', (c: Buffer) => {
+      if (bytes > limit) return
+      bytes += c.length
+      if (bytes > limit) {
+        chunks.length = 0
+        resolve(null)
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(bytes > limit ? null : Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
 }
@@ -56,20 +68,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 function isJson(type: string | undefined): boolean {
   const t = type?.toLowerCase()
   return t === 'application/json' || t === 'application/json; charset=utf-8'
-}
-
-/** The CORS headers of an answer to `req`: none without an `Origin`. */
-function corsHeaders(req: IncomingMessage): Record<string, string> {
-  if (req.headers.origin === undefined) return {}
-  const headers: Record<string, string> = {
-    'vary': 'origin',
-    'access-control-allow-methods': ALLOWED_METHODS,
-    'access-control-allow-origin': '*',
-    'access-control-max-age': '86400',
-  }
-  const asked = req.headers['access-control-request-headers']
-  if (asked) headers['access-control-allow-headers'] = asked
-  return headers
 }
 
 /** Listens on `port` (0: any free one); resolves to the port bound. */
@@ -113,7 +111,12 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
     const path = (req.url ?? '/').split('?')[0]
     // Agave answers /health in a middleware ahead of the JSON-RPC server: no CORS step.
     if (req.method === 'GET' && path === '/health') return send(res, 200, 'ok', TEXT_TYPE)
-    const cors = corsHeaders(req)
+    const corsAnswer = corsOf(req)
+    if (corsAnswer.kind === 'refused') {
+      req.resume()
+      return send(res, 403, 'Origin of the request is not whitelisted. CORS headers would not be sent and any side-effects were cancelled as well.\n', TEXT_TYPE)
+    }
+    const cors = corsAnswer.kind === 'allowed' ? corsAnswer.headers : {}
     if (req.method === 'OPTIONS') return send(res, 200, '', JSON_TYPE, { 'allow': ALLOWED_METHODS, 'accept': 'application/json', ...cors })
     if (req.method !== 'POST') return send(res, 405, 'Used HTTP Method is not allowed. POST or OPTIONS is required\n', TEXT_TYPE, cors)
     // Checked before the body is read: a cross-origin form post (text/plain) never reaches a method.
@@ -121,8 +124,8 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
       req.resume()
       return send(res, 415, 'Supplied content type is not allowed. Content-Type: application/json is required\n', TEXT_TYPE, cors)
     }
-    const body = await readBody(req)
-    if (Buffer.byteLength(body) > MAX_REQUEST_BODY_BYTES) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
+    const body = await readBody(req, MAX_REQUEST_BODY_BYTES)
+    if (body === null) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
     requests++
     const fate = opts.faults.nextHttp()
     const answer = () => {
@@ -157,6 +160,7 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
   pubsubServer.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => opts.pubsub.attach(ws))
   })
+  if (opts.port > 65534) throw new RangeError(`port ${opts.port}: the WebSocket takes the next port, so the RPC's must be at most 65534`)
   // The pair must be free: with a random port, another one is tried when the next port is taken.
   let port = 0
   for (let attempt = 1; ; attempt++) {

@@ -222,7 +222,8 @@ function parseLogsFilter(v: unknown): LogsFilter {
     if (!ok) throw invalidParams('Invalid Request: Invalid pubkey provided')
     return { kind: 'mentions', address: a as string }
   }
-  // serde's wording: the variant a string names, or what else came.
-  const what = typeof v === 'string' ? `unknown variant \`${v}\`` : `invalid type: ${unexpected(v)}`
-  throw invalidParams(`Invalid params: ${what}, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
+  // serde's wording for an enum: the variant a string (or a map's one key) names, or what else came.
+  const variant = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v)[0] : undefined
+  if (variant === undefined) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected string or map.`)
+  throw invalidParams(`Invalid params: unknown variant \`${variant}\`, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
 }

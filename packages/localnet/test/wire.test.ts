@@ -75,9 +75,12 @@ describe('JSON-RPC wire format', () => {
     const invalid = (id: unknown) => `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":${JSON.stringify(id)}}\n`
     expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', extra: 1 })).text).toBe(invalid(1))
     expect((await rpc({ jsonrpc: '1.0', id: 'a', method: 'getSlot' })).text).toBe(invalid('a'))
-    expect((await rpc({ jsonrpc: '2.0', id: true, method: 'getSlot' })).text).toBe(invalid(null))
-    expect((await rpc({ jsonrpc: '2.0', id: -1, method: 'getSlot' })).text).toBe(invalid(null))
     expect((await rpc({ jsonrpc: '2.0', id: 2, method: 'getSlot', params: 5 })).text).toBe(invalid(2))
+    expect((await rpc({ jsonrpc: '2.0', id: 3, method: 'getHealth', params: null })).text).toBe('{"jsonrpc":"2.0","result":"ok","id":3}\n')
+    // What cannot be read as a call at all (a bad id, not an object) makes the whole body a parse error.
+    const parseError = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}\n'
+    for (const body of [{ jsonrpc: '2.0', id: true, method: 'getSlot' }, { jsonrpc: '2.0', id: -1, method: 'getSlot' }, 5, null]) expect((await rpc(body)).text).toBe(parseError)
+    expect((await rpc([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 1.5, method: 'getSlot' }])).text).toBe(parseError)
     expect(await rpc({ jsonrpc: '2.0', method: 'getSlot' })).toEqual({ status: 200, text: '' })
     expect(await rpc([])).toEqual({ status: 200, text: '' })
     expect(await rpc([{ jsonrpc: '2.0', method: 'getSlot' }])).toEqual({ status: 200, text: '' })
@@ -130,23 +133,29 @@ describe('HTTP around the JSON-RPC (jsonrpc-http-server, as Agave runs it)', () 
     expect((await post({ 'content-type': 'application/json' }, padded(50 * 1024))).status).toBe(200)
     const big = await post({ 'content-type': 'application/json' }, padded(50 * 1024 + 1))
     expect([big.status, await big.text()]).toEqual([413, 'request body size exceeds allowed maximum'])
+    const huge = await post({ 'content-type': 'application/json' }, padded(5 * 1024 * 1024))
+    expect(huge.status).toBe(413)
   })
 
-  it('answers a CORS preflight and adds the CORS headers when the request has an Origin', async () => {
-    const pre = await fetch(net.rpcUrl, { method: 'OPTIONS', headers: { 'origin': 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, solana-client' } })
+  it('answers a CORS preflight and adds the CORS headers for another origin, echoing it', async () => {
+    const pre = await fetch(net.rpcUrl, { method: 'OPTIONS', headers: { 'origin': 'HTTP://localhost:5173/app', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,solana-client' } })
     expect(pre.status).toBe(200)
     expect(await pre.text()).toBe('')
     expect(Object.fromEntries([...pre.headers].filter(([k]) => k.startsWith('access-control-') || k === 'allow' || k === 'vary'))).toEqual({
       'access-control-allow-headers': 'content-type, solana-client',
       'access-control-allow-methods': 'OPTIONS, POST',
-      'access-control-allow-origin': '*',
+      'access-control-allow-origin': 'http://localhost:5173',
       'access-control-max-age': '86400',
       'allow': 'OPTIONS, POST',
       'vary': 'origin',
     })
-    const withOrigin = await post({ 'content-type': 'application/json', 'origin': 'http://localhost:5173' }, slot)
-    expect(withOrigin.headers.get('access-control-allow-origin')).toBe('*')
+    const withOrigin = await post({ 'content-type': 'application/json', 'origin': 'https://casino.example' }, slot)
+    expect(withOrigin.headers.get('access-control-allow-origin')).toBe('https://casino.example')
     expect((await post({ 'content-type': 'application/json' }, slot)).headers.get('access-control-allow-origin')).toBeNull()
+    // The server's own origin needs no CORS; a null origin (a file, a sandboxed frame) is refused.
+    expect((await post({ 'content-type': 'application/json', 'origin': net.rpcUrl }, slot)).headers.get('access-control-allow-origin')).toBeNull()
+    const nullOrigin = await post({ 'content-type': 'application/json', 'origin': 'null' }, slot)
+    expect([nullOrigin.status, await nullOrigin.text()]).toEqual([403, 'Origin of the request is not whitelisted. CORS headers would not be sent and any side-effects were cancelled as well.\n'])
     const get = await fetch(net.rpcUrl)
     expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([405, 'text/plain; charset=utf-8', 'Used HTTP Method is not allowed. POST or OPTIONS is required\n'])
   })
@@ -211,18 +220,25 @@ describe('WebSocket frames', () => {
     const plain = await fetch(net.wsUrl.replace('ws:', 'http:'))
     expect(plain.status).toBe(400)
 
-    const port = Number(new URL(net.rpcUrl).port) + 10
+    // A pair known to be free a moment ago: a random one's, closed.
+    const probe = await startLocalnet({ seed: 4 })
+    const port = Number(new URL(probe.rpcUrl).port)
+    await probe.close()
     const fixed = await startLocalnet({ seed: 4, port })
-    expect([fixed.rpcUrl, fixed.wsUrl]).toEqual([`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port + 1}`])
-    const ws = new WebSocket(fixed.wsUrl)
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve)
-      ws.once('error', reject)
-    })
-    ws.close()
-    // The pair is taken: a second localnet on the same port fails.
-    await expect(startLocalnet({ seed: 4, port: port + 1 })).rejects.toThrow(/EADDRINUSE/)
-    await fixed.close()
+    try {
+      expect([fixed.rpcUrl, fixed.wsUrl]).toEqual([`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port + 1}`])
+      const ws = new WebSocket(fixed.wsUrl)
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve)
+        ws.once('error', reject)
+      })
+      ws.close()
+      // The pair is taken: a second localnet on the next port fails.
+      await expect(startLocalnet({ seed: 4, port: port + 1 })).rejects.toThrow(/EADDRINUSE/)
+      await expect(startLocalnet({ seed: 4, port: 65535 })).rejects.toThrow(/at most 65534/)
+    } finally {
+      await fixed.close()
+    }
   })
 
   it('answers a batch with an array, and a subscription sent as a notification with nothing', async () => {
@@ -232,9 +248,20 @@ describe('WebSocket frames', () => {
     ws.on('message', (d) => frames.push(String(d)))
     await new Promise((r) => ws.once('open', r))
     ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'logsSubscribe', params: [{ mentions: [p.publicKey] }, { commitment: 'confirmed' }] }))
-    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 2, method: 'logsSubscribe', params: ['bogus'] }]))
+    ws.send(JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'getSlot' },
+      { jsonrpc: '2.0', id: 2, method: 'logsSubscribe', params: ['bogus'] },
+      { jsonrpc: '2.0', id: 3, method: 'logsSubscribe', params: [{ bogus: [] }] },
+      { jsonrpc: '2.0', id: 4, method: 'logsSubscribe', params: [5] },
+    ]))
     for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-    expect(frames[0]).toBe('[{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1},{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params: unknown variant `bogus`, expected one of `all`, `allWithVotes`, `mentions`."},"id":2}]')
+    const variants = 'expected one of `all`, `allWithVotes`, `mentions`.'
+    expect(JSON.parse(frames[0]!)).toEqual([
+      { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: 1 },
+      { jsonrpc: '2.0', error: { code: -32602, message: `Invalid params: unknown variant \`bogus\`, ${variants}` }, id: 2 },
+      { jsonrpc: '2.0', error: { code: -32602, message: `Invalid params: unknown variant \`bogus\`, ${variants}` }, id: 3 },
+      { jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params: invalid type: integer `5`, expected string or map.' }, id: 4 },
+    ])
     // The notification subscribed nothing: the player's bet is not announced on this socket.
     await net.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
     await net.waitForIdle()

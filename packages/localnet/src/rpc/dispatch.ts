@@ -40,22 +40,30 @@ export type ReadCall =
   | { kind: 'call', id: Id, notification: boolean, method: string, params: unknown }
 
 /**
- * Reads one request as jsonrpc-core does: one that is not a method call or a notification (another
- * member, an id that is neither null, a string nor an unsigned integer, params that are neither an array
- * nor an object, a `jsonrpc` other than "2.0") is `Invalid request`, with its id when that is valid; one
- * without `jsonrpc` is a JSON-RPC 1.0 call, refused as `Unsupported JSON-RPC protocol version` in a 1.0
- * envelope (no `jsonrpc` member), and not answered at all when it is a notification.
+ * True for what jsonrpc-core can read as a call at all: an object whose id, if any, is valid. Anything
+ * else (a number, an id of `true` or `-1`) fails its deserialization: the body is a `Parse error`, a
+ * batch holding one included.
+ */
+export function isReadable(req: unknown): boolean {
+  return !!req && typeof req === 'object' && !Array.isArray(req) && (!('id' in req) || isValidId((req as { id: unknown }).id))
+}
+
+/**
+ * Reads one request as jsonrpc-core does (see {@link isReadable} first): one that is not a method call or
+ * a notification (another member, params that are neither an array, an object nor null, a `jsonrpc`
+ * other than "2.0", no method) is `Invalid request`, with its id; one without `jsonrpc` is a JSON-RPC 1.0
+ * call, refused as `Unsupported JSON-RPC protocol version` in a 1.0 envelope (no `jsonrpc` member), and
+ * not answered at all when it is a notification.
  */
 export function readCall(req: unknown): ReadCall {
-  if (!req || typeof req !== 'object' || Array.isArray(req)) return { kind: 'answered', text: errorEnvelope(rpcErrors.invalidRequest(), null) }
+  if (!isReadable(req)) return { kind: 'answered', text: errorEnvelope(rpcErrors.parse(), null) }
   const r = req as Record<string, unknown>
   const hasId = 'id' in r
-  const id = hasId && isValidId(r.id) ? r.id : null
+  const id = hasId ? (r.id as Id) : null
   const v1 = r.jsonrpc === undefined || r.jsonrpc === null
   const wellFormed = Object.keys(r).every(k => REQUEST_KEYS.has(k))
-    && (!hasId || isValidId(r.id))
     && typeof r.method === 'string'
-    && (r.params === undefined || (typeof r.params === 'object' && r.params !== null))
+    && (r.params === undefined || r.params === null || typeof r.params === 'object')
     && (v1 || r.jsonrpc === '2.0')
   if (!wellFormed) return { kind: 'answered', text: errorEnvelope(rpcErrors.invalidRequest(), id) }
   if (v1) return { kind: 'answered', text: hasId ? `{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":${JSON.stringify(id)}}` : null }
@@ -91,6 +99,7 @@ export function handleRpcBody(ctx: RpcContext, body: string, batchCapExceeded?: 
   if (Array.isArray(parsed)) {
     // An empty batch has no call to answer: jsonrpc-core answers nothing (an empty body).
     if (parsed.length === 0) return ''
+    if (!parsed.every(isReadable)) return errorEnvelope(rpcErrors.parse(), null)
     const cap = batchCapExceeded?.(parsed.length)
     if (cap !== undefined) return errorEnvelope(rpcErrors.batchTooLarge(parsed.length, cap), null)
     const out = parsed.map((r) => handleOne(ctx, r)).filter((s): s is string => s !== null)
