@@ -113,6 +113,22 @@ function losingReplies(memory: CasinoStore, random: () => number, onLost: () => 
   return { store, lost: () => lost }
 }
 
+/** `store`, whose getBet fails while `failing()` says so; `failed()` counts the failures. */
+function failingReads(store: CasinoStore, failing: () => boolean): { store: CasinoStore, failed: () => number } {
+  let failed = 0
+  const reading: CasinoStore = {
+    ...store,
+    async getBet(id) {
+      if (failing()) {
+        failed++
+        throw new Error('injected read failure')
+      }
+      return store.getBet(id)
+    },
+  }
+  return { store: reading, failed: () => failed }
+}
+
 async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms
   while (!(await check())) {
@@ -497,19 +513,8 @@ describe('createIndexer', () => {
     const memory = memoryStore()
     // The read after each lost reply fails too.
     let failReads = 0
-    let failedReads = 0
     const lossy = losingReplies(memory, seeded(31), () => (failReads = 1))
-    const store: CasinoStore = {
-      ...lossy.store,
-      async getBet(id) {
-        if (failReads > 0) {
-          failReads--
-          failedReads++
-          throw new Error('injected read failure')
-        }
-        return memory.getBet(id)
-      },
-    }
+    const { store, failed } = failingReads(lossy.store, () => failReads-- > 0)
     const events = createCasinoEvents()
     const seen = countPublished(events)
     const indexer = createIndexer({ store, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30, fetchBatchSize: 10 }) })
@@ -518,7 +523,7 @@ describe('createIndexer', () => {
     await indexer.stop()
 
     expect(lossy.lost()).toBeGreaterThan(0)
-    expect(failedReads).toBeGreaterThan(0)
+    expect(failed()).toBeGreaterThan(0)
     await expectConsistent(memory, 200)
     expectEachPublishedOnce(seen, 200)
     expect((await memory.listSystemEvents({ limit: 1000 })).filter(e => e.type === 'indexer.replay_unpublished')).toEqual([])
@@ -527,24 +532,14 @@ describe('createIndexer', () => {
   it('leaves the bets of a lost reply to the next run when it stops while reading them back', async () => {
     const { chain, owner, genesis } = buildChain(100, 10, 47)
     const memory = memoryStore()
-    let failedReads = 0
     let reading = true
     const lossy = losingReplies(memory, seeded(47))
-    const store: CasinoStore = {
-      ...lossy.store,
-      async getBet(id) {
-        if (reading && lossy.lost() > 0) {
-          failedReads++
-          throw new Error('injected read failure')
-        }
-        return memory.getBet(id)
-      },
-    }
+    const { store, failed } = failingReads(lossy.store, () => reading && lossy.lost() > 0)
     const events = createCasinoEvents()
     const seen = countPublished(events)
     const first = createIndexer({ store, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30, retryDelay: 100 }) })
     await first.start()
-    await until(() => failedReads > 0)
+    await until(() => failed() > 0)
     await first.stop()
     reading = false
     const second = createIndexer({ store: memory, events, logger: quiet, rpc: chain.rpc(), config: config(owner, genesis, { maxBatchTransactions: 30 }) })
