@@ -1,5 +1,5 @@
 import { jackpotOf } from '../store/plan'
-import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot } from '../store/types'
+import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot, Player } from '../store/types'
 
 /**
  * `result` with what `events`, committed by an earlier attempt, changed, read back from the store, so
@@ -16,8 +16,12 @@ import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot } from '../stor
  * created settled, as a bet registered and resolved in one group is). A register that met a resolve
  * committed before it (a resolve seen first) settled its bet in the lost attempt: that bet is published
  * settled too, as the attempt's own result would have said; `committedBefore(signature)` tells such a
- * resolve from one of this group or a later one (which publishes it itself). A player created by the
- * lost attempt is not announced (`player.joined`): the store cannot tell which write created it.
+ * resolve from one of this group or a later one (which publishes it itself).
+ *
+ * A player whose first bet (by seq) is among the bets read back joined with that lost write, most
+ * likely: it is announced (`player.joined`) before them. The store cannot tell which write created a
+ * player row, so one that signed in before its first bet is announced a second time (at-least-once,
+ * as the bets are; a client keys players by wallet).
  */
 export async function replayedResult(
   store: CasinoStore,
@@ -60,11 +64,30 @@ export async function replayedResult(
       jackpots.push(jackpotOf(event))
     }
   }
+  const joined = await joinedWith(store, placed, result)
   // The earlier attempt's changes came first in chain order.
   return {
     ...result,
+    joined: [...joined, ...result.joined],
     placed: [...placed, ...result.placed],
     settled: [...settled, ...result.settled],
     jackpots: [...jackpots, ...result.jackpots],
   }
+}
+
+/** The players whose first bet is among `placed` (read back), not already announced by `result`. */
+async function joinedWith(store: CasinoStore, placed: readonly Bet[], result: BatchResult): Promise<Player[]> {
+  const announced = new Set(result.joined.map(p => p.wallet))
+  const readBack = new Set(placed.map(b => b.id))
+  const joined: Player[] = []
+  for (const wallet of new Set(placed.map(b => b.player))) {
+    if (announced.has(wallet)) continue
+    // Newest first: the last page of one holds the first bet.
+    const newest = await store.playerBetHistory(wallet, { limit: 1, offset: 0 })
+    const first = newest.total <= 1 ? newest.bets[0] : (await store.playerBetHistory(wallet, { limit: 1, offset: newest.total - 1 })).bets[0]
+    if (!first || !readBack.has(first.id)) continue
+    const player = await store.getPlayer(wallet)
+    if (player) joined.push(player)
+  }
+  return joined
 }

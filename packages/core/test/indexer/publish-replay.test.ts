@@ -74,13 +74,22 @@ function dyingAt(inner: CasinoStore, k: number): CasinoStore {
   })
 }
 
-/** Listens to `events`: the bets published placed, and those of `trials` not yet published both placed and settled. */
+/**
+ * Listens to `events`: the bets published placed, those of `trials` not yet published both placed and
+ * settled, and the players of `bets` never announced as joined.
+ */
 function listen(events: ReturnType<typeof createCasinoEvents>) {
   const placed = new Set<string>()
   const settled = new Set<string>()
+  const joined = new Set<string>()
   events.on('bet.placed', b => placed.add(b.id))
   events.on('bet.settled', b => settled.add(b.id))
-  return { placed, missing: (trials: string[]) => trials.filter(t => !placed.has(t) || !settled.has(t)) }
+  events.on('player.joined', p => joined.add(p.wallet))
+  return {
+    placed,
+    missing: (trials: string[]) => trials.filter(t => !placed.has(t) || !settled.has(t)),
+    unjoined: (bets: { player: string }[]) => [...new Set(bets.map(b => b.player))].filter(w => !joined.has(w)),
+  }
 }
 
 describe('publishing after a crash, on the fake chain', () => {
@@ -118,6 +127,7 @@ describe('publishing after a crash, on the fake chain', () => {
     await restarted.start()
     await waitFor(() => first.missing(trials).length === 0, 10_000, 'every bet placed and settled to be published')
     await restarted.stop()
+    expect(first.unjoined(await allBets(store))).toEqual([])
     const after = (await store.getCursor())!
     expect(after.slot).toBeGreaterThanOrEqual(cursor.slot)
     expect(after.published?.signature).toBe(after.signature)
@@ -218,6 +228,7 @@ describe('publishing after a crash, on the fake chain', () => {
     await waitFor(async () => (await allBets(inner)).filter(b => b.status === 'settled').length === trials.length, 10_000, 'every bet settled')
     await waitFor(() => heard.missing(trials).length === 0, 5000, 'every bet published')
     await last.stop()
+    expect(heard.unjoined(await allBets(inner))).toEqual([])
     clearInterval(watch)
     for (const indexer of crashed) void indexer.stop()
     expect(problems).toEqual([])
