@@ -1,3 +1,4 @@
+import { encodeBetCursor } from '../store/cursor'
 import { jackpotOf } from '../store/plan'
 import type { BatchResult, Bet, ChainEvent, CasinoStore, Jackpot, Player } from '../store/types'
 
@@ -75,17 +76,24 @@ export async function replayedResult(
   }
 }
 
-/** The players whose first bet is among `placed` (read back), not already announced by `result`. */
+/**
+ * The players whose first bet is among `placed` (read back), not already announced by `result`: those
+ * with no bet older (by seq) than their oldest one here. Bets committed meanwhile have higher seqs, so
+ * the answer holds while later groups are written. The player is read as it is now (its totals may
+ * include later groups, unlike a `joined` of the group's own result).
+ */
 async function joinedWith(store: CasinoStore, placed: readonly Bet[], result: BatchResult): Promise<Player[]> {
   const announced = new Set(result.joined.map(p => p.wallet))
-  const readBack = new Set(placed.map(b => b.id))
+  const oldest = new Map<string, number>()
+  for (const bet of placed) {
+    if (announced.has(bet.player)) continue
+    const seq = oldest.get(bet.player)
+    if (seq === undefined || bet.seq < seq) oldest.set(bet.player, bet.seq)
+  }
   const joined: Player[] = []
-  for (const wallet of new Set(placed.map(b => b.player))) {
-    if (announced.has(wallet)) continue
-    // Newest first: the last page of one holds the first bet.
-    const newest = await store.playerBetHistory(wallet, { limit: 1, offset: 0 })
-    const first = newest.total <= 1 ? newest.bets[0] : (await store.playerBetHistory(wallet, { limit: 1, offset: newest.total - 1 })).bets[0]
-    if (!first || !readBack.has(first.id)) continue
+  for (const [wallet, seq] of oldest) {
+    const older = await store.listBets({ player: wallet, cursor: encodeBetCursor(seq), limit: 1 })
+    if (older.bets.length > 0) continue
     const player = await store.getPlayer(wallet)
     if (player) joined.push(player)
   }
