@@ -35,6 +35,7 @@ const store: CasinoStore = crashAfter === 0
 const events = createCasinoEvents()
 events.on('bet.placed', bet => appendFileSync(log!, `placed ${bet.id}\n`))
 events.on('bet.settled', bet => appendFileSync(log!, `settled ${bet.id}\n`))
+events.on('player.joined', player => appendFileSync(log!, `joined ${player.wallet}\n`))
 const indexer = createIndexer({
   store,
   events,

@@ -23,27 +23,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A localnet with an owner, a few players, a spoofed first transaction to start from, and `bets` bets, all resolved. */
+/**
+ * A localnet with an owner, a spoofed first transaction to start from, and `bets` bets, all resolved,
+ * of players who join along the way (three bets each), so that any commit holds some player's first bet.
+ */
 async function chainWithBets(bets: number) {
   const net = await startLocalnet({ seed: 11, slotMs: 20, resolveDelayMs: 10 })
   nets.push(net)
   const owner = (await net.createPlayer()).publicKey
-  const players = await Promise.all(Array.from({ length: 4 }, () => net.createPlayer({ tokens: 10n ** 30n })))
+  const players = await Promise.all(Array.from({ length: Math.ceil(bets / 3) }, () => net.createPlayer({ tokens: 10n ** 30n })))
   const game = net.games[0]!.id
   const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
   const trialIds: string[] = []
-  for (let i = 0; i < bets; i++) trialIds.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
+  for (let i = 0; i < bets; i++) trialIds.push((await net.placeBet({ player: players[Math.floor(i / 3)]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
   await net.waitForIdle()
   return { net, owner, genesis, trialIds }
 }
 
-/** `placed <id>` / `settled <id>` lines of a child's log, counted per id. */
-function published(log: string): { placed: Map<string, number>, settled: Map<string, number> } {
-  const out = { placed: new Map<string, number>(), settled: new Map<string, number>() }
+/** `placed <id>` / `settled <id>` / `joined <wallet>` lines of a child's log, counted per id. */
+function published(log: string): Record<'placed' | 'settled' | 'joined', Map<string, number>> {
+  const out = { placed: new Map<string, number>(), settled: new Map<string, number>(), joined: new Map<string, number>() }
   if (!existsSync(log)) return out
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const [kind, id] = line.split(' ')
-    if ((kind === 'placed' || kind === 'settled') && id) out[kind].set(id, (out[kind].get(id) ?? 0) + 1)
+    if ((kind === 'placed' || kind === 'settled' || kind === 'joined') && id) out[kind].set(id, (out[kind].get(id) ?? 0) + 1)
   }
   return out
 }
@@ -89,7 +92,10 @@ describe('publishing across a crash (the published mark)', () => {
       expect(after.settled.get(id), id).toBeLessThanOrEqual(2)
     }
     for (const bet of unannounced) expect(after.placed.get(bet.id), bet.id).toBe(1)
-    expect(await allBets(reader)).toHaveLength(trialIds.length)
+    const bets = await allBets(reader)
+    expect(bets).toHaveLength(trialIds.length)
+    // Every player announced, those whose first bet the first run left unannounced included.
+    expect([...new Set(bets.map(b => b.player))].filter(w => !after.joined.has(w))).toEqual([])
     await reader.close()
   }, 120_000)
 
