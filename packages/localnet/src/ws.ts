@@ -8,8 +8,8 @@ import type { WebSocket } from 'ws'
 import type { Ledger } from './chain/ledger'
 import type { Commitment, TxRecord } from './chain/types'
 import type { Faults } from './faults'
-import { errorEnvelope, readCall } from './rpc/dispatch'
-import { invalidParams, RpcError, rpcErrors } from './rpc/errors'
+import { answerCall, errorEnvelope, readCall } from './rpc/dispatch'
+import { invalidParams, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { commitmentOf, configAt, unexpected } from './rpc/params'
 
@@ -125,12 +125,7 @@ export class PubSub {
     if (call.kind === 'answered') return call.text
     if (call.notification) return null
     const params = Array.isArray(call.params) ? call.params : []
-    try {
-      const result = this.call(client, call.method, params)
-      return `{"jsonrpc":"2.0","result":${JSON.stringify(result)},"id":${JSON.stringify(call.id)}}`
-    } catch (e) {
-      return errorEnvelope(e instanceof RpcError ? e : new RpcError(-32603, 'Internal error'), call.id)
-    }
+    return answerCall(call, () => this.call(client, call.method, params))
   }
 
   private call(client: Client, method: string, params: unknown[]): number | boolean {

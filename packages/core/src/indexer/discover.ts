@@ -21,6 +21,11 @@ export interface ListBounds {
   untilSlot?: number
 }
 
+/** The bounds of a walk for what is newer than `position`, a transaction already known. */
+export function boundsAfter(position: { signature: string, slot: number }): ListBounds {
+  return { until: position.signature, untilSlot: position.slot }
+}
+
 /** Limit of one getSignaturesForAddress page (the node's maximum). */
 export const SIGNATURE_PAGE_LIMIT = 1000
 

@@ -6,13 +6,13 @@ import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { type ListBounds, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
+import { boundsAfter, type ListBounds, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
 import { createPublisher, type Publisher } from './publish'
 import { chainStart, createPublishedMark, type PublishedMark } from './published-mark'
-import { retryForever, type RetryPolicy, sleep } from './retry'
+import { delayAfter, retryForever, type RetryPolicy, sleep } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
 
 /**
@@ -169,7 +169,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
 
   const enqueue = (newestFirst: SignatureInfo[]): void => {
     if (newestFirst.length === 0) return
-    newest = { until: newestFirst[0]!.signature, untilSlot: newestFirst[0]!.slot }
+    newest = boundsAfter(newestFirst[0]!)
     headSlot = Math.max(headSlot ?? 0, newestFirst[0]!.slot)
     pipeline!.enqueue(toChainOrder(newestFirst))
   }
@@ -251,7 +251,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const tx = await retryStep(gen, 'finding the start transaction', () => call(r => r.getTransaction(signature), 1))
       if (tx && typeof tx.slot === 'number') return tx.slot
       if (attempt >= options.retries || !running || gen !== generation) break
-      await sleep(options.retryDelay * 2 ** (attempt - 1), cancellation)
+      await sleep(delayAfter(options, attempt), cancellation)
     }
     if (running && gen === generation) {
       await record('indexer.start_unknown', 'warn', 'the node does not have the start transaction: listings are not bounded by its slot', { signature })
@@ -266,7 +266,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const position = async (gen: number, runPipeline: Pipeline, runMark: PublishedMark): Promise<void> => {
     const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
     if (cursor) {
-      newest = { until: cursor.signature, untilSlot: cursor.slot }
+      newest = boundsAfter(cursor)
       lastSignature = cursor.signature
       lastSlot = cursor.slot
       const published = cursor.published
@@ -274,7 +274,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // An earlier run committed past what it published, then stopped short (a crash): listed again from
         // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
         logger.info('publishing what an earlier run committed but did not announce', { from: published.signature || '(the start)', through: cursor.signature })
-        newest = published.signature === chainStart.signature ? {} : { until: published.signature, untilSlot: published.slot }
+        newest = published.signature === chainStart.signature ? {} : boundsAfter(published)
         runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
       // A store that has no mark yet (one written before it): nothing to publish again.
@@ -294,7 +294,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       // Persisted so that a restart does not skip what happened in between.
       await retryStep(gen, 'storing the start cursor', () => ctx.store.applyBatch({ events: [], cursor: at, published: at }))
       runMark.begin(at, at.signature)
-      newest = { until: latest.signature, untilSlot: latest.slot }
+      newest = boundsAfter(latest)
       lastSignature = latest.signature
       lastSlot = latest.slot
     }
@@ -313,7 +313,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const listed = await listSignatures(pageCall(gen), options.programId, { max: start.recent + 1 })
       const before = listed.length > start.recent ? listed.pop()! : undefined
       runMark.begin(before ? { signature: before.signature, slot: before.slot } : chainStart, null)
-      if (before) newest = { until: before.signature, untilSlot: before.slot }
+      if (before) newest = boundsAfter(before)
       enqueue(listed)
     }
   }

@@ -26,6 +26,11 @@ export interface RetryPolicy {
   cancellation?: Cancellation
 }
 
+/** The wait after failed attempt `attempt` (from 1): doubling from `retryDelay`, then `slowRetryDelay`. */
+export function delayAfter(policy: Pick<RetryPolicy, 'retries' | 'retryDelay' | 'slowRetryDelay'>, attempt: number): number {
+  return attempt < policy.retries ? policy.retryDelay * 2 ** (attempt - 1) : policy.slowRetryDelay
+}
+
 /** Calls `fn` until it resolves, following `policy`. */
 export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -37,8 +42,7 @@ export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy)
       if (policy.isRetryable && !policy.isRetryable(error)) throw error
       if (!policy.shouldContinue()) throw error
       if (attempt === policy.retries) policy.onExhausted?.(error)
-      const delay = attempt < policy.retries ? policy.retryDelay * 2 ** (attempt - 1) : policy.slowRetryDelay
-      await sleep(delay, policy.cancellation)
+      await sleep(delayAfter(policy, attempt), policy.cancellation)
       if (!policy.shouldContinue()) throw error
     }
   }

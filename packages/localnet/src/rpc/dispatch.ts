@@ -70,18 +70,24 @@ export function readCall(req: unknown): ReadCall {
   return { kind: 'call', id, notification: !hasId, method: r.method as string, params: r.params }
 }
 
-/** One request over HTTP: read, run, answered (a notification is run and answered with nothing). */
-function handleOne(ctx: RpcContext, req: unknown): string | null {
-  const call = readCall(req)
-  if (call.kind === 'answered') return call.text
+/**
+ * The answer to a call `run` carries out: its result or its error in an envelope, nothing for a
+ * notification (run all the same), `Internal error` for a throw that is not an RpcError.
+ */
+export function answerCall(call: { id: Id, notification: boolean }, run: () => unknown): string | null {
   try {
-    const result = callMethod(ctx, call.method, call.params)
+    const result = run()
     return call.notification ? null : successEnvelope(result, call.id)
   } catch (e) {
     if (call.notification) return null
-    if (e instanceof RpcError) return errorEnvelope(e, call.id)
-    return errorEnvelope(new RpcError(-32603, 'Internal error'), call.id)
+    return errorEnvelope(e instanceof RpcError ? e : new RpcError(-32603, 'Internal error'), call.id)
   }
+}
+
+/** One request over HTTP: read, run, answered (a notification is run and answered with nothing). */
+function handleOne(ctx: RpcContext, req: unknown): string | null {
+  const call = readCall(req)
+  return call.kind === 'answered' ? call.text : answerCall(call, () => callMethod(ctx, call.method, call.params))
 }
 
 /**
