@@ -222,6 +222,8 @@ const configSchema = v.object({
     maxBatchTransactions: v.optional(positiveInt),
     statsDebounce: v.optional(positive),
     subscribe: v.optional(v.boolean()),
+    // A check, not a picklist: inside the union a picklist's miss would be reported as the union's.
+    commitment: v.optional(v.pipe(v.string(), v.check(c => c === 'confirmed' || c === 'finalized', "must be 'confirmed' or 'finalized'"))),
   })])),
   leader: v.optional(hasMethods('acquire', 'release', 'onLost')),
   leaderRetryMs: v.optional(positiveInt),

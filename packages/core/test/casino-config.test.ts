@@ -12,6 +12,7 @@ describe('config of the wired modules', () => {
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { pollInterval: 0 } }, /^config\.indexer\.pollInterval: /],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { recent: -1 } } }, /^config\.indexer\.start\.recent /],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { signature: 'not-a-signature' } } }, /^config\.indexer\.start\.signature /],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { commitment: 'processed' } }, /^config\.indexer\.commitment: /],
       [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
       [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
       [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],

@@ -92,7 +92,9 @@ export interface TrialOutcome {
   resultIndex: number
   payout: bigint
   jackpotReleased: bigint
+  /** The resolve transaction, and the slot it landed in. */
   signature: string
+  slot: number
 }
 
 /** Options of spoofEvent. */
@@ -211,6 +213,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
               payout: r.payout,
               jackpotReleased: r.released,
               signature: r.record.signature,
+              slot: r.record.slot,
             })
           }
         } catch {

@@ -31,7 +31,7 @@ import type { Indexer, IndexerContext, IndexerStatus } from './types'
 export function createIndexer(ctx: IndexerContext): Indexer {
   const options = resolveIndexerOptions(ctx.config, ctx.store)
   const logger = ctx.logger ?? consola.withTag('fare:indexer')
-  const rpc: RpcClient = ctx.rpc ?? createRpcClient({ url: options.rpcUrl, timeout: options.timeout, fetch: options.fetch })
+  const rpc: RpcClient = ctx.rpc ?? createRpcClient({ url: options.rpcUrl, timeout: options.timeout, commitment: options.commitment, fetch: options.fetch })
   const threadOptions = { programId: options.programId, filter: options.filter, games: new Map(options.games.map(g => [g.extraDataHash, g.id])) }
   const decode = decodeOptionsOf(threadOptions)
   const threadUrl = wantsDecodeThread(options.decodeThread) ? decodeThreadUrl() : undefined
@@ -331,7 +331,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       subscription = subscribeLogs({
         wsUrl: options.wsUrl,
         mentions: options.programId,
-        commitment: 'confirmed',
+        commitment: options.commitment,
         onNotification: (n) => {
           if (n.slot) headSlot = Math.max(headSlot ?? 0, n.slot)
           // Live only: a backfill lists first, and its transactions are fetched in order anyway.

@@ -42,6 +42,7 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     retryDelay: positive('retryDelay', options.retryDelay, 250),
     slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
     subscribe: options.subscribe ?? true,
+    commitment: commitmentSetting(options.commitment),
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, store?.preferredGroupWaitMs ?? 25),
@@ -55,6 +56,12 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
 function decodeThreadSetting(value: IndexerOptions['decodeThread']): boolean | 'auto' {
   if (value === undefined || value === 'auto' || value === true || value === false) return value ?? 'auto'
   throw new CasinoError('INVALID_CONFIG', `indexer: decodeThread must be true, false or 'auto' (got ${JSON.stringify(value)})`)
+}
+
+function commitmentSetting(value: IndexerOptions['commitment']): 'confirmed' | 'finalized' {
+  if (value === undefined || value === 'confirmed' || value === 'finalized') return value ?? 'confirmed'
+  // 'processed' would index transactions of slots that may never be confirmed: bets that never were.
+  throw new CasinoError('INVALID_CONFIG', `indexer: commitment must be 'confirmed' or 'finalized' (got ${JSON.stringify(value)})`)
 }
 
 function resolveFilter(options: IndexerOptions): ResolvedIndexerFilter {

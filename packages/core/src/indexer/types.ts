@@ -64,6 +64,13 @@ export interface IndexerOptions {
   /** Open a logsSubscribe WebSocket for low latency. @default true */
   subscribe?: boolean
   /**
+   * The commitment every read and the logsSubscribe WebSocket use. `'confirmed'`: a bet is seen
+   * about 400 ms after its slot, once a supermajority voted on it. `'finalized'`: only once its slot
+   * is rooted (about 32 slots, 13 s later): slower, but nothing the casino records can be rolled back
+   * by a fork, for casinos that credit players off chain on `bet.settled`. @default 'confirmed'
+   */
+  commitment?: 'confirmed' | 'finalized'
+  /**
    * Transactions committed together, at most, in one `applyBatch` (a backfill fills them; live, a commit
    * holds what has arrived). @default the store's `preferredBatchTransactions`, else 1000
    */
