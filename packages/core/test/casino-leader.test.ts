@@ -61,7 +61,7 @@ function fakeIndexers() {
       running: false,
       status: {
         running: false, live: false, subscribed: false, lagSlots: 0, lagSeconds: 0, lastSignature: null, lastSlot: null,
-        headSlot: null, pending: 0, bets: 0, settled: 0, events: 0, transactions: 0, errors: 0, lastError: null,
+        headSlot: null, pending: 0, throttledUntil: null, bets: 0, settled: 0, events: 0, transactions: 0, errors: 0, rateLimited: 0, lastError: null,
       } as IndexerStatus,
     }
     made.push(entry)

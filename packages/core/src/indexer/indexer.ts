@@ -10,6 +10,7 @@ import { boundsAfter, type ListBounds, listSignatures, listSignaturesInChunks, t
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
+import { createThrottle, isRateLimited, type Throttle } from './throttle'
 import { createPublisher, type Publisher } from './publish'
 import { chainStart, createPublishedMark, type PublishedMark } from './published-mark'
 import { delayAfter, retryForever, type RetryPolicy, sleep } from './retry'
@@ -39,7 +40,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     throw new CasinoError('INVALID_CONFIG', 'indexer: decodeThread needs the built package (run `pnpm build`)')
   }
 
-  const counters = { bets: 0, settled: 0, events: 0, transactions: 0, errors: 0 }
+  const counters = { bets: 0, settled: 0, events: 0, transactions: 0, errors: 0, rateLimited: 0 }
   let lastError: IndexerStatus['lastError'] = null
   let lastSignature: string | null = null
   let lastSlot: number | null = null
@@ -54,6 +55,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let newest: ListBounds = {}
 
   let queue: PQueue | undefined
+  /** The current run's pacing of `queue` while the node rate-limits. */
+  let throttle: Throttle | undefined
   /**
    * Fired by stop(): rejects every request still queued or in flight (p-queue's clear() alone leaves the
    * promises of removed tasks pending forever, and stop() waiting on them with it) and cuts retry waits short.
@@ -141,7 +144,19 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> => {
     const run = cancellation
     if (run.cancelled) return Promise.reject(new IndexerStoppedError())
-    const task = queue!.add(() => fn(rpc), { priority }) as Promise<T>
+    const runThrottle = throttle!
+    const task = queue!.add(async () => {
+      try {
+        const value = await fn(rpc)
+        runThrottle.observe()
+        return value
+      }
+      catch (error) {
+        if (isRateLimited(error)) counters.rateLimited++
+        runThrottle.observe(error)
+        throw error
+      }
+    }, { priority }) as Promise<T>
     return new Promise<T>((resolve, reject) => {
       const off = run.onCancel(() => reject(new IndexerStoppedError()))
       task.then((value) => {
@@ -359,6 +374,13 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       newest = {}
       cancellation = createCancellation()
       queue = new PQueue({ concurrency: options.concurrency, intervalCap: options.rpcRateLimit, interval: 1000 })
+      throttle = createThrottle({
+        queue,
+        concurrency: options.concurrency,
+        baseMs: options.retryDelay,
+        maxMs: options.slowRetryDelay,
+        onPause: (ms, retryAfter) => logger.warn('the RPC node is rate-limiting: RPC requests paused', { ms, retryAfter }),
+      })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
@@ -417,6 +439,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       subscription = undefined
       cancellation.cancel()
       queue?.clear()
+      throttle?.close()
       prefetcher?.clear()
       const stoppingPipeline = pipeline
       const stoppingMark = mark
@@ -462,6 +485,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         lastSlot,
         headSlot,
         pending,
+        throttledUntil: throttle?.pausedUntil ?? null,
         ...counters,
         lastError,
       }

@@ -155,6 +155,13 @@ export interface IndexerStatus {
   transactions: number
   /** Failures since start (RPC, store, undecodable transactions). */
   errors: number
+  /** RPC answers "too many requests" (HTTP 429, or 429 in the JSON-RPC body) since start. */
+  rateLimited: number
+  /**
+   * While the node rate-limits: until when (epoch ms) every RPC request is paused, for its `Retry-After`
+   * or a backoff; null otherwise.
+   */
+  throttledUntil: number | null
   lastError: { message: string, at: number } | null
 }
 

@@ -17,14 +17,31 @@ export class RpcError extends Error {
   readonly code: number | null
   /** The JSON-RPC method called. */
   readonly method: string
+  /** How long the node asked to wait (its `Retry-After` header, in ms), or null when it did not say. */
+  readonly retryAfterMs: number | null
 
-  constructor(method: string, kind: RpcErrorKind, message: string, options: { code?: number | null, retryable: boolean, cause?: unknown }) {
+  constructor(method: string, kind: RpcErrorKind, message: string, options: { code?: number | null, retryable: boolean, retryAfterMs?: number | null, cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.method = method
     this.kind = kind
     this.code = options.code ?? null
     this.retryable = options.retryable
+    this.retryAfterMs = options.retryAfterMs ?? null
   }
+}
+
+/**
+ * A `Retry-After` header in ms (RFC 9110: delay-seconds, or an HTTP date), or null when absent or
+ * unreadable. A date in the past is 0.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  // Only a date, never a bare number Date.parse would take as a year.
+  if (!/[a-z]/i.test(text)) return null
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? null : Math.max(0, at - now)
 }
 
 /**

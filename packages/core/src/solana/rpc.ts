@@ -1,5 +1,5 @@
 import { parseJsonBytes } from './json-pieces'
-import { isRetryableRpcCode, RpcError } from './rpc-errors'
+import { isRetryableRpcCode, parseRetryAfter, RpcError } from './rpc-errors'
 
 /**
  * A tiny Solana JSON-RPC client over `fetch`: only what the indexer reads, in the wire format
@@ -145,7 +145,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     }
     if (!response.ok) {
       const retryable = response.status === 429 || response.status >= 500 || response.status === 408
-      throw new RpcError(method, 'http', `${method}: HTTP ${response.status}`, { code: response.status, retryable })
+      throw new RpcError(method, 'http', `${method}: HTTP ${response.status}`, { code: response.status, retryable, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) })
     }
     return bytes
   }

@@ -1,0 +1,110 @@
+import type PQueue from 'p-queue'
+import { isRpcError } from '../solana/rpc-errors'
+
+/**
+ * Backing off as a whole when the RPC node rate-limits. A provider's limit is per key or per IP, so a
+ * 429 means every request is over it, not just the one refused: if each call only retried on its own,
+ * the sixteen in flight would keep the node refusing (and some providers ban a client that ignores
+ * 429s). On a 429 the whole RPC queue pauses, for the node's `Retry-After` when it sends one, else for
+ * a delay doubling from `retryDelay` up to `slowRetryDelay` while 429s go on. After a pause a single
+ * request goes first; the queue's full concurrency comes back with its first answer that is not a 429,
+ * so a node still over its limit refuses one probe, not a burst.
+ */
+
+/** How {@link createThrottle} paces the queue. */
+export interface ThrottleOptions {
+  /** The queue every RPC call of the run goes through. */
+  queue: PQueue
+  /** Its concurrency when the node is not rate-limiting. */
+  concurrency: number
+  /** The first pause without a `Retry-After`, in ms; doubled for each 429 in a row. */
+  baseMs: number
+  /** The longest pause without a `Retry-After`, in ms. */
+  maxMs: number
+  /** Called when a pause starts (not when one is extended), for the log. */
+  onPause?: (ms: number, retryAfter: boolean) => void
+}
+
+/** The longest `Retry-After` obeyed, in ms: a node asking for more still gets a probe each minute. */
+export const MAX_RETRY_AFTER_MS = 60_000
+
+/** A run's rate-limit pacing. */
+export interface Throttle {
+  /**
+   * Every outcome of a queued call: `undefined` for a result, else its error. A 429 pauses the queue;
+   * the first result after it (or JSON-RPC error of the node's own) brings back full concurrency.
+   */
+  observe(error?: unknown): void
+  /** 429 answers seen. */
+  readonly rateLimited: number
+  /** Epoch ms until which the queue is paused, or null. */
+  readonly pausedUntil: number | null
+  /** Clears the pending resume (the run stopped). */
+  close(): void
+}
+
+/** True for a node's "too many requests": HTTP 429, or a JSON-RPC error 429 (rpcpool writes it in the body). */
+export function isRateLimited(error: unknown): boolean {
+  return isRpcError(error) && error.code === 429
+}
+
+/** Creates the pacing of one run's queue. */
+export function createThrottle(options: ThrottleOptions): Throttle {
+  const { queue } = options
+  let streak = 0
+  let count = 0
+  let until: number | null = null
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let probing = false
+
+  const resume = (): void => {
+    timer = undefined
+    until = null
+    queue.start()
+  }
+
+  return {
+    observe(error) {
+      if (!isRateLimited(error)) {
+        // A result, or the node's own JSON-RPC error: it took the request, so its limit has lifted.
+        // A timeout or another HTTP error says nothing either way.
+        if (error === undefined || (isRpcError(error) && error.kind === 'jsonrpc')) {
+          streak = 0
+          if (probing && until === null) {
+            probing = false
+            queue.concurrency = options.concurrency
+          }
+        }
+        return
+      }
+      count++
+      // The 429s of requests already in flight when a pause began are the same refusal: one step.
+      if (until === null) streak++
+      const retryAfter = isRpcError(error) ? error.retryAfterMs : null
+      const ms = retryAfter !== null
+        ? Math.min(retryAfter, MAX_RETRY_AFTER_MS)
+        : Math.min(options.baseMs * 2 ** (streak - 1), options.maxMs)
+      const end = Date.now() + ms
+      // Several 429s of one burst arrive together: the pause is the longest they ask for, not their sum.
+      if (until !== null && end <= until) return
+      if (until === null) options.onPause?.(ms, retryAfter !== null)
+      until = end
+      probing = true
+      queue.concurrency = 1
+      queue.pause()
+      if (timer) clearTimeout(timer)
+      timer = setTimeout(resume, ms)
+    },
+    get rateLimited() {
+      return count
+    },
+    get pausedUntil() {
+      return until
+    },
+    close() {
+      if (timer) clearTimeout(timer)
+      timer = undefined
+      until = null
+    },
+  }
+}
