@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws'
 import type { Ledger } from './chain/ledger'
 import type { Commitment, TxRecord } from './chain/types'
 import type { Faults } from './faults'
-import { answerCall, errorEnvelope, readCall } from './rpc/dispatch'
+import { answerCall, errorEnvelope, isReadable, readCall } from './rpc/dispatch'
 import { invalidParams, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { commitmentOf, configAt, unexpected } from './rpc/params'
@@ -109,8 +109,10 @@ export class PubSub {
     } catch {
       return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
     }
-    // A batch is answered with the array of its answers (nothing when there is none), as over HTTP.
+    // A batch is answered with the array of its answers (nothing when there is none), as over HTTP;
+    // as there, one element that cannot be read as a call makes the whole message a parse error.
     if (Array.isArray(req)) {
+      if (!req.every(isReadable)) return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
       const out = req.map(one => this.answer(client, one)).filter((a): a is string => a !== null)
       if (out.length > 0) this.reply(client, `[${out.join(',')}]`)
       return

@@ -267,6 +267,11 @@ describe('WebSocket frames', () => {
     await net.waitForIdle()
     await new Promise((r) => setTimeout(r, 200))
     expect(frames.filter(f => f.includes('logsNotification'))).toEqual([])
+    // As over HTTP, a batch holding something that is not a call (a bad id here) is one parse error.
+    const before = frames.length
+    ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: true, method: 'getSlot' }]))
+    for (let i = 0; i < 100 && frames.length === before; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(frames.slice(before)).toEqual(['{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'])
     ws.close()
   })
 
