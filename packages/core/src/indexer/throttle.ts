@@ -35,8 +35,6 @@ export interface Throttle {
    * the first result after it (or JSON-RPC error of the node's own) brings back full concurrency.
    */
   observe(error?: unknown): void
-  /** 429 answers seen. */
-  readonly rateLimited: number
   /** Epoch ms until which the queue is paused, or null. */
   readonly pausedUntil: number | null
   /** Clears the pending resume (the run stopped). */
@@ -52,7 +50,6 @@ export function isRateLimited(error: unknown): boolean {
 export function createThrottle(options: ThrottleOptions): Throttle {
   const { queue } = options
   let streak = 0
-  let count = 0
   let until: number | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
   let probing = false
@@ -77,7 +74,6 @@ export function createThrottle(options: ThrottleOptions): Throttle {
         }
         return
       }
-      count++
       // The 429s of requests already in flight when a pause began are the same refusal: one step.
       if (until === null) streak++
       const retryAfter = isRpcError(error) ? error.retryAfterMs : null
@@ -94,9 +90,6 @@ export function createThrottle(options: ThrottleOptions): Throttle {
       queue.pause()
       if (timer) clearTimeout(timer)
       timer = setTimeout(resume, ms)
-    },
-    get rateLimited() {
-      return count
     },
     get pausedUntil() {
       return until
