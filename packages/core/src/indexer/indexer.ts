@@ -146,14 +146,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     if (run.cancelled) return Promise.reject(new IndexerStoppedError())
     const runThrottle = throttle!
     const task = queue!.add(async () => {
+      const stamp = runThrottle.stamp()
       try {
         const value = await fn(rpc)
-        runThrottle.observe()
+        runThrottle.observe(stamp)
         return value
       }
       catch (error) {
         if (isRateLimited(error)) counters.rateLimited++
-        runThrottle.observe(error)
+        runThrottle.observe(stamp, error)
         throw error
       }
     }, { priority }) as Promise<T>
@@ -440,6 +441,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       cancellation.cancel()
       queue?.clear()
       throttle?.close()
+      // Requests still in flight keep the closed one: status() must not show a pause of a stopped run.
+      throttle = undefined
       prefetcher?.clear()
       const stoppingPipeline = pipeline
       const stoppingMark = mark

@@ -8,7 +8,9 @@ import { isRpcError } from '../solana/rpc-errors'
  * 429s). On a 429 the whole RPC queue pauses, for the node's `Retry-After` when it sends one, else for
  * a delay doubling from `retryDelay` up to `slowRetryDelay` while 429s go on. After a pause a single
  * request goes first; the queue's full concurrency comes back with its first answer that is not a 429,
- * so a node still over its limit refuses one probe, not a burst.
+ * so a node still over its limit refuses one probe, not a burst. Only the answers of requests sent
+ * after the latest pause began say how the node is now: an older request answering late neither
+ * extends the doubling nor ends the probe.
  */
 
 /** How {@link createThrottle} paces the queue. */
@@ -30,14 +32,17 @@ export const MAX_RETRY_AFTER_MS = 60_000
 
 /** A run's rate-limit pacing. */
 export interface Throttle {
+  /** Taken when a queued call sends its request, and handed back to {@link Throttle.observe} with its outcome. */
+  stamp(): number
   /**
-   * Every outcome of a queued call: `undefined` for a result, else its error. A 429 pauses the queue;
-   * the first result after it (or JSON-RPC error of the node's own) brings back full concurrency.
+   * Every outcome of a queued call, with the {@link Throttle.stamp} of its sending: `undefined` for a
+   * result, else its error. A 429 pauses the queue; the first result after it (or JSON-RPC error of the
+   * node's own) of a request sent since brings back full concurrency.
    */
-  observe(error?: unknown): void
+  observe(stamp: number, error?: unknown): void
   /** Epoch ms until which the queue is paused, or null. */
   readonly pausedUntil: number | null
-  /** Clears the pending resume (the run stopped). */
+  /** Clears the pending resume and ignores every later outcome (the run stopped). */
   close(): void
 }
 
@@ -53,6 +58,9 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   let until: number | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
   let probing = false
+  let closed = false
+  // Pauses begun so far: a request stamped with an older count was sent before the latest pause.
+  let pauses = 0
 
   const resume = (): void => {
     timer = undefined
@@ -61,11 +69,16 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   }
 
   return {
-    observe(error) {
+    stamp() {
+      return pauses
+    },
+    observe(stamp, error) {
+      if (closed) return
+      const sentSincePause = stamp === pauses
       if (!isRateLimited(error)) {
         // A result, or the node's own JSON-RPC error: it took the request, so its limit has lifted.
         // A timeout or another HTTP error says nothing either way.
-        if (error === undefined || (isRpcError(error) && error.kind === 'jsonrpc')) {
+        if (sentSincePause && (error === undefined || (isRpcError(error) && error.kind === 'jsonrpc'))) {
           streak = 0
           if (probing && until === null) {
             probing = false
@@ -75,26 +88,33 @@ export function createThrottle(options: ThrottleOptions): Throttle {
         return
       }
       // The 429s of requests already in flight when a pause began are the same refusal: one step.
-      if (until === null) streak++
+      if (sentSincePause) streak++
       const retryAfter = isRpcError(error) ? error.retryAfterMs : null
+      // A `Retry-After` of 0 or of a past date still gets the shortest pause: the node did refuse.
       const ms = retryAfter !== null
-        ? Math.min(retryAfter, MAX_RETRY_AFTER_MS)
-        : Math.min(options.baseMs * 2 ** (streak - 1), options.maxMs)
+        ? Math.max(options.baseMs, Math.min(retryAfter, MAX_RETRY_AFTER_MS))
+        : Math.min(options.baseMs * 2 ** (Math.max(streak, 1) - 1), options.maxMs)
       const end = Date.now() + ms
       // Several 429s of one burst arrive together: the pause is the longest they ask for, not their sum.
       if (until !== null && end <= until) return
-      if (until === null) options.onPause?.(ms, retryAfter !== null)
+      if (until === null) {
+        pauses++
+        options.onPause?.(ms, retryAfter !== null)
+      }
       until = end
       probing = true
       queue.concurrency = 1
       queue.pause()
       if (timer) clearTimeout(timer)
       timer = setTimeout(resume, ms)
+      // A pause must not keep the process alive on its own (the host may be exiting).
+      timer.unref?.()
     },
     get pausedUntil() {
       return until
     },
     close() {
+      closed = true
       if (timer) clearTimeout(timer)
       timer = undefined
       until = null

@@ -118,8 +118,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   const doFetch = options.fetch ?? globalThis.fetch
   let nextId = 1
 
-  /** POSTs a body and returns the answer's bytes; transport and HTTP failures become an `RpcError`. */
-  async function postBytes(method: string, body: string): Promise<Uint8Array> {
+  /**
+   * POSTs a body and returns the answer's bytes, with the node's `Retry-After` (a proxy may send one
+   * with a 429 in a 200's body); transport and HTTP failures become an `RpcError`.
+   */
+  async function postBytes(method: string, body: string): Promise<PostAnswer> {
     let response: Response
     try {
       response = await doFetch(url, {
@@ -147,14 +150,13 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       const retryable = response.status === 429 || response.status >= 500 || response.status === 408
       throw new RpcError(method, 'http', `${method}: HTTP ${response.status}`, { code: response.status, retryable, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) })
     }
-    return bytes
+    return { bytes, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) }
   }
-
-  const post = async (method: string, body: string): Promise<unknown> => parseRpcBody(method, await postBytes(method, body))
 
   async function call<T>(method: string, params: unknown[] = []): Promise<T> {
     const id = nextId++
-    const answer = answerOf<T>(method, await post(method, JSON.stringify({ jsonrpc: '2.0', id, method, params })) as never)
+    const { bytes, retryAfterMs } = await postBytes(method, JSON.stringify({ jsonrpc: '2.0', id, method, params }))
+    const answer = answerOf<T>(method, parseRpcBody(method, bytes) as never, retryAfterMs)
     if (!answer.ok) throw answer.error
     return answer.value
   }
@@ -175,7 +177,12 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   async function fetchTransactionsBatch(signatures: readonly string[]): Promise<RawTransactionsBatch> {
     const first = nextId
     nextId += signatures.length
-    return { bytes: await postBytes('getTransaction', transactionsRequest(signatures, first)), first }
+    const { bytes, retryAfterMs } = await postBytes('getTransaction', transactionsRequest(signatures, first))
+    // A body that is not an array is one error for the whole request (a proxy's 429, a node behind).
+    // It is thrown here, in the queued call, where the rate-limit pacing sees it: read later in the
+    // decode thread, a 429 would have counted as an answer and brought back full concurrency.
+    if (!opensArray(bytes)) throw batchErrorOf(parseRpcBody('getTransaction', bytes), retryAfterMs)
+    return { bytes, first }
   }
 
   return {
@@ -217,13 +224,31 @@ export function parseRpcBody(method: string, bytes: Uint8Array): unknown {
   }
 }
 
-/** The result of one JSON-RPC response object, or its error. */
-function answerOf<T>(method: string, body: { result?: T, error?: { code: number, message: string } } | null): BatchAnswer<T> {
+/** An answer's bytes, and the `Retry-After` it came with (ms, or null). */
+interface PostAnswer {
+  bytes: Uint8Array
+  retryAfterMs: number | null
+}
+
+/** True when a JSON body's first byte after white space opens an array (a batch answer). */
+function opensArray(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    // JSON's white space: space, tab, line feed, carriage return.
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0A && byte !== 0x0D) return byte === 0x5B
+  }
+  return false
+}
+
+/**
+ * The result of one JSON-RPC response object, or its error. `retryAfterMs` is the answer's
+ * `Retry-After`, kept on a 429 error (rpcpool's form) for the rate-limit pacing.
+ */
+function answerOf<T>(method: string, body: { result?: T, error?: { code: number, message: string } } | null, retryAfterMs: number | null = null): BatchAnswer<T> {
   if (body?.error) {
     const code = Number(body.error.code)
-    return { ok: false, error: new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code) }) }
+    return { ok: false, error: new RpcError(method, 'jsonrpc', `${method}: ${body.error.message} (${code})`, { code, retryable: isRetryableRpcCode(code), retryAfterMs: code === 429 ? retryAfterMs : null }) }
   }
-  if (!body || !('result' in body)) return { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true }) }
+  if (typeof body !== 'object' || body === null || !('result' in body)) return { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no result`, { retryable: true }) }
   return { ok: true, value: body.result as T }
 }
 
@@ -235,15 +260,7 @@ function answerOf<T>(method: string, body: { result?: T, error?: { code: number,
  */
 export function readTransactionsBatch(body: unknown, first: number, count: number): BatchAnswer<TransactionJson | null>[] {
   const method = 'getTransaction'
-  if (!Array.isArray(body)) {
-    const answer = answerOf(method, body as never)
-    if (answer.ok) throw new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
-    // A transient error for the whole request (a node behind, a proxy's 429 in the body) is retried as
-    // a batch; any other error object means the node does not take batches.
-    const code = answer.error.code ?? 0
-    if (isRetryableRpcCode(code)) throw answer.error
-    throw new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code, retryable: false })
-  }
+  if (!Array.isArray(body)) throw batchErrorOf(body, null)
   // Answers may come in any order (JSON-RPC 2.0): matched by id.
   const out: BatchAnswer<TransactionJson | null>[] = Array.from({ length: count })
   for (const item of body as { id?: unknown }[]) {
@@ -254,6 +271,20 @@ export function readTransactionsBatch(body: unknown, first: number, count: numbe
     out[i] ??= { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no answer in the batch`, { retryable: true }) }
   }
   return out
+}
+
+/**
+ * The error of a getTransaction batch answered with one object instead of an array. A transient error
+ * for the whole request (a node behind, a proxy's 429 in the body) is retried as a batch; any other
+ * error object, or a lone result, means the node does not take batches.
+ */
+function batchErrorOf(body: unknown, retryAfterMs: number | null): RpcError {
+  const method = 'getTransaction'
+  const answer = answerOf(method, body as never, retryAfterMs)
+  if (answer.ok) return new RpcError(method, 'invalid-response', `${method}: batch answered with a single result`, { retryable: false })
+  const code = answer.error.code ?? 0
+  if (isRetryableRpcCode(code)) return answer.error
+  return new RpcError(method, 'jsonrpc', `batch refused: ${answer.error.message}`, { code, retryable: false })
 }
 
 /** The WebSocket URL a node serves beside `rpcUrl` (http→ws, https→wss; port + 1 when one is given, as Agave does). */

@@ -21,12 +21,22 @@ const CONCURRENCY = 16
 /** What a {@link limitingProxy} saw: requests answered 429 (all inside its window) and forwarded. */
 interface ProxyCounts { limited: number, forwarded: number, windowStart: number, windowEnd: number }
 
+/** How a {@link limitingProxy} refuses. */
+interface Limit {
+  /** How long it refuses, from the first getTransaction request. */
+  windowMs: number
+  /** Its `Retry-After` header, or null for none. */
+  retryAfter: string | null
+  /** The HTTP status of a refusal: 429, or 200 with only the body saying 429 (some proxies do). */
+  status: 429 | 200
+}
+
 /**
  * A real HTTP server in front of the localnet that plays a provider over its limit: from the first
  * getTransaction request it answers every request with 429 (rpcpool's body, and `Retry-After` when
  * given) for `windowMs`, then forwards again.
  */
-async function limitingProxy(target: string, windowMs: number, retryAfter: string | null): Promise<{ url: string, counts: ProxyCounts, server: Server }> {
+async function limitingProxy(target: string, { windowMs, retryAfter, status }: Limit): Promise<{ url: string, counts: ProxyCounts, server: Server }> {
   const counts: ProxyCounts = { limited: 0, forwarded: 0, windowStart: 0, windowEnd: 0 }
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
@@ -39,7 +49,7 @@ async function limitingProxy(target: string, windowMs: number, retryAfter: strin
     }
     if (now < counts.windowEnd) {
       counts.limited++
-      res.writeHead(429, { 'content-type': 'application/json', ...(retryAfter === null ? {} : { 'retry-after': retryAfter }) })
+      res.writeHead(status, { 'content-type': 'application/json', ...(retryAfter === null ? {} : { 'retry-after': retryAfter }) })
       res.end('{"jsonrpc":"2.0","error":{"code": 429, "message":"Too many requests from your IP, contact your app developer or support@rpcpool.com."}, "id": null }')
       return
     }
@@ -79,9 +89,9 @@ describe('indexer against a node that rate-limits', () => {
   }, 120_000)
   afterAll(() => net?.close())
 
-  /** Backfills the BETS bets through a proxy limiting for `windowMs`; returns what the proxy saw. */
-  async function backfillThrough(file: string, windowMs: number, retryAfter: string | null) {
-    const proxy = await limitingProxy(net.rpcUrl, windowMs, retryAfter)
+  /** Backfills the BETS bets through a proxy refusing as `limit` says; returns what the proxy saw. */
+  async function backfillThrough(file: string, limit: Limit, decodeThread = false) {
+    const proxy = await limitingProxy(net.rpcUrl, limit)
     const store = sqliteStore({ file: join(dir, file) })
     await store.migrate()
     const indexer = createIndexer({
@@ -89,6 +99,7 @@ describe('indexer against a node that rate-limits', () => {
       config: {
         rpcUrl: proxy.url, programId: net.programId, ownerWallet: owner, start: { recent: 1000 }, subscribe: false,
         pollInterval: 100, concurrency: CONCURRENCY, rpcRateLimit: 100_000, fetchBatchSize: 10, retryDelay: 20, slowRetryDelay: 400,
+        decodeThread,
       },
     })
     await indexer.start()
@@ -104,7 +115,7 @@ describe('indexer against a node that rate-limits', () => {
   }
 
   it('obeys Retry-After for every request at once: only the requests already in flight meet the limit', async () => {
-    const { counts, status } = await backfillThrough('retry-after.sqlite', 1000, '1')
+    const { counts, status } = await backfillThrough('retry-after.sqlite', { windowMs: 1000, retryAfter: '1', status: 429 })
     expect(counts.limited).toBeGreaterThan(0)
     // The requests in flight when the first 429 came back (and at most a couple the client started
     // while it was on its way). Each retrying on its own, 16 calls sent 194 requests into the window.
@@ -114,11 +125,24 @@ describe('indexer against a node that rate-limits', () => {
   }, 60_000)
 
   it('without Retry-After backs off as a whole, one probe per pause, doubling', async () => {
-    const { counts, status } = await backfillThrough('backoff.sqlite', 600, null)
+    const { counts, status } = await backfillThrough('backoff.sqlite', { windowMs: 600, retryAfter: null, status: 429 })
     // The requests in flight, then one probe after each pause of 20, 40, 80, 160 and 320 ms (each
     // retrying on its own: 164 requests).
     expect(counts.limited).toBeGreaterThan(0)
     expect(counts.limited).toBeLessThanOrEqual(CONCURRENCY + 2 + 5)
+    expect(status.rateLimited).toBe(counts.limited)
+  }, 60_000)
+
+  // The production path: batches are read in the decode thread (from the build), so the 429 in the
+  // body of an HTTP 200 must still be seen where the request is queued. Read only in the thread, it
+  // counted as an answer and brought back full concurrency: 167 and 124 requests met the window.
+  it.each([
+    ['on the decode thread', true],
+    ['on the main thread', false],
+  ])('paces a 429 written only in the body of an HTTP 200 the same way, %s', async (_, decodeThread) => {
+    const { counts, status } = await backfillThrough(`body-429-${decodeThread}.sqlite`, { windowMs: 1000, retryAfter: '1', status: 200 }, decodeThread)
+    expect(counts.limited).toBeGreaterThan(0)
+    expect(counts.limited).toBeLessThanOrEqual(CONCURRENCY + 2)
     expect(status.rateLimited).toBe(counts.limited)
   }, 60_000)
 })
