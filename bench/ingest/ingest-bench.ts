@@ -76,6 +76,12 @@ const FEES = process.env.INGEST_FEES !== '0'
  * ../shared/solana-rpc; the bench's own are ~2.5 KB). Default: no padding.
  */
 const TX_BYTES = Number(process.env.INGEST_TX_BYTES ?? 0)
+/**
+ * INGEST_RPC_LATENCY_MS=20 answers every request of the throughput run that many milliseconds late, as a
+ * node across a network would (a round trip). Default 0: the node answers at once and the indexer's CPU
+ * is what is measured.
+ */
+const RPC_LATENCY_MS = Number(process.env.INGEST_RPC_LATENCY_MS ?? 0)
 const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) }
 const dir = mkdtempSync(join(tmpdir(), 'fare-ingest-bench-'))
 const lines: string[] = []
@@ -92,7 +98,7 @@ function print(): void {
     `Load average (1, 5, 15 min) at start: ${loadAtStart}; now: ${load()}.`,
     '',
     `${BETS.toLocaleString('en-US')} bets${TX_BYTES > 0 ? ` (every transaction padded to ~${TX_BYTES.toLocaleString('en-US')} bytes of JSON with ComputeBudget invocations in its logs)` : ''}, each a register transaction (${FEES ? 'with the three FeeCharged and the PoolAccumulatedAmountUpdated the vault emits before TrialRegistered' : 'TrialRegistered alone'}) and a resolve transaction, 500 players, served as`,
-    'recorded JSON-RPC response bodies by an in-process `fetch` (Buffers that already exist, streamed in chunks of up to 64 KiB: the node costs next to nothing and the indexer is measured).',
+    `recorded JSON-RPC response bodies by an in-process \`fetch\` (Buffers that already exist, streamed in chunks of up to 64 KiB: the node costs next to nothing and the indexer is measured)${RPC_LATENCY_MS > 0 ? `, each answer ${RPC_LATENCY_MS} ms late (a network round trip)` : ''}.`,
     '',
     '| path | bets/s | ms | µs per tx | load (1 min) after |',
     '| --- | ---: | ---: | ---: | ---: |',
@@ -206,7 +212,8 @@ it('ingest throughput vs decode-only', async () => {
     // thread's replies) while the fetch window fills.
     const chunks = inChunks(out)
     let next = 0
-    await nextTurn()
+    if (RPC_LATENCY_MS > 0) await new Promise(resolve => setTimeout(resolve, RPC_LATENCY_MS))
+    else await nextTurn()
     return new Response(new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (next > 0) await nextTurn()

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { RpcClient, SignatureInfo } from '../solana/rpc'
 
 /**
@@ -43,6 +44,7 @@ async function* freshPages(
   address: string,
   bounds: ListBounds & { before?: string, max?: number },
   rememberAll: boolean,
+  onListed?: OnListed,
 ): AsyncGenerator<SignatureInfo[]> {
   let seen = new Set<string>()
   let before = bounds.before
@@ -51,7 +53,9 @@ async function* freshPages(
   for (;;) {
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
     if (limit <= 0 || ended) return
+    const asked = onListed ? performance.eventLoopUtilization() : undefined
     const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit }))
+    const waited = asked ? 1 - performance.eventLoopUtilization(asked).utilization : 0
     const fresh: SignatureInfo[] = []
     for (const info of page) {
       if (info.signature === bounds.until) break // a node that ignores `until` exclusivity
@@ -69,9 +73,17 @@ async function* freshPages(
     if (!rememberAll) seen = new Set(page.map(info => info.signature))
     listed += fresh.length
     before = fresh[fresh.length - 1]!.signature
+    onListed?.(fresh, waited)
     yield fresh
   }
 }
+
+/**
+ * Told of each page (its signatures not seen before) as it is listed, before the next one is asked for,
+ * with the share of the page's round trip this thread spent idle: near 1 when the walk waits on the
+ * network, near 0 when listing keeps the thread busy (a node that answers at once).
+ */
+export type OnListed = (newestFirst: readonly SignatureInfo[], idle: number) => void
 
 /**
  * Every signature of `address` newer than `until` and older than `before` (all of them when undefined,
@@ -81,10 +93,19 @@ export async function listSignatures(
   call: Call,
   address: string,
   bounds: ListBounds & { before?: string, max?: number },
+  onListed?: OnListed,
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
-  for await (const page of freshPages(call, address, bounds, true)) out.push(...page)
+  for await (const page of freshPages(call, address, bounds, true, onListed)) out.push(...page)
   return out
+}
+
+/** Options of {@link listSignaturesInChunks}. */
+export interface ChunkedListing {
+  /** Signatures the first walk may keep to hand over without listing them again. @default WALK_KEPT_SIGNATURES */
+  keep?: number
+  /** Told of every page listed, as it is listed. */
+  onListed?: OnListed
 }
 
 /**
@@ -104,7 +125,7 @@ export const WALK_KEPT_SIGNATURES = 100_000
  * signature of every `chunk`-th position (a mark) and the two oldest chunks, which it hands over as they
  * are; each newer chunk is listed again between two marks, oldest first. Either way, what arrived during
  * the hand-over is listed last. `onChunk` may wait (backpressure): the next chunk is handed over (or
- * listed) once it returns.
+ * listed) once it returns. `onListed` sees every page as it comes, long before its chunk is handed over.
  */
 export async function listSignaturesInChunks(
   call: Call,
@@ -112,7 +133,7 @@ export async function listSignaturesInChunks(
   bounds: ListBounds,
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
-  keep = WALK_KEPT_SIGNATURES,
+  { keep = WALK_KEPT_SIGNATURES, onListed }: ChunkedListing = {},
 ): Promise<void> {
   const marks: string[] = []
   // The walk's last two segments: the oldest full chunk so far and what is older than it.
@@ -120,7 +141,7 @@ export async function listSignaturesInChunks(
   let lastChunk: SignatureInfo[] = []
   // Every full chunk, newest first, while the walk stays within `keep`.
   let kept: SignatureInfo[][] | undefined = []
-  for await (const page of freshPages(call, address, bounds, false)) {
+  for await (const page of freshPages(call, address, bounds, false, onListed)) {
     for (const info of page) {
       segment.push(info)
       if (segment.length >= chunk) {
@@ -160,7 +181,7 @@ export async function listSignaturesInChunks(
   }
   lastChunk = []
   for (let i = next; i >= -1; i--) {
-    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: i >= 0 ? marks[i] : undefined })
+    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: i >= 0 ? marks[i] : undefined }, onListed)
     if (found.length === 0) continue
     await onChunk(found)
     handed = found[0]!.signature

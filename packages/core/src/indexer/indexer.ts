@@ -17,6 +17,12 @@ import { delayAfter, retryForever, type RetryPolicy, sleep } from './retry'
 import type { Indexer, IndexerContext, IndexerStatus } from './types'
 
 /**
+ * A listed page's transactions are fetched while the walk goes on when the thread idled for at least
+ * this share of the page's round trip (see `OnListed`).
+ */
+const FETCH_AHEAD_IDLE = 0.5
+
+/**
  * The indexer: Fare Vault transactions from a Solana RPC node into the store, exactly once, in chain
  * order, then published on `casino.events`.
  *
@@ -195,10 +201,18 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     // A long one is listed and queued in chunks, each once the one before is nearly committed.
     listingChunks = true
     try {
+      const runPipeline = pipeline!
       await listSignaturesInChunks(pageCall(gen), options.programId, newest, options.backfillChunk, async (chunk) => {
         if (gen !== generation) throw new Error('stopped')
         enqueue(chunk)
-        await pipeline!.whenPendingAtMost(options.backfillChunk)
+        await runPipeline.whenPendingAtMost(options.backfillChunk)
+      }, {
+        // Over a network the walk mostly waits, and the transactions it lists are fetched meanwhile. A node
+        // that answers at once leaves the thread busy listing: fetching then only slows the walk down (the
+        // ingest bench measured 290-490 ms for its 40 pages instead of 130, and a slower run).
+        onListed: (page, idle) => {
+          if (idle >= FETCH_AHEAD_IDLE) runPipeline.fetchListed(page)
+        },
       })
     }
     finally {
@@ -397,7 +411,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         store: ctx.store,
         decode,
         thread,
-        call: fn => call(fn),
+        call: (fn, priority) => call(fn, priority),
         retry: policy(gen),
         maxBatchTransactions: options.maxBatchTransactions,
         // Two commits' worth (the group being committed and the one a pipelining store takes behind
@@ -407,6 +421,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         fetchAhead: Math.max(2 * options.maxBatchTransactions, 2 * options.concurrency * options.fetchBatchSize),
         fetchBatchSize: options.fetchBatchSize,
         groupWaitMs: options.groupWaitMs,
+        // The walk's next page, ahead of these in the queue, always finds a free slot.
+        fetchAheadConcurrency: Math.max(1, options.concurrency - 1),
         takePrefetched: signature => prefetcher?.take(signature),
         record,
         isRunning: () => running && gen === generation,

@@ -34,8 +34,11 @@ export interface PipelineContext {
   decode: DecodeOptions
   /** Where batch bodies are parsed and decoded; the main thread when absent. */
   thread?: DecodeThread
-  /** Runs an RPC call through the shared queue (concurrency, rate limit). */
-  call: <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
+  /**
+   * Runs an RPC call through the shared queue (concurrency, rate limit); a higher `priority` goes first
+   * (default 0; fetches ahead of the listing use -1: they only fill what the queue leaves idle).
+   */
+  call: <T>(fn: (rpc: RpcClient) => Promise<T>, priority?: number) => Promise<T>
   /** The retry policy, without `onExhausted` (each step adds its own report). */
   retry: Omit<RetryPolicy, 'onExhausted'>
   maxBatchTransactions: number
@@ -51,6 +54,8 @@ export interface PipelineContext {
   fetchBatchSize: number
   /** Milliseconds a short group may wait for the transactions in flight behind it while backfilling. */
   groupWaitMs: number
+  /** Requests fetching listed transactions before they are enqueued (see `fetchListed`), at most at a time. */
+  fetchAheadConcurrency: number
   /** A fetch already started for this signature (from a logsNotification), taken at most once. */
   takePrefetched?: (signature: string) => Promise<TransactionJson | null> | undefined
   /** After each commit, with what it changed (publishing happens here). */
@@ -73,6 +78,10 @@ interface Entry {
   packed?: { bytes: Uint8Array, index: number }
   /** How many events it has, either way. */
   count: number
+  /** In `entries`: false while only listed (see `fetchListed`). */
+  enqueued: boolean
+  /** Its fetch was started before it was enqueued (see `fetchListed`): the pipeline does not fetch it again. */
+  fetchedAhead: boolean
 }
 
 /** Thrown by `fetchBatch` when the RPC client has no batch request (a custom client): one request each, at once. */
@@ -149,6 +158,11 @@ export function createPipeline(ctx: PipelineContext) {
   let replayUntil: ChainPosition | undefined
   /** Callers of `whenPendingAtMost`, released as commits move (or when the pipeline stops). */
   let waiters: { most: number, resolve: () => void }[] = []
+  /**
+   * Listed transactions whose fetch started before they were enqueued (see `fetchListed`), by signature,
+   * until they are.
+   */
+  const early = new Map<string, Entry>()
 
   /** Puts a decoded transaction into its entry (the caller kicks the commit loop). */
   const finish = async (entry: Entry, decoded: DecodedTransaction): Promise<void> => {
@@ -218,7 +232,7 @@ export function createPipeline(ctx: PipelineContext) {
     decodeFetched(tx, entry.info.signature, ctx.decode, entry.info.blockTime)
 
   /** One batch request through the queue; parsed and decoded after it, on the decode thread if any. */
-  const fetchBatch = async (group: Entry[]): Promise<Answer[]> => {
+  const fetchBatch = async (group: Entry[], priority: number): Promise<Answer[]> => {
     const signatures = group.map(e => e.info.signature)
     const blockTimes = group.map(e => e.info.blockTime)
     const thread = ctx.thread
@@ -228,7 +242,7 @@ export function createPipeline(ctx: PipelineContext) {
       if (thread && rpc.fetchTransactionsBatch) return rpc.fetchTransactionsBatch(signatures)
       if (!rpc.getTransactions) throw noBatchSupport
       return rpc.getTransactions(signatures)
-    })
+    }, priority)
     if (Array.isArray(raw)) return decodeAnswers(raw, { signatures, blockTimes }, ctx.decode)
     return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes })
   }
@@ -237,13 +251,13 @@ export function createPipeline(ctx: PipelineContext) {
    * Fetches `group` once: in batches of at most `batchSize` while the node takes batches, else one
    * request each. A part that fails answers with its error for each of its transactions.
    */
-  const fetchOnce = async (group: Entry[]): Promise<Answer[]> => {
-    if (batchSize <= 1 || group.length <= 1) return fetchSingly(group)
+  const fetchOnce = async (group: Entry[], priority = 0): Promise<Answer[]> => {
+    if (batchSize <= 1 || group.length <= 1) return fetchSingly(group, priority)
     if (group.length > batchSize) {
       // A cap learnt after this group was formed: its parts, each a batch the node takes.
       const parts: Entry[][] = []
       for (let i = 0; i < group.length; i += batchSize) parts.push(group.slice(i, i + batchSize))
-      const answers = await Promise.all(parts.map(part => fetchOnce(part).then(
+      const answers = await Promise.all(parts.map(part => fetchOnce(part, priority).then(
         // One answer per entry, in place: a short reply's missing answers are "not served yet" (see
         // fetchGroup), and must not let the next part's answers move up into them.
         got => part.map((entry, i): Answer => got[i] ?? { ok: false, error: notYet(entry.info.signature) }),
@@ -252,14 +266,14 @@ export function createPipeline(ctx: PipelineContext) {
       return answers.flat()
     }
     try {
-      return await fetchBatch(group)
+      return await fetchBatch(group, priority)
     }
     catch (error) {
       if (error === noBatchSupport) batchSize = 1
       else if (isBatchRefusal(error)) refused(group.length, error)
       else if (error !== resized) throw error
       // Again, in parts the node takes (or one request each).
-      return fetchOnce(group)
+      return fetchOnce(group, priority)
     }
   }
 
@@ -273,9 +287,70 @@ export function createPipeline(ctx: PipelineContext) {
       : `the node refused a batch of ${size} getTransaction calls; one request each from now on`, { size, batchSize, error: error.message, code: error.code })
   }
 
+  /**
+   * Settles fetches started before the pipeline's own (by a notification, or by the listing before the
+   * enqueue): a decoded transaction is ready; any other is fetched the pipeline's way (retries, reports)
+   * when it is enqueued already, else forgotten, and fetched once it is. A fetch ahead is one attempt:
+   * a listed transaction may never be enqueued (a fork drops it), and must not be retried forever.
+   */
+  const settleAhead = async (group: readonly Entry[], decoded: readonly (DecodedTransaction | null | undefined)[]): Promise<void> => {
+    const again: Entry[] = []
+    const done: Promise<void>[] = []
+    group.forEach((entry, i) => {
+      const value = decoded[i]
+      if (value) done.push(finish(entry, value))
+      else if (entry.enqueued) again.push(entry)
+      else if (early.get(entry.info.signature) === entry) early.delete(entry.info.signature)
+    })
+    await Promise.all(done)
+    if (done.length > 0) kick()
+    if (again.length > 0) void fetchGroup(again)
+  }
+
+  /** Settles `entry` with a fetch a notification started (see prefetch.ts). */
+  const settleFrom = (prefetched: Promise<TransactionJson | null>, entry: Entry): Promise<void> =>
+    prefetched.then(tx => settleAhead([entry], [decodeHere(tx, entry)]), () => settleAhead([entry], [null]))
+
+  /** Listed groups waiting for their fetch ahead (see `startAhead`). */
+  const aheadGroups: Entry[][] = []
+  let aheadInFlight = 0
+  /**
+   * Starts the fetches ahead that `fetchAheadConcurrency` allows: fewer than the queue's concurrency, so
+   * that the walk's next page (ahead of them in the queue) always finds a free slot.
+   */
+  const startAhead = (): void => {
+    if (!ctx.isRunning()) aheadGroups.length = 0
+    while (aheadInFlight < ctx.fetchAheadConcurrency && aheadGroups.length > 0) {
+      // Enqueued meanwhile (fetched by the pipeline itself) or forgotten (see `enqueue`): not fetched ahead.
+      const group = aheadGroups.shift()!.filter(entry => !entry.enqueued && early.get(entry.info.signature) === entry)
+      if (group.length === 0) continue
+      for (const entry of group) entry.fetchedAhead = true
+      aheadInFlight++
+      void fetchAheadOf(group).finally(() => {
+        aheadInFlight--
+        startAhead()
+      })
+    }
+  }
+
+  /** One attempt at `group` (not enqueued yet), behind every other request in the queue. */
+  const fetchAheadOf = async (group: Entry[]): Promise<void> => {
+    let answers: Answer[] = []
+    try {
+      answers = await fetchOnce(group, -1)
+    }
+    catch {
+      // The whole request failed: each is fetched the usual way.
+    }
+    await settleAhead(group, group.map((_, i) => {
+      const answer = answers[i]
+      return answer?.ok ? answer.value : null
+    }))
+  }
+
   /** One getTransaction request each, decoded on this thread. */
-  const fetchSingly = (group: Entry[]): Promise<Answer[]> =>
-    Promise.all(group.map(entry => ctx.call(rpc => rpc.getTransaction(entry.info.signature)).then(
+  const fetchSingly = (group: Entry[], priority: number): Promise<Answer[]> =>
+    Promise.all(group.map(entry => ctx.call(rpc => rpc.getTransaction(entry.info.signature), priority).then(
       (tx): Answer => ({ ok: true, value: decodeHere(tx, entry) }),
       (error: unknown): Answer => ({ ok: false, error }),
     )))
@@ -592,7 +667,11 @@ export function createPipeline(ctx: PipelineContext) {
       for (const info of infos) {
         // A failed transaction changes nothing on chain: no fetch, but it still moves the cursor.
         const failed = info.err !== null && info.err !== undefined
-        const entry: Entry = { info, ready: failed, toFetch: false, events: [], count: 0 }
+        // Fetched ahead while the listing went on, or not (a node that lists it as failed now: not taken).
+        const ahead = early.get(info.signature)
+        if (ahead) early.delete(info.signature)
+        const entry: Entry = (!failed && ahead) || { info, ready: failed, toFetch: false, events: [], count: 0, enqueued: true, fetchedAhead: false }
+        entry.enqueued = true
         entries.push(entry)
         if (replayUntil) {
           // Up to the earlier run's last transaction, found by its place in the chain: a node behind
@@ -604,19 +683,52 @@ export function createPipeline(ctx: PipelineContext) {
           // Past it (or past its slot, if a fork dropped it): new from here on.
           if (info.slot > replayUntil.slot || info.signature === replayUntil.signature) replayUntil = undefined
         }
-        if (failed) continue
+        if (failed || entry.fetchedAhead) continue
         const prefetched = ctx.takePrefetched?.(info.signature)
         if (prefetched) {
-          prefetched.then((tx) => {
-            const decoded = decodeHere(tx, entry)
-            return decoded ? finish(entry, decoded).then(kick) : fetchGroup([entry])
-          }, () => fetchGroup([entry]))
+          void settleFrom(prefetched, entry)
           continue
         }
         entry.toFetch = true
       }
+      // Fetched ahead and older than what was just enqueued: listed, then dropped (a fork). Never enqueued now.
+      const newestSlot = infos[infos.length - 1]?.slot
+      if (early.size > 0 && newestSlot !== undefined) {
+        for (const [signature, entry] of early) if (entry.info.slot < newestSlot) early.delete(signature)
+      }
       pump()
       kick()
+    },
+    /**
+     * Starts fetching transactions as a walk lists them (newest first), before they are enqueued. A walk
+     * must reach the oldest before anything can be committed; over a network that is a round trip a
+     * page, with nothing fetched meanwhile. Each is fetched once, at a priority below every other request
+     * and `fetchAheadConcurrency` at a time, and no more than `fetchAhead` are held besides the window.
+     * Enqueued later, it is taken as it is (see `settleAhead`); one still waiting for its fetch is then
+     * fetched the usual way.
+     */
+    fetchListed(newestFirst: readonly SignatureInfo[]): void {
+      let group: Entry[] = []
+      for (const info of newestFirst) {
+        if (!ctx.isRunning() || early.size + nextFetch - head >= ctx.fetchAhead) break
+        // A failed transaction is never fetched (see enqueue).
+        if ((info.err !== null && info.err !== undefined) || early.has(info.signature)) continue
+        const entry: Entry = { info, ready: false, toFetch: false, events: [], count: 0, enqueued: false, fetchedAhead: false }
+        early.set(info.signature, entry)
+        const prefetched = ctx.takePrefetched?.(info.signature)
+        if (prefetched) {
+          entry.fetchedAhead = true
+          void settleFrom(prefetched, entry)
+          continue
+        }
+        group.push(entry)
+        if (group.length >= batchSize) {
+          aheadGroups.push(group)
+          group = []
+        }
+      }
+      if (group.length > 0) aheadGroups.push(group)
+      startAhead()
     },
     /**
      * Marks the transactions to be enqueued up to `last` (inclusive, by slot, and within its slot up to
@@ -626,6 +738,10 @@ export function createPipeline(ctx: PipelineContext) {
      */
     replayThrough(last: ChainPosition): void {
       replayUntil = last
+    },
+    /** Listed transactions fetched (or waiting to be) ahead of their enqueue, held until it (see `fetchListed`). */
+    get listedAhead(): number {
+      return early.size
     },
     /** Transactions discovered and not committed yet. */
     get pending(): number {

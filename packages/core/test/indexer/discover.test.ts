@@ -47,7 +47,7 @@ describe('listSignaturesInChunks', () => {
         chain.add({ instructions: [] })
       }
       await new Promise(resolve => setTimeout(resolve, 1))
-    }, keep)
+    }, { keep })
     const all = await listSignatures(direct(rpc), chain.programId, { until: first })
     expect(all).toHaveLength(1_202)
     expect(seen).toEqual([...all].reverse().map(i => i.signature))
@@ -71,7 +71,7 @@ describe('listSignaturesInChunks', () => {
       const chunks: string[][] = []
       await listSignaturesInChunks(direct(rpc), chain.programId, { until: first }, 500, (chunk) => {
         chunks.push(chunk.map(i => i.signature))
-      }, keep)
+      }, { keep })
       return { chunks, calls: rpc.calls }
     }
     const once = await listed(10_000)
@@ -119,7 +119,7 @@ describe('listSignaturesInChunks', () => {
     await listSignaturesInChunks(direct(balanced), chain.programId, { until: from.signature, untilSlot: from.slot }, 500, (chunk) => {
       switched = true
       handed.push(...chunk.map(i => i.signature))
-    }, keep)
+    }, { keep })
     expect(handed.length).toBe(new Set(handed).size)
     expect(handed.length).toBeGreaterThanOrEqual(1_700)
   })
