@@ -42,26 +42,27 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     retryDelay: positive('retryDelay', options.retryDelay, 250),
     slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
     subscribe: options.subscribe ?? true,
-    commitment: commitmentSetting(options.commitment),
+    // 'processed' would index transactions of slots that may never be confirmed: bets that never were.
+    commitment: oneOf('commitment', options.commitment, ['confirmed', 'finalized'] as const, 'confirmed'),
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, store?.preferredGroupWaitMs ?? 25),
     backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
-    decodeThread: decodeThreadSetting(options.decodeThread),
+    decodeThread: oneOf('decodeThread', options.decodeThread, [true, false, 'auto'] as const, 'auto'),
     fetch: options.fetch,
   }
 }
 
-function decodeThreadSetting(value: IndexerOptions['decodeThread']): boolean | 'auto' {
-  if (value === undefined || value === 'auto' || value === true || value === false) return value ?? 'auto'
-  throw new CasinoError('INVALID_CONFIG', `indexer: decodeThread must be true, false or 'auto' (got ${JSON.stringify(value)})`)
-}
-
-function commitmentSetting(value: IndexerOptions['commitment']): 'confirmed' | 'finalized' {
-  if (value === undefined || value === 'confirmed' || value === 'finalized') return value ?? 'confirmed'
-  // 'processed' would index transactions of slots that may never be confirmed: bets that never were.
-  throw new CasinoError('INVALID_CONFIG', `indexer: commitment must be 'confirmed' or 'finalized' (got ${JSON.stringify(value)})`)
+/**
+ * `value` when it is one of `allowed`, `fallback` when unset; anything else (a typo, `'false'` from an
+ * environment variable) is `INVALID_CONFIG` naming the values allowed.
+ */
+function oneOf<const T extends string | boolean>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (allowed.includes(value)) return value
+  const names = allowed.map(v => (typeof v === 'string' ? `'${v}'` : String(v)))
+  throw new CasinoError('INVALID_CONFIG', `indexer: ${name} must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)} (got ${JSON.stringify(value)})`)
 }
 
 function resolveFilter(options: IndexerOptions): ResolvedIndexerFilter {
