@@ -87,12 +87,16 @@ export function createThrottle(options: ThrottleOptions): Throttle {
         }
         return
       }
+      // Sent before the latest pause, which is over: that pause was for this refusal. Starting another
+      // would hold the queue again and leave the probe's answer (now of an older pause) unheard.
+      if (!sentSincePause && until === null) return
       // The 429s of requests already in flight when a pause began are the same refusal: one step.
       if (sentSincePause) streak++
       const retryAfter = isRpcError(error) ? error.retryAfterMs : null
-      // A `Retry-After` of 0 or of a past date still gets the shortest pause: the node did refuse.
+      // A `Retry-After` of 0 or of a past date still gets the shortest pause (the node did refuse); none
+      // is longer than a minute, whatever `retryDelay` says.
       const ms = retryAfter !== null
-        ? Math.max(options.baseMs, Math.min(retryAfter, MAX_RETRY_AFTER_MS))
+        ? Math.min(Math.max(options.baseMs, retryAfter), MAX_RETRY_AFTER_MS)
         : Math.min(options.baseMs * 2 ** (Math.max(streak, 1) - 1), options.maxMs)
       const end = Date.now() + ms
       // Several 429s of one burst arrive together: the pause is the longest they ask for, not their sum.
@@ -106,9 +110,9 @@ export function createThrottle(options: ThrottleOptions): Throttle {
       queue.concurrency = 1
       queue.pause()
       if (timer) clearTimeout(timer)
+      // Not unref'd: an indexer paused before anything else holds the event loop (its first listing)
+      // must not let the process exit; close() clears it.
       timer = setTimeout(resume, ms)
-      // A pause must not keep the process alive on its own (the host may be exiting).
-      timer.unref?.()
     },
     get pausedUntil() {
       return until

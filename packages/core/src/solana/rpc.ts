@@ -232,7 +232,10 @@ interface PostAnswer {
 
 /** True when a JSON body's first byte after white space opens an array (a batch answer). */
 function opensArray(bytes: Uint8Array): boolean {
-  for (const byte of bytes) {
+  // A UTF-8 byte order mark, which the parser drops too.
+  const from = bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF ? 3 : 0
+  for (let i = from; i < bytes.length; i++) {
+    const byte = bytes[i]
     // JSON's white space: space, tab, line feed, carriage return.
     if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0A && byte !== 0x0D) return byte === 0x5B
   }

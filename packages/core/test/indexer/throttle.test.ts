@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import PQueue from 'p-queue'
 import { describe, expect, it } from 'vitest'
 import { createThrottle } from '../../src/indexer/throttle'
@@ -52,6 +54,33 @@ describe('the rate-limit throttle', () => {
     throttle.close()
   })
 
+  it('starts no new pause for a late 429 of a request sent before a pause that is over', async () => {
+    const { queue, pauses, throttle } = paced()
+    const early = throttle.stamp()
+    throttle.observe(early, tooMany())
+    await sleep(40)
+    const probe = throttle.stamp()
+    // The old request's refusal arrives after the pause, while the probe is out: the same refusal.
+    throttle.observe(early, tooMany())
+    expect(throttle.pausedUntil).toBeNull()
+    expect(queue.isPaused).toBe(false)
+    throttle.observe(probe)
+    expect(queue.concurrency).toBe(16)
+    expect(pauses).toEqual([20])
+  })
+
+  it('keeps the process alive while paused, when nothing else holds it', () => {
+    // Before, the pause's timer did not hold the event loop: the child exited (code 13, its top-level
+    // await unsettled) about 100 ms in, in the middle of the pause, without the indexer ever starting.
+    const runner = fileURLToPath(new URL('../../../../scripts/run-ts.mjs', import.meta.url))
+    const child = fileURLToPath(new URL('./_paused-child.ts', import.meta.url))
+    const out = execFileSync(process.execPath, [runner, child], { encoding: 'utf8', timeout: 20_000 })
+    const [word, ms, requests] = out.trim().split(' ')
+    expect(word).toBe('ready')
+    expect(Number(ms)).toBeGreaterThanOrEqual(1000)
+    expect(Number(requests)).toBeGreaterThanOrEqual(2)
+  }, 30_000)
+
   it('counts the 429s of one burst as one step, paused for the longest they ask', () => {
     const { pauses, throttle } = paced()
     const sent = throttle.stamp()
@@ -74,6 +103,11 @@ describe('the rate-limit throttle', () => {
     long.throttle.observe(long.throttle.stamp(), tooMany(3_600_000))
     expect(long.throttle.pausedUntil! - Date.now()).toBeLessThanOrEqual(60_000)
     long.throttle.close()
+    // Nor with a retryDelay above a minute.
+    const slow = paced(120_000, 120_000)
+    slow.throttle.observe(slow.throttle.stamp(), tooMany(0))
+    expect(slow.throttle.pausedUntil! - Date.now()).toBeLessThanOrEqual(60_000)
+    slow.throttle.close()
   })
 
   it('does nothing once closed: a 429 of a request still in flight after stop() starts no pause', () => {

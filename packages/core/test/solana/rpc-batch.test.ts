@@ -57,4 +57,18 @@ describe('getTransactions (one JSON-RPC batch request)', () => {
     expect(answers[1]).toMatchObject({ ok: false, error: { code: -32005, retryable: true } })
     expect(answers[2]).toMatchObject({ ok: false, error: { kind: 'invalid-response', retryable: true } })
   })
+
+  it('reads a batch answer that starts with a UTF-8 byte order mark (not a refusal)', async () => {
+    const rpc = createRpcClient({
+      url: 'http://node.invalid',
+      fetch: (async (_url: string, init: RequestInit) => {
+        const ids = (JSON.parse(init.body as string) as { id: number }[]).map(r => r.id)
+        const body = JSON.stringify(ids.map(id => ({ jsonrpc: '2.0', result: null, id })))
+        return new Response(Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(` ${body}`)]))
+      }) as typeof fetch,
+    })
+    expect(await rpc.getTransactions!(['a', 'b'])).toEqual([{ ok: true, value: null }, { ok: true, value: null }])
+    const raw = await rpc.fetchTransactionsBatch!(['a', 'b'])
+    expect(raw.bytes.length).toBeGreaterThan(3)
+  })
 })
