@@ -2,6 +2,7 @@ import { consola } from 'consola'
 import { CasinoError } from '../errors'
 import PQueue from 'p-queue'
 import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/rpc'
+import type { RpcError } from '../solana/rpc-errors'
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
@@ -10,7 +11,7 @@ import { boundsAfter, type ListBounds, listSignatures, listSignaturesInChunks, t
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
-import { createThrottle, isRateLimited, type Throttle } from './throttle'
+import { createThrottle, isRateLimited, type RpcTask, type Throttle } from './throttle'
 import { createPublisher, type Publisher } from './publish'
 import { chainStart, createPublishedMark, type PublishedMark } from './published-mark'
 import { delayAfter, retryForever, type RetryPolicy, sleep } from './retry'
@@ -147,15 +148,19 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     })
   }
 
-  const call = <T>(fn: (rpc: RpcClient) => Promise<T>, priority = 0): Promise<T> => {
+  const call = <T>(fn: RpcTask<T>, priority = 0): Promise<T> => {
     const run = cancellation
     if (run.cancelled) return Promise.reject(new IndexerStoppedError())
     const runThrottle = throttle!
     const task = queue!.add(async () => {
       const stamp = runThrottle.stamp()
+      let refusal: RpcError | undefined
       try {
-        const value = await fn(rpc)
-        runThrottle.observe(stamp)
+        const value = await fn(rpc, (error) => {
+          refusal ??= error
+        })
+        if (refusal) counters.rateLimited++
+        runThrottle.observe(stamp, refusal)
         return value
       }
       catch (error) {

@@ -1,5 +1,5 @@
 import { isRpcError, RpcError } from '../solana/rpc-errors'
-import type { RpcClient, SignatureInfo, TransactionJson } from '../solana/rpc'
+import { checkTransactionsBatch, type SignatureInfo, type TransactionJson } from '../solana/rpc'
 import { type PackedPart, unpackEvents } from '../store/packed'
 import type { Batch, BatchResult, CasinoStore, ChainEvent, ChainPosition, SystemEventSeverity } from '../store/types'
 import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
@@ -9,6 +9,7 @@ import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetch
 import type { DecodeThread } from './decode-thread'
 import { replayedResult } from './replayed'
 import { retryForever, type RetryPolicy } from './retry'
+import { rateLimitedAmong, type RpcTask } from './throttle'
 
 /**
  * The ordered pipeline: transactions are fetched concurrently (through the rate-limited RPC queue, up to
@@ -38,7 +39,7 @@ export interface PipelineContext {
    * Runs an RPC call through the shared queue (concurrency, rate limit); a higher `priority` goes first
    * (default 0; fetches ahead of the listing use -1: they only fill what the queue leaves idle).
    */
-  call: <T>(fn: (rpc: RpcClient) => Promise<T>, priority?: number) => Promise<T>
+  call: <T>(fn: RpcTask<T>, priority?: number) => Promise<T>
   /** The retry policy, without `onExhausted` (each step adds its own report). */
   retry: Omit<RetryPolicy, 'onExhausted'>
   maxBatchTransactions: number
@@ -236,12 +237,22 @@ export function createPipeline(ctx: PipelineContext) {
     const signatures = group.map(e => e.info.signature)
     const blockTimes = group.map(e => e.info.blockTime)
     const thread = ctx.thread
-    const raw = await ctx.call(async (rpc) => {
+    const raw = await ctx.call(async (rpc, refused) => {
       // Waited in the queue while the node refused a batch this size: split again, not sent to be refused.
       if (signatures.length > batchSize) throw resized
-      if (thread && rpc.fetchTransactionsBatch) return rpc.fetchTransactionsBatch(signatures)
+      if (thread && rpc.fetchTransactionsBatch) {
+        const body = await rpc.fetchTransactionsBatch(signatures)
+        // Read here, where the request is queued: in the decode thread, a 429 for some of the calls
+        // would count as an answer and bring back full concurrency. Whichever client fetched it.
+        const refusal = checkTransactionsBatch(body)
+        if (refusal) refused(refusal)
+        return body
+      }
       if (!rpc.getTransactions) throw noBatchSupport
-      return rpc.getTransactions(signatures)
+      const answers = await rpc.getTransactions(signatures)
+      const refusal = rateLimitedAmong(answers)
+      if (refusal) refused(refusal)
+      return answers
     }, priority)
     if (Array.isArray(raw)) return decodeAnswers(raw, { signatures, blockTimes }, ctx.decode)
     return thread!.decode(raw.bytes, { first: raw.first, signatures, blockTimes })

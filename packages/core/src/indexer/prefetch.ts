@@ -1,5 +1,6 @@
-import type { RpcClient, TransactionJson } from '../solana/rpc'
+import type { TransactionJson } from '../solana/rpc'
 import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
+import { rateLimitedAmong, type RpcTask } from './throttle'
 
 /**
  * Fetching notified transactions ahead of the listing that will hand them to the pipeline (live
@@ -28,7 +29,7 @@ interface Prefetch {
 const MAX_KEPT = 10_000
 
 /** Creates the prefetcher of one indexer run; `call` runs a request through the indexer's queue. */
-export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>, batchSize: number): Prefetcher {
+export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchSize: number): Prefetcher {
   const kept = new Map<string, Prefetch>()
   let waiting: Prefetch[] = []
   let inFlight = false
@@ -49,9 +50,13 @@ export function createPrefetcher(call: <T>(fn: (rpc: RpcClient) => Promise<T>) =
     }
     inFlight = true
     const signatures = asked.map(p => p.signature)
-    const request = (rpc: RpcClient): Promise<(TransactionJson | null)[]> =>
+    const request: RpcTask<(TransactionJson | null)[]> = (rpc, refused) =>
       signatures.length > 1 && rpc.getTransactions
-        ? rpc.getTransactions(signatures).then(answers => answers.map(a => (a.ok ? a.value : null)))
+        ? rpc.getTransactions(signatures).then((answers) => {
+            const refusal = rateLimitedAmong(answers)
+            if (refusal) refused(refusal)
+            return answers.map(a => (a.ok ? a.value : null))
+          })
         : rpc.getTransaction(signatures[0]!).then(tx => [tx])
     call(request).then(
       txs => answer(asked, txs),

@@ -1,5 +1,6 @@
 import type PQueue from 'p-queue'
-import { isRpcError } from '../solana/rpc-errors'
+import type { BatchAnswer, RpcClient } from '../solana/rpc'
+import { isRpcError, type RpcError } from '../solana/rpc-errors'
 
 /**
  * Backing off as a whole when the RPC node rate-limits. A provider's limit is per key or per IP, so a
@@ -47,8 +48,21 @@ export interface Throttle {
 }
 
 /** True for a node's "too many requests": HTTP 429, or a JSON-RPC error 429 (rpcpool writes it in the body). */
-export function isRateLimited(error: unknown): boolean {
+export function isRateLimited(error: unknown): error is RpcError {
   return isRpcError(error) && error.code === 429
+}
+
+/**
+ * One request of the indexer, run through its queue. `refused` tells the pacing that the node refused
+ * part of an answer that is otherwise good (a 429 for some of a batch's calls): the request then counts
+ * as a 429, not as an answer, though its good parts are used.
+ */
+export type RpcTask<T> = (rpc: RpcClient, refused: (error: RpcError) => void) => Promise<T>
+
+/** The first "too many requests" among the answers of a batch, or undefined. */
+export function rateLimitedAmong(answers: readonly BatchAnswer<unknown>[]): RpcError | undefined {
+  for (const answer of answers) if (!answer.ok && isRateLimited(answer.error)) return answer.error
+  return undefined
 }
 
 /** Creates the pacing of one run's queue. */

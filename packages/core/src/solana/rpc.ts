@@ -1,3 +1,4 @@
+import { hasRateLimitedAnswer, opensArray } from './batch-body'
 import { parseJsonBytes } from './json-pieces'
 import { isRetryableRpcCode, parseRetryAfter, RpcError } from './rpc-errors'
 
@@ -80,6 +81,8 @@ export interface RawTransactionsBatch {
   bytes: Uint8Array
   /** JSON-RPC id of the first signature's call; the others follow in order. */
   first: number
+  /** The answer's `Retry-After` in ms, when it came with one (kept on a 429 found in the body). */
+  retryAfterMs?: number | null
 }
 
 /** The calls the indexer makes. */
@@ -178,11 +181,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     const first = nextId
     nextId += signatures.length
     const { bytes, retryAfterMs } = await postBytes('getTransaction', transactionsRequest(signatures, first))
-    // A body that is not an array is one error for the whole request (a proxy's 429, a node behind).
-    // It is thrown here, in the queued call, where the rate-limit pacing sees it: read later in the
-    // decode thread, a 429 would have counted as an answer and brought back full concurrency.
+    // A body that is not an array is one error for the whole request (a proxy's 429, a node behind):
+    // it rejects, as the contract says. The indexer checks again with `checkTransactionsBatch` (any
+    // client's body), where the request is queued and the rate-limit pacing sees it.
     if (!opensArray(bytes)) throw batchErrorOf(parseRpcBody('getTransaction', bytes), retryAfterMs)
-    return { bytes, first }
+    return { bytes, first, retryAfterMs }
   }
 
   return {
@@ -230,18 +233,6 @@ interface PostAnswer {
   retryAfterMs: number | null
 }
 
-/** True when a JSON body's first byte after white space opens an array (a batch answer). */
-function opensArray(bytes: Uint8Array): boolean {
-  // A UTF-8 byte order mark, which the parser drops too.
-  const from = bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF ? 3 : 0
-  for (let i = from; i < bytes.length; i++) {
-    const byte = bytes[i]
-    // JSON's white space: space, tab, line feed, carriage return.
-    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0A && byte !== 0x0D) return byte === 0x5B
-  }
-  return false
-}
-
 /**
  * The result of one JSON-RPC response object, or its error. `retryAfterMs` is the answer's
  * `Retry-After`, kept on a 429 error (rpcpool's form) for the rate-limit pacing.
@@ -274,6 +265,20 @@ export function readTransactionsBatch(body: unknown, first: number, count: numbe
     out[i] ??= { ok: false, error: new RpcError(method, 'invalid-response', `${method}: no answer in the batch`, { retryable: true }) }
   }
   return out
+}
+
+/**
+ * What a raw getTransaction batch says about the request as a whole, read without parsing it where it
+ * is an array: throws the error of a body that is not one (a proxy's 429, a node behind, a node that
+ * takes no batches; see {@link readTransactionsBatch}), and returns a "too many requests" when one of
+ * its answers is one, for the rate-limit pacing (the answers themselves are read as usual: the others
+ * are good). Run by the indexer on whatever client fetched the batch, its own or a custom one.
+ */
+export function checkTransactionsBatch(raw: RawTransactionsBatch): RpcError | undefined {
+  const retryAfterMs = raw.retryAfterMs ?? null
+  if (!opensArray(raw.bytes)) throw batchErrorOf(parseRpcBody('getTransaction', raw.bytes), retryAfterMs)
+  if (!hasRateLimitedAnswer(raw.bytes)) return undefined
+  return new RpcError('getTransaction', 'jsonrpc', 'getTransaction: the node refused calls of the batch: too many requests (429)', { code: 429, retryable: true, retryAfterMs })
 }
 
 /**

@@ -154,7 +154,7 @@ describe('pipeline.fetchListed', () => {
       decode: { programId: chain.programId, filter: { kind: 'host', host: owner }, gameOf: () => 'coinflip' },
       call: (fn, priority = 0) => {
         priorities.push(priority)
-        return fn(client)
+        return fn(client, () => {})
       },
       retry: { retries: 3, retryDelay: 1, slowRetryDelay: 5, shouldContinue: () => running },
       maxBatchTransactions: 100, fetchAhead: 1000, fetchBatchSize: 1, groupWaitMs: 0, fetchAheadConcurrency: 2,

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { createPrefetcher } from '../../src/indexer/prefetch'
+import type { RpcTask } from '../../src/indexer/throttle'
 import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
 import { RpcError } from '../../src/solana/rpc-errors'
 
 const tx = (signature: string) => ({ slot: 1, blockTime: 1, transaction: { signatures: [signature], message: { accountKeys: [], instructions: [] } }, meta: null }) as TransactionJson
 
 /** A node whose requests are answered by hand, one at a time, recording what each asked for. */
-function manualNode(options: { refuseBatches?: boolean, cap?: number } = {}) {
+function manualNode(options: { refuseBatches?: boolean, cap?: number, limited?: string[] } = {}) {
   const requests: { signatures: string[], answer: () => void }[] = []
   const rpc = {
     getTransaction: (signature: string) => new Promise<TransactionJson | null>((resolve) => {
@@ -17,12 +18,15 @@ function manualNode(options: { refuseBatches?: boolean, cap?: number } = {}) {
         signatures: [...signatures],
         answer: () => (options.refuseBatches || signatures.length > (options.cap ?? Number.POSITIVE_INFINITY)
           ? reject(new RpcError('getTransaction', 'jsonrpc', 'batches disabled', { code: -32600, retryable: false }))
-          : resolve(signatures.map(s => ({ ok: true as const, value: s === 'gone' ? null : tx(s) })))),
+          : resolve(signatures.map(s => (options.limited?.includes(s)
+            ? { ok: false as const, error: new RpcError('getTransaction', 'jsonrpc', 'Too many requests (429)', { code: 429, retryable: true }) }
+            : { ok: true as const, value: s === 'gone' ? null : tx(s) })))),
       })
     }),
   } as unknown as RpcClient
-  const call = <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(rpc)
-  return { requests, call }
+  const refusals: RpcError[] = []
+  const call = <T>(fn: RpcTask<T>): Promise<T> => fn(rpc, error => refusals.push(error))
+  return { requests, call, refusals }
 }
 
 const flush = () => new Promise(r => setTimeout(r, 0))
@@ -92,5 +96,19 @@ describe('createPrefetcher', () => {
     expect(node.requests[6]!.signatures).toEqual(['q', 'r']) // half of 4: at the cap or under, answered
     node.requests[6]!.answer()
     expect((await prefetcher.take('r'))!.transaction.signatures).toEqual(['r'])
+  })
+
+  it('tells the pacing of a 429 for some calls of a batch, and hands over the calls that were answered', async () => {
+    const node = manualNode({ limited: ['c'] })
+    const prefetcher = createPrefetcher(node.call, 50)
+    for (const s of ['a', 'b', 'c', 'd']) prefetcher.add(s)
+    node.requests[0]!.answer() // 'a' alone
+    await flush()
+    expect(node.refusals).toEqual([])
+    node.requests[1]!.answer() // b, c, d: c refused
+    await flush()
+    expect(node.refusals.map(e => e.code)).toEqual([429])
+    expect(await prefetcher.take('c')).toBeNull()
+    expect((await prefetcher.take('d'))!.transaction.signatures).toEqual(['d'])
   })
 })

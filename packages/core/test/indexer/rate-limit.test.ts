@@ -27,8 +27,11 @@ interface Limit {
   windowMs: number
   /** Its `Retry-After` header, or null for none. */
   retryAfter: string | null
-  /** The HTTP status of a refusal: 429, or 200 with only the body saying 429 (some proxies do). */
-  status: 429 | 200
+  /**
+   * The HTTP status of a refusal: 429, or 200 with only the body saying 429 (some proxies do); `items`:
+   * 200, and a batch answered with a 429 for each of its calls (a limit per call, as JSON-RPC allows).
+   */
+  status: 429 | 200 | 'items'
 }
 
 /**
@@ -49,8 +52,12 @@ async function limitingProxy(target: string, { windowMs, retryAfter, status }: L
     }
     if (now < counts.windowEnd) {
       counts.limited++
-      res.writeHead(status, { 'content-type': 'application/json', ...(retryAfter === null ? {} : { 'retry-after': retryAfter }) })
-      res.end('{"jsonrpc":"2.0","error":{"code": 429, "message":"Too many requests from your IP, contact your app developer or support@rpcpool.com."}, "id": null }')
+      res.writeHead(status === 429 ? 429 : 200, { 'content-type': 'application/json', ...(retryAfter === null ? {} : { 'retry-after': retryAfter }) })
+      const calls = JSON.parse(body.toString()) as { id: number }[] | { id: number }
+      const refusal = (id: unknown) => `{"jsonrpc":"2.0","error":{"code": 429, "message":"Too many requests for a specific RPC call, contact your app developer or support@rpcpool.com."}, "id": ${JSON.stringify(id)} }`
+      res.end(status === 'items' && Array.isArray(calls)
+        ? `[${calls.map(call => refusal(call.id)).join(',')}]`
+        : refusal(null))
       return
     }
     counts.forwarded++
@@ -141,6 +148,18 @@ describe('indexer against a node that rate-limits', () => {
     ['on the main thread', false],
   ])('paces a 429 written only in the body of an HTTP 200 the same way, %s', async (_, decodeThread) => {
     const { counts, status } = await backfillThrough(`body-429-${decodeThread}.sqlite`, { windowMs: 1000, retryAfter: '1', status: 200 }, decodeThread)
+    expect(counts.limited).toBeGreaterThan(0)
+    expect(counts.limited).toBeLessThanOrEqual(CONCURRENCY + 2)
+    expect(status.rateLimited).toBe(counts.limited)
+  }, 60_000)
+
+  // A batch answered in HTTP 200 with a 429 for each call: the body is an array, as for a good answer,
+  // so only a look inside it (without parsing, where the request is queued) tells the pacing.
+  it.each([
+    ['on the decode thread', true],
+    ['on the main thread', false],
+  ])('paces a 429 for each call of a batch answered in an HTTP 200 the same way, %s', async (_, decodeThread) => {
+    const { counts, status } = await backfillThrough(`items-429-${decodeThread}.sqlite`, { windowMs: 1000, retryAfter: '1', status: 'items' }, decodeThread)
     expect(counts.limited).toBeGreaterThan(0)
     expect(counts.limited).toBeLessThanOrEqual(CONCURRENCY + 2)
     expect(status.rateLimited).toBe(counts.limited)

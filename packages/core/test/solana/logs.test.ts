@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { programDataOf } from '../../src/solana/logs'
 
-const fixtures = '/work/shared/solana-rpc'
-const load = (name: string): string[] => JSON.parse(readFileSync(`${fixtures}/${name}`, 'utf8'))
+// ../shared beside the repository, wherever it is checked out.
+const fixtures = new URL('../../../../../shared/solana-rpc/', import.meta.url)
+const load = (name: string): string[] => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8'))
 const VAULT = 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe'
 const SPOOF = 'Spoof1111111111111111111111111111111111111111'
 
