@@ -423,6 +423,34 @@ describe('createIndexer', () => {
     expectEachPublishedOnce(published, 400)
   }, 90_000)
 
+  // The check of a batch body runs in the indexer, not only in its own client: a custom client's
+  // fetchTransactionsBatch that resolves with a proxy's 429 body (not an array) is paced as a 429.
+  it('paces a 429 body that a custom client hands over as a batch answer, and misses nothing', async () => {
+    const { chain, owner, genesis } = buildChain(100, 10, 37)
+    const store = memoryStore()
+    const inner = rawBatchRpc(chain, () => 0.5)
+    let refusals = 3
+    const rpc = {
+      ...inner,
+      async fetchTransactionsBatch(signatures: readonly string[]) {
+        if (refusals <= 0) return inner.fetchTransactionsBatch!(signatures)
+        refusals--
+        return { first: 1, retryAfterMs: null, bytes: new TextEncoder().encode('{"jsonrpc":"2.0","error":{"code": 429, "message":"Too many requests from your IP"}, "id": null }') }
+      },
+    }
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet, rpc,
+      config: config(owner, genesis, { fetchBatchSize: 10, concurrency: 4, decodeThread: true }),
+    })
+    await indexer.start()
+    await until(() => indexer.status().lastSignature === chain.txs.at(-1)!.info.signature, 30_000)
+    const status = indexer.status()
+    await indexer.stop()
+    await expectConsistent(store, 100)
+    expect(refusals).toBe(0)
+    expect(status.rateLimited).toBe(3)
+  }, 60_000)
+
   it('publishes a commit whose reply was lost once, when the retry finds it applied (a store that does not pipeline)', async () => {
     const { chain, owner, genesis } = buildChain(400, 20, 29, 0.3)
     const memory = memoryStore()
