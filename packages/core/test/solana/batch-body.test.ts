@@ -51,6 +51,8 @@ describe('checkTransactionsBatch (a raw getTransaction batch read without parsin
     for (const code of ['-32004', '4290', '429.5', '429e0', '1429', '"429"', '-429']) {
       expect(checkTransactionsBatch(withSecond(`{"jsonrpc":"2.0","error":{"code":${code},"message":"m"},"id":${answers[1]!.id}}`)), code).toBeUndefined()
     }
+    // Only the key `code` itself, not one that ends with it.
+    expect(hasRateLimitedAnswer(bytesOf('[{"jsonrpc":"2.0","error":{"statuscode":429,"code":-32005},"id":2}]'))).toBe(false)
   })
 
   it('is not fooled by the text "code": 429 inside a transaction (a log line, escaped in the body)', () => {
