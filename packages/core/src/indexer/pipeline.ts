@@ -678,9 +678,12 @@ export function createPipeline(ctx: PipelineContext) {
       for (const info of infos) {
         // A failed transaction changes nothing on chain: no fetch, but it still moves the cursor.
         const failed = info.err !== null && info.err !== undefined
-        // Fetched ahead while the listing went on, or not (a node that lists it as failed now: not taken).
-        const ahead = early.get(info.signature)
-        if (ahead) early.delete(info.signature)
+        // Fetched ahead while the listing went on, or not. Not taken when the node now lists it as failed,
+        // or in another slot (a fork moved it): its fetch may be of the old block, and its slot would go
+        // into the cursor. Its fetch then settles an entry nobody holds.
+        const listed = early.get(info.signature)
+        if (listed) early.delete(info.signature)
+        const ahead = listed?.info.slot === info.slot ? listed : undefined
         const entry: Entry = (!failed && ahead) || { info, ready: failed, toFetch: false, events: [], count: 0, enqueued: true, fetchedAhead: false }
         entry.enqueued = true
         entries.push(entry)

@@ -28,6 +28,8 @@ const CODE_KEY_TAIL = Buffer.from('code"')
  * True when one of a batch body's answers is an error with code 429 (a provider's "too many requests"
  * for that call alone). Only a key can match: a `"` inside a JSON string is always escaped, so text
  * such as `"code": 429` in a log line reads `\"code\": 429` in the body and is never found here.
+ * Written as `429` only: `429.0` or `4.29e2` (which no provider is known to send) are missed, and a 429
+ * nested in another error's `data` is found; either way the cost is one pause more or less, never an answer.
  */
 export function hasRateLimitedAnswer(bytes: Uint8Array): boolean {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -201,6 +201,19 @@ describe('pipeline.fetchListed', () => {
     await expectTotalsMatchBets(store, bets)
   })
 
+  it('fetches again a transaction that a fork moved to another slot between its listing and its enqueue', async () => {
+    const { infos, pipeline, attempts, store } = setup(5)
+    pipeline.fetchListed([...infos].reverse())
+    await waitFor(() => attempts.size === 10, 5_000, 'every transaction fetched ahead')
+    const last = infos.at(-1)!
+    const moved = { ...last, slot: last.slot + 7 }
+    pipeline.enqueue([...infos.slice(0, -1), moved])
+    await waitFor(() => pipeline.pending === 0, 5_000, 'everything committed')
+    // Taken as listed, it would carry the old slot into the cursor.
+    expect(attempts.get(last.signature)).toBe(2)
+    expect(await store.getCursor()).toMatchObject({ signature: last.signature, slot: moved.slot })
+  })
+
   it('holds no more than `fetchAhead` listed transactions', async () => {
     const { infos, pipeline, attempts, stop } = setup(800)
     pipeline.fetchListed([...infos].reverse())
