@@ -244,14 +244,12 @@ export function createPipeline(ctx: PipelineContext) {
         const body = await rpc.fetchTransactionsBatch(signatures)
         // Read here, where the request is queued: in the decode thread, a 429 for some of the calls
         // would count as an answer and bring back full concurrency. Whichever client fetched it.
-        const refusal = checkTransactionsBatch(body)
-        if (refusal) refused(refusal)
+        refused(checkTransactionsBatch(body))
         return body
       }
       if (!rpc.getTransactions) throw noBatchSupport
       const answers = await rpc.getTransactions(signatures)
-      const refusal = rateLimitedAmong(answers)
-      if (refusal) refused(refusal)
+      refused(rateLimitedAmong(answers))
       return answers
     }, priority)
     if (Array.isArray(raw)) return decodeAnswers(raw, { signatures, blockTimes }, ctx.decode)

@@ -53,8 +53,7 @@ export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchS
     const request: RpcTask<(TransactionJson | null)[]> = (rpc, refused) =>
       signatures.length > 1 && rpc.getTransactions
         ? rpc.getTransactions(signatures).then((answers) => {
-            const refusal = rateLimitedAmong(answers)
-            if (refusal) refused(refusal)
+            refused(rateLimitedAmong(answers))
             return answers.map(a => (a.ok ? a.value : null))
           })
         : rpc.getTransaction(signatures[0]!).then(tx => [tx])

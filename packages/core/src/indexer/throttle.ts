@@ -55,9 +55,9 @@ export function isRateLimited(error: unknown): error is RpcError {
 /**
  * One request of the indexer, run through its queue. `refused` tells the pacing that the node refused
  * part of an answer that is otherwise good (a 429 for some of a batch's calls): the request then counts
- * as a 429, not as an answer, though its good parts are used.
+ * as a 429, not as an answer, though its good parts are used. Given undefined, it does nothing.
  */
-export type RpcTask<T> = (rpc: RpcClient, refused: (error: RpcError) => void) => Promise<T>
+export type RpcTask<T> = (rpc: RpcClient, refused: (error: RpcError | undefined) => void) => Promise<T>
 
 /** The first "too many requests" among the answers of a batch, or undefined. */
 export function rateLimitedAmong(answers: readonly BatchAnswer<unknown>[]): RpcError | undefined {

@@ -181,10 +181,9 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     const first = nextId
     nextId += signatures.length
     const { bytes, retryAfterMs } = await postBytes('getTransaction', transactionsRequest(signatures, first))
-    // A body that is not an array is one error for the whole request (a proxy's 429, a node behind):
-    // it rejects, as the contract says. The indexer checks again with `checkTransactionsBatch` (any
+    // A body that is not an array rejects, as the contract says. The indexer checks again with `checkTransactionsBatch` (any
     // client's body), where the request is queued and the rate-limit pacing sees it.
-    if (!opensArray(bytes)) throw batchErrorOf(parseRpcBody('getTransaction', bytes), retryAfterMs)
+    assertBatchBody(bytes, retryAfterMs)
     return { bytes, first, retryAfterMs }
   }
 
@@ -276,9 +275,14 @@ export function readTransactionsBatch(body: unknown, first: number, count: numbe
  */
 export function checkTransactionsBatch(raw: RawTransactionsBatch): RpcError | undefined {
   const retryAfterMs = raw.retryAfterMs ?? null
-  if (!opensArray(raw.bytes)) throw batchErrorOf(parseRpcBody('getTransaction', raw.bytes), retryAfterMs)
+  assertBatchBody(raw.bytes, retryAfterMs)
   if (!hasRateLimitedAnswer(raw.bytes)) return undefined
   return new RpcError('getTransaction', 'jsonrpc', 'getTransaction: the node refused calls of the batch: too many requests (429)', { code: 429, retryable: true, retryAfterMs })
+}
+
+/** A body that is not an array is one error for the whole request (a proxy's 429, a node behind): thrown. */
+function assertBatchBody(bytes: Uint8Array, retryAfterMs: number | null): void {
+  if (!opensArray(bytes)) throw batchErrorOf(parseRpcBody('getTransaction', bytes), retryAfterMs)
 }
 
 /**

@@ -25,7 +25,9 @@ function manualNode(options: { refuseBatches?: boolean, cap?: number, limited?: 
     }),
   } as unknown as RpcClient
   const refusals: RpcError[] = []
-  const call = <T>(fn: RpcTask<T>): Promise<T> => fn(rpc, error => refusals.push(error))
+  const call = <T>(fn: RpcTask<T>): Promise<T> => fn(rpc, (error) => {
+    if (error) refusals.push(error)
+  })
   return { requests, call, refusals }
 }
 
