@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,7 +41,7 @@ interface Limit {
  */
 async function limitingProxy(target: string, { windowMs, retryAfter, status }: Limit): Promise<{ url: string, counts: ProxyCounts, server: Server }> {
   const counts: ProxyCounts = { limited: 0, forwarded: 0, windowStart: 0, windowEnd: 0 }
-  const server = createServer(async (req, res) => {
+  const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const body = Buffer.concat(chunks)
@@ -61,17 +61,18 @@ async function limitingProxy(target: string, { windowMs, retryAfter, status }: L
       return
     }
     counts.forwarded++
-    try {
-      const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
-      res.end(Buffer.from(await answer.arrayBuffer()))
-    }
-    catch {
-      // The hop to the localnet failed (a kept-alive socket it closed as this request reused it): a 502, as
-      // a real proxy answers, which the indexer retries. Left unanswered, the rejection failed the whole run.
+    const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+    res.end(Buffer.from(await answer.arrayBuffer()))
+  }
+  // Any failure (the hop to the localnet reset on a kept-alive socket it closed as this request reused it, a
+  // request the indexer aborted) is a 502, as a real proxy answers, which the indexer retries. Left
+  // unhandled, the rejection failed the whole run.
+  const server = createServer((req, res) => {
+    forward(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
       res.end('bad gateway')
-    }
+    })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counts, server }
