@@ -107,7 +107,7 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
         const fold = folds.byTrial.get(f.trialId)
         out.events.push({
           id, kind: 'trialRegistered', signature, slot, blockTime, trialId: f.trialId, player: f.who, pool: f.poolId,
-          mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: f.qk, extraDataHash: f.extraDataHash,
+          mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: finiteQk(f.qk, index, out.warnings), extraDataHash: f.extraDataHash,
           game: options.gameOf(f.extraDataHash), fees: fold?.fees ?? [], poolAccumulatedAmount: fold?.poolAccumulatedAmount ?? null,
         })
         return
@@ -140,6 +140,19 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
     }
   })
   return out
+}
+
+/**
+ * `qk` with every value that is not a finite number (an f64 on chain can be NaN or ±Infinity) read as 0,
+ * with a warning: such a value has no JSON form, so each store and the API would otherwise turn it into
+ * something else (`null` in SQLite's JSON, `NaN` in memory), and the bet's multiplier would differ
+ * between stores. A 0 keeps the bet (payout 0, as `applyMultiplier` pays for any such multiplier).
+ * The same array when all are finite, as on every real trial.
+ */
+function finiteQk(qk: TrialRegisteredEvent['qk'], index: number, warnings: string[]): TrialRegisteredEvent['qk'] {
+  if (qk.every(([q, k]) => Number.isFinite(q) && Number.isFinite(k))) return qk
+  warnings.push(`a q or k of TrialRegistered in payload ${index} is not a finite number: read as 0`)
+  return qk.map(([q, k]) => [Number.isFinite(q) ? q : 0, Number.isFinite(k) ? k : 0])
 }
 
 /** What one register takes in: the fees and the pool's new accumulated amount of its trial in its pool. */

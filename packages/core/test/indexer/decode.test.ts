@@ -70,6 +70,19 @@ describe('decodeTransaction', () => {
     expect(decodeTransaction(tx, sig, options()).events[0]).toMatchObject({ kind: 'trialRegistered', game: 'unknown' })
   })
 
+  it('reads a q or k that is not a finite number as 0, with a warning, and keeps the bet', () => {
+    const chain = createFakeChain()
+    const trial = newKey()
+    const { register, resolve } = betEvents({ trial, player: newKey(), pool, wager: 10n, qk: [[0.5, Number.NaN], [Number.POSITIVE_INFINITY, 1.98], [0.25, Number.NEGATIVE_INFINITY]] })
+    const sig = chain.add({ instructions: [{ trial, pool, mint, hostToken, hostOwner: owner, kind: 'register', events: [register, resolve] }] })
+    const out = decodeTransaction(chain.txs[0]!.json, sig, options())
+    expect(out.events[0]).toMatchObject({ kind: 'trialRegistered', trialId: trial, qk: [[0.5, 0], [0, 1.98], [0.25, 0]] })
+    expect(out.warnings).toEqual(['a q or k of TrialRegistered in payload 0 is not a finite number: read as 0'])
+    // Finite values come through untouched, without a warning.
+    const finite = oneBet()
+    expect(decodeTransaction(finite.tx, finite.sig, options()).warnings).toEqual([])
+  })
+
   describe('a register takes in the fees and pool update of its trial', () => {
     const fee = (trialId: string, feeType: number, feeAmount: bigint, poolId = pool): VaultEvent => ({ name: 'FeeCharged', fields: { feeType, poolId, trialId, feeAmount } })
     const poolUpdate = (trialId: string, newAccumulatedAmount: bigint, poolId = pool): VaultEvent => ({ name: 'PoolAccumulatedAmountUpdated', fields: { poolId, trialId, newAccumulatedAmount } })
