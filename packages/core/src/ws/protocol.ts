@@ -2,6 +2,7 @@
  * The client side of the realtime protocol: what a client may send, validated by hand (the hot path of a
  * socket server parses every frame, so no schema library here). Documented in docs/realtime.md.
  */
+import { isWalletAddress } from '../solana/address'
 
 /** The fixed channels; `player:<wallet>` is the one parameterised channel. */
 export const fixedChannels = ['bets', 'jackpots', 'players', 'stats', 'chat'] as const
@@ -46,23 +47,28 @@ export interface ProtocolError {
   message: string
 }
 
-const walletPattern = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
 const amountPattern = /^\d{1,40}$/
 const maxChannelsPerMessage = 64
-
-/** True for a base58 string of Solana address length. */
-export function isWallet(value: unknown): value is string {
-  return typeof value === 'string' && walletPattern.test(value)
-}
 
 /** True for a channel name the server knows. */
 export function isChannel(value: unknown): value is Channel {
   if (typeof value !== 'string') return false
   if ((fixedChannels as readonly string[]).includes(value)) return true
-  return value.startsWith('player:') && isWallet(value.slice(7))
+  return value.startsWith('player:') && isWalletAddress(value.slice(7))
 }
 
 const error = (code: RealtimeErrorCode, message: string): ProtocolError => ({ code, message })
+
+/**
+ * What a client sent, for an error message: a string cut to `max`, a number, boolean or null as text,
+ * anything else by its kind. Never `String(value)` of an object: a client's `{"toString":1}` makes that
+ * throw, and a throw here would leave the frame unanswered.
+ */
+function shown(value: unknown, max: number): string {
+  if (typeof value === 'string') return value.slice(0, max)
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`
+}
 
 /** Parses one text frame into a {@link ClientMessage}, or the error to answer with. Never throws. */
 export function parseClientMessage(text: string): ClientMessage | ProtocolError {
@@ -102,7 +108,7 @@ export function parseClientMessage(text: string): ClientMessage | ProtocolError 
       return { type: 'chat.send', message }
     }
     default:
-      return error('UNKNOWN_TYPE', `Unknown message type: ${String(msg.type).slice(0, 40)}`)
+      return error('UNKNOWN_TYPE', `Unknown message type: ${shown(msg.type, 40)}`)
   }
 }
 
@@ -110,7 +116,7 @@ function parseChannels(value: unknown): Channel[] | ProtocolError {
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0 || list.length > maxChannelsPerMessage) return error('INVALID_CHANNEL', 'channels must be a non-empty list')
   for (const channel of list) {
-    if (!isChannel(channel)) return error('INVALID_CHANNEL', `Unknown channel: ${String(channel).slice(0, 60)}`)
+    if (!isChannel(channel)) return error('INVALID_CHANNEL', `Unknown channel: ${shown(channel, 60)}`)
   }
   return [...new Set(list as Channel[])]
 }
@@ -124,7 +130,7 @@ function parseFilters(value: unknown): BetFilters | ProtocolError | null {
     if (!['player', 'game', 'minWager', 'won'].includes(key)) return error('INVALID_FILTER', `Unknown filter: ${key.slice(0, 40)}`)
   }
   if (f.player !== undefined) {
-    if (!isWallet(f.player)) return error('INVALID_FILTER', 'filters.player must be a wallet address')
+    if (!isWalletAddress(f.player)) return error('INVALID_FILTER', 'filters.player must be a wallet address')
     filters.player = f.player
   }
   if (f.game !== undefined) {

@@ -151,6 +151,9 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     await handleFrame(session, state, text)
     await drain(state)
   }
+  // handleFrame never throws; should that ever break, one socket's frame must not become an unhandled
+  // rejection, which ends a Node process by default.
+  const unexpected = (error: unknown) => logger.error('websocket frame handling failed', { error })
   const drain = async (state: PeerState) => {
     state.busy = true
     while (state.backlog && !state.closed) {
@@ -189,7 +192,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       void ready.then(async () => {
         sendJSON(state, { type: 'connection.established', data: { clientId: state.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
         if (token) await authenticate(session, state, token)
-      }).catch(() => {}).then(() => drain(state))
+      }).catch(() => {}).then(() => drain(state)).catch(unexpected)
     },
     message(peer, message) {
       const state = states.get(peer)
@@ -197,7 +200,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       state.lastSeen = Date.now()
       const text = message.text()
       if (state.busy) enqueue(state, text, byteLengthOf(message.rawData, text))
-      else void run(state, text)
+      else void run(state, text).catch(unexpected)
     },
     pong(peer) {
       const state = states.get(peer)

@@ -49,16 +49,19 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
     sendError(state, 'PAYLOAD_TOO_LARGE', `Frames are limited to ${ctx.options.maxFrameBytes} bytes`)
     return
   }
-  const message = parseClientMessage(text)
-  if ('code' in message) {
-    sendError(state, message.code, message.message)
-    return
-  }
+  // Parsing is inside too: a frame that makes anything throw is answered, and the socket's queue moves on.
+  let type: string | undefined
   try {
+    const message = parseClientMessage(text)
+    if ('code' in message) {
+      sendError(state, message.code, message.message)
+      return
+    }
+    type = message.type
     await handleMessage(ctx, state, message)
   }
   catch (error) {
-    ctx.logger.error('websocket message failed', { type: message.type, error })
+    ctx.logger.error('websocket message failed', { type, error })
     sendError(state, 'INTERNAL', 'Internal error')
   }
 }

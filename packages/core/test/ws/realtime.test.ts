@@ -248,6 +248,15 @@ describe('bad frames', () => {
     expect((await errorCode(JSON.stringify({ type: 'subscribe', channels: ['bets'], since: { epoch: 1 } }))).code).toBe('VALIDATION_FAILED')
     expect((await errorCode(JSON.stringify({ type: 'ping', pad: 'x'.repeat(2000) }))).code).toBe('PAYLOAD_TOO_LARGE')
     expect((await errorCode(Buffer.from([0xff, 0x00, 0x13]))).code).toBe('INVALID_JSON')
+    // Objects that String() cannot convert (a `toString` that is not a function) where a name belongs.
+    expect(await errorCode('{"type":{"toString":1}}')).toEqual({ code: 'UNKNOWN_TYPE', message: 'Unknown message type: a value of type object' })
+    expect(await errorCode('{"type":"subscribe","channels":[{"toString":1,"valueOf":2}]}')).toEqual({ code: 'INVALID_CHANNEL', message: 'Unknown channel: a value of type object' })
+    expect((await errorCode(JSON.stringify({ type: 'subscribe', channels: [['bets']] }))).message).toBe('Unknown channel: an array')
+    expect((await errorCode(JSON.stringify({ type: 42 }))).message).toBe('Unknown message type: 42')
+    // Base58 of an address's length that is not 32 bytes is no wallet, in a channel or a filter.
+    const notAddress = 'z'.repeat(44)
+    expect((await errorCode(JSON.stringify({ type: 'subscribe', channels: [`player:${notAddress}`] }))).code).toBe('INVALID_CHANNEL')
+    expect((await errorCode(JSON.stringify({ type: 'subscribe', channels: ['bets'], filters: { player: notAddress } }))).code).toBe('INVALID_FILTER')
     client.send({ type: 'ping' })
     await client.take('pong')
     // Far past the limit the WebSocket layer refuses the frame unread.
