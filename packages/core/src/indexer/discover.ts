@@ -12,6 +12,11 @@ import type { RpcClient, SignatureInfo } from '../solana/rpc'
  * A node that does not know `until` (one behind the node that listed it, behind a load balancer) lists
  * past it, down to the start of the program's history. `untilSlot`, the slot of `until`, ends the walk
  * at the first signature of an older slot: everything older was known already.
+ *
+ * A node behind does not know `before` either, and answers `[]`, which would look like the end: after a
+ * short page, the transactions between that page and `until` would never be listed (and the cursor would
+ * move past them). So every page `before` a signature asks for `minContextSlot` = its slot: a node that
+ * has not reached it answers -32016, which is retried (another node, or the same one caught up).
  */
 
 /** Where a walk stops: the newest signature already known, and its slot when known. */
@@ -20,6 +25,15 @@ export interface ListBounds {
   until?: string
   /** Its slot: a signature of an older slot ends the walk, even when the node does not know `until`. */
   untilSlot?: number
+}
+
+/** Where a walk starts: older than `before` (its slot, when known, is asked of the node), or at the head. */
+export interface Older {
+  before?: string
+  /** The slot of `before`: a node that has not reached it does not know `before` (see above). */
+  beforeSlot?: number
+  /** The newest this many at most. */
+  max?: number
 }
 
 /** The bounds of a walk for what is newer than `position`, a transaction already known. */
@@ -42,19 +56,20 @@ type Call = <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
 async function* freshPages(
   call: Call,
   address: string,
-  bounds: ListBounds & { before?: string, max?: number },
+  bounds: ListBounds & Older,
   rememberAll: boolean,
   onListed?: OnListed,
 ): AsyncGenerator<SignatureInfo[]> {
   let seen = new Set<string>()
   let before = bounds.before
+  let beforeSlot = bounds.before === undefined ? undefined : bounds.beforeSlot
   let listed = 0
   let ended = false
   for (;;) {
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
     if (limit <= 0 || ended) return
     const asked = onListed ? performance.eventLoopUtilization() : undefined
-    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit }))
+    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit, minContextSlot: beforeSlot }))
     const waited = asked ? 1 - performance.eventLoopUtilization(asked).utilization : 0
     const fresh: SignatureInfo[] = []
     for (const info of page) {
@@ -73,6 +88,7 @@ async function* freshPages(
     if (!rememberAll) seen = new Set(page.map(info => info.signature))
     listed += fresh.length
     before = fresh[fresh.length - 1]!.signature
+    beforeSlot = fresh[fresh.length - 1]!.slot
     onListed?.(fresh, waited)
     yield fresh
   }
@@ -92,7 +108,7 @@ export type OnListed = (newestFirst: readonly SignatureInfo[], idle: number) => 
 export async function listSignatures(
   call: Call,
   address: string,
-  bounds: ListBounds & { before?: string, max?: number },
+  bounds: ListBounds & Older,
   onListed?: OnListed,
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
@@ -135,7 +151,7 @@ export async function listSignaturesInChunks(
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
   { keep = WALK_KEPT_SIGNATURES, onListed }: ChunkedListing = {},
 ): Promise<void> {
-  const marks: string[] = []
+  const marks: SignatureInfo[] = []
   // The walk's last two segments: the oldest full chunk so far and what is older than it.
   let segment: SignatureInfo[] = []
   let lastChunk: SignatureInfo[] = []
@@ -145,7 +161,7 @@ export async function listSignaturesInChunks(
     for (const info of page) {
       segment.push(info)
       if (segment.length >= chunk) {
-        marks.push(info.signature)
+        marks.push(info)
         lastChunk = segment
         if (kept && (kept.length + 1) * chunk <= keep) kept.push(segment)
         else kept = undefined
@@ -181,7 +197,8 @@ export async function listSignaturesInChunks(
   }
   lastChunk = []
   for (let i = next; i >= -1; i--) {
-    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: i >= 0 ? marks[i] : undefined }, onListed)
+    const mark = i >= 0 ? marks[i] : undefined
+    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: mark?.signature, beforeSlot: mark?.slot }, onListed)
     if (found.length === 0) continue
     await onChunk(found)
     handed = found[0]!.signature

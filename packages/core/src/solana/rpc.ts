@@ -88,8 +88,11 @@ export interface RawTransactionsBatch {
 /** The calls the indexer makes. */
 export interface RpcClient {
   readonly url: string
-  /** Newest first; `before` and `until` are exclusive; `limit` 1 to 1000. */
-  getSignaturesForAddress(address: string, options?: { before?: string, until?: string, limit?: number }): Promise<SignatureInfo[]>
+  /**
+   * Newest first; `before` and `until` are exclusive; `limit` 1 to 1000. With `minContextSlot`, a node
+   * that has not reached that slot answers -32016 (retryable) instead of listing what it has.
+   */
+  getSignaturesForAddress(address: string, options?: { before?: string, until?: string, limit?: number, minContextSlot?: number }): Promise<SignatureInfo[]>
   /** Null when the node does not have the transaction (not yet, or never). */
   getTransaction(signature: string): Promise<TransactionJson | null>
   /**
@@ -194,6 +197,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       const config: Record<string, unknown> = { commitment, limit: page.limit ?? 1000 }
       if (page.before) config.before = page.before
       if (page.until) config.until = page.until
+      if (page.minContextSlot !== undefined) config.minContextSlot = page.minContextSlot
       return call<SignatureInfo[]>('getSignaturesForAddress', [address, config])
     },
     getTransaction(signature) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { listSignatures, listSignaturesInChunks } from '../../src/indexer/discover'
 import type { RpcClient, SignatureInfo } from '../../src/solana/rpc'
+import { isRetryableRpcCode, RpcError } from '../../src/solana/rpc-errors'
 import { createFakeChain, seeded } from './fake-chain'
 
 /** A chain of `n` program transactions (one every slot). */
@@ -122,6 +123,55 @@ describe('listSignaturesInChunks', () => {
     }, { keep })
     expect(handed.length).toBe(new Set(handed).size)
     expect(handed.length).toBeGreaterThanOrEqual(1_700)
+  })
+
+  // A load balancer whose calls alternate between a node at the head, which pages short, and one 300
+  // transactions behind. Behind, a node answers `[]` before a signature it does not know, which must not
+  // end a walk: after the first short page, the rest of the backlog would be skipped and the cursor moved
+  // past it. Asked for `minContextSlot`, it answers -32016 instead, as Agave does, and the call is retried.
+  describe('with a node behind the one that listed the page before', () => {
+    function balanced() {
+      const { chain, first } = chainOf(2_000)
+      const head = chain.rpc({ shortPages: 97 })
+      const slots = new Map<string, number>()
+      let calls = 0
+      const client = {
+        ...head,
+        async getSignaturesForAddress(address: string, page: Parameters<RpcClient['getSignaturesForAddress']>[1] = {}) {
+          if (slots.size === 0) for (const info of await listSignatures(direct(chain.rpc()), address, {})) slots.set(info.signature, info.slot)
+          if (calls++ % 2 === 0) return head.getSignaturesForAddress(address, page)
+          const reached = [...slots.values()].sort((a, b) => b - a)[300]!
+          if (page.minContextSlot !== undefined && page.minContextSlot > reached) {
+            throw new RpcError('getSignaturesForAddress', 'jsonrpc', 'Minimum context slot has not been reached', { code: -32016, retryable: isRetryableRpcCode(-32016) })
+          }
+          if (page.before !== undefined && !(slots.get(page.before)! <= reached)) return []
+          return (await head.getSignaturesForAddress(address, page)).filter(i => i.slot <= reached)
+        },
+      }
+      // The indexer's queue retries what is retryable; so does this.
+      const retrying = <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(client).catch((error: RpcError) => {
+        if (!error.retryable) throw error
+        return retrying(fn)
+      })
+      return { chain, first, retrying }
+    }
+
+    it('lists every signature down to `until`', async () => {
+      const { chain, first, retrying } = balanced()
+      const listed = await listSignatures(retrying, chain.programId, { until: first })
+      expect(listed.map(i => i.signature)).toEqual((await listSignatures(direct(chain.rpc()), chain.programId, { until: first })).map(i => i.signature))
+      expect(listed).toHaveLength(2_000)
+    })
+
+    it.each([100_000, 0])('hands every signature over once, in chain order (keeping %i)', async (keep) => {
+      const { chain, first, retrying } = balanced()
+      const handed: string[] = []
+      await listSignaturesInChunks(retrying, chain.programId, { until: first }, 500, (chunk) => {
+        handed.push(...[...chunk].reverse().map(i => i.signature))
+      }, { keep })
+      const all = await listSignatures(direct(chain.rpc()), chain.programId, { until: first })
+      expect(handed).toEqual([...all].reverse().map(i => i.signature))
+    })
   })
 
   it('keeps the transactions of the slot of `until` that a node which does not know it lists', async () => {
