@@ -221,6 +221,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async listChat(query) {
+      // Ids are decimal; anything else (`Infinity`, `0x10`, `1e1`) names no message, so nothing is before it,
+      // as in every other store.
+      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
       const before = query.before === undefined ? Number.POSITIVE_INFINITY : Number(query.before)
       const out: ChatMessage[] = []
       for (let i = state.chat.length - 1; i >= 0 && out.length < query.limit; i--) {
