@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Storage } from 'unstorage'
 import { CasinoError } from '../errors'
-import { getExpiring, setExpiring } from '../kv/storage'
+import { getExpiring, REVOCATION_PREFIX, setExpiring } from '../kv/storage'
 import { createNonce } from '../solana/siws'
 
 /** What a casino JWT asserts. `playerId` is the wallet (FarePlay's claim name kept). */
@@ -45,7 +45,7 @@ const ALG = 'HS256'
 /** HS256 JWTs with the algorithm pinned on verify, so a `none` or RS/HS-confusion token never passes. */
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const key = new TextEncoder().encode(options.secret)
-  const revokedKey = (jti: string) => `auth:revoked:${jti}`
+  const revokedKey = (jti: string) => `${REVOCATION_PREFIX}${jti}`
   return {
     async issue(wallet, now = Date.now()) {
       const iat = Math.floor(now / 1000)

@@ -2,10 +2,17 @@ import { defineDriver } from 'unstorage'
 
 /** Bounds of {@link expiringMemoryDriver}. */
 export interface ExpiringMemoryOptions {
-  /** Entries kept; past it, expired ones are swept and then those closest to expiring are evicted. @default 100_000 */
+  /** Entries kept (pinned ones aside); past it, expired ones are swept and then those closest to expiring are evicted. @default 100_000 */
   maxEntries?: number
   /** Milliseconds between sweeps of expired entries (an unref'd timer, and at most this often on writes). @default 60_000 */
   sweepInterval?: number
+  /**
+   * Keys starting with one of these are never evicted to make room, only removed once expired (see
+   * `createMemoryKv`, which pins token revocations). They are held apart and do not count towards
+   * `maxEntries`: however many there are, the other entries keep their room (a sign-in nonce just issued
+   * is not evicted for them). @default []
+   */
+  pinnedPrefixes?: readonly string[]
 }
 
 interface Entry {
@@ -29,22 +36,29 @@ export interface ExpiringMemoryInstance {
  *
  * Expired entries are invisible at once and freed by a periodic sweep. A size cap bounds what a flood of
  * distinct keys within one ttl can hold: the entries closest to expiring go first, so short-lived nonces
- * and rate-limit windows are given up before the long-lived revocations that keep a logged-out token dead.
- * One process only.
+ * and rate-limit windows are given up first. Pinned entries (`pinnedPrefixes`) are never given up: an
+ * evicted revocation would bring a logged-out token back to life, and anyone can sign in and out with
+ * throwaway keys to push older revocations out. One process only.
  */
 export const expiringMemoryDriver = defineDriver((options: ExpiringMemoryOptions = {}) => {
   const maxEntries = options.maxEntries ?? 100_000
+  const pinnedPrefixes = options.pinnedPrefixes ?? []
   const sweepInterval = options.sweepInterval ?? 60_000
+  // The entries `maxEntries` bounds, and the pinned ones, which only expiry removes.
   const data = new Map<string, Entry>()
+  const pins = new Map<string, Entry>()
+  const mapOf = (key: string) => (pinnedPrefixes.some(prefix => key.startsWith(prefix)) ? pins : data)
   let lastSweep = Date.now()
 
   const sweep = (now = Date.now()): number => {
     lastSweep = now
     let removed = 0
-    for (const [key, entry] of data) {
-      if (entry.expiresAt <= now) {
-        data.delete(key)
-        removed++
+    for (const map of [data, pins]) {
+      for (const [key, entry] of map) {
+        if (entry.expiresAt <= now) {
+          map.delete(key)
+          removed++
+        }
       }
     }
     return removed
@@ -57,9 +71,10 @@ export const expiringMemoryDriver = defineDriver((options: ExpiringMemoryOptions
     for (const [key] of soonest) data.delete(key)
   }
   const live = (key: string): Entry | undefined => {
-    const entry = data.get(key)
+    const map = mapOf(key)
+    const entry = map.get(key)
     if (entry && entry.expiresAt <= Date.now()) {
-      data.delete(key)
+      map.delete(key)
       return undefined
     }
     return entry
@@ -67,8 +82,9 @@ export const expiringMemoryDriver = defineDriver((options: ExpiringMemoryOptions
   const put = (key: string, value: unknown, ttl: unknown) => {
     const now = Date.now()
     const expiresAt = typeof ttl === 'number' && ttl > 0 ? now + ttl * 1000 : Number.POSITIVE_INFINITY
-    data.set(key, { value, expiresAt })
-    if (data.size > maxEntries) evict(now)
+    const map = mapOf(key)
+    map.set(key, { value, expiresAt })
+    if (map === data && data.size > maxEntries) evict(now)
     else if (now - lastSweep >= sweepInterval) sweep(now)
   }
 
@@ -77,7 +93,7 @@ export const expiringMemoryDriver = defineDriver((options: ExpiringMemoryOptions
   ;(timer as { unref?: () => void }).unref?.()
   const instance: ExpiringMemoryInstance = {
     get size() {
-      return data.size
+      return data.size + pins.size
     },
     sweep,
   }
@@ -92,17 +108,19 @@ export const expiringMemoryDriver = defineDriver((options: ExpiringMemoryOptions
     setItem: (key, value, opts) => put(key, value, opts?.ttl),
     setItemRaw: (key, value, opts) => put(key, value, opts?.ttl),
     removeItem: (key) => {
-      data.delete(key)
+      mapOf(key).delete(key)
     },
     getKeys: () => {
       sweep()
-      return [...data.keys()]
+      return [...data.keys(), ...pins.keys()]
     },
     clear: () => {
+      pins.clear()
       data.clear()
     },
     dispose: () => {
       clearInterval(timer)
+      pins.clear()
       data.clear()
     },
   }

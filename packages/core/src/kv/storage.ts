@@ -2,11 +2,19 @@ import { createStorage, type Storage } from 'unstorage'
 import { type ExpiringMemoryOptions, expiringMemoryDriver } from './memory-driver'
 
 /**
+ * Keys of token revocations (see `auth/tokens.ts`): pinned in the default kv, so that no flood of other
+ * entries, revocations included, can evict one and let a logged-out token through again.
+ */
+export const REVOCATION_PREFIX = 'auth:revoked:'
+
+/**
  * The default kv: unstorage over an in-memory driver that honours `ttl` and is bounded (one process only;
- * pass a Redis-backed one to share). `dispose()` stops its sweep timer.
+ * pass a Redis-backed one to share). Token revocations are pinned (`pinnedPrefixes`): they leave only
+ * when their token expires, and what they hold is bounded by the sign-in rate limit instead.
+ * `dispose()` stops its sweep timer.
  */
 export function createMemoryKv(options: ExpiringMemoryOptions = {}): Storage {
-  return createStorage({ driver: expiringMemoryDriver(options) })
+  return createStorage({ driver: expiringMemoryDriver({ pinnedPrefixes: [REVOCATION_PREFIX], ...options }) })
 }
 
 interface Expiring<T> {

@@ -42,6 +42,25 @@ describe('the default kv', () => {
   })
 })
 
+describe('token revocations in the default kv', () => {
+  it('keep a logged-out token dead through a flood of sign-ins and logouts with throwaway keys', async () => {
+    t = await startCasino('app.fetch', { kv: createMemoryKv({ maxEntries: 40 }) })
+    const victim = await t.signIn(createWallet())
+    expect((await t.request('/api/auth/logout', { method: 'POST', token: victim })).status).toBe(200)
+    // Each round leaves a revocation that expires later than the victim's, and nonces and rate-limit windows.
+    for (let i = 0; i < 60; i++) {
+      const token = await t.signIn(createWallet())
+      expect((await t.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+    }
+    expect(await (await t.request('/api/auth/verify', { token: victim })).json()).toEqual({ valid: false, user: null })
+    const keys = await t.casino.kv.getKeys()
+    expect(keys.filter(k => k.startsWith('auth:revoked:'))).toHaveLength(61)
+    // The rest kept its room (a nonce just issued is not evicted for revocations), and no more.
+    expect(keys.length).toBeLessThanOrEqual(61 + 40)
+    expect(keys.length).toBeGreaterThan(61)
+  })
+})
+
 describe('createMemoryKv', () => {
   it('honours ttl, and past maxEntries evicts the entries closest to expiring first', async () => {
     const kv = createMemoryKv({ maxEntries: 100 })
@@ -54,6 +73,17 @@ describe('createMemoryKv', () => {
       expect(await kv.getItem('forever')).toBe('x')
       expect(await kv.getItem('nonce:499')).toBe(499)
       expect(await kv.getItem('nonce:0')).toBeNull()
+
+      // Pinned entries are never evicted for room, however many come after with a later expiry.
+      const pinning = createMemoryKv({ maxEntries: 10, pinnedPrefixes: ['keep:'] })
+      await pinning.setItem('keep:first', 1, { ttl: 60 })
+      for (let i = 0; i < 30; i++) await pinning.setItem(`keep:${i}`, i, { ttl: 3600 + i })
+      for (let i = 0; i < 30; i++) await pinning.setItem(`other:${i}`, i, { ttl: 7200 + i })
+      expect(await pinning.getItem('keep:first')).toBe(1)
+      expect((await pinning.getKeys()).filter(k => k.startsWith('keep:'))).toHaveLength(31)
+      expect((await pinning.getKeys()).filter(k => k.startsWith('other:')).length).toBeLessThanOrEqual(10)
+      expect(await pinning.getItem('other:29')).toBe(29)
+      await pinning.dispose()
 
       await kv.setItem('short', 1, { ttl: 1 })
       vi.useFakeTimers({ toFake: ['Date'] })
