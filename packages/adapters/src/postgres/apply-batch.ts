@@ -71,9 +71,10 @@ async function lockCasino(tx: TransactionSql, t: TableName): Promise<{ lastSeq: 
  * plans with the shared `planBatch`, and writes the plan with a handful of multi-row statements
  * (`unnest` of arrays, so a statement's size does not grow with the batch; see `_writes.ts`), pipelined.
  *
- * Called while an earlier batch is still being written (`options.after`), it does not wait for it: it
- * reads outside a transaction, lays the earlier plan over what it read (`applyOverlay`) and plans, all
- * while the server works on the earlier batch; then it waits for that commit and writes in its own
+ * Called while an earlier batch is still being written (`options.after`), it does not wait for it to
+ * commit: once that batch holds the lock (or the one before it committed), it reads outside a
+ * transaction, lays the earlier plan over what it read (`applyOverlay`) and plans, all while the server
+ * works on the earlier batch; then it waits for that commit and writes in its own
  * transaction, after checking under the lock that the last batch written is the earlier one (the
  * casino row's `batch_token`, a fresh random value every batch sets). If the earlier batch failed, or
  * another batch was written in between, it rejects with a transient `STORE_ERROR` and writes nothing. Either way `batch.expectCursor`, when
@@ -95,7 +96,13 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
     })
   }
   // At most one batch ahead may be unwritten while this one reads: the one before it must have settled.
+  // Behind the first batch of a chain, the read waits until that batch holds the lock: until then
+  // another process may still commit (a leader deposed without knowing it yet), and the guard below,
+  // which proves only that the batch before wrote last, would let a plan from rows read before that
+  // commit through (applying its events again). Once it holds the lock, nothing else commits before it.
+  // Further down a chain, a commit in between makes the batch before fail its own guard, and this one too.
   if (after.after) await after.after.committed
+  else await after.locked
   const [rows, [seqRow]] = await Promise.all([
     loadRows(sql, t, keys),
     sql<{ last_seq: string }[]>`SELECT last_seq FROM ${t('casino')} WHERE id = 1`,
