@@ -122,7 +122,8 @@ export function createCasino(input: CasinoConfig): Casino {
   const indexer = indexerOptions
     ? createIndexerSupervisor({
         // A fresh indexer per leadership term: it resumes from the durable cursor.
-        create: view => createIndexer({ store: view, events, logger: indexerLog, config: indexerOptions }),
+        // The published mark waits for the realtime history: a crash before it re-publishes, never skips.
+        create: view => createIndexer({ store: view, events, logger: indexerLog, config: indexerOptions, ...(realtime ? { delivered: () => realtime.flush() } : {}) }),
         store,
         leader: input.leader ?? null,
         retryMs: config.leaderRetryMs,

@@ -75,6 +75,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let publisher: Publisher | undefined
   /** The last transaction published, kept in the store beside the cursor (created once the cursor is read). */
   let mark: PublishedMark | undefined
+  let delivery: { chain: Promise<void> } | undefined
   let subscription: LogsSubscription | undefined
   let pollTimer: ReturnType<typeof setInterval> | undefined
   let polling = false
@@ -406,6 +407,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const pub = publisher
       thread = threadUrl && rpc.fetchTransactionsBatch ? startThread(threadUrl) : undefined
       // This run's own: a stop() that timed out and a start() after it must not share them.
+      // This run's deliveries, in commit order (see `ctx.delivered`).
+      const runDelivery = delivery = { chain: Promise.resolve() }
       const runMark: PublishedMark = mark = createPublishedMark({
         store: ctx.store,
         idleMs: Math.min(options.pollInterval, 1000),
@@ -443,7 +446,16 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           counters.bets += result.placed.length
           counters.settled += result.settled.length
           pub.publish(result)
-          runMark.advance({ signature: group.last.signature, slot: group.last.slot }, !group.replayed)
+          const position = { signature: group.last.signature, slot: group.last.slot }
+          if (!group.replayed) runMark.committed(position.signature)
+          const delivered = ctx.delivered
+          if (!delivered) runMark.advance(position)
+          else {
+            // In commit order; a delivery that fails leaves the mark behind: the next run publishes again.
+            runDelivery.chain = runDelivery.chain.then(delivered).then(() => runMark.advance(position), (error: unknown) => {
+              logger.warn('events not delivered; the published mark stays behind them', { error: (error as Error)?.message ?? String(error) })
+            })
+          }
           markLiveIfCaughtUp()
         },
       })
@@ -467,13 +479,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       prefetcher?.clear()
       const stoppingPipeline = pipeline
       const stoppingMark = mark
+      const stoppingDelivery = delivery
       // Everything above settles at once; only a store call in progress may take its time (a commit cannot
       // be cut in half, and it is atomic). stop() resolves regardless after `timeout`: a hung store must
       // not hang casino.close(), nor keep a deposed leader from running for leadership again.
       const settled = (async () => {
         await runPromise
         await stoppingPipeline?.idle()
-        // What was published is marked, so that the next run announces none of it again.
+        // What was published (and delivered) is marked, so that the next run announces none of it again.
+        await stoppingDelivery?.chain
         stoppingMark?.close()
         await stoppingMark?.flush()
       })()

@@ -25,8 +25,10 @@ export interface PublishedMark {
   begin(start: ChainPosition | null, cursor: string | null): void
   /** The last transaction published: what the next batch carries (null: none known yet). */
   current(): ChainPosition | null
-  /** A group up to `position` was published; `cursor` when its commit moved the store's cursor there. */
-  advance(position: ChainPosition, cursor: boolean): void
+  /** This run's commit moved the store's cursor to `signature` (what the mark's own write expects). */
+  committed(signature: string): void
+  /** A group up to `position` was published. */
+  advance(position: ChainPosition): void
   /** Writes the mark if the store may be behind it. Never throws (the next batch carries it anyway). */
   flush(): Promise<void>
   /** Cancels the idle write. */
@@ -71,9 +73,11 @@ export function createPublishedMark(options: PublishedMarkOptions): PublishedMar
       cursor = storeCursor
     },
     current: () => mark,
-    advance(position, moved) {
+    committed(signature) {
+      cursor = signature
+    },
+    advance(position) {
       mark = position
-      if (moved) cursor = position.signature
       if (closed) return
       // Debounced: a steady stream of commits carries the mark itself.
       if (timer) clearTimeout(timer)

@@ -125,6 +125,13 @@ export interface IndexerContext {
   config: IndexerOptions
   /** An RPC client to use instead of one built from `config` (tests). */
   rpc?: RpcClient
+  /**
+   * Resolves once everything emitted on `events` so far has reached where clients read it back after a
+   * crash (the realtime history: `realtime.flush()`). The published mark moves past a group only then, so
+   * that a crash before it leaves the group to be published again by the next run. Without it, a group
+   * counts as published once emitted.
+   */
+  delivered?: () => Promise<void>
 }
 
 /** A snapshot of the indexer, for `/health/ready` and operators. */

@@ -235,6 +235,41 @@ describe('publishing after a crash, on the fake chain', () => {
     await expectTotalsMatchBets(inner, await allBets(inner))
   }, 30_000)
 
+  it('moves the mark past a group only once its events are delivered (the realtime history), on stop too', async () => {
+    const { chain, owner, genesis, trials } = chainOf(10)
+    const store = sqliteStore({ file: ':memory:' })
+    await store.migrate()
+    const events = createCasinoEvents()
+    const heard = listen(events)
+    let deliver!: () => void
+    let asked = 0
+    const gate = new Promise<void>((resolve) => {
+      deliver = resolve
+    })
+    const indexer = createIndexer({
+      store, events, logger: quiet, config: config(owner, { signature: genesis }), rpc: chain.rpc(),
+      delivered: () => {
+        asked++
+        return gate
+      },
+    })
+    await indexer.start()
+    await waitFor(() => heard.missing(trials).length === 0, 5000, 'every bet emitted')
+    // Quiet far longer than the mark's idle write (20 ms here): still nothing counts as published.
+    await new Promise(resolve => setTimeout(resolve, 300))
+    const held = (await store.getCursor())!
+    expect(asked).toBeGreaterThan(0)
+    expect(held.published?.signature).toBe(genesis)
+    expect((await allBets(store)).length).toBe(10)
+    // Delivered, and stopped: the mark is level with the cursor (the stop waited for the delivery).
+    const stopping = indexer.stop()
+    deliver()
+    await stopping
+    const after = (await store.getCursor())!
+    expect(after.published?.signature).toBe(after.signature)
+    await store.close()
+  })
+
   it('does not write its mark over a cursor another instance moved (a deposed leader stopping)', async () => {
     const { chain, owner, genesis, trials } = chainOf(10)
     // A real store that checks `expectCursor` (the memory store, which never shares its state, does not).
