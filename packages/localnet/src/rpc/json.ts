@@ -14,11 +14,25 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-/** Formats an f64 like serde_json (ryu): integral values get `.0`, exponents have no `+`. */
+/**
+ * Formats an f64 like serde_json, which prints with ryu: the shortest digits that read back the same
+ * (JavaScript finds the same ones), laid out by ryu's rules, which are not JavaScript's. With `kk` the
+ * position of the decimal point after the first digit: `12340000000.0` while the value is an integer
+ * below 1e16, `12.34` below 1e16, `0.001234` down to 1e-5, and an exponent beyond (`5e-6`, `1.5e16`;
+ * JavaScript writes `0.000005` and `15000000000000000`). Non-finite values have no JSON: `null`.
+ */
 export function formatF64(v: number): string {
   if (!Number.isFinite(v)) return 'null'
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`
-  return String(v).replace('e+', 'e')
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0'
+  const [mantissa, exponent] = Math.abs(v).toExponential().split('e') as [string, string]
+  const digits = mantissa.replace('.', '')
+  const length = digits.length
+  const kk = Number(exponent) + 1
+  const sign = v < 0 ? '-' : ''
+  if (kk >= length && kk <= 16) return `${sign}${digits}${'0'.repeat(kk - length)}.0`
+  if (kk > 0 && kk <= 16) return `${sign}${digits.slice(0, kk)}.${digits.slice(kk)}`
+  if (kk > -5 && kk <= 0) return `${sign}0.${'0'.repeat(-kk)}${digits}`
+  return `${sign}${length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`}e${kk - 1}`
 }
 
 /** Serializes a value; with `sortKeys` every object's keys come out in byte order. */
