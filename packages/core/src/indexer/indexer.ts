@@ -500,7 +500,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       ])
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
-      publisher?.close()
+      // The last stats update goes out now rather than being dropped (unless the store hangs: not waited for).
+      const closingPublisher = publisher?.close()
+      if (!timedOut) await closingPublisher
       stoppingMark?.close()
       if (mark === stoppingMark) mark = undefined
       const stopping = thread

@@ -8,20 +8,30 @@ import type { BatchResult, CasinoStore } from '../store/types'
  */
 export interface Publisher {
   publish(result: BatchResult): void
-  /** Cancels a pending stats update. */
-  close(): void
+  /**
+   * Publishes a pending stats update now instead of dropping it (the last commits before a stop would
+   * otherwise leave clients with stale totals until the next bet); no stats update is scheduled after it.
+   * A group committed later (a stop that did not wait for a slow store) still has its events published.
+   */
+  close(): Promise<void>
 }
 
 /** Creates the publisher of one indexer. */
 export function createPublisher(store: CasinoStore, events: CasinoEvents, debounce: number, onError: (error: unknown) => void): Publisher {
   let timer: ReturnType<typeof setTimeout> | undefined
   let closed = false
+  // Reads in the order they were asked: one that answers after a newer one would show older totals last.
+  let asked = 0
+  let shown = 0
 
   const publishStats = async (): Promise<void> => {
     timer = undefined
+    const read = ++asked
     try {
       const stats = await store.stats(Date.now())
-      if (!closed) events.emit('stats.updated', stats)
+      if (read < shown) return
+      shown = read
+      events.emit('stats.updated', stats)
     }
     catch (error) {
       onError(error)
@@ -40,10 +50,12 @@ export function createPublisher(store: CasinoStore, events: CasinoEvents, deboun
       const changed = result.applied > 0 || result.duplicates > 0 || result.placed.length > 0 || result.jackpots.length > 0
       if (changed && !timer && !closed) timer = setTimeout(() => void publishStats(), debounce)
     },
-    close() {
+    async close() {
+      if (closed) return
       closed = true
-      if (timer) clearTimeout(timer)
-      timer = undefined
+      if (!timer) return
+      clearTimeout(timer)
+      await publishStats()
     },
   }
 }
