@@ -71,6 +71,8 @@ export function matchesFilters(event: RoutedEvent, filters: BetFilters | null | 
   if (filters.player !== undefined && bet.player !== filters.player) return false
   if (filters.game !== undefined && bet.game !== filters.game) return false
   if (filters.minWager !== undefined && bet.wager < filters.minWager) return false
-  if (filters.won !== undefined && bet.won !== filters.won) return false
+  // A bet registered and resolved in one commit is placed already settled: `won` matches its bet.settled
+  // only, so that a subscriber to wins or losses gets each bet once.
+  if (filters.won !== undefined && (event.type !== 'bet.settled' || bet.won !== filters.won)) return false
   return true
 }
