@@ -143,8 +143,8 @@ export class PubSub {
       case 'slotUnsubscribe': {
         const id = params[0]
         const sub = typeof id === 'number' ? this.subs.get(id) : undefined
-        const kind = method === 'logsUnsubscribe' ? 'logs' : 'slot'
-        if (!sub || sub.method !== kind || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
+        // Agave's every *Unsubscribe is one `unsubscribe(id)`: any subscription of this connection, of any kind.
+        if (!sub || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
         client.subs.delete(sub.id)
         this.release(sub.id, client)
         return true

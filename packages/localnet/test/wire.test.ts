@@ -208,6 +208,11 @@ describe('WebSocket frames', () => {
     expect(note.endsWith(`]}},"subscription":${sub.result}}}`)).toBe(true)
     send({ jsonrpc: '2.0', id: 6, method: 'logsUnsubscribe', params: [sub.result] })
     expect(await waitFor((f) => f.includes('"id":6'))).toBe('{"jsonrpc":"2.0","result":true,"id":6}')
+    // As on Agave, whose every *Unsubscribe is one unsubscribe(id): the method need not match the kind.
+    send({ jsonrpc: '2.0', id: 7, method: 'logsUnsubscribe', params: [slotSub] })
+    expect(await waitFor((f) => f.includes('"id":7'))).toBe('{"jsonrpc":"2.0","result":true,"id":7}')
+    send({ jsonrpc: '2.0', id: 8, method: 'slotUnsubscribe', params: [slotSub] })
+    expect(await waitFor((f) => f.includes('"id":8'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":8}')
     ws.close()
   })
 
