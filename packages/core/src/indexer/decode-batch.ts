@@ -1,4 +1,4 @@
-import type { RpcError } from '../solana/rpc-errors'
+import { RpcError } from '../solana/rpc-errors'
 import { type BatchAnswer, parseRpcBody, readTransactionsBatch, type TransactionJson } from '../solana/rpc'
 import type { ChainEvent } from '../store/types'
 import { decodeTransaction, type DecodeOptions, TransactionDecodeError } from './decode'
@@ -45,6 +45,21 @@ function isServed(tx: TransactionJson | null | undefined): tx is TransactionJson
   return tx !== null && tx !== undefined && tx.meta !== null && tx.meta !== undefined
 }
 
+/**
+ * True when `tx` is the transaction of `signature` (its first signature is the transaction's id). A
+ * proxy that mixes up the answers of a batch would otherwise have one transaction's events stored under
+ * another's signature, and the other's bets never.
+ */
+function isTransactionOf(tx: TransactionJson, signature: string): boolean {
+  return tx.transaction?.signatures?.[0] === signature
+}
+
+/** The error of an answer that is another transaction than the one asked for: retried, like a bad answer. */
+function wrongTransaction(signature: string, tx: TransactionJson): RpcError {
+  const got = String(tx.transaction?.signatures?.[0] ?? 'none').slice(0, 100)
+  return new RpcError('getTransaction', 'invalid-response', `the node answered for ${signature} with another transaction (${got})`, { retryable: true })
+}
+
 /** Decodes a served transaction; a transaction that can never be decoded says why instead of throwing. */
 export function decodeServed(tx: TransactionJson, signature: string, options: DecodeOptions, fallbackBlockTime: number | null): DecodedTransaction {
   try {
@@ -58,16 +73,23 @@ export function decodeServed(tx: TransactionJson, signature: string, options: De
   }
 }
 
-/** A fetched transaction decoded, or null when the node has not served it fully yet. */
+/**
+ * A fetched transaction decoded, or null when the node has not served it fully yet (nor as the
+ * transaction of `signature`: fetched again too).
+ */
 export function decodeFetched(tx: TransactionJson | null, signature: string, options: DecodeOptions, fallbackBlockTime: number | null): DecodedTransaction | null {
-  return isServed(tx) ? decodeServed(tx, signature, options, fallbackBlockTime) : null
+  return isServed(tx) && isTransactionOf(tx, signature) ? decodeServed(tx, signature, options, fallbackBlockTime) : null
 }
 
 /** The answers of a getTransaction batch, decoded (a call's error stays its answer). */
 export function decodeAnswers(answers: BatchAnswer<TransactionJson | null>[], request: Omit<DecodeRequest, 'first'>, options: DecodeOptions): DecodedAnswer[] {
-  return answers.map((answer, i) => (answer.ok
-    ? { ok: true, value: decodeFetched(answer.value, request.signatures[i]!, options, request.blockTimes[i] ?? null) }
-    : answer))
+  return answers.map((answer, i): DecodedAnswer => {
+    if (!answer.ok) return answer
+    const signature = request.signatures[i]!
+    const tx = answer.value
+    if (isServed(tx) && !isTransactionOf(tx, signature)) return { ok: false, error: wrongTransaction(signature, tx) }
+    return { ok: true, value: decodeFetched(tx, signature, options, request.blockTimes[i] ?? null) }
+  })
 }
 
 /**

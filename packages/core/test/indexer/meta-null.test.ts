@@ -46,3 +46,43 @@ describe('a transaction served without meta', () => {
     expect((await store.listSystemEvents({ limit: 10 })).filter(s => s.type === 'indexer.undecodable')).toEqual([])
   })
 })
+
+describe('an answer that is another transaction than the one asked for', () => {
+  it.each([['JSON-RPC batches', true], ['one request per transaction', false]])('is fetched again, never stored under the wrong signature (%s)', async (_, batches) => {
+    const chain = createFakeChain()
+    const owner = newKey()
+    const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+    const genesis = chain.add({ instructions: [] })
+    const trials = [newKey(), newKey()]
+    const bets = trials.map(trial => ({ trial, e: betEvents({ trial, pool: host.pool, player: newKey(), wager: 1_000n, resultIndex: 1 }) }))
+    const registers = bets.map(b => chain.add({ instructions: [{ ...host, kind: 'register', trial: b.trial, events: [b.e.register] }] }))
+    for (const b of bets) chain.add({ instructions: [{ ...host, kind: 'resolve', trial: b.trial, events: [b.e.resolve] }] })
+
+    // A proxy that mixes answers up: the first three for the second register are the first register.
+    const base = chain.rpc({}, { batches })
+    const first = await base.getTransaction(registers[0]!)
+    let swapped = 0
+    const swap = (signature: string, tx: TransactionJson | null): TransactionJson | null =>
+      (signature === registers[1] && swapped++ < 3 ? first : tx)
+    const rpc = {
+      ...base,
+      getTransaction: async (signature: string) => swap(signature, await base.getTransaction(signature)),
+      getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
+        (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: swap(signatures[i]!, a.value) } : a))),
+    }
+
+    const store = memoryStore()
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet, rpc,
+      config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000 },
+    })
+    await indexer.start()
+    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
+    await indexer.stop()
+    expect(swapped).toBeGreaterThan(3)
+    for (const [i, b] of bets.entries()) {
+      expect(await store.getBet(b.trial)).toMatchObject({ status: 'settled', registerSignature: registers[i] })
+    }
+    expect((await store.listSystemEvents({ limit: 10 })).filter(s => s.type === 'indexer.undecodable')).toEqual([])
+  })
+})
