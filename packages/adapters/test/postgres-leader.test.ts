@@ -44,6 +44,25 @@ describe.skipIf(!up)('postgresLeader', () => {
     }
   })
 
+  it('lets the lock go when it wins it but cannot take a fencing token, so that another contender can lead', async () => {
+    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
+    const name = uniqueName('lock')
+    // No such schema: the fence sequence cannot be created, nextval fails after the lock was won.
+    const broken = postgresLeader({ url: postgresUrl, name, schema: uniqueName('fare_missing') })
+    const other = postgresLeader({ url: postgresUrl, name, schema })
+    try {
+      await expect(broken.acquire()).rejects.toThrow()
+      await expect(broken.acquire()).rejects.toThrow()
+      expect(broken.isLeader).toBe(false)
+      expect(await other.acquire()).toBe(true)
+      expect(other.isLeader).toBe(true)
+    }
+    finally {
+      await broken.close()
+      await other.close()
+    }
+  })
+
   it('frees the lock when the leader\'s connection dies, and tells the old leader it lost', async () => {
     await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
     const name = uniqueName('lock')

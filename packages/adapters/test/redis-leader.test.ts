@@ -76,6 +76,24 @@ describe.skipIf(!up)('redisLeader', () => {
     }
   })
 
+  it('gives up once its lease would have expired while a renewal never answers (a Redis that hangs)', async () => {
+    const k = key()
+    const client = new Redis(redisUrl)
+    const a = redisLeader({ client, key: k, ttlMs: 400, renewEveryMs: 50 })
+    let lost = 0
+    a.onLost(() => lost++)
+    try {
+      expect(await a.acquire()).toBe(true)
+      // Every command from now on is queued and never answered, as while ioredis waits to reconnect.
+      client.eval = (() => new Promise(() => {})) as unknown as typeof client.eval
+      await waitFor(() => lost === 1, 3000)
+      expect(a.isLeader).toBe(false)
+    }
+    finally {
+      client.disconnect()
+    }
+  })
+
   it('lets another contender lead once a dead leader\'s lease expires', async () => {
     const k = key()
     const dead = new Redis(redisUrl)

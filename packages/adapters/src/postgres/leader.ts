@@ -60,18 +60,23 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
         return false
       }
       const c = sql
+      let locked = false
       try {
         const [row] = await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
         if (!row?.ok) {
           term.end()
           return false
         }
+        locked = true
         // The sequence is created by the first leader; a concurrent creator is harmless.
         await c`CREATE SEQUENCE IF NOT EXISTS ${seq}`.catch(() => {})
         const [next] = await c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`
         term.begin(Number(next!.v))
       }
       catch (error) {
+        // Won but not taken up (no fencing token, e.g. no right to create the sequence in `schema`): the
+        // lock is let go, or this session would hold it (once more at each retry) while nobody leads.
+        if (locked) await c`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
         term.end()
         throw error
       }

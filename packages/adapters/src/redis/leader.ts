@@ -14,7 +14,11 @@ export type RedisLeaderOptions = {
   ttlMs?: number
   /** Renewal period in ms. @default ttlMs / 3 */
   renewEveryMs?: number
-  /** This contender's id, stored as the lease value. @default a random UUID */
+  /**
+   * This contender's id, stored as the lease value: a process started with the id of the current leader
+   * takes its lease over at once (a restart). Never give two live processes one id (both would lead, with
+   * one fencing token, during a rolling deploy for instance). @default a random UUID
+   */
   id?: string
 } & ({ url: string, client?: undefined } | { client: Redis, url?: undefined })
 
@@ -44,7 +48,16 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
   const redis = options.client ?? new Redis(options.url)
   const term = createTerm()
   let validUntil = 0
+  let renewing = false
   const renew = async () => {
+    // A renewal that never answers (ioredis queues commands while it reconnects, without a timeout) must
+    // not keep this process leading: past the lease it last renewed, it has lost, whatever is pending.
+    if (Date.now() >= validUntil) {
+      term.lose()
+      return
+    }
+    if (renewing) return
+    renewing = true
     const started = Date.now()
     try {
       const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
@@ -54,6 +67,9 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
     catch {
       // Unreachable: still leader until the lease we last renewed would have expired.
       if (Date.now() >= validUntil) term.lose()
+    }
+    finally {
+      renewing = false
     }
   }
 
