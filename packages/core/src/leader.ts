@@ -88,6 +88,8 @@ export function createIndexerSupervisor(options: IndexerSupervisorOptions): Casi
   let stopped = true
   let timer: ReturnType<typeof setTimeout> | undefined
   let campaigning: Promise<void> = Promise.resolve()
+  /** Indexers still stopping (a loss stops one in the background): stop() waits for them too. */
+  let stopping: Promise<unknown> = Promise.resolve()
   let electionError: string | null = null
   // Stall detection: the last time a commit was seen (or nothing was waiting).
   let progress = { transactions: -1, at: now(), idle: true }
@@ -114,7 +116,11 @@ export function createIndexerSupervisor(options: IndexerSupervisorOptions): Casi
     indexer = null
     term = null
     ended?.offLost()
-    if (current) await current.stop().catch((error: unknown) => logger.error('indexer failed to stop', { error }))
+    if (current) {
+      const done = current.stop().catch((error: unknown) => logger.error('indexer failed to stop', { error }))
+      stopping = Promise.all([stopping, done])
+      await done
+    }
     if (why === 'lost') {
       logger.warn('lost the leadership; indexer stopped', { fencingToken: ended?.token ?? null })
       schedule()
@@ -168,6 +174,8 @@ export function createIndexerSupervisor(options: IndexerSupervisorOptions): Casi
       clearTimeout(timer)
       await campaigning
       await resign('stopped')
+      // An indexer stopped on a loss just before may still be stopping: the store must outlive it.
+      await stopping
       if (leader) await leader.release().catch((error: unknown) => logger.warn('leadership not released', { error }))
     },
     status() {

@@ -132,6 +132,29 @@ describe('indexer supervisor', () => {
     expect(election.state.acquires).toBe(acquires)
   })
 
+  it('stop() waits for an indexer that a loss just before is still stopping', async () => {
+    const election = fakeLeader()
+    election.state.available = true
+    let stopped = false
+    const create = (): Indexer => ({
+      ready: Promise.resolve(),
+      async start() {},
+      async stop() {
+        // A store call in progress: its stop takes a while.
+        await new Promise(r => setTimeout(r, 150))
+        stopped = true
+      },
+      status: () => ({}) as IndexerStatus,
+    })
+    const supervisor = createIndexerSupervisor({ create, store: memoryStore(), leader: election.leader, retryMs: 10_000, stallMs: 1000, logger })
+    await supervisor.start()
+    expect(supervisor.status()).toMatchObject({ role: 'leader' })
+    election.lose()
+    await supervisor.stop()
+    // Only now may the casino close the store the old indexer writes through.
+    expect(stopped).toBe(true)
+  })
+
   it('keeps campaigning when the election itself fails, and says so', async () => {
     const { made, create } = fakeIndexers()
     const election = fakeLeader()
