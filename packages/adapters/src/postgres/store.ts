@@ -103,7 +103,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
       const [byId] = await sql<BetRow[]>`SELECT * FROM ${t('bets')} WHERE id = ${idOrSignature}`
       if (byId) return toBet(byId)
       // One transaction may register or resolve several trials: a signature finds the first it registered,
-      // else the first it settled.
+      // else, of the bets it settled, the one with the lowest seq (as every store).
       const [bySignature] = await sql<BetRow[]>`
         SELECT * FROM ${t('bets')} WHERE register_signature = ${idOrSignature} OR resolve_signature = ${idOrSignature}
         ORDER BY (register_signature = ${idOrSignature}) DESC, seq LIMIT 1`

@@ -41,9 +41,15 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
 
   // Bets are whole values (SET never fails on a foreign type): one MSET per chunk instead of a SET each.
   const bets: string[] = []
-  // Signature -> trial id of the first bet it registered / settled, in the order HSETNX would have run.
+  // Signature -> trial id of the bet with the lowest seq it registered / settled. Every bet a transaction
+  // settles is settled in one batch (or later, registered after it: a higher seq), so HSETNX keeps the lowest.
   const registered = new Map<string, string>()
-  const resolved = new Map<string, string>()
+  const resolved = new Map<string, { id: string, seq: number }>()
+  const settledBy = (bet: { id: string, seq: number, resolveSignature: string | null }) => {
+    if (!bet.resolveSignature) return
+    const found = resolved.get(bet.resolveSignature)
+    if (!found || found.seq > bet.seq) resolved.set(bet.resolveSignature, { id: bet.id, seq: bet.seq })
+  }
   const pending = keys.betsPending
   const all = keys.betsAll
   for (const bet of plan.insertBets) {
@@ -56,17 +62,17 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
     if (bet.status === 'pending') addZ(pending, bet.seq, bet.id)
     // One transaction may register several trials: the signature finds the first.
     if (!registered.has(bet.registerSignature)) registered.set(bet.registerSignature, bet.id)
-    if (bet.resolveSignature && !resolved.has(bet.resolveSignature)) resolved.set(bet.resolveSignature, bet.id)
+    settledBy(bet)
   }
   const settledPending: string[] = []
   for (const bet of plan.updateBets) {
     bets.push(keys.bet(bet.id), encodeBet(bet))
     settledPending.push(bet.id)
-    if (bet.resolveSignature && !resolved.has(bet.resolveSignature)) resolved.set(bet.resolveSignature, bet.id)
+    settledBy(bet)
   }
   pushChunked(out, 'MSET', null, bets)
   pushChunked(out, 'HSETNX', keys.registerSignatures, flatten(registered))
-  pushChunked(out, 'HSETNX', keys.resolveSignatures, flatten(resolved))
+  pushChunked(out, 'HSETNX', keys.resolveSignatures, flatten(new Map([...resolved].map(([signature, bet]) => [signature, bet.id]))))
   pushChunked(out, 'ZREM', pending, settledPending)
 
   if (plan.addOrphans.length) {

@@ -297,9 +297,13 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
       const i = s.betsBySeq[bet.seq - 1]?.id === bet.id ? bet.seq - 1 : s.betsBySeq.findIndex(b => b.id === bet.id)
       s.betsBySeq[i] = bet
     }
-    // One transaction may register or resolve several trials: a signature finds the first of them.
+    // One transaction may register or resolve several trials: a signature finds the one of them with the
+    // lowest seq (the bets it settled may come new and old in one batch, inserted before updated here).
     if (!s.signatures.has(bet.registerSignature)) s.signatures.set(bet.registerSignature, bet.id)
-    if (bet.resolveSignature && !s.resolveSignatures.has(bet.resolveSignature)) s.resolveSignatures.set(bet.resolveSignature, bet.id)
+    if (bet.resolveSignature) {
+      const found = s.resolveSignatures.get(bet.resolveSignature)
+      if (found === undefined || s.bets.get(found)!.seq > bet.seq) s.resolveSignatures.set(bet.resolveSignature, bet.id)
+    }
   }
   for (const o of plan.addOrphans) s.orphans.set(o.trialId, o)
   for (const id of plan.removeOrphans) s.orphans.delete(id)

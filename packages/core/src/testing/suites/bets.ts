@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Bet, CasinoStore } from '../../store/types'
-import { makeBatch, makeRegister, makeResolve, randomWallet } from '../fixtures'
+import { makeBatch, makeRegister, makeResolve, randomSignature, randomWallet } from '../fixtures'
 import type { SuiteContext } from './context'
 
 /** Registers `count` bets of `player` in one batch; every other one settled (wins and losses alternating). */
@@ -36,6 +36,20 @@ export function betsSuite(ctx: SuiteContext): void {
       expect(await store.getBet(reg.signature)).toEqual(bet)
       expect(await store.getBet(res.signature)).toEqual(bet)
       expect(await store.getBet(randomWallet())).toBeNull()
+    })
+
+    it('finds, by the signature of a transaction that settled several bets, the one with the lowest seq', async () => {
+      const store = ctx.store()
+      const older = makeRegister()
+      await store.applyBatch(makeBatch([older]))
+      // One batch: a new bet registered, then one transaction settling it and the older one.
+      const newer = makeRegister()
+      const settling = randomSignature()
+      const both = [makeResolve(newer, { signature: settling, id: `${settling}:0` }), makeResolve(older, { signature: settling, id: `${settling}:1` })]
+      await store.applyBatch(makeBatch([newer, ...both]))
+      expect((await store.getBet(settling))?.id).toBe(older.trialId)
+      expect((await store.getBet(older.trialId))?.resolveSignature).toBe(settling)
+      expect((await store.getBet(newer.trialId))?.resolveSignature).toBe(settling)
     })
 
     it('lists bets newest first with filters on player, game, status and won', async () => {
