@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -213,6 +215,19 @@ describe('sqliteStore writer thread', () => {
     const snapshot = await snapshotStore(plain, { wallets: w.wallets, now: w.now })
     expect(await snapshotStore(threaded, { wallets: w.wallets, now: w.now })).toEqual(snapshot)
     expect(await snapshotStore(unthreaded, { wallets: w.wallets, now: w.now })).toEqual(snapshot)
+  })
+
+  it('keeps a script alive while its batch waits on the writer thread, and lets it end once idle', async () => {
+    const runner = fileURLToPath(new URL('../../../scripts/run-ts.mjs', import.meta.url))
+    const child = fileURLToPath(new URL('./_writer-child.ts', import.meta.url))
+    const file = newFile()
+    const { code, stdout } = await new Promise<{ code: number | null, stdout: string }>((resolve) => {
+      const p = execFile(process.execPath, [runner, child, file], { timeout: 30_000 }, (_error, out) => resolve({ code: p.exitCode, stdout: out }))
+    })
+    expect(stdout.trim()).toBe('written 1 on its thread: true')
+    expect(code).toBe(0)
+    const reader = await openStore(file)
+    expect((await reader.stats(Date.now())).pendingBets).toBe(1)
   })
 
   it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {

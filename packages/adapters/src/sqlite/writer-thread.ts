@@ -100,8 +100,16 @@ export function wantsWriterThread(setting: boolean | 'auto', file: string | unde
  */
 export function startWriterThread(options: WriterThreadOptions, url: URL, onDeath?: (why: string) => void): WriterThread {
   const worker = new Worker(url, { workerData: { [MARK]: true, options } })
+  // Keeps the process alive only while a request waits for its answer: an idle store never holds a
+  // process open, and a script awaiting a batch is not ended under it (better-sqlite3 holds no handle).
   worker.unref()
   const pending = new Map<number, { resolve: (reply: Reply) => void }>()
+  const settle = (id: number): { resolve: (reply: Reply) => void } | undefined => {
+    const p = pending.get(id)
+    pending.delete(id)
+    if (pending.size === 0) worker.unref()
+    return p
+  }
   let nextId = 1
   let dead: string | undefined
 
@@ -110,12 +118,10 @@ export function startWriterThread(options: WriterThreadOptions, url: URL, onDeat
     dead ??= why
     for (const p of pending.values()) p.resolve({ id: 0, ok: false, error: { message: `SQLite writer thread ${why}`, name: 'CasinoError', casinoCode: 'STORE_ERROR' } })
     pending.clear()
+    worker.unref()
   }
   worker.on('message', (reply: Reply) => {
-    const p = pending.get(reply.id)
-    if (!p) return
-    pending.delete(reply.id)
-    p.resolve(reply)
+    settle(reply.id)?.resolve(reply)
   })
   worker.on('error', error => fail(`failed (${error.message})`))
   worker.on('messageerror', () => {
@@ -128,6 +134,7 @@ export function startWriterThread(options: WriterThreadOptions, url: URL, onDeat
     if (dead) throw new CasinoError('STORE_ERROR', `SQLite writer thread ${dead}`)
     const id = nextId++
     const reply = await new Promise<Reply>((resolve) => {
+      if (pending.size === 0) worker.ref()
       pending.set(id, { resolve })
       worker.postMessage({ ...request, id })
     })
