@@ -45,7 +45,8 @@ export function createHttpApp(ctx: CasinoContext): H3 {
     const path = event.url.pathname
     if (!isProbe(path)) {
       if (rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'ip', requestIp(event, trustProxy), rateLimit.global)
-      if (!ctx.state.ready) await waitUntilReady(ctx)
+      // Closed (a server still draining while the casino shuts down): 503 at once, never the closed store's 500s.
+      if (!ctx.state.ready || ctx.state.closed) await waitUntilReady(ctx)
     }
     // Rejects a declared oversized body at once, and caps a streamed one while it is read.
     assertBodySize(event, bodyLimit)
