@@ -1,12 +1,35 @@
 import { describe, expect, it } from 'vitest'
 import { createCasinoEvents } from '../../src/events'
 import { createIndexer } from '../../src/indexer/indexer'
-import type { TransactionJson } from '../../src/solana/rpc'
+import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
 import { memoryStore } from '../../src/store/memory'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
 import { waitFor } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+
+/** `base` with every transaction it answers passed through `change` (one request each, or in batches). */
+function answering(base: RpcClient, change: (signature: string, tx: TransactionJson | null) => TransactionJson | null): RpcClient {
+  return {
+    ...base,
+    getTransaction: async (signature: string) => change(signature, await base.getTransaction(signature)),
+    getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
+      (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: change(signatures[i]!, a.value) } : a))),
+  }
+}
+
+/** Indexes `chain` from `genesis` through `rpc` until the cursor is its last transaction; the store. */
+async function indexAll(chain: ReturnType<typeof createFakeChain>, rpc: RpcClient, owner: string, genesis: string) {
+  const store = memoryStore()
+  const indexer = createIndexer({
+    store, events: createCasinoEvents(), logger: quiet, rpc,
+    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000 },
+  })
+  await indexer.start()
+  await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
+  await indexer.stop()
+  return store
+}
 
 describe('a transaction served without meta', () => {
   it.each([['JSON-RPC batches', true], ['one request per transaction', false]])('is fetched again until the node serves it, never skipped (%s)', async (_, batches) => {
@@ -26,21 +49,8 @@ describe('a transaction served without meta', () => {
       if (signature !== lagging || !tx || ++served > 3) return tx
       return { ...tx, meta: null }
     }
-    const rpc = {
-      ...base,
-      getTransaction: async (signature: string) => strip(signature, await base.getTransaction(signature)),
-      getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
-        (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: strip(signatures[i]!, a.value) } : a))),
-    }
-
-    const store = memoryStore()
-    const indexer = createIndexer({
-      store, events: createCasinoEvents(), logger: quiet, rpc,
-      config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000 },
-    })
-    await indexer.start()
-    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
-    await indexer.stop()
+    const rpc = answering(base, strip)
+    const store = await indexAll(chain, rpc, owner, genesis)
     expect(served).toBeGreaterThan(3)
     expect(await store.getBet(trial)).toMatchObject({ status: 'settled', wager: 2n ** 60n, payout: (2n ** 60n * 198n) / 100n })
     expect((await store.listSystemEvents({ limit: 10 })).filter(s => s.type === 'indexer.undecodable')).toEqual([])
@@ -64,21 +74,8 @@ describe('an answer that is another transaction than the one asked for', () => {
     let swapped = 0
     const swap = (signature: string, tx: TransactionJson | null): TransactionJson | null =>
       (signature === registers[1] && swapped++ < 3 ? first : tx)
-    const rpc = {
-      ...base,
-      getTransaction: async (signature: string) => swap(signature, await base.getTransaction(signature)),
-      getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
-        (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: swap(signatures[i]!, a.value) } : a))),
-    }
-
-    const store = memoryStore()
-    const indexer = createIndexer({
-      store, events: createCasinoEvents(), logger: quiet, rpc,
-      config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000 },
-    })
-    await indexer.start()
-    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
-    await indexer.stop()
+    const rpc = answering(base, swap)
+    const store = await indexAll(chain, rpc, owner, genesis)
     expect(swapped).toBeGreaterThan(3)
     for (const [i, b] of bets.entries()) {
       expect(await store.getBet(b.trial)).toMatchObject({ status: 'settled', registerSignature: registers[i] })
