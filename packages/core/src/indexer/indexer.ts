@@ -75,6 +75,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let publisher: Publisher | undefined
   /** The last transaction published, kept in the store beside the cursor (created once the cursor is read). */
   let mark: PublishedMark | undefined
+  /** The current run's deliveries of published groups (see `ctx.delivered`), which stop() waits for. */
   let delivery: { chain: Promise<void> } | undefined
   let subscription: LogsSubscription | undefined
   let pollTimer: ReturnType<typeof setInterval> | undefined
@@ -406,9 +407,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
       const pub = publisher
       thread = threadUrl && rpc.fetchTransactionsBatch ? startThread(threadUrl) : undefined
-      // This run's own: a stop() that timed out and a start() after it must not share them.
       // This run's deliveries, in commit order (see `ctx.delivered`).
       const runDelivery = delivery = { chain: Promise.resolve() }
+      // This run's own: a stop() that timed out and a start() after it must not share them.
       const runMark: PublishedMark = mark = createPublishedMark({
         store: ctx.store,
         idleMs: Math.min(options.pollInterval, 1000),
