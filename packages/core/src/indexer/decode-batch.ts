@@ -87,8 +87,9 @@ export function decodeAnswers(answers: BatchAnswer<TransactionJson | null>[], re
     if (!answer.ok) return answer
     const signature = request.signatures[i]!
     const tx = answer.value
-    if (isServed(tx) && !isTransactionOf(tx, signature)) return { ok: false, error: wrongTransaction(signature, tx) }
-    return { ok: true, value: decodeFetched(tx, signature, options, request.blockTimes[i] ?? null) }
+    if (!isServed(tx)) return { ok: true, value: null }
+    if (!isTransactionOf(tx, signature)) return { ok: false, error: wrongTransaction(signature, tx) }
+    return { ok: true, value: decodeServed(tx, signature, options, request.blockTimes[i] ?? null) }
   })
 }
 
