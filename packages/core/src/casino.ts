@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Hooks } from 'crossws'
 import type { H3 } from 'h3'
-import { toNodeHandler } from 'h3/node'
 import type { Storage } from 'unstorage'
 import { createTokenService, type TokenService } from './auth/tokens'
 import { type CasinoConfig, resolveConfig, type ResolvedCasinoConfig } from './config'
@@ -11,6 +10,7 @@ import { type CasinoEvents, createCasinoEvents } from './events'
 import { createGameRegistry, type GameRegistry } from './games/registry'
 import { createHttpApp } from './http/app'
 import { createResponseCache, type ResponseCache } from './http/cache'
+import { createFetchHandler, createNodeHandler, type FetchContext } from './http/host-handlers'
 import { createIndexer } from './indexer/indexer'
 import { createRateLimiter, type RateLimiter } from './kv/rate-limit'
 import { createMemoryKv } from './kv/storage'
@@ -62,9 +62,15 @@ export interface CasinoServer {
 export interface Casino {
   /** The h3 v2 app: mount it, or add routes to it. */
   app: H3
-  /** Web standard handler. */
-  fetch: (request: Request) => Promise<Response>
-  /** Node `(req, res)` handler, for any node:http compatible server. */
+  /**
+   * Web standard handler. `context` gives the client's address for per-IP rate limits where the request
+   * has none: `{ ip }`, or Hono's `env` on @hono/node-server (which `hono.mount('/', casino.fetch)` passes).
+   */
+  fetch: (request: Request, context?: FetchContext) => Promise<Response>
+  /**
+   * Node `(req, res)` handler, for any node:http compatible server. A body a host parsed before it
+   * (`express.json()`) is taken from `req.body`.
+   */
   handler: (req: IncomingMessage, res: ServerResponse) => void
   /** crossws hooks of the live stream (empty when `realtime: false`): mount them in another server. */
   websocket: Partial<Hooks>
@@ -169,14 +175,14 @@ export function createCasino(input: CasinoConfig): Casino {
 
   const app = createHttpApp(ctx)
   if (realtime) app.use('/api/casino/stats', withOnlinePlayers(realtime))
-  const handler = toNodeHandler(app) as (req: IncomingMessage, res: ServerResponse) => void
+  const handler = createNodeHandler(app)
   const upgrade = realtime?.handleUpgrade ?? null
   const servers = new Set<CasinoServer>()
   let closing: Promise<void> | undefined
 
   return {
     app,
-    fetch: request => Promise.resolve(app.fetch(request)),
+    fetch: createFetchHandler(app),
     handler,
     websocket: realtime?.hooks ?? {},
     realtime,

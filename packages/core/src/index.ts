@@ -7,6 +7,7 @@
 // The casino
 export { createCasino } from './casino'
 export type { Casino, CasinoContext, CasinoServer, CasinoState } from './casino'
+export type { FetchContext } from './http/host-handlers'
 
 // Config
 export { FARE_VAULT_PROGRAM_ID, resolveConfig } from './config'
