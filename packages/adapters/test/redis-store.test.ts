@@ -42,6 +42,41 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     }
   })
 
+  // Redis mostly runs one client's pipelined reads back to back anyway: this passed before they were
+  // sent as a MULTI, which makes it a guarantee. It guards that guarantee.
+  it('reads totals and bet counts of one commit while another instance commits', async () => {
+    const p = prefix()
+    const writer = redisStore({ url: redisUrl, prefix: p })
+    const reader = redisStore({ url: redisUrl, prefix: p })
+    try {
+      const now = Date.now()
+      const player = randomWallet()
+      const blockTime = Math.floor(now / 1000) - 60
+      let written = false
+      const writes = (async () => {
+        for (let i = 0; i < 300; i++) {
+          const reg = makeRegister({ player, blockTime, slot: 1000 + i })
+          await writer.applyBatch(makeBatch([reg, makeResolve(reg, { blockTime })], { now }))
+        }
+      })().finally(() => {
+        written = true
+      })
+      const torn: string[] = []
+      while (!written) {
+        const [stats, history] = await Promise.all([reader.stats(now), reader.playerBetHistory(player, { limit: 1, offset: 0 })])
+        if (stats.totalBets !== stats.last24h.bets) torn.push(`stats ${stats.totalBets} / ${stats.last24h.bets}`)
+        // The newest bet of the page is the one the count ends on.
+        if (history.total > 0 && history.bets[0]?.registerSlot !== 1000 + history.total - 1) torn.push(`history ${history.bets[0]?.registerSlot} / ${history.total}`)
+      }
+      await writes
+      expect(torn).toEqual([])
+    }
+    finally {
+      await writer.close()
+      await reader.close()
+    }
+  })
+
   it('ranks all-time leaderboards exactly when totals differ below double precision', async () => {
     const store = redisStore({ url: redisUrl, prefix: prefix() })
     try {

@@ -230,6 +230,42 @@ describe('sqliteStore writer thread', () => {
     expect((await reader.stats(Date.now())).pendingBets).toBe(1)
   })
 
+  it('a read of several statements sees one commit, while the writer thread commits beside it', async () => {
+    const store = sqliteStore({ file: newFile(), writerThread: true })
+    open.push(store)
+    await store.migrate()
+    expect(store.writerThread).toBe(true)
+    const now = Date.now()
+    const player = randomWallet()
+    // One settled bet per commit, alternating two games, all within the last 24 hours.
+    const batches = Array.from({ length: 400 }, (_, i) => {
+      const register = makeRegister({ player, game: i % 2 ? 'dice' : 'coinflip', blockTime: Math.floor(now / 1000) - 60, slot: 1000 + i })
+      return makeBatch([register, makeResolve(register)], { now })
+    })
+    let written = false
+    const writes = Promise.all(batches.map(batch => store.applyBatch(batch))).finally(() => {
+      written = true
+    })
+    const torn: string[] = []
+    let reads = 0
+    while (!written) {
+      const stats = await store.stats(now)
+      if (stats.totalBets !== stats.last24h.bets) torn.push(`stats ${stats.totalBets} / ${stats.last24h.bets}`)
+      const p = await store.getPlayer(player)
+      const perGame = Object.values(p?.games ?? {}).reduce((sum, g) => sum + g.bets, 0)
+      if (p && p.totalBets !== perGame) torn.push(`player ${p.totalBets} / ${perGame}`)
+      const history = await store.playerBetHistory(player, { limit: 1000, offset: 0 })
+      if (history.bets.length !== history.total) torn.push(`history ${history.bets.length} / ${history.total}`)
+      reads++
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    await writes
+    // Without one snapshot per read, about a third of these reads came out torn.
+    expect(reads).toBeGreaterThan(10)
+    expect(torn).toEqual([])
+    expect((await store.stats(now)).totalBets).toBe(400)
+  })
+
   it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {
     const store = sqliteStore({ file: newFile(), writerThread: new URL('data:text/javascript,process.exit(7)') })
     open.push(store)

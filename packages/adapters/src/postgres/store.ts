@@ -48,14 +48,22 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
   const chain = createBatchChain<PlannedPg>()
   let nonceCalls = 0
 
-  const loadPlayer = async (where: 'wallet' | 'username', value: string): Promise<Player | null> => {
+  /**
+   * Runs reads of several statements on one snapshot (a REPEATABLE READ, READ ONLY transaction): a batch
+   * committing between two of them is seen whole or not at all. Statements sent on their own each see
+   * the latest commit, so a player's totals could come with per-game rows of one more bet.
+   */
+  const snapshot = <T>(reads: (tx: Sql) => Promise<T>): Promise<T> =>
+    sql.begin('isolation level repeatable read read only', tx => reads(tx as unknown as Sql)) as Promise<T>
+
+  const loadPlayer = (where: 'wallet' | 'username', value: string): Promise<Player | null> => snapshot(async (tx) => {
     const rows = where === 'wallet'
-      ? await sql<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE wallet = ${value}`
-      : await sql<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE lower(username) = lower(${value})`
+      ? await tx<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE wallet = ${value}`
+      : await tx<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE lower(username) = lower(${value})`
     const row = rows[0]
     if (!row) return null
-    return toPlayer(row, await sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${row.wallet}`)
-  }
+    return toPlayer(row, await tx<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${row.wallet}`)
+  })
 
   return {
     name: 'postgres',
@@ -129,11 +137,13 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async playerBetHistory(wallet, page) {
-      const [rows, [count]] = await Promise.all([
-        sql<BetRow[]>`SELECT * FROM ${t('bets')} WHERE player = ${wallet} ORDER BY seq DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
-        sql<{ n: string }[]>`SELECT count(*) AS n FROM ${t('bets')} WHERE player = ${wallet}`,
-      ])
-      return { bets: rows.map(toBet), total: Number(count?.n ?? 0) }
+      return snapshot(async (tx) => {
+        const [rows, [count]] = await Promise.all([
+          tx<BetRow[]>`SELECT * FROM ${t('bets')} WHERE player = ${wallet} ORDER BY seq DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
+          tx<{ n: string }[]>`SELECT count(*) AS n FROM ${t('bets')} WHERE player = ${wallet}`,
+        ])
+        return { bets: rows.map(toBet), total: Number(count?.n ?? 0) }
+      })
     },
 
     async getPlayer(wallet) {
@@ -193,26 +203,28 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     async stats(now: number): Promise<CasinoStats> {
       const start = windowStartHour('24h', now)!
       const end = hourOf(Math.floor(now / 1000))
-      const [[c], [players], [day]] = await Promise.all([
-        sql<{ bets: string, wins: string, wagered: string, payout: string, pending: string }[]>`
-          SELECT bets, wins, wagered, payout, pending FROM ${t('casino')} WHERE id = 1`,
-        sql<{ n: string }[]>`SELECT count(*) AS n FROM ${t('players')}`,
-        sql<{ bets: string | null, wins: string | null, wagered: string | null, payout: string | null }[]>`
+      // One statement, so one snapshot: the totals, the player count and the last 24 hours of one commit.
+      type Amount = string | null
+      const [row] = await sql<{ bets: Amount, wins: Amount, wagered: Amount, payout: Amount, pending: Amount, players: string, day_bets: Amount, day_wins: Amount, day_wagered: Amount, day_payout: Amount }[]>`
+        SELECT c.bets, c.wins, c.wagered, c.payout, c.pending,
+          (SELECT count(*) FROM ${t('players')}) AS players,
+          d.bets AS day_bets, d.wins AS day_wins, d.wagered AS day_wagered, d.payout AS day_payout
+        FROM (
           SELECT sum(bets) AS bets, sum(wins) AS wins, sum(wagered) AS wagered, sum(payout) AS payout
-          FROM ${t('hourly')} WHERE hour BETWEEN ${start} AND ${end}`,
-      ])
+          FROM ${t('hourly')} WHERE hour BETWEEN ${start} AND ${end}
+        ) AS d LEFT JOIN ${t('casino')} AS c ON c.id = 1`
       return {
-        totalBets: Number(c?.bets ?? 0),
-        totalWins: Number(c?.wins ?? 0),
-        totalWagered: BigInt(c?.wagered ?? 0),
-        totalPayout: BigInt(c?.payout ?? 0),
-        totalPlayers: Number(players?.n ?? 0),
-        pendingBets: Number(c?.pending ?? 0),
+        totalBets: Number(row?.bets ?? 0),
+        totalWins: Number(row?.wins ?? 0),
+        totalWagered: BigInt(row?.wagered ?? 0),
+        totalPayout: BigInt(row?.payout ?? 0),
+        totalPlayers: Number(row?.players ?? 0),
+        pendingBets: Number(row?.pending ?? 0),
         last24h: {
-          bets: Number(day?.bets ?? 0),
-          wins: Number(day?.wins ?? 0),
-          wagered: BigInt(day?.wagered ?? 0),
-          payout: BigInt(day?.payout ?? 0),
+          bets: Number(row?.day_bets ?? 0),
+          wins: Number(row?.day_wins ?? 0),
+          wagered: BigInt(row?.day_wagered ?? 0),
+          payout: BigInt(row?.day_payout ?? 0),
         },
       }
     },

@@ -2,7 +2,7 @@ import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour 
 import type {
   Bet, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot, SystemEvent, Totals,
 } from '@fare-casino/core/store'
-import type { Redis } from 'ioredis'
+import type { ChainableCommander, Redis } from 'ioredis'
 import { addTotals, decodeBet, decodePlayer, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'
 import { createBatchChain } from '../_pipeline'
@@ -49,6 +49,15 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
     })
   }
 
+  /** The replies of a MULTI, in order; the first failed command's error is thrown. */
+  const atomically = async <T extends unknown[]>(multi: ChainableCommander): Promise<T> => {
+    const replies = await multi.exec()
+    if (!replies) throw new CasinoError('STORE_ERROR', 'a Redis transaction was discarded')
+    return replies.map(([error, reply]) => {
+      if (error) throw error
+      return reply
+    }) as T
+  }
   const player = async (wallet: string) => decodePlayer(await redis.hgetall(keys.player(wallet)))
 
   return {
@@ -130,10 +139,9 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
 
     async playerBetHistory(wallet, page) {
       const key = keys.betsByPlayer(wallet)
-      const [total, ids] = await Promise.all([
-        redis.zcard(key),
-        page.limit > 0 ? redis.zrevrange(key, page.offset, page.offset + page.limit - 1) : Promise.resolve([]),
-      ])
+      // MULTI: the count and the page of one commit, whatever another instance commits meanwhile.
+      if (page.limit <= 0) return { bets: [], total: await redis.zcard(key) }
+      const [total, ids] = await atomically<[number, string[]]>(redis.multi().zcard(key).zrevrange(key, page.offset, page.offset + page.limit - 1))
       return { bets: await bets(ids), total }
     },
 
@@ -164,11 +172,9 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
       const start = windowStartHour('24h', now)!
       const end = hourOf(Math.floor(now / 1000))
       const hours = Array.from({ length: end - start + 1 }, (_, i) => String(start + i))
-      const [c, players, day] = await Promise.all([
-        redis.hgetall(keys.casino),
-        redis.scard(keys.players),
-        redis.hmget(keys.hourly, ...hours),
-      ])
+      const [c, players, day] = await atomically<[Record<string, string>, number, (string | null)[]]>(
+        redis.multi().hgetall(keys.casino).scard(keys.players).hmget(keys.hourly, ...hours),
+      )
       let last24h: Totals = decodeTotals(null)
       for (const v of day) last24h = addTotals(last24h, decodeTotals(v))
       return {

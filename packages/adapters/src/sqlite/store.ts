@@ -143,6 +143,35 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     return getPlayer(s, wallet)!
   })
 
+  // Reads of several statements run in one read transaction: WAL gives it one snapshot, so a commit of
+  // the writer thread (or another process) landing between two statements cannot show half of a batch,
+  // such as a player's totals without the per-game rows of the same bets.
+  const readPlayer = client.transaction((wallet: string) => getPlayer(q().s, wallet))
+  const readPlayerByUsername = client.transaction((username: string) => {
+    const { s } = q()
+    const row = s.playerByUsername.get(username) as PlayerRow | undefined
+    return row ? toPlayer(row, s.playerGames.all(row.wallet) as PlayerGameRow[]) : null
+  })
+  const readHistory = client.transaction((wallet: string, limit: number, offset: number) => {
+    const { s } = q()
+    const rows = s.playerHistory.all(wallet, limit, offset) as BetRow[]
+    return { bets: rows.map(toBet), total: Number(s.playerBetCount.get(wallet) as bigint) }
+  })
+  const readStats = client.transaction((now: number): CasinoStats => {
+    const { s } = q()
+    const c = s.casino.get() as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint, pending: bigint, players: bigint }
+    const day = s.hourlyRange.get(windowStartHour('24h', now), hourOf(Math.floor(now / 1000))) as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint }
+    return {
+      totalBets: Number(c.bets),
+      totalWins: Number(c.wins),
+      totalWagered: c.wagered,
+      totalPayout: c.payout,
+      totalPlayers: Number(c.players),
+      pendingBets: Number(c.pending),
+      last24h: { bets: Number(day.bets), wins: Number(day.wins), wagered: BigInt(day.wagered), payout: BigInt(day.payout) },
+    }
+  })
+
   const useNonce = client.transaction((nonce: string, expiresAt: number, now: number) => {
     const { s } = q()
     s.purgeNonces.run(now)
@@ -233,18 +262,14 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return q().listBets(query)
     },
     async playerBetHistory(wallet, page) {
-      const { s } = q()
-      const rows = s.playerHistory.all(wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset))) as BetRow[]
-      return { bets: rows.map(toBet), total: Number(s.playerBetCount.get(wallet) as bigint) }
+      return readHistory(wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset)))
     },
 
     async getPlayer(wallet) {
-      return getPlayer(q().s, wallet)
+      return readPlayer(wallet)
     },
     async getPlayerByUsername(username) {
-      const { s } = q()
-      const row = s.playerByUsername.get(username) as PlayerRow | undefined
-      return row ? toPlayer(row, s.playerGames.all(row.wallet) as PlayerGameRow[]) : null
+      return readPlayerByUsername(username)
     },
     async ensurePlayer(wallet, now) {
       return ensurePlayer.immediate(wallet, now)
@@ -256,19 +281,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return q().leaderboard(query)
     },
 
-    async stats(now): Promise<CasinoStats> {
-      const { s } = q()
-      const c = s.casino.get() as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint, pending: bigint, players: bigint }
-      const day = s.hourlyRange.get(windowStartHour('24h', now), hourOf(Math.floor(now / 1000))) as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint }
-      return {
-        totalBets: Number(c.bets),
-        totalWins: Number(c.wins),
-        totalWagered: c.wagered,
-        totalPayout: c.payout,
-        totalPlayers: Number(c.players),
-        pendingBets: Number(c.pending),
-        last24h: { bets: Number(day.bets), wins: Number(day.wins), wagered: BigInt(day.wagered), payout: BigInt(day.payout) },
-      }
+    async stats(now) {
+      return readStats(now)
     },
     async listJackpots(limit) {
       return (q().s.jackpots.all(Math.max(0, Math.floor(limit))) as JackpotRow[]).map(toJackpot)

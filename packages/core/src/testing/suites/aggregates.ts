@@ -171,5 +171,39 @@ export function aggregatesSuite(ctx: SuiteContext): void {
       expect((await store.stats(NOW + 48 * HOUR)).last24h).toEqual({ bets: 0, wins: 0, wagered: 0n, payout: 0n })
       expect((await store.stats(NOW - 2 * HOUR)).last24h).toEqual({ bets: 2, wins: 1, wagered: 12n, payout: 14n })
     })
+
+    it('reads totals, per-game rows and bet counts from one commit while batches commit beside them', async () => {
+      const store = ctx.store()
+      const player = randomWallet()
+      const blockTime = Math.floor((NOW - HOUR) / 1000)
+      let written = false
+      // One settled bet per commit, alternating two games, all within the last 24 hours.
+      const writes = (async () => {
+        for (let i = 0; i < 150; i++) {
+          const reg = makeRegister({ player, game: i % 2 ? 'dice' : 'coinflip', blockTime, slot: 1000 + i })
+          await store.applyBatch(makeBatch([reg, makeResolve(reg, { blockTime })], { now: NOW }))
+        }
+      })().finally(() => {
+        written = true
+      })
+      const torn: string[] = []
+      while (!written) {
+        const [stats, p, history] = await Promise.all([
+          store.stats(NOW),
+          store.getPlayer(player),
+          store.playerBetHistory(player, { limit: 1000, offset: 0 }),
+        ])
+        if (stats.totalBets !== stats.last24h.bets) torn.push(`stats ${stats.totalBets} / ${stats.last24h.bets}`)
+        const perGame = Object.values(p?.games ?? {}).reduce((sum, g) => sum + g.bets, 0)
+        if (p && (p.totalBets !== perGame || p.totalWagered !== Object.values(p.games).reduce((sum, g) => sum + g.wagered, 0n))) {
+          torn.push(`player ${p.totalBets} / ${perGame}`)
+        }
+        if (history.bets.length !== history.total) torn.push(`history ${history.bets.length} / ${history.total}`)
+        await new Promise(resolve => setImmediate(resolve))
+      }
+      await writes
+      expect(torn).toEqual([])
+      expect((await store.stats(NOW)).totalBets).toBe(150)
+    })
   })
 }
