@@ -266,6 +266,18 @@ describe('sqliteStore writer thread', () => {
     expect((await store.stats(now)).totalBets).toBe(400)
   })
 
+  it('starts no writer thread for a read-only file, so nothing is written to it', async () => {
+    const file = newFile()
+    const writable = await openStore(file)
+    await writable.applyBatch(makeBatch([makeRegister()]))
+    await writable.close()
+    const store = sqliteStore({ file, writerThread: true, databaseOptions: { readonly: true } })
+    open.push(store)
+    expect(store.writerThread).toBe(false)
+    await expect(store.applyBatch(makeBatch([makeRegister()]))).rejects.toMatchObject({ code: 'SQLITE_READONLY' })
+    expect((await store.stats(Date.now())).pendingBets).toBe(1)
+  })
+
   it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {
     const store = sqliteStore({ file: newFile(), writerThread: new URL('data:text/javascript,process.exit(7)') })
     open.push(store)

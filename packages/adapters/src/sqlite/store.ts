@@ -13,7 +13,7 @@ import {
 } from './rows'
 import * as schema from './schema'
 import { prepareStatements, type SqliteStatements } from './statements'
-import { startWriterThread, wantsWriterThread, writerThreadUrl } from './writer-thread'
+import { startWriterThread, threadDatabaseOptions, wantsWriterThread, writerThreadUrl } from './writer-thread'
 
 /** The cursor row as better-sqlite3 reads it (safe integers). */
 interface CursorRow {
@@ -30,8 +30,10 @@ export type SqliteStoreOptions = SqliteConnectionOptions & {
   migrationsFolder?: string
   /**
    * Runs `applyBatch` on a worker thread with its own connection to the file, so that a batch never
-   * holds the event loop (see `writer-thread.ts`). `'auto'`: for a file (never `:memory:` or a
-   * connection passed in), on a machine with more than one core, when running the built package. A URL:
+   * holds the event loop (see `writer-thread.ts`). `'auto'`: for a file (never `:memory:`, a
+   * connection passed in, or a read-only file), on a machine with more than one core, when running the
+   * built package. The thread opens the file with `databaseOptions` but `verbose` and a loaded
+   * `nativeBinding` (give its path instead), which cannot cross to a thread. A URL:
    * the worker module to run instead of the package's (tests). A thread that dies fails only the batches
    * it held; the store then writes on its own connection.
    * @default 'auto'
@@ -95,12 +97,19 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   let failAfter: number | undefined
   let closed = false
   const setting = options.writerThread ?? 'auto'
-  const threadUrl = options.file === undefined || !wantsWriterThread(setting instanceof URL || setting, options.file)
+  // A read-only store writes nothing: no thread, whose own connection would write to the file.
+  const readonly = options.file !== undefined && options.databaseOptions?.readonly === true
+  const threadUrl = options.file === undefined || readonly || !wantsWriterThread(setting instanceof URL || setting, options.file)
     ? undefined
     : setting instanceof URL ? setting : writerThreadUrl()
   let threadAlive = threadUrl !== undefined
   const thread = threadUrl && options.file !== undefined
-    ? startWriterThread({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB }, threadUrl, () => {
+    ? startWriterThread({
+      file: options.file,
+      busyTimeout: options.busyTimeout,
+      cacheSizeKiB: options.cacheSizeKiB,
+      databaseOptions: threadDatabaseOptions(options.databaseOptions),
+    }, threadUrl, () => {
       threadAlive = false
     })
     : undefined

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import type { Options } from 'better-sqlite3'
 import { CasinoError, errorStatus, isCasinoError, packBatchResult, unpackBatchResult, unpackEvents } from '@fare-casino/core/store'
 import type { Batch, BatchResult, CasinoErrorCode, PackedBatch, PackedBatchResult } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
@@ -26,6 +27,22 @@ export interface WriterThreadOptions {
   file: string
   busyTimeout?: number
   cacheSizeKiB?: number
+  /** better-sqlite3's options that can cross to a thread (see {@link threadDatabaseOptions}). */
+  databaseOptions?: Options
+}
+
+/**
+ * The part of the store's better-sqlite3 options a thread can be given: `fileMustExist`, `timeout`, and
+ * `nativeBinding` as a path (a bundled app points it at its copy of the addon). A `verbose` logger and a
+ * `nativeBinding` already loaded are functions and objects of this thread: the writer goes without them.
+ */
+export function threadDatabaseOptions(options: Options | undefined): Options | undefined {
+  if (!options) return undefined
+  const out: Options = {}
+  if (options.fileMustExist !== undefined) out.fileMustExist = options.fileMustExist
+  if (options.timeout !== undefined) out.timeout = options.timeout
+  if (typeof options.nativeBinding === 'string') out.nativeBinding = options.nativeBinding
+  return out
 }
 
 /** A running writer thread. */
@@ -169,7 +186,7 @@ function unpacked(batch: Batch | PackedBatch): Batch {
 function serve(): void {
   const port = parentPort!
   const options = (workerData as { options: WriterThreadOptions }).options
-  const { client } = openSqlite({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB })
+  const { client } = openSqlite({ file: options.file, busyTimeout: options.busyTimeout, cacheSizeKiB: options.cacheSizeKiB, databaseOptions: options.databaseOptions })
   let write: ReturnType<typeof createBatchWriter> | undefined
   /** Whether the last batch failed: one sent behind it (`after`) is refused. */
   let lastFailed = false
