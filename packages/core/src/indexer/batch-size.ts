@@ -32,3 +32,54 @@ export function batchSizeAfterRefusal(current: number, refused: number): number 
   if (refused <= 1) return current
   return Math.max(1, Math.min(current, Math.floor(refused / 2)))
 }
+
+/**
+ * How long a cut size holds before it is doubled again, up to the configured size. A refusal may be a
+ * one-off (a proxy's stray answer, a node restarting behind a load balancer), after which full batches
+ * would never come back; a node that really caps batches costs one refused request per this interval.
+ */
+export const BATCH_REGROW_MS = 5 * 60_000
+
+/** The batch size one fetcher asks for: cut on refusals, doubled back after a quiet while. */
+export interface BatchSizer {
+  /** The size to ask for now. */
+  readonly size: number
+  /** A batch of `refused` calls was refused for good: the new size when it shrank, else undefined. */
+  refused(refused: number): number | undefined
+  /** The client has no batch requests at all: one call each, for good. */
+  single(): void
+}
+
+/**
+ * A {@link BatchSizer} starting at `max`. `regrowMs` and `now` are there for tests; the defaults are
+ * {@link BATCH_REGROW_MS} and the wall clock.
+ */
+export function createBatchSizer(max: number, options: { regrowMs?: number, now?: () => number } = {}): BatchSizer {
+  const regrowMs = options.regrowMs ?? BATCH_REGROW_MS
+  const now = options.now ?? Date.now
+  let size = max
+  let forGood = false
+  /** When the size last changed: it grows once it has held for `regrowMs`. */
+  let since = 0
+  return {
+    get size() {
+      if (size < max && !forGood && now() - since >= regrowMs) {
+        size = Math.min(max, size * 2)
+        since = now()
+      }
+      return size
+    },
+    refused(refused) {
+      const smaller = batchSizeAfterRefusal(size, refused)
+      // Refused at a size it has grown back to: the clock starts again from this cut.
+      since = now()
+      if (smaller === size) return undefined
+      size = smaller
+      return size
+    },
+    single() {
+      size = 1
+      forGood = true
+    },
+  }
+}

@@ -2,7 +2,7 @@ import { isRpcError, RpcError } from '../solana/rpc-errors'
 import { checkTransactionsBatch, type SignatureInfo, type TransactionJson } from '../solana/rpc'
 import { type PackedPart, unpackEvents } from '../store/packed'
 import type { Batch, BatchResult, CasinoStore, ChainEvent, ChainPosition, SystemEventSeverity } from '../store/types'
-import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
+import { createBatchSizer, isBatchRefusal } from './batch-size'
 import { PermanentCommitError, permanentCommitErrorKey } from './commit-errors'
 import type { DecodeOptions } from './decode'
 import { decodeAnswers, type DecodedAnswer, type DecodedTransaction, decodeFetched } from './decode-batch'
@@ -133,9 +133,9 @@ export function createPipeline(ctx: PipelineContext) {
   let loop: Promise<void> = Promise.resolve()
   /**
    * Transactions asked for in one JSON-RPC batch request: `fetchBatchSize`, halved each time the node
-   * refuses a batch (see `refused`); 1 when it takes none.
+   * refuses a batch (see `refused`) and doubled back after a quiet while; 1 when it takes none.
    */
-  let batchSize = ctx.fetchBatchSize
+  const sizer = createBatchSizer(ctx.fetchBatchSize)
   let waitingSince: number | undefined
   let waitTimer: ReturnType<typeof setTimeout> | undefined
   /**
@@ -239,7 +239,7 @@ export function createPipeline(ctx: PipelineContext) {
     const thread = ctx.thread
     const raw = await ctx.call(async (rpc, refused) => {
       // Waited in the queue while the node refused a batch this size: split again, not sent to be refused.
-      if (signatures.length > batchSize) throw resized
+      if (signatures.length > sizer.size) throw resized
       if (thread && rpc.fetchTransactionsBatch) {
         const body = await rpc.fetchTransactionsBatch(signatures)
         // Read here, where the request is queued: in the decode thread, a 429 for some of the calls
@@ -261,6 +261,7 @@ export function createPipeline(ctx: PipelineContext) {
    * request each. A part that fails answers with its error for each of its transactions.
    */
   const fetchOnce = async (group: Entry[], priority = 0): Promise<Answer[]> => {
+    const batchSize = sizer.size
     if (batchSize <= 1 || group.length <= 1) return fetchSingly(group, priority)
     if (group.length > batchSize) {
       // A cap learnt after this group was formed: its parts, each a batch the node takes.
@@ -278,7 +279,7 @@ export function createPipeline(ctx: PipelineContext) {
       return await fetchBatch(group, priority)
     }
     catch (error) {
-      if (error === noBatchSupport) batchSize = 1
+      if (error === noBatchSupport) sizer.single()
       else if (isBatchRefusal(error)) refused(group.length, error)
       else if (error !== resized) throw error
       // Again, in parts the node takes (or one request each).
@@ -288,9 +289,8 @@ export function createPipeline(ctx: PipelineContext) {
 
   /** A batch of `size` refused for good: fewer at a time from now on (see batch-size.ts), each cut recorded. */
   const refused = (size: number, error: RpcError): void => {
-    const smaller = batchSizeAfterRefusal(batchSize, size)
-    if (smaller === batchSize) return
-    batchSize = smaller
+    const batchSize = sizer.refused(size)
+    if (batchSize === undefined) return
     void ctx.record('indexer.batch_refused', 'warn', batchSize > 1
       ? `the node refused a batch of ${size} getTransaction calls; asking for ${batchSize} at a time`
       : `the node refused a batch of ${size} getTransaction calls; one request each from now on`, { size, batchSize, error: error.message, code: error.code })
@@ -631,7 +631,7 @@ export function createPipeline(ctx: PipelineContext) {
     const run = end - start
     // Only transactions whose fetch is under way can join the run; the rest waits for the window.
     const behind = Math.max(0, nextFetch - end)
-    return run < ctx.maxBatchTransactions && behind >= Math.max(batchSize, 2) && behind >= run
+    return run < ctx.maxBatchTransactions && behind >= Math.max(sizer.size, 2) && behind >= run
   }
 
   /** True when the ready run at `head` should wait (up to `groupWaitMs`) for the fetches behind it. */
@@ -650,6 +650,7 @@ export function createPipeline(ctx: PipelineContext) {
 
   /** Starts the fetches of the entries that entered the window, `batchSize` per request. */
   function pump(): void {
+    const batchSize = sizer.size
     let group: Entry[] = []
     while (ctx.isRunning() && nextFetch < entries.length && nextFetch - head < ctx.fetchAhead) {
       const entry = entries[nextFetch++]!
@@ -720,6 +721,7 @@ export function createPipeline(ctx: PipelineContext) {
      * fetched the usual way.
      */
     fetchListed(newestFirst: readonly SignatureInfo[]): void {
+      const batchSize = sizer.size
       let group: Entry[] = []
       for (const info of newestFirst) {
         if (!ctx.isRunning() || early.size + nextFetch - head >= ctx.fetchAhead) break

@@ -1,5 +1,5 @@
 import type { TransactionJson } from '../solana/rpc'
-import { batchSizeAfterRefusal, isBatchRefusal } from './batch-size'
+import { createBatchSizer, isBatchRefusal } from './batch-size'
 import { rateLimitedAmong, type RpcTask } from './throttle'
 
 /**
@@ -34,7 +34,7 @@ export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchS
   let waiting: Prefetch[] = []
   let inFlight = false
   /** Fewer each time the node refuses a batch for good, as in the pipeline (see batch-size.ts). */
-  let size = batchSize
+  const sizer = createBatchSizer(batchSize)
 
   // Resolved through the request's own list, not through `kept`: the pipeline may take a fetch while
   // its request is still queued or in flight.
@@ -43,7 +43,7 @@ export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchS
   }
 
   const flush = (): void => {
-    const asked = waiting.splice(0, size)
+    const asked = waiting.splice(0, sizer.size)
     if (asked.length === 0) {
       inFlight = false
       return
@@ -61,7 +61,7 @@ export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchS
       txs => answer(asked, txs),
       (error: unknown) => {
         // A node that caps batches, or takes none: half as many per request from now on.
-        if (isBatchRefusal(error)) size = batchSizeAfterRefusal(size, asked.length)
+        if (isBatchRefusal(error)) sizer.refused(asked.length)
         answer(asked, null)
       },
     ).finally(flush)

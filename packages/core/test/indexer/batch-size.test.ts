@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createCasinoEvents } from '../../src/events'
-import { batchSizeAfterRefusal, isBatchRefusal } from '../../src/indexer/batch-size'
+import { batchSizeAfterRefusal, createBatchSizer, isBatchRefusal } from '../../src/indexer/batch-size'
 import { createIndexer } from '../../src/indexer/indexer'
 import { readTransactionsBatch } from '../../src/solana/rpc'
 import { RpcError } from '../../src/solana/rpc-errors'
@@ -45,6 +45,33 @@ describe('what counts as a batch refusal', () => {
     expect(batchSizeAfterRefusal(12, 50)).toBe(12)
     expect(batchSizeAfterRefusal(50, 3)).toBe(1)
     expect(batchSizeAfterRefusal(50, 1)).toBe(50)
+  })
+
+  it('grows a cut size back, doubling after each quiet interval, up to the configured size', () => {
+    let clock = 1_000_000
+    const sizer = createBatchSizer(50, { regrowMs: 1000, now: () => clock })
+    expect(sizer.refused(50)).toBe(25)
+    expect(sizer.refused(25)).toBe(12)
+    clock += 999
+    expect(sizer.size).toBe(12)
+    clock += 1
+    expect(sizer.size).toBe(24)
+    clock += 1000
+    expect(sizer.size).toBe(48)
+    // Refused again at the grown size: cut, and the interval starts over.
+    expect(sizer.refused(48)).toBe(24)
+    clock += 500
+    expect(sizer.size).toBe(24)
+    clock += 500
+    expect(sizer.size).toBe(48)
+    clock += 1000
+    expect(sizer.size).toBe(50)
+    clock += 10_000
+    expect(sizer.size).toBe(50)
+    // A client without batch requests: one call each, for good.
+    sizer.single()
+    clock += 10_000
+    expect(sizer.size).toBe(1)
   })
 
   it('keeps full batches through a spell of HTTP 401 (a key the provider rejected for a while), and misses nothing', async () => {
@@ -91,6 +118,66 @@ describe('what counts as a batch refusal', () => {
       expect(events.filter(e => e.type === 'indexer.batch_refused')).toEqual([])
       // After the spell, batches as large as before it (the chain holds 121 transactions).
       expect(Math.max(...sizes)).toBe(50)
+      await store.close()
+    }
+    finally {
+      await net.close()
+    }
+  })
+
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('asks for full batches again a while after a stray refusal (a proxy answering one batch with a non-batch)', async () => {
+    const net = await startLocalnet({ seed: 43, slotMs: 20, resolveDelayMs: 10 })
+    try {
+      const owner = (await net.createPlayer()).publicKey
+      const players = await Promise.all(Array.from({ length: 4 }, () => net.createPlayer({ tokens: 10n ** 30n })))
+      const game = net.games[0]!.id
+      const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
+      const trials: string[] = []
+      for (let i = 0; i < 100; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
+      await net.waitForIdle()
+
+      // Only Date is faked: every request moves the wall clock on by six minutes, past the regrow interval.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+      let stray = 1
+      const sizes: number[] = []
+      const proxy = (async (url: string, init: RequestInit) => {
+        vi.setSystemTime(Date.now() + 6 * 60_000)
+        const calls = String(init.body).split('"method":"getTransaction"').length - 1
+        if (calls > 1 && stray > 0) {
+          stray--
+          return new Response('{"jsonrpc":"2.0","result":5,"id":1}', { status: 200, headers: { 'content-type': 'application/json' } })
+        }
+        if (calls > 0) sizes.push(calls)
+        return fetch(url, init)
+      }) as typeof fetch
+      const store = sqliteStore({ file: join(dir, 'stray.sqlite') })
+      await store.migrate()
+      const indexer = createIndexer({
+        store, events: createCasinoEvents(), logger: quiet,
+        config: {
+          rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
+          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 20, concurrency: 1, fetch: proxy,
+        },
+      })
+      try {
+        await indexer.start()
+        await waitFor(async () => (await store.stats(Date.now())).totalBets === trials.length, 30_000, 'every bet')
+      }
+      finally {
+        await indexer.stop()
+      }
+      expect(stray).toBe(0)
+      expect((await allBets(store)).map(b => b.id).sort()).toEqual([...trials].sort())
+      const events = await store.listSystemEvents({ limit: 50 })
+      expect(events.filter(e => e.type === 'indexer.batch_refused').map(e => e.metadata?.batchSize)).toEqual([10])
+      // Cut to 10 by the stray answer, then 20 again (the chain holds 201 transactions).
+      const cut = sizes.indexOf(10)
+      expect(cut).toBeGreaterThanOrEqual(0)
+      expect(sizes.slice(cut)).toContain(20)
       await store.close()
     }
     finally {

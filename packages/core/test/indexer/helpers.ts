@@ -37,11 +37,11 @@ export async function expectTotalsMatchBets(store: CasinoStore, bets: Bet[]): Pr
   }
 }
 
-/** Polls `check` every 20 ms until it holds. */
+/** Polls `check` every 20 ms until it holds, for `ms` on the monotonic clock (a test may move Date on). */
 export async function waitFor(check: () => boolean | Promise<boolean>, ms = 60_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
+  const end = performance.now() + ms
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise(r => setTimeout(r, 20))
   }
 }
