@@ -247,7 +247,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async listChat(query): Promise<ChatMessage[]> {
-      if (query.before !== undefined && !/^\d{1,18}$/.test(query.before)) return []
+      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
       const rows = await sql<{ id: string, wallet: string, username: string | null, message: string, created_at: string }[]>`
         SELECT id, wallet, username, message, created_at FROM ${t('chat')}
         WHERE deleted_at IS NULL ${query.before === undefined ? sql`` : sql`AND id < ${query.before}::int8`}
@@ -256,7 +256,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async deleteChatMessage(id, deletedAt) {
-      if (!/^\d{1,18}$/.test(id)) return false
+      if (!/^\d{1,15}$/.test(id)) return false
       const rows = await sql`UPDATE ${t('chat')} SET deleted_at = ${deletedAt} WHERE id = ${id}::int8 AND deleted_at IS NULL RETURNING id`
       return rows.length > 0
     },
