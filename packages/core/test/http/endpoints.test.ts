@@ -176,6 +176,14 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
       expect((await t.request('/api/player/profile', { method: 'PATCH', json: { username: 'nobody_1' } })).status).toBe(401)
     })
 
+    it('shows a new username on the cached leaderboard at once', async () => {
+      const board = async () => (await json('/api/casino/leaderboard?by=wagered&period=all&limit=10'))[1].leaderboard as { wallet: string, username: string | null }[]
+      await board()
+      const name = `alice_l${transport === 'node server' ? 'n' : 'f'}${Math.floor(Math.random() * 1e5)}`
+      expect((await json('/api/player/profile', { method: 'PATCH', token: aliceToken, json: { username: name } }))[0]).toBe(200)
+      expect((await board()).find(e => e.wallet === alice.address)?.username).toBe(name)
+    })
+
     it('stats include profitLoss', async () => {
       const [, body] = await json('/api/player/stats', { token: aliceToken })
       expect(body.stats.totalBets).toBe(25)

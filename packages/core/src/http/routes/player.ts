@@ -32,6 +32,8 @@ export function registerPlayerRoutes(app: H3, ctx: CasinoContext): void {
     const player = await me(event)
     const { username } = await validBody(event, profileBody)
     const updated = await ctx.store.setUsername(player.wallet, username)
+    // Leaderboard entries carry usernames: the cached ones are refreshed before they are served again.
+    ctx.cache.clear()
     return { player: toPlayerJSON(updated) }
   })
 
