@@ -162,7 +162,9 @@ const seconds = v.pipe(v.number(), v.integer(), v.minValue(1))
 const positive = v.pipe(v.number(), v.check(n => Number.isFinite(n) && n > 0, 'must be a positive number'))
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1))
 const rule = v.optional(v.object({ windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }))
-const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^(https?|wss?):\/\//, 'must be an http(s) or ws(s) URL'))
+const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//i, 'must be an http(s) URL'))
+/** A node's WebSocket endpoint: ws(s), or the http(s) form of it, which the ws client takes too. */
+const wsUrl = v.pipe(v.string(), v.url(), v.regex(/^(wss?|https?):\/\//i, 'must be a ws(s) or http(s) URL'))
 const hasMethods = (...names: string[]) => v.custom<object>(
   value => typeof value === 'object' && value !== null && names.every(n => typeof (value as Record<string, unknown>)[n] === 'function'),
   `must have ${names.join(', ')}`,
@@ -174,7 +176,7 @@ const configSchema = v.object({
   ownerWallet: wallet('ownerWallet'),
   network: v.optional(v.picklist(['mainnet-beta', 'devnet', 'localnet'])),
   rpcUrl: v.optional(httpUrl),
-  wsUrl: v.optional(httpUrl),
+  wsUrl: v.optional(wsUrl),
   programId: v.optional(wallet('programId')),
   store: v.optional(hasMethods('migrate', 'applyBatch', 'close')),
   kv: v.optional(hasMethods('getItem', 'setItem', 'removeItem')),
@@ -209,7 +211,7 @@ const configSchema = v.object({
   cacheTtlMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   indexer: v.optional(v.union([v.literal(false), v.looseObject({
     rpcUrl: v.optional(httpUrl),
-    wsUrl: v.optional(httpUrl),
+    wsUrl: v.optional(wsUrl),
     programId: v.optional(wallet('programId')),
     ownerWallet: v.optional(wallet('ownerWallet')),
     pollInterval: v.optional(positive),

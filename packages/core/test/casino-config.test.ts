@@ -13,6 +13,10 @@ describe('config of the wired modules', () => {
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { recent: -1 } } }, /^config\.indexer\.start\.recent /],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { signature: 'not-a-signature' } } }, /^config\.indexer\.start\.signature /],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { commitment: 'processed' } }, /^config\.indexer\.commitment: /],
+      // JSON-RPC is HTTP; a WebSocket URL there would only fail every request of the indexer.
+      [{ rpcUrl: 'wss://rpc.example.com' }, /^config\.rpcUrl: must be an http\(s\) URL/],
+      [{ indexer: { rpcUrl: 'ws://127.0.0.1:8900' } }, /^config\.indexer\.rpcUrl: must be an http\(s\) URL/],
+      [{ rpcUrl: 'http://127.0.0.1:8899', wsUrl: 'ftp://127.0.0.1:8900' }, /^config\.wsUrl: must be a ws\(s\) or http\(s\) URL/],
       [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
       [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
       [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],
