@@ -18,6 +18,8 @@ describe('config of the wired modules', () => {
       [{ indexer: { rpcUrl: 'ws://127.0.0.1:8900' } }, /^config\.indexer\.rpcUrl: must be an http\(s\) URL/],
       [{ rpcUrl: 'http://127.0.0.1:8899', wsUrl: 'ftp://127.0.0.1:8900' }, /^config\.wsUrl: must be a ws\(s\) or http\(s\) URL/],
       [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
+      [{ realtime: { chatRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.chatRateLimit\.messages /],
+      [{ realtime: { chatRateLimit: { messages: 3, windowMs: 0 } } }, /^config\.realtime\.chatRateLimit\.windowMs /],
       [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
       [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],
       [{ leaderRetryMs: 0 }, /^config\.leaderRetryMs: /],
