@@ -222,6 +222,7 @@ const configSchema = v.object({
     retryDelay: v.optional(positive),
     slowRetryDelay: v.optional(positive),
     maxBatchTransactions: v.optional(positiveInt),
+    fetchBatchRegrowMs: v.optional(positive),
     statsDebounce: v.optional(positive),
     subscribe: v.optional(v.boolean()),
     // A check, not a picklist: inside the union a picklist's miss would be reported as the union's.

@@ -36,28 +36,37 @@ export function batchSizeAfterRefusal(current: number, refused: number): number 
 /**
  * How long a cut size holds before it is doubled again, up to the configured size. A refusal may be a
  * one-off (a proxy's stray answer, a node restarting behind a load balancer), after which full batches
- * would never come back; a node that really caps batches costs one refused request per this interval.
+ * would never come back. A node that really caps batches refuses the grown size again: each such refusal
+ * doubles the wait before the next try, up to {@link BATCH_REGROW_MAX_MS}.
  */
 export const BATCH_REGROW_MS = 5 * 60_000
+
+/** The longest wait between two tries of a size the node refused after a regrow. */
+export const BATCH_REGROW_MAX_MS = 6 * 60 * 60_000
 
 /** The batch size one fetcher asks for: cut on refusals, doubled back after a quiet while. */
 export interface BatchSizer {
   /** The size to ask for now. */
   readonly size: number
-  /** A batch of `refused` calls was refused for good: the new size when it shrank, else undefined. */
+  /**
+   * A batch of `refused` calls was refused for good. Returns the new size when it is below every size
+   * before it (news worth recording), else undefined (a regrown size refused again, or no cut).
+   */
   refused(refused: number): number | undefined
   /** The client has no batch requests at all: one call each, for good. */
   single(): void
 }
 
 /**
- * A {@link BatchSizer} starting at `max`. `regrowMs` and `now` are there for tests; the defaults are
- * {@link BATCH_REGROW_MS} and the wall clock.
+ * A {@link BatchSizer} starting at `max`, regrowing after `regrowMs` (default {@link BATCH_REGROW_MS}) on
+ * the monotonic clock (`now`, for tests).
  */
 export function createBatchSizer(max: number, options: { regrowMs?: number, now?: () => number } = {}): BatchSizer {
-  const regrowMs = options.regrowMs ?? BATCH_REGROW_MS
-  const now = options.now ?? Date.now
+  const now = options.now ?? (() => performance.now())
+  let regrowMs = options.regrowMs ?? BATCH_REGROW_MS
   let size = max
+  /** The smallest size so far: a cut below it is news; one back to it after a regrow is not. */
+  let lowest = max
   let forGood = false
   /** When the size last changed: it grows once it has held for `regrowMs`. */
   let since = 0
@@ -71,14 +80,18 @@ export function createBatchSizer(max: number, options: { regrowMs?: number, now?
     },
     refused(refused) {
       const smaller = batchSizeAfterRefusal(size, refused)
-      // Refused at a size it has grown back to: the clock starts again from this cut.
       since = now()
       if (smaller === size) return undefined
+      // A size it had grown back to, refused: the node does cap there; try less often.
+      if (size > lowest) regrowMs = Math.min(regrowMs * 2, BATCH_REGROW_MAX_MS)
       size = smaller
+      if (size >= lowest) return undefined
+      lowest = size
       return size
     },
     single() {
       size = 1
+      lowest = 1
       forGood = true
     },
   }

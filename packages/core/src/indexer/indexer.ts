@@ -404,7 +404,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         onPause: (ms, retryAfter) => logger.warn('the RPC node is rate-limiting: RPC requests paused', { ms, retryAfter }),
       })
       publisher = createPublisher(ctx.store, ctx.events, options.statsDebounce, noteError)
-      prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize)
+      prefetcher = createPrefetcher(fn => call(fn, 2), options.fetchBatchSize, options.fetchBatchRegrowMs)
       const pub = publisher
       thread = threadUrl && rpc.fetchTransactionsBatch ? startThread(threadUrl) : undefined
       // This run's deliveries, in commit order (see `ctx.delivered`).
@@ -429,6 +429,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // ~20% more CPU in the garbage collector's threads and ~7% less throughput.
         fetchAhead: Math.max(2 * options.maxBatchTransactions, 2 * options.concurrency * options.fetchBatchSize),
         fetchBatchSize: options.fetchBatchSize,
+        fetchBatchRegrowMs: options.fetchBatchRegrowMs,
         groupWaitMs: options.groupWaitMs,
         // The walk's next page, ahead of these in the queue, always finds a free slot.
         fetchAheadConcurrency: Math.max(1, options.concurrency - 1),

@@ -1,6 +1,7 @@
 import { CasinoError } from '../errors'
 import { decodeBase58 } from '../solana/address'
 import { deriveWsUrl } from '../solana/rpc'
+import { BATCH_REGROW_MS } from './batch-size'
 import { FARE_VAULT_PROGRAM_ID } from '../solana/vault-events'
 import type { CasinoStore } from '../store/types'
 import type { IndexerOptions, ResolvedIndexerFilter, ResolvedIndexerOptions } from './types'
@@ -46,6 +47,7 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     commitment: oneOf('commitment', options.commitment, ['confirmed', 'finalized'] as const, 'confirmed'),
     maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
     fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
+    fetchBatchRegrowMs: positive('fetchBatchRegrowMs', options.fetchBatchRegrowMs, BATCH_REGROW_MS),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, store?.preferredGroupWaitMs ?? 25),
     backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),

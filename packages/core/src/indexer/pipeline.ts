@@ -53,6 +53,8 @@ export interface PipelineContext {
    * fewer once the node refuses a batch.
    */
   fetchBatchSize: number
+  /** How long a cut batch size holds before it doubles again (see batch-size.ts). @default 5 minutes */
+  fetchBatchRegrowMs?: number
   /** Milliseconds a short group may wait for the transactions in flight behind it while backfilling. */
   groupWaitMs: number
   /** Requests fetching listed transactions before they are enqueued (see `fetchListed`), at most at a time. */
@@ -135,7 +137,7 @@ export function createPipeline(ctx: PipelineContext) {
    * Transactions asked for in one JSON-RPC batch request: `fetchBatchSize`, halved each time the node
    * refuses a batch (see `refused`) and doubled back after a quiet while; 1 when it takes none.
    */
-  const sizer = createBatchSizer(ctx.fetchBatchSize)
+  const sizer = createBatchSizer(ctx.fetchBatchSize, { regrowMs: ctx.fetchBatchRegrowMs })
   let waitingSince: number | undefined
   let waitTimer: ReturnType<typeof setTimeout> | undefined
   /**
@@ -291,6 +293,7 @@ export function createPipeline(ctx: PipelineContext) {
   const refused = (size: number, error: RpcError): void => {
     const batchSize = sizer.refused(size)
     if (batchSize === undefined) return
+    // Recorded only below the smallest size so far: a node that caps batches refuses each regrow too.
     void ctx.record('indexer.batch_refused', 'warn', batchSize > 1
       ? `the node refused a batch of ${size} getTransaction calls; asking for ${batchSize} at a time`
       : `the node refused a batch of ${size} getTransaction calls; one request each from now on`, { size, batchSize, error: error.message, code: error.code })

@@ -29,12 +29,12 @@ interface Prefetch {
 const MAX_KEPT = 10_000
 
 /** Creates the prefetcher of one indexer run; `call` runs a request through the indexer's queue. */
-export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchSize: number): Prefetcher {
+export function createPrefetcher(call: <T>(fn: RpcTask<T>) => Promise<T>, batchSize: number, regrowMs?: number): Prefetcher {
   const kept = new Map<string, Prefetch>()
   let waiting: Prefetch[] = []
   let inFlight = false
   /** Fewer each time the node refuses a batch for good, as in the pipeline (see batch-size.ts). */
-  const sizer = createBatchSizer(batchSize)
+  const sizer = createBatchSizer(batchSize, { regrowMs })
 
   // Resolved through the request's own list, not through `kept`: the pipeline may take a fetch while
   // its request is still queued or in flight.

@@ -79,10 +79,17 @@ export interface IndexerOptions {
    * getTransaction calls sent together in one JSON-RPC batch request (one HTTP round trip, counted as
    * one request by `concurrency` and `rpcRateLimit`). 1 sends one request per transaction. A node that
    * refuses a batch (a provider's cap on its size, or no batches at all) gets half as many per request
-   * from then on, down to single requests; each cut is recorded as an `indexer.batch_refused` SystemEvent.
+   * down to single requests; each cut below the smallest size so far is recorded as an
+   * `indexer.batch_refused` SystemEvent. The size doubles back after `fetchBatchRegrowMs`.
    * @default 50
    */
   fetchBatchSize?: number
+  /**
+   * Milliseconds a cut fetch batch size holds before it doubles again, up to `fetchBatchSize`, so that a
+   * one-off refusal does not cost full batches for good. Each time a regrown size is refused again, the
+   * wait doubles (at most 6 hours). @default 300_000 (5 minutes)
+   */
+  fetchBatchRegrowMs?: number
   /**
    * While backfilling, milliseconds a short run of fetched transactions may wait for those in flight
    * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createCasinoEvents } from '../../src/events'
 import { batchSizeAfterRefusal, createBatchSizer, isBatchRefusal } from '../../src/indexer/batch-size'
 import { createIndexer } from '../../src/indexer/indexer'
@@ -58,12 +58,6 @@ describe('what counts as a batch refusal', () => {
     expect(sizer.size).toBe(24)
     clock += 1000
     expect(sizer.size).toBe(48)
-    // Refused again at the grown size: cut, and the interval starts over.
-    expect(sizer.refused(48)).toBe(24)
-    clock += 500
-    expect(sizer.size).toBe(24)
-    clock += 500
-    expect(sizer.size).toBe(48)
     clock += 1000
     expect(sizer.size).toBe(50)
     clock += 10_000
@@ -72,6 +66,26 @@ describe('what counts as a batch refusal', () => {
     sizer.single()
     clock += 10_000
     expect(sizer.size).toBe(1)
+  })
+
+  it('tries a size the node refused again less and less often, and reports only new lows', () => {
+    let clock = 0
+    const sizer = createBatchSizer(100, { regrowMs: 1000, now: () => clock })
+    // The node caps at 40: cut to 50, then 25 (a new low each time).
+    expect(sizer.refused(100)).toBe(50)
+    expect(sizer.refused(50)).toBe(25)
+    const tries: number[] = []
+    for (let t = 0; t < 20_000; t += 100) {
+      clock = t + 100
+      if (sizer.size > 40) {
+        tries.push(clock)
+        // Refused again: back to 25, not news.
+        expect(sizer.refused(sizer.size)).toBeUndefined()
+      }
+    }
+    // Each refused regrow doubles the wait before the next try: 2 s, 4 s, 8 s apart.
+    expect(tries.slice(1).map((t, i) => t - tries[i]!)).toEqual([2000, 4000, 8000])
+    expect(sizer.size).toBe(25)
   })
 
   it('keeps full batches through a spell of HTTP 401 (a key the provider rejected for a while), and misses nothing', async () => {
@@ -125,10 +139,6 @@ describe('what counts as a batch refusal', () => {
     }
   })
 
-  afterEach(() => {
-    vi.useRealTimers()
-  })
-
   it('asks for full batches again a while after a stray refusal (a proxy answering one batch with a non-batch)', async () => {
     const net = await startLocalnet({ seed: 43, slotMs: 20, resolveDelayMs: 10 })
     try {
@@ -140,18 +150,16 @@ describe('what counts as a batch refusal', () => {
       for (let i = 0; i < 100; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
       await net.waitForIdle()
 
-      // Only Date is faked: every request moves the wall clock on by six minutes, past the regrow interval.
-      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
       let stray = 1
       const sizes: number[] = []
       const proxy = (async (url: string, init: RequestInit) => {
-        vi.setSystemTime(Date.now() + 6 * 60_000)
         const calls = String(init.body).split('"method":"getTransaction"').length - 1
         if (calls > 1 && stray > 0) {
           stray--
           return new Response('{"jsonrpc":"2.0","result":5,"id":1}', { status: 200, headers: { 'content-type': 'application/json' } })
         }
-        if (calls > 0) sizes.push(calls)
+        // The batches sent after the stray answer.
+        if (calls > 0 && stray === 0) sizes.push(calls)
         return fetch(url, init)
       }) as typeof fetch
       const store = sqliteStore({ file: join(dir, 'stray.sqlite') })
@@ -160,7 +168,7 @@ describe('what counts as a batch refusal', () => {
         store, events: createCasinoEvents(), logger: quiet,
         config: {
           rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
-          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 20, concurrency: 1, fetch: proxy,
+          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 20, concurrency: 1, fetch: proxy, fetchBatchRegrowMs: 1,
         },
       })
       try {
@@ -174,10 +182,10 @@ describe('what counts as a batch refusal', () => {
       expect((await allBets(store)).map(b => b.id).sort()).toEqual([...trials].sort())
       const events = await store.listSystemEvents({ limit: 50 })
       expect(events.filter(e => e.type === 'indexer.batch_refused').map(e => e.metadata?.batchSize)).toEqual([10])
-      // Cut to 10 by the stray answer, then 20 again (the chain holds 201 transactions).
-      const cut = sizes.indexOf(10)
-      expect(cut).toBeGreaterThanOrEqual(0)
-      expect(sizes.slice(cut)).toContain(20)
+      // Cut to 10 by the stray answer (its own group sent again in two halves), then 20 again (the chain
+      // holds 201 transactions). Without regrowth every batch after it held 10 at most.
+      expect(sizes).toContain(10)
+      expect(sizes).toContain(20)
       await store.close()
     }
     finally {
