@@ -49,21 +49,23 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
   let nonceCalls = 0
 
   /**
-   * Runs reads of several statements on one snapshot (a REPEATABLE READ, READ ONLY transaction): a batch
-   * committing between two of them is seen whole or not at all. Statements sent on their own each see
-   * the latest commit, so a player's totals could come with per-game rows of one more bet.
+   * A player with its per-game rows, in ONE statement: one snapshot, so a batch committing meanwhile is
+   * seen whole or not at all (two statements could return totals with the game rows of one more bet).
+   * Amounts travel as text inside the JSON, exact past 2^53.
    */
-  const snapshot = <T>(reads: (tx: Sql) => Promise<T>): Promise<T> =>
-    sql.begin('isolation level repeatable read read only', tx => reads(tx as unknown as Sql)) as Promise<T>
-
-  const loadPlayer = (where: 'wallet' | 'username', value: string): Promise<Player | null> => snapshot(async (tx) => {
+  const loadPlayer = async (where: 'wallet' | 'username', value: string): Promise<Player | null> => {
+    const games = sql`coalesce((SELECT json_agg(json_build_object(
+        'wallet', g.wallet, 'game', g.game, 'bets', g.bets::text, 'wins', g.wins::text, 'losses', g.losses::text,
+        'wagered', g.wagered::text, 'payout', g.payout::text))
+      FROM ${t('player_games')} AS g WHERE g.wallet = p.wallet), '[]'::json) AS games`
     const rows = where === 'wallet'
-      ? await tx<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE wallet = ${value}`
-      : await tx<PlayerRow[]>`SELECT * FROM ${t('players')} WHERE lower(username) = lower(${value})`
+      ? await sql<(PlayerRow & { games: PlayerGameRow[] | string })[]>`SELECT p.*, ${games} FROM ${t('players')} AS p WHERE p.wallet = ${value}`
+      : await sql<(PlayerRow & { games: PlayerGameRow[] | string })[]>`SELECT p.*, ${games} FROM ${t('players')} AS p WHERE lower(p.username) = lower(${value})`
     const row = rows[0]
     if (!row) return null
-    return toPlayer(row, await tx<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${row.wallet}`)
-  })
+    // postgres.js parses json columns unless the client was given other type parsers.
+    return toPlayer(row, typeof row.games === 'string' ? JSON.parse(row.games) as PlayerGameRow[] : row.games)
+  }
 
   return {
     name: 'postgres',
@@ -137,13 +139,14 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async playerBetHistory(wallet, page) {
-      return snapshot(async (tx) => {
-        const [rows, [count]] = await Promise.all([
-          tx<BetRow[]>`SELECT * FROM ${t('bets')} WHERE player = ${wallet} ORDER BY seq DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
-          tx<{ n: string }[]>`SELECT count(*) AS n FROM ${t('bets')} WHERE player = ${wallet}`,
-        ])
-        return { bets: rows.map(toBet), total: Number(count?.n ?? 0) }
-      })
+      // One statement, one snapshot: the count and the page of the same commit. The count's row is there
+      // even when the page is empty (an offset past the end).
+      const rows = await sql<(BetRow & { history_total: string })[]>`
+        WITH total AS (SELECT count(*) AS n FROM ${t('bets')} WHERE player = ${wallet})
+        SELECT total.n AS history_total, b.* FROM total LEFT JOIN LATERAL (
+          SELECT * FROM ${t('bets')} WHERE player = ${wallet} ORDER BY seq DESC LIMIT ${page.limit} OFFSET ${page.offset}
+        ) AS b ON true ORDER BY b.seq DESC`
+      return { bets: rows.filter(r => r.id !== null).map(toBet), total: Number(rows[0]?.history_total ?? 0) }
     },
 
     async getPlayer(wallet) {
@@ -155,14 +158,12 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async ensurePlayer(wallet, now) {
-      const [[row], games] = await Promise.all([
-        sql<(PlayerRow & { created: boolean })[]>`
-          INSERT INTO ${t('players')} AS p (wallet, created_at, last_seen_at) VALUES (${wallet}, ${now}, ${now})
-          ON CONFLICT (wallet) DO UPDATE SET last_seen_at = GREATEST(p.last_seen_at, excluded.last_seen_at)
-          RETURNING *, (xmax = 0) AS created`,
-        sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${wallet}`,
-      ])
-      return { player: toPlayer(row!, games), created: row!.created }
+      const [row] = await sql<{ created: boolean }[]>`
+        INSERT INTO ${t('players')} AS p (wallet, created_at, last_seen_at) VALUES (${wallet}, ${now}, ${now})
+        ON CONFLICT (wallet) DO UPDATE SET last_seen_at = GREATEST(p.last_seen_at, excluded.last_seen_at)
+        RETURNING (xmax = 0) AS created`
+      // Read after the upsert, in one statement: totals and per-game rows of one commit.
+      return { player: (await loadPlayer('wallet', wallet))!, created: row!.created }
     },
 
     async setUsername(wallet, username) {
@@ -175,7 +176,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
         throw error
       }
       if (!rows[0]) throw new CasinoError('NOT_FOUND', 'player not found')
-      return toPlayer(rows[0], await sql<PlayerGameRow[]>`SELECT * FROM ${t('player_games')} WHERE wallet = ${wallet}`)
+      return (await loadPlayer('wallet', wallet))!
     },
 
     async leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
