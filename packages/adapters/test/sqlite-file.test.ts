@@ -238,17 +238,32 @@ describe('sqliteStore writer thread', () => {
     const now = Date.now()
     const player = randomWallet()
     // One settled bet per commit, alternating two games, all within the last 24 hours.
-    const batches = Array.from({ length: 400 }, (_, i) => {
+    const batchFor = (i: number) => {
       const register = makeRegister({ player, game: i % 2 ? 'dice' : 'coinflip', blockTime: Math.floor(now / 1000) - 60, slot: 1000 + i })
       return makeBatch([register, makeResolve(register)], { now })
-    })
-    let written = false
-    const writes = Promise.all(batches.map(batch => store.applyBatch(batch))).finally(() => {
-      written = true
-    })
-    const torn: string[] = []
+    }
+    // Both sides go on until 300 reads were made and 150 commits landed: however fast either side is (the
+    // thread's first commit waits for it to start), the reads overlap commits.
     let reads = 0
-    while (!written) {
+    let committed = 0
+    const going = () => reads < 300 || committed < 150
+    const writes = (async () => {
+      let sent = 0
+      const inFlight = new Set<Promise<unknown>>()
+      while (going()) {
+        const write: Promise<unknown> = store.applyBatch(batchFor(sent++)).finally(() => {
+          committed++
+          inFlight.delete(write)
+        })
+        inFlight.add(write)
+        // Up to 8 in flight on the thread.
+        if (inFlight.size >= 8) await Promise.race(inFlight)
+      }
+      await Promise.all(inFlight)
+      return sent
+    })()
+    const torn: string[] = []
+    for (; going(); reads++) {
       const stats = await store.stats(now)
       if (stats.totalBets !== stats.last24h.bets) torn.push(`stats ${stats.totalBets} / ${stats.last24h.bets}`)
       const p = await store.getPlayer(player)
@@ -256,14 +271,20 @@ describe('sqliteStore writer thread', () => {
       if (p && p.totalBets !== perGame) torn.push(`player ${p.totalBets} / ${perGame}`)
       const history = await store.playerBetHistory(player, { limit: 1000, offset: 0 })
       if (history.bets.length !== history.total) torn.push(`history ${history.bets.length} / ${history.total}`)
-      reads++
       await new Promise(resolve => setImmediate(resolve))
     }
-    await writes
-    // Without one snapshot per read, about a third of these reads came out torn.
-    expect(reads).toBeGreaterThan(10)
+    const sent = await writes
+    // Without one snapshot per read, dozens of these reads came out torn.
     expect(torn).toEqual([])
-    expect((await store.stats(now)).totalBets).toBe(400)
+    expect((await store.stats(now)).totalBets).toBe(sent)
+  })
+
+  it('takes better-sqlite3\'s own timeout option as the busy timeout, unless busyTimeout is given', async () => {
+    const a = sqliteStore({ file: newFile(), writerThread: false, databaseOptions: { timeout: 12_345 } })
+    const b = sqliteStore({ file: newFile(), writerThread: false, busyTimeout: 777, databaseOptions: { timeout: 12_345 } })
+    const c = sqliteStore({ file: newFile(), writerThread: false })
+    open.push(a, b, c)
+    expect([a, b, c].map(store => store.client.pragma('busy_timeout', { simple: true }))).toEqual([12_345, 777, 5_000])
   })
 
   it('starts no writer thread for a read-only file, so nothing is written to it', async () => {

@@ -23,7 +23,9 @@ export function openSqlite(options: SqliteConnectionOptions): { client: Database
   const client = options.client ?? new BetterSqlite3(options.file, options.databaseOptions)
   client.pragma('journal_mode = WAL')
   client.pragma('synchronous = NORMAL')
-  client.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 5_000))}`)
+  // better-sqlite3's own `timeout` option sets the same thing: honoured when `busyTimeout` is not given.
+  const timeout = options.busyTimeout ?? (options.file === undefined ? undefined : options.databaseOptions?.timeout) ?? 5_000
+  client.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeout))}`)
   client.pragma('foreign_keys = ON')
   client.pragma(`cache_size = -${Math.max(2_000, Math.floor(options.cacheSizeKiB ?? 65_536))}`)
   client.pragma('temp_store = MEMORY')

@@ -50,7 +50,14 @@ export function createFetchHandler(app: H3): (request: Request, context?: FetchC
   return (request, context) => {
     const ip = context?.ip ?? context?.incoming?.socket?.remoteAddress
     // h3's getRequestIP reads `request.ip`, which srvx's own requests have.
-    if (ip && (request as { ip?: unknown }).ip === undefined) Object.defineProperty(request, 'ip', { value: ip, configurable: true })
+    if (ip && (request as { ip?: unknown }).ip === undefined) {
+      try {
+        Object.defineProperty(request, 'ip', { value: ip, configurable: true })
+      }
+      catch {
+        // A frozen request keeps no address: it is served all the same, in the shared rate-limit bucket.
+      }
+    }
     return Promise.resolve(app.fetch(request))
   }
 }

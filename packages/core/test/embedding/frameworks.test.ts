@@ -180,7 +180,8 @@ describe.each(Object.keys(recipes))('the casino inside %s', (framework) => {
     expect(bad.status).toBe(400)
   })
 
-  it('rate-limits each client by its own address', async () => {
+  // Linux routes all of 127.0.0.0/8 to the loopback; macOS has only 127.0.0.1 there.
+  it.skipIf(process.platform === 'darwin')('rate-limits each client by its own address', async () => {
     await start({ max: 3, windowMs: 60_000 })
     const url = `${host.url}/api/casino/info`
     const first = [await getFrom('127.0.0.2', url), await getFrom('127.0.0.2', url), await getFrom('127.0.0.2', url), await getFrom('127.0.0.2', url)]
