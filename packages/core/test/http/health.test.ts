@@ -62,6 +62,15 @@ describe('GET /health/ready', () => {
     expect(rpc.calls()).toBe(1)
   })
 
+  it('probes the indexer\'s RPC when only indexer.rpcUrl names one', async () => {
+    const rpc = await fakeRpc({ healthy: false })
+    cleanups.push(rpc.close)
+    const t = await casinoWith({ indexer: { rpcUrl: rpc.url, subscribe: false, retryDelay: 20, slowRetryDelay: 20, pollInterval: 20 } })
+    const body = await (await t.request('/health/ready')).json() as { status: string, checks: Record<string, { ok: boolean }> }
+    expect(body.checks.rpc).toMatchObject({ ok: false })
+    expect(rpc.calls()).toBeGreaterThan(0)
+  })
+
   it('reports an RPC outage as degraded with 200, and a broken store as not_ready with 503', async () => {
     const rpc = await fakeRpc({ healthy: false })
     cleanups.push(rpc.close)

@@ -39,12 +39,14 @@ export function registerHealthRoutes(app: H3, ctx: CasinoContext): void {
       return [name, { ok: false, error: error instanceof TimeoutError ? 'timeout' : 'unavailable' }]
     }
   }
+  // The node the indexer reads (`indexer.rpcUrl` may name one without a top-level `rpcUrl`).
+  const rpcUrl = ctx.config.indexer?.rpcUrl ?? ctx.config.rpcUrl
   const runProbes = async (): Promise<Record<string, Check>> => Object.fromEntries(await Promise.all([
     probe('store', () => ctx.store.ping()),
     probe('kv', async () => {
       await ctx.kv.getItem('health:probe')
     }),
-    ...(ctx.config.rpcUrl ? [probe('rpc', () => rpcHealth(ctx.config.rpcUrl!))] : []),
+    ...(rpcUrl ? [probe('rpc', () => rpcHealth(rpcUrl))] : []),
   ]))
 
   // One probe at a time, its result reused for PROBE_CACHE_MS: concurrent requests share the one in flight.
