@@ -217,3 +217,20 @@ export function toChainOrder(newestFirst: readonly SignatureInfo[]): SignatureIn
     return 0 // stable sort keeps the reversed listing order
   })
 }
+
+/**
+ * Whether the node's listing reaches back to `known`, a transaction already indexed, from `oldest`, the
+ * oldest signature a walk down to `known` listed (undefined when it listed none). The signature just
+ * before `oldest` must be `known`, or of its slot or older. A node whose history starts later (a pruned
+ * ledger, a provider without long-term storage) has nothing before `oldest`: the transactions between
+ * `known` and its history were never listed, and a walk alone cannot tell.
+ */
+export async function listingReaches(
+  call: Call,
+  address: string,
+  known: { signature: string, slot: number },
+  oldest?: { signature: string, slot: number },
+): Promise<boolean> {
+  const [older] = await call(rpc => rpc.getSignaturesForAddress(address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))
+  return older !== undefined && (older.signature === known.signature || older.slot <= known.slot)
+}

@@ -7,7 +7,7 @@ import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { boundsAfter, type ListBounds, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
+import { boundsAfter, type ListBounds, listingReaches, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
@@ -82,6 +82,8 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let polling = false
   /** A poll is listing (and queueing) a backlog chunk by chunk. */
   let listingChunks = false
+  /** The stored position a run resumed from, until its first walk checked that the node's history reaches it. */
+  let checkReach: { signature: string, slot: number } | undefined
   let pollAgain = false
   let lastSlotCheck = 0
   let lastPollAt = 0
@@ -207,10 +209,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     // Each page is retried on its own: a long backfill must not start over because one page failed.
     // A long one is listed and queued in chunks, each once the one before is nearly committed.
     listingChunks = true
+    const reachFrom = checkReach
+    checkReach = undefined
+    /** The oldest signature this walk listed: the first chunk handed over is the oldest. */
+    let oldest: SignatureInfo | undefined
     try {
       const runPipeline = pipeline!
       await listSignaturesInChunks(pageCall(gen), options.programId, newest, options.backfillChunk, async (chunk) => {
         if (gen !== generation) throw new Error('stopped')
+        oldest ??= chunk[chunk.length - 1]
         enqueue(chunk)
         await runPipeline.whenPendingAtMost(options.backfillChunk)
       }, {
@@ -226,6 +233,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       listingChunks = false
     }
     if (gen !== generation) return
+    if (reachFrom) await reportHistoryGap(gen, reachFrom, oldest)
     // The head slot feeds the lag figures; a failure here is not worth a retry. Once per poll interval
     // at most: notifications carry their slot, and every request counts against the rate limit.
     const now = Date.now()
@@ -238,6 +246,24 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       })
     }
     markLiveIfCaughtUp()
+  }
+
+  /**
+   * After the first walk of a run from a stored position: whether the node's history reaches back to it
+   * (see `listingReaches`). If not, what lies between it and the node's oldest transaction cannot be
+   * listed from this node: recorded, so that an operator backfills from an archival RPC, never silently.
+   */
+  const reportHistoryGap = async (gen: number, from: { signature: string, slot: number }, oldest: SignatureInfo | undefined): Promise<void> => {
+    let reaches: boolean
+    try {
+      reaches = await listingReaches(pageCall(gen), options.programId, from, oldest)
+    }
+    catch {
+      return // stopped
+    }
+    if (reaches || gen !== generation) return
+    const metadata = { from: from.signature, fromSlot: from.slot, oldestListed: oldest?.signature ?? null, oldestListedSlot: oldest?.slot ?? null }
+    await record('indexer.history_gap', 'error', 'the RPC node\'s history does not reach back to the cursor: transactions between it and the oldest the node lists may be missing; backfill them from an archival RPC', metadata)
   }
 
   const trigger = (gen: number): void => {
@@ -304,6 +330,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
     if (cursor) {
       newest = boundsAfter(cursor)
+      checkReach = { signature: cursor.signature, slot: cursor.slot }
       lastSignature = cursor.signature
       lastSlot = cursor.slot
       const published = cursor.published
@@ -312,6 +339,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
         logger.info('publishing what an earlier run committed but did not announce', { from: published.signature || '(the start)', through: cursor.signature })
         newest = published.signature === chainStart.signature ? {} : boundsAfter(published)
+        checkReach = published.signature === chainStart.signature ? undefined : { signature: published.signature, slot: published.slot }
         runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
       // A store that has no mark yet (one written before it): nothing to publish again.

@@ -1,0 +1,111 @@
+/**
+ * A node whose history does not reach back to the stored cursor (a pruned ledger, a provider without
+ * long-term storage) lists only what it has: the walk down to the cursor ends early and looks complete.
+ * The indexer must say so, as an `indexer.history_gap` SystemEvent, not move on silently.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteStore } from '@fare-casino/adapters/sqlite'
+import { startLocalnet } from '@fare-casino/localnet'
+import { afterAll, expect, it } from 'vitest'
+import { createCasinoEvents } from '../../src/events'
+import { createIndexer } from '../../src/indexer/indexer'
+import type { CasinoStore } from '../../src/store/types'
+import { allBets, waitFor } from './helpers'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+const dir = mkdtempSync(join(tmpdir(), 'fare-history-gap-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A fetch in front of the node whose getSignaturesForAddress lists nothing at or below `firstSlot - 1`. */
+function prunedBelow(firstSlot: number): typeof fetch {
+  return (async (url: string, init: RequestInit) => {
+    const response = await fetch(url, init)
+    const request = JSON.parse(String(init.body)) as { method?: string }
+    if (Array.isArray(request) || request.method !== 'getSignaturesForAddress') return response
+    const body = await response.json() as { result?: { slot: number }[] }
+    if (Array.isArray(body.result)) body.result = body.result.filter(info => info.slot >= firstSlot)
+    return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } })
+  }) as typeof fetch
+}
+
+it('records a history gap when the node cannot list back to the cursor, and none when it can', async () => {
+  const net = await startLocalnet({ seed: 47, slotMs: 20, resolveDelayMs: 10 })
+  const store = sqliteStore({ file: join(dir, 'gap.sqlite') })
+  try {
+    await store.migrate()
+    const owner = (await net.createPlayer()).publicKey
+    const players = await Promise.all(Array.from({ length: 3 }, () => net.createPlayer({ tokens: 10n ** 30n })))
+    const game = net.games[0]!.id
+    const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
+    const bet = (i: number) => net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })
+    const run = async (count: number, fetchImpl?: typeof fetch) => {
+      const indexer = createIndexer({
+        store, events: createCasinoEvents(), logger: quiet,
+        config: {
+          rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
+          retryDelay: 5, slowRetryDelay: 20, ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        },
+      })
+      await indexer.start()
+      try {
+        await waitFor(async () => (await store.stats(Date.now())).totalBets === count, 30_000, `${count} bets`)
+        // One more poll, so that the check after the first walk has had its answer.
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+      finally {
+        await indexer.stop()
+      }
+    }
+    const gaps = async (s: CasinoStore) => (await s.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.history_gap')
+
+    for (let i = 0; i < 10; i++) await bet(i)
+    await net.waitForIdle()
+    await run(10)
+    // Resumed from its cursor by a node with the whole history: no gap.
+    for (let i = 10; i < 15; i++) await bet(i)
+    await net.waitForIdle()
+    await run(15)
+    expect(await gaps(store)).toEqual([])
+    const cursor = (await store.getCursor())!
+
+    // Ten more bets, then a node whose history starts after the fifth of them.
+    const later: { signature: string }[] = []
+    for (let i = 15; i < 25; i++) {
+      later.push(await bet(i))
+      // A slot or two apart (slots of 20 ms), so that the node's history can start between two of them.
+      await new Promise(resolve => setTimeout(resolve, 40))
+    }
+    await net.waitForIdle()
+    const slotOf = async (signature: string) => {
+      const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [signature, { maxSupportedTransactionVersion: 0, commitment: 'confirmed' }] }) })
+      return ((await res.json()) as { result: { slot: number } }).result.slot
+    }
+    const firstSlot = (await slotOf(later[4]!.signature)) + 1
+    const visible = (await Promise.all(later.map(b => slotOf(b.signature)))).filter(slot => slot >= firstSlot).length
+    expect(visible).toBeGreaterThan(0)
+    // The bets registered inside the node's history are still indexed.
+    const before = (await allBets(store)).length
+    const indexer = createIndexer({
+      store, events: createCasinoEvents(), logger: quiet,
+      config: { rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50, retryDelay: 5, slowRetryDelay: 20, fetch: prunedBelow(firstSlot) },
+    })
+    await indexer.start()
+    try {
+      await waitFor(async () => (await gaps(store)).length > 0 && (await allBets(store)).length >= before + visible, 30_000, 'a history gap recorded')
+    }
+    finally {
+      await indexer.stop()
+    }
+    const [gap] = await gaps(store)
+    expect(gap).toMatchObject({ severity: 'error', metadata: { from: cursor.signature, fromSlot: cursor.slot } })
+    expect((gap!.metadata as { oldestListedSlot: number }).oldestListedSlot).toBeGreaterThanOrEqual(firstSlot)
+    expect((await allBets(store)).length).toBe(before + visible)
+    expect(await gaps(store)).toHaveLength(1)
+  }
+  finally {
+    await store.close()
+    await net.close()
+  }
+})
