@@ -21,7 +21,16 @@ export interface Ingest {
  * in offsets is filled from the history, and an offset already delivered is ignored: every process
  * delivers the same gap-free sequence, which is what lets a client resume on any instance.
  */
-export function createIngest(ctx: { history: HistoryStore, fanout: Fanout, logger: CasinoLogger }): Ingest {
+export function createIngest(ctx: {
+  history: HistoryStore
+  fanout: Fanout
+  logger: CasinoLogger
+  /**
+   * Told when the shared history moved to a new epoch while this process was delivering: `offset` is the
+   * new epoch's last offset before the event that revealed it, where a client resumes from.
+   */
+  onEpochChange?: (epoch: string, offset: number) => void
+}): Ingest {
   let epoch = ''
   let last = 0
   let filling = false
@@ -38,10 +47,12 @@ export function createIngest(ctx: { history: HistoryStore, fanout: Fanout, logge
     if (messageEpoch !== epoch) {
       // The shared history was reset (e.g. Redis lost it): offsets start over, so forget the old ones.
       ctx.logger.info('event history epoch changed', { from: epoch, to: messageEpoch })
+      const changed = epoch !== ''
       epoch = messageEpoch
       last = 0
       for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
       if (event.offset > 1) last = event.offset - 1
+      if (changed) ctx.onEpochChange?.(epoch, last)
     }
     if (event.offset <= last) return
     if (event.offset > last + 1) {

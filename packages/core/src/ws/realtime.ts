@@ -95,7 +95,16 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   // Client ids: this process's random prefix and a counter (crossws's per-peer UUID costs memory per socket).
   const instanceId = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)
   let peerSeq = 0
-  const ingest = createIngest({ history, fanout, logger })
+  const ingest = createIngest({
+    history,
+    fanout,
+    logger,
+    // Event frames do not carry the epoch: a live socket is told, so that it resumes from the new one
+    // (and refetches what the old one may have given up).
+    onEpochChange: (epoch, offset) => {
+      for (const state of states.values()) sendJSON(state, { type: 'epoch.changed', data: { epoch, offset } })
+    },
+  })
   const publisher = createPublisher({
     events: ctx.events,
     history,

@@ -68,11 +68,17 @@ describe('publishing when the history fails', () => {
     await client.take('subscribed')
     for (const id of ['b1', 'b2', 'b3']) server.events.emit('bet.placed', makeBet({ id }))
     await server.realtime.flush()
-    // Live delivery goes on in the new epoch.
-    await client.take(m => m.data?.id === 'b3')
+    // Live delivery goes on in the new epoch, announced first: the socket learns where it now resumes from.
+    const changed = await client.take('epoch.changed')
+    const b3 = await client.take(m => m.data?.id === 'b3')
     expect(flaky.failures()).toBe(3)
     expect(server.realtime.position().epoch).not.toBe(hello.epoch)
+    expect(changed.data).toEqual({ epoch: server.realtime.position().epoch, offset: 0 })
+    expect(b3.offset).toBe(1)
     expect(server.logs.some(l => l.includes('new epoch'))).toBe(true)
+    const resumed = await connect(server.url)
+    resumed.client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: changed.data.epoch, offset: b3.offset } })
+    expect((await resumed.client.take('subscribed')).data.recovered).toBe(true)
 
     // A client that saw b1 (offset 1) and reconnects must not be told it has everything.
     const back = await connect(server.url)
