@@ -176,7 +176,9 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
         throw error
       }
       if (!rows[0]) throw new CasinoError('NOT_FOUND', 'player not found')
-      return (await loadPlayer('wallet', wallet))!
+      // Totals and games read back in one statement; the username is this update's, whatever another
+      // request for the same wallet wrote since.
+      return { ...(await loadPlayer('wallet', wallet))!, username: rows[0].username }
     },
 
     async leaderboard(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {

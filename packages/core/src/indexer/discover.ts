@@ -122,6 +122,11 @@ export interface ChunkedListing {
   keep?: number
   /** Told of every page listed, as it is listed. */
   onListed?: OnListed
+  /**
+   * Told once the first walk has listed everything down to `bounds`, before any chunk is handed over,
+   * with the oldest signature it listed (undefined when it listed none).
+   */
+  onWalked?: (oldest: SignatureInfo | undefined) => void
 }
 
 /**
@@ -149,7 +154,7 @@ export async function listSignaturesInChunks(
   bounds: ListBounds,
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
-  { keep = WALK_KEPT_SIGNATURES, onListed }: ChunkedListing = {},
+  { keep = WALK_KEPT_SIGNATURES, onListed, onWalked }: ChunkedListing = {},
 ): Promise<void> {
   const marks: SignatureInfo[] = []
   // The walk's last two segments: the oldest full chunk so far and what is older than it.
@@ -157,7 +162,9 @@ export async function listSignaturesInChunks(
   let lastChunk: SignatureInfo[] = []
   // Every full chunk, newest first, while the walk stays within `keep`.
   let kept: SignatureInfo[][] | undefined = []
+  let oldest: SignatureInfo | undefined
   for await (const page of freshPages(call, address, bounds, false, onListed)) {
+    oldest = page[page.length - 1]
     for (const info of page) {
       segment.push(info)
       if (segment.length >= chunk) {
@@ -169,6 +176,7 @@ export async function listSignaturesInChunks(
       }
     }
   }
+  onWalked?.(oldest)
   if (marks.length === 0 || (marks.length === 1 && segment.length === 0)) {
     const all = marks.length === 0 ? segment : lastChunk
     if (all.length > 0) await onChunk(all)
@@ -218,19 +226,27 @@ export function toChainOrder(newestFirst: readonly SignatureInfo[]): SignatureIn
   })
 }
 
+/** What {@link listingReach} found: the node lists back to the position, or not, or it cannot tell yet. */
+export type ListingReach = 'reaches' | 'gap' | 'unknown'
+
 /**
  * Whether the node's listing reaches back to `known`, a transaction already indexed, from `oldest`, the
- * oldest signature a walk down to `known` listed (undefined when it listed none). The signature just
- * before `oldest` must be `known`, or of its slot or older. A node whose history starts later (a pruned
- * ledger, a provider without long-term storage) has nothing before `oldest`: the transactions between
- * `known` and its history were never listed, and a walk alone cannot tell.
+ * oldest signature a walk down to `known` listed (undefined when it listed none). A walk that went down
+ * to `known`'s slot proves it. Otherwise the signature just before `oldest` must be `known`, or of its
+ * slot or older. A node whose history starts later (a pruned ledger, a provider without long-term
+ * storage) has nothing there: the transactions between `known` and its history were never listed, and a
+ * walk alone cannot tell. With nothing listed, the node's newest signature is asked for: one newer than
+ * `known` arrived after the walk, and says nothing yet (`unknown`: ask again after the next walk).
  */
-export async function listingReaches(
+export async function listingReach(
   call: Call,
   address: string,
   known: { signature: string, slot: number },
   oldest?: { signature: string, slot: number },
-): Promise<boolean> {
+): Promise<ListingReach> {
+  if (oldest && oldest.slot <= known.slot) return 'reaches'
   const [older] = await call(rpc => rpc.getSignaturesForAddress(address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))
-  return older !== undefined && (older.signature === known.signature || older.slot <= known.slot)
+  if (!older) return 'gap'
+  if (older.signature === known.signature || older.slot <= known.slot) return 'reaches'
+  return oldest ? 'gap' : 'unknown'
 }

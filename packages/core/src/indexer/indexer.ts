@@ -7,7 +7,7 @@ import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { boundsAfter, type ListBounds, listingReaches, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
+import { boundsAfter, type ListBounds, type ListingReach, listingReach, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
@@ -211,13 +211,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     listingChunks = true
     const reachFrom = checkReach
     checkReach = undefined
-    /** The oldest signature this walk listed: the first chunk handed over is the oldest. */
-    let oldest: SignatureInfo | undefined
     try {
       const runPipeline = pipeline!
       await listSignaturesInChunks(pageCall(gen), options.programId, newest, options.backfillChunk, async (chunk) => {
         if (gen !== generation) throw new Error('stopped')
-        oldest ??= chunk[chunk.length - 1]
         enqueue(chunk)
         await runPipeline.whenPendingAtMost(options.backfillChunk)
       }, {
@@ -227,13 +224,15 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         onListed: (page, idle) => {
           if (idle >= FETCH_AHEAD_IDLE) runPipeline.fetchListed(page)
         },
+        // At once, beside the hand-over of a long backlog: a node keeping a short history could prune the
+        // oldest listed transaction meanwhile, and the operator should know early.
+        onWalked: reachFrom ? oldest => void checkHistoryReach(gen, reachFrom, oldest) : undefined,
       })
     }
     finally {
       listingChunks = false
     }
     if (gen !== generation) return
-    if (reachFrom) await reportHistoryGap(gen, reachFrom, oldest)
     // The head slot feeds the lag figures; a failure here is not worth a retry. Once per poll interval
     // at most: notifications carry their slot, and every request counts against the rate limit.
     const now = Date.now()
@@ -249,19 +248,22 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   }
 
   /**
-   * After the first walk of a run from a stored position: whether the node's history reaches back to it
-   * (see `listingReaches`). If not, what lies between it and the node's oldest transaction cannot be
+   * After the first walk of a run that resumed from a cursor: whether the node's history reaches back to
+   * it (see `listingReach`). If not, what lies between it and the node's oldest transaction cannot be
    * listed from this node: recorded, so that an operator backfills from an archival RPC, never silently.
    */
-  const reportHistoryGap = async (gen: number, from: { signature: string, slot: number }, oldest: SignatureInfo | undefined): Promise<void> => {
-    let reaches: boolean
+  const checkHistoryReach = async (gen: number, from: { signature: string, slot: number }, oldest: SignatureInfo | undefined): Promise<void> => {
+    let reach: ListingReach
     try {
-      reaches = await listingReaches(pageCall(gen), options.programId, from, oldest)
+      reach = await listingReach(pageCall(gen), options.programId, from, oldest)
     }
     catch {
       return // stopped
     }
-    if (reaches || gen !== generation) return
+    if (gen !== generation) return
+    // A transaction arrived after a walk that listed nothing: the next walk lists it, and is checked instead.
+    if (reach === 'unknown') checkReach ??= from
+    if (reach !== 'gap') return
     const metadata = { from: from.signature, fromSlot: from.slot, oldestListed: oldest?.signature ?? null, oldestListedSlot: oldest?.slot ?? null }
     await record('indexer.history_gap', 'error', 'the RPC node\'s history does not reach back to the cursor: transactions between it and the oldest the node lists may be missing; backfill them from an archival RPC', metadata)
   }
@@ -339,7 +341,6 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // the mark, what it committed is committed again (a no-op) and published (see replayThrough).
         logger.info('publishing what an earlier run committed but did not announce', { from: published.signature || '(the start)', through: cursor.signature })
         newest = published.signature === chainStart.signature ? {} : boundsAfter(published)
-        checkReach = published.signature === chainStart.signature ? undefined : { signature: published.signature, slot: published.slot }
         runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
       // A store that has no mark yet (one written before it): nothing to publish again.

@@ -10,13 +10,21 @@ import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { startLocalnet } from '@fare-casino/localnet'
 import { afterAll, expect, it } from 'vitest'
 import { createCasinoEvents } from '../../src/events'
+import { listingReach } from '../../src/indexer/discover'
 import { createIndexer } from '../../src/indexer/indexer'
+import type { RpcClient, SignatureInfo } from '../../src/solana/rpc'
 import type { CasinoStore } from '../../src/store/types'
 import { allBets, waitFor } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 const dir = mkdtempSync(join(tmpdir(), 'fare-history-gap-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Whether a request is the reach check's: a getSignaturesForAddress of one signature. */
+function isReachCheck(init: RequestInit): boolean {
+  const request = JSON.parse(String(init.body)) as { method?: string, params?: [string, { limit?: number }] }
+  return request.method === 'getSignaturesForAddress' && request.params?.[1]?.limit === 1
+}
 
 /** A fetch in front of the node whose getSignaturesForAddress lists nothing at or below `firstSlot - 1`. */
 function prunedBelow(firstSlot: number): typeof fetch {
@@ -40,39 +48,60 @@ it('records a history gap when the node cannot list back to the cursor, and none
     const game = net.games[0]!.id
     const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
     const bet = (i: number) => net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })
-    const run = async (count: number, fetchImpl?: typeof fetch) => {
+    /** Runs an indexer until `count` bets are settled and `checks` reach checks were answered. */
+    const run = async (count: number, checks: number, beforeCheck?: () => Promise<void>) => {
+      let answered = 0
+      const counting = (async (url: string, init: RequestInit) => {
+        const check = isReachCheck(init)
+        if (check) await beforeCheck?.()
+        const response = await fetch(url, init)
+        if (check) answered++
+        return response
+      }) as typeof fetch
       const indexer = createIndexer({
         store, events: createCasinoEvents(), logger: quiet,
         config: {
           rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
-          retryDelay: 5, slowRetryDelay: 20, ...(fetchImpl ? { fetch: fetchImpl } : {}),
+          retryDelay: 5, slowRetryDelay: 20, fetch: counting,
         },
       })
       await indexer.start()
       try {
-        await waitFor(async () => (await store.stats(Date.now())).totalBets === count, 30_000, `${count} bets`)
-        // One more poll, so that the check after the first walk has had its answer.
-        await new Promise(resolve => setTimeout(resolve, 200))
+        await waitFor(async () => (await store.stats(Date.now())).totalBets === count && answered >= checks, 30_000, `${count} bets, ${checks} checks`)
+        // Whatever the last check found has been recorded by now.
+        await new Promise(resolve => setTimeout(resolve, 50))
       }
       finally {
         await indexer.stop()
       }
+      return answered
     }
     const gaps = async (s: CasinoStore) => (await s.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.history_gap')
 
     for (let i = 0; i < 10; i++) await bet(i)
     await net.waitForIdle()
-    await run(10)
-    // Resumed from its cursor by a node with the whole history: no gap.
+    // No cursor yet: nothing to check.
+    expect(await run(10, 0)).toBe(0)
+    // Resumed from its cursor by a node with the whole history: checked once, no gap.
     for (let i = 10; i < 15; i++) await bet(i)
     await net.waitForIdle()
-    await run(15)
+    expect(await run(15, 1)).toBe(1)
+    // Resumed with nothing new, and a bet landing between the walk and the check: the check cannot tell
+    // (the node's newest is newer than the cursor), so the next walk, which lists that bet, is checked.
+    let landed = false
+    const answered = await run(16, 2, async () => {
+      if (landed) return
+      landed = true
+      await bet(15)
+      await net.waitForIdle()
+    })
+    expect(answered).toBe(2)
     expect(await gaps(store)).toEqual([])
     const cursor = (await store.getCursor())!
 
     // Ten more bets, then a node whose history starts after the fifth of them.
     const later: { signature: string }[] = []
-    for (let i = 15; i < 25; i++) {
+    for (let i = 16; i < 26; i++) {
       later.push(await bet(i))
       // A slot or two apart (slots of 20 ms), so that the node's history can start between two of them.
       await new Promise(resolve => setTimeout(resolve, 40))
@@ -108,4 +137,36 @@ it('records a history gap when the node cannot list back to the cursor, and none
     await store.close()
     await net.close()
   }
+})
+
+it('tells a listing that reaches the cursor from one that does not, and from one it cannot judge yet', async () => {
+  const known = { signature: 'known', slot: 100 }
+  const answering = (page: SignatureInfo[]) => {
+    const asked: unknown[] = []
+    const call = (<T>(fn: (rpc: RpcClient) => Promise<T>) => fn({
+      getSignaturesForAddress: async (_address: string, options: unknown) => {
+        asked.push(options)
+        return page
+      },
+    } as unknown as RpcClient)) as Parameters<typeof listingReach>[0]
+    return { call, asked }
+  }
+  const info = (signature: string, slot: number) => ({ signature, slot, err: null, memo: null, blockTime: null }) as SignatureInfo
+  // A walk that went down to the cursor's slot proves it, with no request.
+  const none = answering([])
+  expect(await listingReach(none.call, 'p', known, { signature: 'a', slot: 100 })).toBe('reaches')
+  expect(none.asked).toEqual([])
+  // Just before the oldest listed: the cursor, or something of its slot or older.
+  expect(await listingReach(answering([info('known', 100)]).call, 'p', known, { signature: 'a', slot: 101 })).toBe('reaches')
+  expect(await listingReach(answering([info('b', 99)]).call, 'p', known, { signature: 'a', slot: 101 })).toBe('reaches')
+  // Nothing before the oldest listed, or something the walk should have listed: a gap.
+  expect(await listingReach(answering([]).call, 'p', known, { signature: 'a', slot: 101 })).toBe('gap')
+  expect(await listingReach(answering([info('c', 101)]).call, 'p', known, { signature: 'a', slot: 102 })).toBe('gap')
+  // Nothing listed: the node's newest is the cursor or older (reaches), newer (unknown), or none (gap).
+  expect(await listingReach(answering([info('known', 100)]).call, 'p', known)).toBe('reaches')
+  expect(await listingReach(answering([info('d', 105)]).call, 'p', known)).toBe('unknown')
+  expect(await listingReach(answering([]).call, 'p', known)).toBe('gap')
+  const asked = answering([info('known', 100)])
+  await listingReach(asked.call, 'p', known, { signature: 'a', slot: 101 })
+  expect(asked.asked).toEqual([{ before: 'a', limit: 1, minContextSlot: 101 }])
 })
