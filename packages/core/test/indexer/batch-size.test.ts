@@ -88,35 +88,27 @@ describe('what counts as a batch refusal', () => {
     expect(sizer.size).toBe(25)
   })
 
-  it('keeps full batches through a spell of HTTP 401 (a key the provider rejected for a while), and misses nothing', async () => {
-    const net = await startLocalnet({ seed: 41, slotMs: 20, resolveDelayMs: 10 })
+  /**
+   * Places `bets` bets of 4 players on a fresh localnet (after a spoofed genesis to start from), then
+   * indexes them all into a fresh SQLite file through `fetchImpl`, fetching one batch at a time.
+   */
+  async function indexThrough(seed: number, bets: number, file: string, fetchImpl: typeof fetch, config: { fetchBatchSize: number, fetchBatchRegrowMs?: number }) {
+    const net = await startLocalnet({ seed, slotMs: 20, resolveDelayMs: 10 })
     try {
       const owner = (await net.createPlayer()).publicKey
       const players = await Promise.all(Array.from({ length: 4 }, () => net.createPlayer({ tokens: 10n ** 30n })))
       const game = net.games[0]!.id
       const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
       const trials: string[] = []
-      for (let i = 0; i < 60; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
+      for (let i = 0; i < bets; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
       await net.waitForIdle()
-
-      let unauthorized = 4
-      const sizes: number[] = []
-      const flakyKey = (async (url: string, init: RequestInit) => {
-        const calls = String(init.body).split('"method":"getTransaction"').length - 1
-        if (calls > 1 && unauthorized > 0) {
-          unauthorized--
-          return new Response('{"jsonrpc":"2.0","error":{"code":-32401,"message":"invalid api key"},"id":null}', { status: 401, headers: { 'content-type': 'application/json' } })
-        }
-        if (calls > 0) sizes.push(calls)
-        return fetch(url, init)
-      }) as typeof fetch
-      const store = sqliteStore({ file: join(dir, 'key.sqlite') })
+      const store = sqliteStore({ file: join(dir, file) })
       await store.migrate()
       const indexer = createIndexer({
         store, events: createCasinoEvents(), logger: quiet,
         config: {
           rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
-          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 50, concurrency: 1, fetch: flakyKey,
+          retryDelay: 5, slowRetryDelay: 20, concurrency: 1, fetch: fetchImpl, ...config,
         },
       })
       try {
@@ -126,70 +118,57 @@ describe('what counts as a batch refusal', () => {
       finally {
         await indexer.stop()
       }
-      expect(unauthorized).toBe(0)
       expect((await allBets(store)).map(b => b.id).sort()).toEqual([...trials].sort())
-      const events = await store.listSystemEvents({ limit: 50 })
-      expect(events.filter(e => e.type === 'indexer.batch_refused')).toEqual([])
-      // After the spell, batches as large as before it (the chain holds 121 transactions).
-      expect(Math.max(...sizes)).toBe(50)
+      const refusals = (await store.listSystemEvents({ limit: 50 })).filter(e => e.type === 'indexer.batch_refused')
       await store.close()
+      return refusals
     }
     finally {
       await net.close()
     }
+  }
+
+  /** The number of getTransaction calls in a request body. */
+  const callsIn = (init: RequestInit) => String(init.body).split('"method":"getTransaction"').length - 1
+
+  it('keeps full batches through a spell of HTTP 401 (a key the provider rejected for a while), and misses nothing', async () => {
+    let unauthorized = 4
+    const sizes: number[] = []
+    const flakyKey = (async (url: string, init: RequestInit) => {
+      const calls = callsIn(init)
+      if (calls > 1 && unauthorized > 0) {
+        unauthorized--
+        return new Response('{"jsonrpc":"2.0","error":{"code":-32401,"message":"invalid api key"},"id":null}', { status: 401, headers: { 'content-type': 'application/json' } })
+      }
+      if (calls > 0) sizes.push(calls)
+      return fetch(url, init)
+    }) as typeof fetch
+    const refusals = await indexThrough(41, 60, 'key.sqlite', flakyKey, { fetchBatchSize: 50 })
+    expect(unauthorized).toBe(0)
+    expect(refusals).toEqual([])
+    // After the spell, batches as large as before it (the chain holds 121 transactions).
+    expect(Math.max(...sizes)).toBe(50)
   })
 
   it('asks for full batches again a while after a stray refusal (a proxy answering one batch with a non-batch)', async () => {
-    const net = await startLocalnet({ seed: 43, slotMs: 20, resolveDelayMs: 10 })
-    try {
-      const owner = (await net.createPlayer()).publicKey
-      const players = await Promise.all(Array.from({ length: 4 }, () => net.createPlayer({ tokens: 10n ** 30n })))
-      const game = net.games[0]!.id
-      const genesis = (await net.spoofEvent({ player: players[0]!, wager: 1n, game })).signature
-      const trials: string[] = []
-      for (let i = 0; i < 100; i++) trials.push((await net.placeBet({ player: players[i % players.length]!, wager: 1000n + BigInt(i), game, host: owner })).trialId)
-      await net.waitForIdle()
-
-      let stray = 1
-      const sizes: number[] = []
-      const proxy = (async (url: string, init: RequestInit) => {
-        const calls = String(init.body).split('"method":"getTransaction"').length - 1
-        if (calls > 1 && stray > 0) {
-          stray--
-          return new Response('{"jsonrpc":"2.0","result":5,"id":1}', { status: 200, headers: { 'content-type': 'application/json' } })
-        }
-        // The batches sent after the stray answer.
-        if (calls > 0 && stray === 0) sizes.push(calls)
-        return fetch(url, init)
-      }) as typeof fetch
-      const store = sqliteStore({ file: join(dir, 'stray.sqlite') })
-      await store.migrate()
-      const indexer = createIndexer({
-        store, events: createCasinoEvents(), logger: quiet,
-        config: {
-          rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50,
-          retryDelay: 5, slowRetryDelay: 20, fetchBatchSize: 20, concurrency: 1, fetch: proxy, fetchBatchRegrowMs: 1,
-        },
-      })
-      try {
-        await indexer.start()
-        await waitFor(async () => (await store.stats(Date.now())).totalBets === trials.length, 30_000, 'every bet')
+    let stray = 1
+    const sizes: number[] = []
+    const proxy = (async (url: string, init: RequestInit) => {
+      const calls = callsIn(init)
+      if (calls > 1 && stray > 0) {
+        stray--
+        return new Response('{"jsonrpc":"2.0","result":5,"id":1}', { status: 200, headers: { 'content-type': 'application/json' } })
       }
-      finally {
-        await indexer.stop()
-      }
-      expect(stray).toBe(0)
-      expect((await allBets(store)).map(b => b.id).sort()).toEqual([...trials].sort())
-      const events = await store.listSystemEvents({ limit: 50 })
-      expect(events.filter(e => e.type === 'indexer.batch_refused').map(e => e.metadata?.batchSize)).toEqual([10])
-      // Cut to 10 by the stray answer (its own group sent again in two halves), then 20 again (the chain
-      // holds 201 transactions). Without regrowth every batch after it held 10 at most.
-      expect(sizes).toContain(10)
-      expect(sizes).toContain(20)
-      await store.close()
-    }
-    finally {
-      await net.close()
-    }
+      // The batches sent after the stray answer.
+      if (calls > 0 && stray === 0) sizes.push(calls)
+      return fetch(url, init)
+    }) as typeof fetch
+    const refusals = await indexThrough(43, 100, 'stray.sqlite', proxy, { fetchBatchSize: 20, fetchBatchRegrowMs: 1 })
+    expect(stray).toBe(0)
+    expect(refusals.map(e => e.metadata?.batchSize)).toEqual([10])
+    // Cut to 10 by the stray answer (its own group sent again in two halves), then 20 again (the chain
+    // holds 201 transactions). Without regrowth every batch after it held 10 at most.
+    expect(sizes).toContain(10)
+    expect(sizes).toContain(20)
   })
 })
