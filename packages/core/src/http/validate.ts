@@ -33,7 +33,9 @@ interface Issue {
 export function toValidationError(issues: readonly Issue[]): CasinoError {
   const issue = issues[0]
   const path = (issue?.path ?? []).map(p => String(typeof p === 'object' ? p.key : p)).join('.')
-  const message = `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid input'}`
+  // valibot words a missing field as "Invalid key: Expected "x" but received undefined".
+  const text = /^Invalid key: .* but received undefined$/.test(issue?.message ?? '') ? 'is required' : issue?.message
+  const message = `${path ? `${path}: ` : ''}${text ?? 'invalid input'}`
   const code = issues.some(i => i.message === WALLET_MESSAGE) ? 'INVALID_WALLET' : 'VALIDATION_FAILED'
   return new CasinoError(code, message, { data: { field: path || null } })
 }

@@ -176,6 +176,14 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
       expect((await t.request('/api/player/profile', { method: 'PATCH', json: { username: 'nobody_1' } })).status).toBe(401)
     })
 
+    it('names a missing field as required', async () => {
+      const res = await t.request('/api/auth/message')
+      expect(res.status).toBe(400)
+      expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: 'walletAddress: is required', data: { field: 'walletAddress' } } })
+      const body = await t.request('/api/auth/signin', { method: 'POST', json: { walletAddress: alice.address, message: 'x' } })
+      expect(await body.json()).toMatchObject({ error: { message: 'signature: is required' } })
+    })
+
     it('shows a new username on the cached leaderboard at once', async () => {
       const board = async () => (await json('/api/casino/leaderboard?by=wagered&period=all&limit=10'))[1].leaderboard as { wallet: string, username: string | null }[]
       await board()
