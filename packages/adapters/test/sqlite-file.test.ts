@@ -279,6 +279,15 @@ describe('sqliteStore writer thread', () => {
     expect((await store.stats(now)).totalBets).toBe(sent)
   })
 
+  it('answers reads on a closed store with STORE_ERROR', async () => {
+    const store = sqliteStore({ file: newFile(), writerThread: false })
+    await store.migrate()
+    await store.close()
+    for (const read of [() => store.stats(Date.now()), () => store.getPlayer('x'), () => store.getPlayerByUsername('x'), () => store.playerBetHistory('x', { limit: 1, offset: 0 })]) {
+      await expect(read()).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    }
+  })
+
   it('takes better-sqlite3\'s own timeout option as the busy timeout, unless busyTimeout is given', async () => {
     const a = sqliteStore({ file: newFile(), writerThread: false, databaseOptions: { timeout: 12_345 } })
     const b = sqliteStore({ file: newFile(), writerThread: false, busyTimeout: 777, databaseOptions: { timeout: 12_345 } })

@@ -155,6 +155,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Reads of several statements run in one read transaction: WAL gives it one snapshot, so a commit of
   // the writer thread (or another process) landing between two statements cannot show half of a batch,
   // such as a player's totals without the per-game rows of the same bets.
+  // q() before each: a closed store says so (STORE_ERROR), not better-sqlite3's BEGIN on a closed connection.
   const readPlayer = client.transaction((wallet: string) => getPlayer(q().s, wallet))
   const readPlayerByUsername = client.transaction((username: string) => {
     const { s } = q()
@@ -271,13 +272,16 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return q().listBets(query)
     },
     async playerBetHistory(wallet, page) {
+      q()
       return readHistory(wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset)))
     },
 
     async getPlayer(wallet) {
+      q()
       return readPlayer(wallet)
     },
     async getPlayerByUsername(username) {
+      q()
       return readPlayerByUsername(username)
     },
     async ensurePlayer(wallet, now) {
@@ -291,6 +295,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async stats(now) {
+      q()
       return readStats(now)
     },
     async listJackpots(limit) {
