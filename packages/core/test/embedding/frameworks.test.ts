@@ -40,7 +40,7 @@ const recipes: Record<string, (casino: Casino) => Promise<Host>> = {
   async 'node:http'(casino) {
     const { createServer } = await import('node:http')
     const server = createServer((req, res) => {
-      if (req.url === '/own') return void res.setHeader('content-type', 'application/json').end('{"own":true}')
+      if (req.url === '/mine') return void res.setHeader('content-type', 'application/json').end('{"mine":true}')
       casino.handler(req, res)
     })
     server.on('upgrade', casino.realtime!.handleUpgrade)
@@ -50,7 +50,7 @@ const recipes: Record<string, (casino: Casino) => Promise<Host>> = {
   async 'express'(casino) {
     const app = express()
     app.use(express.json())
-    app.get('/own', (_req, res) => void res.json({ own: true }))
+    app.get('/mine', (_req, res) => void res.json({ mine: true }))
     app.use(casino.handler)
     const server = app.listen(0, '127.0.0.1')
     server.on('upgrade', casino.realtime!.handleUpgrade)
@@ -60,7 +60,7 @@ const recipes: Record<string, (casino: Casino) => Promise<Host>> = {
 
   async 'fastify'(casino) {
     const app = Fastify()
-    app.get('/own', async () => ({ own: true }))
+    app.get('/mine', async () => ({ mine: true }))
     await app.register(async (scope) => {
       // The casino reads its own bodies: nothing in this scope parses them first.
       scope.removeAllContentTypeParsers()
@@ -80,7 +80,7 @@ const recipes: Record<string, (casino: Casino) => Promise<Host>> = {
 
   async 'hono'(casino) {
     const app = new Hono()
-    app.get('/own', c => c.json({ own: true }))
+    app.get('/mine', c => c.json({ mine: true }))
     app.mount('/', casino.fetch)
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
     server.on('upgrade', casino.realtime!.handleUpgrade)
@@ -137,7 +137,7 @@ describe.each(Object.keys(recipes))('the casino inside %s', (framework) => {
 
   it('serves its routes beside the host\'s, takes JSON bodies, and streams on the same port', async () => {
     await start()
-    expect(await (await fetch(`${host.url}/own`)).json()).toEqual({ own: true })
+    expect(await (await fetch(`${host.url}/mine`)).json()).toEqual({ mine: true })
     const stats = await fetch(`${host.url}/api/casino/stats`)
     expect(stats.status).toBe(200)
     expect(await stats.json()).toMatchObject({ totalBets: 0 })
