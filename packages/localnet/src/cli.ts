@@ -57,7 +57,8 @@ function numberOf(flag: keyof typeof values, min: number, max: number, fraction 
   return value
 }
 
-const port = numberOf('port', 0, 65_535)!
+// The WebSocket takes the next port.
+const port = numberOf('port', 0, 65_534)!
 const seed = numberOf('seed', 0, 2 ** 32 - 1)!
 const slotMs = numberOf('slot-ms', 1, 60_000)
 const resolveDelayMs = numberOf('resolve-delay-ms', 0, 600_000)

@@ -1,12 +1,14 @@
 /**
- * The `fare-localnet` command, run as a user runs it (the package's bin, on the build): it serves the
- * RPC it prints, its bot places bets, SIGTERM ends it cleanly, and bad flags get one line and exit 2.
+ * The `fare-localnet` command in a process of its own (its sources, through scripts/run-ts.mjs, as the
+ * package's bin runs its build): it serves the RPC it prints, its bot places bets, SIGTERM ends it
+ * cleanly, and bad flags get one line and exit 2.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, expect, it } from 'vitest'
 
-const bin = fileURLToPath(new URL('../bin/fare-localnet.mjs', import.meta.url))
+const runner = fileURLToPath(new URL('../../../scripts/run-ts.mjs', import.meta.url))
+const command = fileURLToPath(new URL('./_cli-child.ts', import.meta.url))
 const children: ChildProcess[] = []
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL')
@@ -14,7 +16,7 @@ afterEach(() => {
 
 /** Runs the command; resolves with its exit code and output once it ends. */
 function run(args: string[]): { child: ChildProcess, firstLine: Promise<string>, done: Promise<{ code: number | null, stdout: string, stderr: string }> } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [runner, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   let stdout = ''
   let stderr = ''
@@ -62,6 +64,8 @@ it('serves the RPC it prints, with a bot placing bets, and ends cleanly on SIGTE
 it('refuses bad flags with one line naming the flag and exit code 2', async () => {
   for (const [args, says] of [
     [['--port', 'abc'], '--port must be a whole number'],
+    // The WebSocket would need port 65536.
+    [['--port', '65535'], '--port must be a whole number from 0 to 65534'],
     [['--error-rate', '2'], '--error-rate must be a number from 0 to 1'],
     [['--bot-rate', '5', '--host', 'not-a-wallet'], '--host must be a wallet address'],
     [['--nope'], "Unknown option '--nope'"],
