@@ -2,3 +2,5 @@
 // the test exercises the sources, never a stale build. Usage: run-ts.mjs _cli-child.ts [flags]
 process.argv.splice(2, 1)
 await import('../src/cli')
+
+export {}
