@@ -26,8 +26,8 @@ export function createIngest(ctx: {
   fanout: Fanout
   logger: CasinoLogger
   /**
-   * Told when the shared history moved to a new epoch while this process was delivering: `offset` is the
-   * new epoch's last offset before the event that revealed it, where a client resumes from.
+   * Told when the shared history moved to a new epoch while this process was delivering, before any of
+   * its events: `offset` (0) is where a client resumes from in it.
    */
   onEpochChange?: (epoch: string, offset: number) => void
 }): Ingest {
@@ -35,6 +35,8 @@ export function createIngest(ctx: {
   let last = 0
   let filling = false
   const held: string[] = []
+  /** Epochs this process moved on from (the last 16). */
+  const left = new Set<string>()
 
   const process = (message: string) => {
     const space = message.indexOf(' ')
@@ -45,14 +47,20 @@ export function createIngest(ctx: {
       return
     }
     if (messageEpoch !== epoch) {
+      // A late message of an epoch this process already left (two publishers racing a reset): its event
+      // is in no history a client can resume from. Dropped, not a change back.
+      if (left.has(messageEpoch)) return
       // The shared history was reset (e.g. Redis lost it): offsets start over, so forget the old ones.
       ctx.logger.info('event history epoch changed', { from: epoch, to: messageEpoch })
       const changed = epoch !== ''
+      if (epoch) left.add(epoch)
+      if (left.size > 16) left.delete(left.values().next().value!)
       epoch = messageEpoch
+      // From the new epoch's start: an event before this one that this process did not see is filled from
+      // the history below, like any other gap.
       last = 0
       for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
-      if (event.offset > 1) last = event.offset - 1
-      if (changed) ctx.onEpochChange?.(epoch, last)
+      if (changed) ctx.onEpochChange?.(epoch, 0)
     }
     if (event.offset <= last) return
     if (event.offset > last + 1) {

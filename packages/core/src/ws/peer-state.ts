@@ -32,6 +32,13 @@ export interface PeerState {
   lastOffset: number
   /** While a replay is in flight, live events wait here instead of going out (null when live). */
   pending: RoutedEvent[] | null
+  /** Set once `connection.established` was sent: what precedes it is said by it. */
+  greeted: boolean
+  /**
+   * The history's new epoch and where it resumes, when it changed during this socket's replay: told
+   * once the replay answers (as `recovered: false`), after `subscribed`. Null otherwise.
+   */
+  epochNotice: { epoch: string, offset: number } | null
   /** Unix ms of the last frame or pong received, for the idle sweep. */
   lastSeen: number
   /** Set once the socket is being closed: nothing more is sent. */
@@ -65,6 +72,8 @@ export function createPeerState(peer: Peer, id: string, ip: string, now: number)
     subscriptions: [],
     lastOffset: 0,
     pending: null,
+    greeted: false,
+    epochNotice: null,
     lastSeen: now,
     closed: false,
     busy: false,

@@ -100,9 +100,18 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     fanout,
     logger,
     // Event frames do not carry the epoch: a live socket is told, so that it resumes from the new one
-    // (and refetches what the old one may have given up).
+    // (and refetches what the old one may have given up). A socket not greeted yet learns it from its
+    // `connection.established`; one in a replay, once the replay answers (see session.ts).
     onEpochChange: (epoch, offset) => {
-      for (const state of states.values()) sendJSON(state, { type: 'epoch.changed', data: { epoch, offset } })
+      for (const state of states.values()) {
+        if (!state.greeted) continue
+        if (state.pending) {
+          // Queued events of the old epoch: the replay is answered `recovered: false`, the client refetches.
+          state.pending.length = 0
+          state.epochNotice = { epoch, offset }
+        }
+        else sendJSON(state, { type: 'epoch.changed', data: { epoch, offset } })
+      }
     },
   })
   const publisher = createPublisher({
@@ -200,6 +209,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       state.busy = true
       void ready.then(async () => {
         sendJSON(state, { type: 'connection.established', data: { clientId: state.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
+        state.greeted = true
         if (token) await authenticate(session, state, token)
       }).catch(() => {}).then(() => drain(state)).catch(unexpected)
     },

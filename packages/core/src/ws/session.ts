@@ -151,6 +151,18 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   catch (error) {
     ctx.logger.warn('could not read the event history', { error })
   }
+  const notice = state.epochNotice
+  state.epochNotice = null
+  if (notice) {
+    // The history moved to a new epoch during the read: what it returned belongs to the old one, and the
+    // events queued meanwhile were dropped at the change. The client refetches and resumes from the notice.
+    sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: false } })
+    sendJSON(state, { type: 'epoch.changed', data: notice })
+    const pending = state.pending
+    state.pending = null
+    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
+    return
+  }
   sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
   if (entries) {
     state.lastOffset = Math.max(state.lastOffset, since.offset)

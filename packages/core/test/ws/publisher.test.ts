@@ -85,4 +85,45 @@ describe('publishing when the history fails', () => {
     back.client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: hello.epoch, offset: 1 } })
     expect((await back.client.take('subscribed')).data.recovered).toBe(false)
   })
+
+  it('answers a replay that an epoch change overtook with recovered: false, then the change, then only the new epoch', async () => {
+    const flaky = flakyHistory(head => head.includes('"c2"'))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let reading!: () => void
+    const read = new Promise<void>((resolve) => {
+      reading = resolve
+    })
+    // The replay's read of the history waits until the test lets it go.
+    const history: HistoryStore = {
+      ...flaky.history,
+      since: async (epoch, after, now) => {
+        reading()
+        await gate
+        return flaky.history.since(epoch, after, now)
+      },
+    }
+    server = await startServer({ publishRetries: 2, publishRetryDelay: 5 }, { history })
+    const { client, hello } = await connect(server.url)
+    server.events.emit('bet.placed', makeBet({ id: 'c1' }))
+    await server.realtime.flush()
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: hello.epoch, offset: 0 } })
+    await read
+    // While the replay reads: c2 is given up (a new epoch), c3 is the new epoch's first event.
+    for (const id of ['c2', 'c3']) server.events.emit('bet.placed', makeBet({ id }))
+    await server.realtime.flush()
+    expect(server.realtime.position().epoch).not.toBe(hello.epoch)
+    release()
+    expect((await client.take('subscribed')).data.recovered).toBe(false)
+    const changed = await client.take('epoch.changed')
+    expect(changed.data).toEqual({ epoch: server.realtime.position().epoch, offset: 0 })
+    const c3 = await client.take(m => m.data?.id === 'c3')
+    expect(c3.offset).toBe(1)
+    // Nothing of the old epoch after the change, and the messages in this order.
+    expect(client.events().map(e => e.data.id)).toEqual(['c3'])
+    const order = client.received.map(m => m.type)
+    expect(order.slice(order.indexOf('subscribed'))).toEqual(['subscribed', 'epoch.changed', 'bet.placed'])
+  })
 })
