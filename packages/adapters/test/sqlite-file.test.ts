@@ -279,11 +279,14 @@ describe('sqliteStore writer thread', () => {
     expect((await store.stats(now)).totalBets).toBe(sent)
   })
 
-  it('answers reads on a closed store with STORE_ERROR', async () => {
+  it('answers reads and sign-in writes on a closed store with STORE_ERROR', async () => {
     const store = sqliteStore({ file: newFile(), writerThread: false })
     await store.migrate()
     await store.close()
-    for (const read of [() => store.stats(Date.now()), () => store.getPlayer('x'), () => store.getPlayerByUsername('x'), () => store.playerBetHistory('x', { limit: 1, offset: 0 })]) {
+    for (const read of [
+      () => store.stats(Date.now()), () => store.getPlayer('x'), () => store.getPlayerByUsername('x'), () => store.playerBetHistory('x', { limit: 1, offset: 0 }),
+      () => store.ensurePlayer('x', 1), () => store.setUsername('x', 'name'), () => store.useNonce('n', Date.now() + 1000),
+    ]) {
       await expect(read()).rejects.toMatchObject({ code: 'STORE_ERROR' })
     }
   })

@@ -155,7 +155,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Reads of several statements run in one read transaction: WAL gives it one snapshot, so a commit of
   // the writer thread (or another process) landing between two statements cannot show half of a batch,
   // such as a player's totals without the per-game rows of the same bets.
-  // q() before each: a closed store says so (STORE_ERROR), not better-sqlite3's BEGIN on a closed connection.
+  // Callers run q() first: a closed store says so (STORE_ERROR), not better-sqlite3's BEGIN on a closed connection.
   const readPlayer = client.transaction((wallet: string) => getPlayer(q().s, wallet))
   const readPlayerByUsername = client.transaction((username: string) => {
     const { s } = q()
@@ -285,9 +285,11 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return readPlayerByUsername(username)
     },
     async ensurePlayer(wallet, now) {
+      q()
       return ensurePlayer.immediate(wallet, now)
     },
     async setUsername(wallet, username) {
+      q()
       return setUsername.immediate(wallet, username)
     },
     async leaderboard(query) {
@@ -326,6 +328,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return (q().s.listSystemEvents.all(Math.max(0, Math.floor(query.limit))) as SystemEventRow[]).map(toSystemEvent)
     },
     async useNonce(nonce, expiresAt) {
+      q()
       return useNonce.immediate(nonce, expiresAt, Date.now())
     },
   }
