@@ -247,9 +247,11 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     return { record, trialIds }
   }
 
+  // An IPv6 address goes in brackets in a URL.
+  const urlHost = host.includes(':') ? `[${host}]` : host
   const net: Localnet = {
-    rpcUrl: `http://${host}:${server.port}`,
-    wsUrl: `ws://${host}:${server.wsPort}`,
+    rpcUrl: `http://${urlHost}:${server.port}`,
+    wsUrl: `ws://${urlHost}:${server.wsPort}`,
     programId: FARE_VAULT_PROGRAM_ID,
     games,
     accounts: {

@@ -86,3 +86,13 @@ it('says in one line that the port is taken', async () => {
   expect(stderr).toContain(`fare-localnet: cannot listen on 127.0.0.1:${port}`)
   expect(stderr).not.toMatch(/\n\s+at /)
 })
+
+it('binds an IPv6 address and prints URLs that work', async () => {
+  const cli = run(['--port', '0', '--json', '--bind', '::1'])
+  const { rpcUrl, wsUrl } = JSON.parse(await cli.firstLine) as { rpcUrl: string, wsUrl: string }
+  expect(rpcUrl).toMatch(/^http:\/\/\[::1\]:\d+$/)
+  expect(wsUrl).toMatch(/^ws:\/\/\[::1\]:\d+$/)
+  expect(await rpc(rpcUrl, 'getHealth')).toBe('ok')
+  cli.child.kill('SIGTERM')
+  expect((await cli.done).code).toBe(0)
+})
