@@ -77,6 +77,68 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     }
   })
 
+  it('ranks all-time leaderboards exactly when hundreds of players tie at the floor', async () => {
+    const p = prefix()
+    const store = redisStore({ url: redisUrl, prefix: p })
+    const reference = memoryStore()
+    try {
+      const now = Date.now()
+      const blockTime = Math.floor(now / 1000) - 60
+      const events = []
+      // 700 wallets of one bet each, 600 of them of one same wager above all others (a tie on bets, on
+      // wagered, on profit and on wins), and 40 wallets of several small bets.
+      for (let i = 0; i < 740; i++) {
+        const player = randomWallet()
+        const bets = i < 700 ? 1 : 2 + (i % 3)
+        for (let b = 0; b < bets; b++) {
+          const wager = i < 600 ? 10_000n : i < 700 ? BigInt(1_000 + ((i * 7919) % 500)) : BigInt(100 + ((i * 31 + b) % 400))
+          const reg = makeRegister({ player, wager, blockTime, slot: 1000 + events.length })
+          events.push(reg, makeResolve(reg, { blockTime, resultIndex: (i + b) % 2 }))
+        }
+      }
+      for (let i = 0; i < events.length; i += 400) {
+        const batch = makeBatch(events.slice(i, i + 400), { now })
+        await store.applyBatch(batch)
+        await reference.applyBatch(batch)
+      }
+      for (const by of ['bets', 'wins', 'wagered', 'profit'] as const) {
+        for (const limit of [1, 10, 45, 100]) {
+          const query = { by, period: 'all' as const, limit, now }
+          expect(await store.leaderboard(query), `${by} ${limit}`).toEqual(await reference.leaderboard(query))
+        }
+      }
+    }
+    finally {
+      await store.close()
+    }
+  })
+
+  it('ranks a tie of hundreds exactly when the wagers differ below double precision', async () => {
+    const p = prefix()
+    const store = redisStore({ url: redisUrl, prefix: p })
+    const reference = memoryStore()
+    try {
+      const now = Date.now()
+      const blockTime = Math.floor(now / 1000) - 60
+      const events = []
+      // 300 wallets of one bet each, wagers 2^60 + i: one double, 300 different amounts.
+      for (let i = 0; i < 300; i++) {
+        const reg = makeRegister({ player: randomWallet(), wager: 2n ** 60n + BigInt((i * 7919) % 300), blockTime, slot: 1000 + i })
+        events.push(reg, makeResolve(reg, { blockTime, resultIndex: 1 }))
+      }
+      const batch = makeBatch(events, { now })
+      await store.applyBatch(batch)
+      await reference.applyBatch(batch)
+      for (const by of ['bets', 'wins', 'wagered', 'profit'] as const) {
+        const query = { by, period: 'all' as const, limit: 10, now }
+        expect(await store.leaderboard(query), by).toEqual(await reference.leaderboard(query))
+      }
+    }
+    finally {
+      await store.close()
+    }
+  })
+
   it('ranks all-time leaderboards exactly when totals differ below double precision', async () => {
     const store = redisStore({ url: redisUrl, prefix: prefix() })
     try {

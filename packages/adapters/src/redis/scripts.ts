@@ -227,6 +227,62 @@ redis.call('HSET', KEYS[2], id, ARGV[1] .. '\\n' .. (username or ''))
 redis.call('ZADD', KEYS[3], id, id)
 return { id, username }`,
   },
+  /**
+   * The members of a leaderboard tied at one score that can be among the best `k` of the tie, which rank
+   * next by wagered (descending), then by wallet (ascending): every tied member whose wagered score is
+   * above the k-th highest, and of those AT it, as many as are still needed in wallet order (all of them
+   * when that score is 2^53 or more, where equal doubles may hide different amounts). Doubles round
+   * monotonically, so the exact best k are all among them; the caller re-ranks exactly. Run in Redis so
+   * that a tie of many thousands (wallets that each bet once) never crosses the network.
+   * KEYS[1] the metric's sorted set, KEYS[2] the wagered one; ARGV[1] the score, as Redis wrote it;
+   * ARGV[2] k.
+   */
+  fareCasinoTiedCandidates: {
+    numberOfKeys: 2,
+    lua: `
+local tied = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+local k = tonumber(ARGV[2])
+if #tied <= k then return tied end
+-- The k highest wagered scores, ascending (top[1] the k-th highest), kept by insertion: k is small.
+local scores, top = {}, {}
+for i, member in ipairs(tied) do
+  local score = tonumber(redis.call('ZSCORE', KEYS[2], member) or '0')
+  scores[i] = score
+  if #top < k then
+    top[#top + 1] = score
+    if #top == k then table.sort(top) end
+  elseif score > top[1] then
+    top[1] = score
+    local j = 1
+    while j < k and top[j] > top[j + 1] do top[j], top[j + 1] = top[j + 1], top[j]; j = j + 1 end
+  end
+end
+local kth = top[1]
+local out, at = {}, {}
+for i, member in ipairs(tied) do
+  if scores[i] > kth then out[#out + 1] = member
+  elseif scores[i] == kth then at[#at + 1] = member end
+end
+if kth >= 9007199254740992 then
+  for _, member in ipairs(at) do out[#out + 1] = member end
+  return out
+end
+-- Below 2^53 an equal score is an equal amount: the smallest wallets fill the places left.
+local need = k - #out
+local first = {}
+for _, member in ipairs(at) do
+  if #first < need then
+    first[#first + 1] = member
+    if #first == need then table.sort(first) end
+  elseif member < first[need] then
+    first[need] = member
+    local j = need
+    while j > 1 and first[j] < first[j - 1] do first[j], first[j - 1] = first[j - 1], first[j]; j = j - 1 end
+  end
+end
+for _, member in ipairs(first) do out[#out + 1] = member end
+return out`,
+  },
 } as const
 
 /** What `fareCasinoLoadBatch` returns (see its comment); `false` for a missing value. */
@@ -243,6 +299,7 @@ export interface StoreScripts {
   setUsername(playerKey: string, usernamesKey: string, wallet: string, username: string, lower: string): Promise<number>
   pushNumbered(counterKey: string, listKey: string, record: string): Promise<number>
   addChat(counterKey: string, chatKey: string, liveKey: string, playerKey: string, json: string): Promise<[number, string | null]>
+  tiedCandidates(metricKey: string, wageredKey: string, score: string, k: number): Promise<string[]>
 }
 
 type ScriptFn = (...args: (string | number | Buffer)[]) => Promise<unknown>
@@ -278,5 +335,6 @@ export function storeScripts(redis: Redis): StoreScripts {
     setUsername: (...a) => call('fareCasinoSetUsername')(...a) as Promise<number>,
     pushNumbered: (...a) => call('fareCasinoPushNumbered')(...a) as Promise<number>,
     addChat: (...a) => call('fareCasinoAddChat')(...a) as Promise<[number, string | null]>,
+    tiedCandidates: (...a) => call('fareCasinoTiedCandidates')(...a) as Promise<string[]>,
   }
 }

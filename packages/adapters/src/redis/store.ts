@@ -35,7 +35,7 @@ export type RedisStore = CasinoStore & {
 export function createRedisStore(ctx: RedisStoreContext): RedisStore {
   const { redis, keys } = ctx
   const scripts = storeScripts(redis)
-  const boards = createLeaderboards(redis, keys)
+  const boards = createLeaderboards(redis, keys, scripts)
   let fail = false
   /** The batches in flight: the next one is planned behind the last. */
   const chain = createBatchChain<RedisOverlay>()
