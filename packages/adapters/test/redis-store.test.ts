@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { memoryStore } from '@fare-casino/core'
+import { rankLeaderboard } from '@fare-casino/core/store'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { redisStore } from '@fare-casino/adapters/redis'
 import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
@@ -107,6 +108,37 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
           expect(await store.leaderboard(query), `${by} ${limit}`).toEqual(await reference.leaderboard(query))
         }
       }
+    }
+    finally {
+      await store.close()
+    }
+  })
+
+  it('ranks a profit tie at or above 2^53 exactly, however the wagers of the tie compare', async () => {
+    // Written straight into the store's keys: profits of one double (2^60 + up to 120) over distinct small
+    // wagers, which batches could only make with multipliers near 10^15. The best profit has the smallest wager.
+    const p = prefix()
+    const store = redisStore({ url: redisUrl, prefix: p })
+    try {
+      const rows = new Map<string, { bets: number, wins: number, wagered: bigint, payout: bigint }>()
+      const write = admin.multi()
+      for (let i = 0; i < 300; i++) {
+        const wallet = `W${String(i).padStart(5, '0')}`
+        const wagered = i === 0 ? 999n : 1000n + BigInt(i)
+        const profit = 2n ** 60n + (i === 0 ? 120n : BigInt(i % 100))
+        rows.set(wallet, { bets: 1, wins: 1, wagered, payout: wagered + profit })
+        write.hset(`${p}player:${wallet}`, { wallet, bets: '1', wins: '1', wagered: String(wagered), payout: String(wagered + profit) })
+        write.zadd(`${p}lb:profit`, Number(profit), wallet).zadd(`${p}lb:wagered`, Number(wagered), wallet)
+        write.zadd(`${p}lb:bets`, 1, wallet).zadd(`${p}lb:wins`, 1, wallet)
+      }
+      await write.exec()
+      for (const by of ['profit', 'bets', 'wagered'] as const) {
+        for (const limit of [1, 10]) {
+          const expected = rankLeaderboard(rows, { by, limit }, () => null)
+          expect(await store.leaderboard({ by, period: 'all', limit, now: Date.now() }), `${by} ${limit}`).toEqual(expected)
+        }
+      }
+      expect((await store.leaderboard({ by: 'profit', period: 'all', limit: 1, now: Date.now() }))[0]!.wallet).toBe('W00000')
     }
     finally {
       await store.close()

@@ -7,9 +7,9 @@ import type { StoreScripts } from './scripts'
 
 /**
  * Above this many members tied at the floor score, the tie is narrowed in Redis (see
- * `fareCasinoTiedCandidates`) instead of reading every tied player's totals: with 50,000 wallets of one
- * bet each, a leaderboard by bets took 1.0 to 1.3 s that way, and 0.1 s narrowed (2026-12-06, beside a
- * test run).
+ * `fareCasinoLeaderboardCandidates`) instead of reading every tied player's totals: with 50,000 wallets
+ * of one bet each, a leaderboard by bets took 1.0 to 1.3 s that way, and 0.1 s narrowed (2026-12-06,
+ * beside a test run).
  */
 const NARROW_TIES_ABOVE = 256
 
@@ -34,25 +34,10 @@ export function createLeaderboards(redis: Redis, keys: RedisKeys, scripts: Store
     return new Map(wallets.map((w, i) => [w, (res[i]?.[1] as string | null) ?? null]))
   }
 
-  /**
-   * Every member that can be in the top `limit`: all of them when there are fewer, else everyone scoring
-   * above the floor (the limit-th score) and, of the members tied at the floor, those that can rank best.
-   */
-  async function candidatesOf(key: string, query: LeaderboardQuery): Promise<string[]> {
-    const top = await redis.zrevrange(key, 0, query.limit - 1, 'WITHSCORES')
-    if (top.length / 2 < query.limit) return top.filter((_, i) => i % 2 === 0)
-    const floor = top[top.length - 1]!
-    const [above, tied] = await Promise.all([redis.zrevrangebyscore(key, '+inf', `(${floor}`), redis.zcount(key, floor, floor)])
-    if (tied <= NARROW_TIES_ABOVE) return [...above, ...await redis.zrangebyscore(key, floor, floor)]
-    const k = query.limit - above.length
-    // Tied on wagered itself, below 2^53 (where doubles are exact): the same wagered, so the next order
-    // is the wallet's, which is Redis' own among equal scores.
-    if (query.by === 'wagered' && Math.abs(Number(floor)) < 2 ** 53) return [...above, ...await redis.zrangebyscore(key, floor, floor, 'LIMIT', 0, k)]
-    return [...above, ...await scripts.tiedCandidates(key, keys.leaderboard('wagered'), floor, k)]
-  }
-
   async function allTime(query: LeaderboardQuery): Promise<LeaderboardEntry[]> {
-    const candidates = await candidatesOf(keys.leaderboard(query.by), query)
+    if (query.limit <= 0) return []
+    const key = keys.leaderboard(query.by)
+    const candidates = await scripts.leaderboardCandidates(key, keys.leaderboard('wagered'), query.limit, NARROW_TIES_ABOVE, query.by === 'wagered' ? '1' : '0')
     if (!candidates.length) return []
     const p = redis.pipeline()
     for (const w of candidates) p.hmget(keys.player(w), 'bets', 'wins', 'wagered', 'payout', 'username')
