@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import { redisLeader } from '@fare-casino/adapters/redis'
 import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
@@ -6,9 +6,9 @@ import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
 const up = await redisAvailable()
 
 const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-  const until = Date.now() + timeoutMs
+  const until = performance.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time')
+    if (performance.now() > until) throw new Error('condition not met in time')
     await new Promise(r => setTimeout(r, 20))
   }
 }
@@ -90,6 +90,26 @@ describe.skipIf(!up)('redisLeader', () => {
       expect(a.isLeader).toBe(false)
     }
     finally {
+      client.disconnect()
+    }
+  })
+
+  it('measures its lease on the monotonic clock: a wall clock that stands still does not stretch it', async () => {
+    const k = key()
+    const client = new Redis(redisUrl)
+    const a = redisLeader({ client, key: k, ttlMs: 400, renewEveryMs: 50 })
+    let lost = 0
+    a.onLost(() => lost++)
+    // Date is frozen (as a clock set back keeps it behind): only the monotonic clock moves.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    try {
+      expect(await a.acquire()).toBe(true)
+      client.eval = (() => new Promise(() => {})) as unknown as typeof client.eval
+      await waitFor(() => lost === 1, 3000)
+      expect(a.isLeader).toBe(false)
+    }
+    finally {
+      vi.useRealTimers()
       client.disconnect()
     }
   })

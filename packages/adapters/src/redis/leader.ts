@@ -47,18 +47,22 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
   const owned = options.client === undefined
   const redis = options.client ?? new Redis(options.url)
   const term = createTerm()
+  /**
+   * Until when, on the monotonic clock, the lease last granted holds: a wall clock set back (NTP, a VM
+   * resumed) must not stretch it past the TTL Redis keeps, while another process may already lead.
+   */
   let validUntil = 0
   let renewing = false
   const renew = async () => {
     // A renewal that never answers (ioredis queues commands while it reconnects, without a timeout) must
     // not keep this process leading: past the lease it last renewed, it has lost, whatever is pending.
-    if (Date.now() >= validUntil) {
+    if (performance.now() >= validUntil) {
       term.lose()
       return
     }
     if (renewing) return
     renewing = true
-    const started = Date.now()
+    const started = performance.now()
     try {
       const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
       if (ok === 1) validUntil = started + ttl
@@ -66,7 +70,7 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
     }
     catch {
       // Unreachable: still leader until the lease we last renewed would have expired.
-      if (Date.now() >= validUntil) term.lose()
+      if (performance.now() >= validUntil) term.lose()
     }
     finally {
       renewing = false
@@ -75,13 +79,13 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
 
   return {
     get isLeader() {
-      return term.token !== null && Date.now() < validUntil
+      return term.token !== null && performance.now() < validUntil
     },
     get fencingToken() {
       return term.token
     },
     async acquire() {
-      const started = Date.now()
+      const started = performance.now()
       const result = await redis.eval(acquireLua, 2, key, fenceKey, id, String(ttl)) as number
       if (result === -1) {
         term.lose()
