@@ -35,7 +35,7 @@ export function createIngest(ctx: {
   let last = 0
   let filling = false
   const held: string[] = []
-  /** Epochs this process moved on from (the last 16). */
+  /** Epochs this process moved on from, or found not current (the last 16). */
   const left = new Set<string>()
 
   const process = (message: string) => {
@@ -47,20 +47,14 @@ export function createIngest(ctx: {
       return
     }
     if (messageEpoch !== epoch) {
-      // A late message of an epoch this process already left (two publishers racing a reset): its event
-      // is in no history a client can resume from. Dropped, not a change back.
+      // A message of an epoch this process already left or found dead: in no history a client can resume from.
       if (left.has(messageEpoch)) return
-      // The shared history was reset (e.g. Redis lost it): offsets start over, so forget the old ones.
-      ctx.logger.info('event history epoch changed', { from: epoch, to: messageEpoch })
-      const changed = epoch !== ''
-      if (epoch) left.add(epoch)
-      if (left.size > 16) left.delete(left.values().next().value!)
-      epoch = messageEpoch
-      // From the new epoch's start: an event before this one that this process did not see is filled from
-      // the history below, like any other gap.
-      last = 0
-      for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
-      if (changed) ctx.onEpochChange?.(epoch, 0)
+      // Another epoch: the history was reset (e.g. Redis lost it), or this is a late message of an older
+      // one (two publishers racing resets, or one from before this process read the head). The history's
+      // head says which; messages wait meanwhile, as during a gap fill.
+      held.push(message)
+      void settleEpoch(messageEpoch)
+      return
     }
     if (event.offset <= last) return
     if (event.offset > last + 1) {
@@ -70,6 +64,42 @@ export function createIngest(ctx: {
     }
     last = event.offset
     ctx.fanout.deliver(event)
+  }
+
+  /** Moves to the history's current epoch when `candidate` may be it; `candidate` is dead otherwise. */
+  const settleEpoch = async (candidate: string) => {
+    filling = true
+    let current = candidate
+    try {
+      current = (await ctx.history.head()).epoch
+    }
+    catch (error) {
+      // Without the head, the message is believed: a reset is what an unknown epoch usually is.
+      ctx.logger.warn('could not read the event history head; following the newest message', { error })
+    }
+    if (current !== candidate) forget(candidate)
+    if (current !== epoch) {
+      ctx.logger.info('event history epoch changed', { from: epoch, to: current })
+      const changed = epoch !== ''
+      forget(epoch)
+      epoch = current
+      // From the new epoch's start: events before the first one seen here are filled from the history,
+      // like any other gap.
+      last = 0
+      for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
+      if (changed) ctx.onEpochChange?.(epoch, 0)
+    }
+    filling = false
+    for (const message of held.splice(0)) {
+      if (filling) held.push(message)
+      else process(message)
+    }
+  }
+
+  const forget = (dead: string) => {
+    if (!dead) return
+    left.add(dead)
+    if (left.size > 16) left.delete(left.values().next().value!)
   }
 
   const fill = async (target: number) => {

@@ -151,6 +151,10 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   catch (error) {
     ctx.logger.warn('could not read the event history', { error })
   }
+  // An epoch this process has not reached yet (it learns of a reset from its next message): the history
+  // may hold the events, but the live ones queued here are still of the old epoch, and cannot be matched
+  // to offsets of the new. The client refetches and resumes from the `epoch.changed` that follows.
+  if (entries && since.epoch !== ctx.ingest.epoch) entries = null
   const notice = state.epochNotice
   state.epochNotice = null
   if (notice) {

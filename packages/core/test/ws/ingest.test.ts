@@ -55,4 +55,41 @@ describe('ingest across a new epoch', () => {
     expect(delivered).toEqual(['a1', 'b1', 'b2', 'b3', 'b4'])
     expect(ingest.epoch).not.toBe(old)
   })
+
+  it('follows the history\'s current epoch when messages of two resets arrive out of order', async () => {
+    const history = memoryHistory()
+    const { fanout, delivered } = recordingFanout()
+    const changes: [string, number][] = []
+    const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
+    await ingest.init()
+    ingest.handle(await appended(history, 'a1'))
+    // Two publishers reset the history one after the other; the first one's message arrives last.
+    await history.reset!()
+    const stale = await appended(history, 'b1')
+    const current = await history.reset!()
+    ingest.handle(await appended(history, 'c1'))
+    await settle()
+    ingest.handle(stale)
+    ingest.handle(await appended(history, 'c2'))
+    await settle()
+    expect(ingest.epoch).toBe(current)
+    expect(changes).toEqual([[current, 0]])
+    expect(delivered).toEqual(['a1', 'c1', 'c2'])
+  })
+
+  it('ignores a late message of an epoch older than the one it started in', async () => {
+    const history = memoryHistory()
+    const late = await appended(history, 'old')
+    const current = await history.reset!()
+    const { fanout, delivered } = recordingFanout()
+    const changes: [string, number][] = []
+    const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
+    await ingest.init()
+    ingest.handle(late)
+    ingest.handle(await appended(history, 'new'))
+    await settle()
+    expect(ingest.epoch).toBe(current)
+    expect(changes).toEqual([])
+    expect(delivered).toEqual(['new'])
+  })
 })

@@ -126,4 +126,16 @@ describe('publishing when the history fails', () => {
     const order = client.received.map(m => m.type)
     expect(order.slice(order.indexOf('subscribed'))).toEqual(['subscribed', 'epoch.changed', 'bet.placed'])
   })
+
+  it('answers recovered: false to a since in an epoch this instance has not reached yet', async () => {
+    const history = memoryHistory()
+    server = await startServer({}, { history })
+    const { client, hello } = await connect(server.url)
+    // Another instance reset the history and appended to it; no message of it reached this one yet.
+    const next = await history.reset!()
+    await history.append('{"type":"chat.message","data":{"id":"1","wallet":"w","message":"x"},"timestamp":1,"offset":', Date.now())
+    expect(server.realtime.position().epoch).toBe(hello.epoch)
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: next, offset: 1 } })
+    expect((await client.take('subscribed')).data.recovered).toBe(false)
+  })
 })
