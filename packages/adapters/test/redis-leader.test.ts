@@ -114,6 +114,22 @@ describe.skipIf(!up)('redisLeader', () => {
     }
   })
 
+  it('stops leading at once when the wall clock passes its lease (a machine that slept: the monotonic clock stood still)', async () => {
+    const k = key()
+    const a = redisLeader({ url: redisUrl, key: k, ttlMs: 5000, renewEveryMs: 60_000 })
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    try {
+      expect(await a.acquire()).toBe(true)
+      expect(a.isLeader).toBe(true)
+      vi.setSystemTime(Date.now() + 6000)
+      expect(a.isLeader).toBe(false)
+    }
+    finally {
+      vi.useRealTimers()
+      await a.close()
+    }
+  })
+
   it('lets another contender lead once a dead leader\'s lease expires', async () => {
     const k = key()
     const dead = new Redis(redisUrl)

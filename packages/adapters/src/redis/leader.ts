@@ -48,29 +48,38 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
   const redis = options.client ?? new Redis(options.url)
   const term = createTerm()
   /**
-   * Until when, on the monotonic clock, the lease last granted holds: a wall clock set back (NTP, a VM
-   * resumed) must not stretch it past the TTL Redis keeps, while another process may already lead.
+   * Until when the lease last granted holds, on both clocks: the monotonic one, because a wall clock set
+   * back (NTP) must not stretch it past the TTL Redis keeps while another process may already lead; and
+   * the wall one, because the monotonic clock stands still while a machine sleeps or a VM is paused, and
+   * Redis' TTL does not.
    */
   let validUntil = 0
+  let validUntilWall = 0
+  const held = () => performance.now() < validUntil && Date.now() < validUntilWall
+  const grant = (startedMono: number, startedWall: number) => {
+    validUntil = startedMono + ttl
+    validUntilWall = startedWall + ttl
+  }
   let renewing = false
   const renew = async () => {
     // A renewal that never answers (ioredis queues commands while it reconnects, without a timeout) must
     // not keep this process leading: past the lease it last renewed, it has lost, whatever is pending.
-    if (performance.now() >= validUntil) {
+    if (!held()) {
       term.lose()
       return
     }
     if (renewing) return
     renewing = true
     const started = performance.now()
+    const startedWall = Date.now()
     try {
       const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
-      if (ok === 1) validUntil = started + ttl
+      if (ok === 1) grant(started, startedWall)
       else term.lose()
     }
     catch {
       // Unreachable: still leader until the lease we last renewed would have expired.
-      if (performance.now() >= validUntil) term.lose()
+      if (!held()) term.lose()
     }
     finally {
       renewing = false
@@ -79,19 +88,20 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
 
   return {
     get isLeader() {
-      return term.token !== null && performance.now() < validUntil
+      return term.token !== null && held()
     },
     get fencingToken() {
       return term.token
     },
     async acquire() {
       const started = performance.now()
+      const startedWall = Date.now()
       const result = await redis.eval(acquireLua, 2, key, fenceKey, id, String(ttl)) as number
       if (result === -1) {
         term.lose()
         return false
       }
-      validUntil = started + ttl
+      grant(started, startedWall)
       if (result > 0) term.begin(result)
       // Ours already (same id, e.g. a restarted instance): keep leading with the current token.
       else if (term.token === null) term.begin(Number(await redis.get(fenceKey)))
@@ -101,6 +111,7 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
     async release() {
       term.end()
       validUntil = 0
+      validUntilWall = 0
       await redis.eval(releaseLua, 1, key, id).catch(() => {})
     },
     onLost: term.onLost,
