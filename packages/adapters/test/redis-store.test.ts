@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { memoryStore } from '@fare-casino/core'
 import { rankLeaderboard } from '@fare-casino/core/store'
+import type { ChainEvent } from '@fare-casino/core/store'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { redisStore } from '@fare-casino/adapters/redis'
 import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
@@ -78,32 +79,18 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     }
   })
 
-  it('ranks all-time leaderboards exactly when hundreds of players tie at the floor', async () => {
-    const p = prefix()
-    const store = redisStore({ url: redisUrl, prefix: p })
+  /** Applies `events` (400 a batch) to a Redis store and to the memory store, and compares every all-time leaderboard. */
+  async function expectLeaderboardsLikeMemory(events: ChainEvent[], now: number, limits: number[]) {
+    const store = redisStore({ url: redisUrl, prefix: prefix() })
     const reference = memoryStore()
     try {
-      const now = Date.now()
-      const blockTime = Math.floor(now / 1000) - 60
-      const events = []
-      // 700 wallets of one bet each, 600 of them of one same wager above all others (a tie on bets, on
-      // wagered, on profit and on wins), and 40 wallets of several small bets.
-      for (let i = 0; i < 740; i++) {
-        const player = randomWallet()
-        const bets = i < 700 ? 1 : 2 + (i % 3)
-        for (let b = 0; b < bets; b++) {
-          const wager = i < 600 ? 10_000n : i < 700 ? BigInt(1_000 + ((i * 7919) % 500)) : BigInt(100 + ((i * 31 + b) % 400))
-          const reg = makeRegister({ player, wager, blockTime, slot: 1000 + events.length })
-          events.push(reg, makeResolve(reg, { blockTime, resultIndex: (i + b) % 2 }))
-        }
-      }
       for (let i = 0; i < events.length; i += 400) {
         const batch = makeBatch(events.slice(i, i + 400), { now })
         await store.applyBatch(batch)
         await reference.applyBatch(batch)
       }
       for (const by of ['bets', 'wins', 'wagered', 'profit'] as const) {
-        for (const limit of [1, 10, 45, 100]) {
+        for (const limit of limits) {
           const query = { by, period: 'all' as const, limit, now }
           expect(await store.leaderboard(query), `${by} ${limit}`).toEqual(await reference.leaderboard(query))
         }
@@ -112,6 +99,24 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     finally {
       await store.close()
     }
+  }
+
+  it('ranks all-time leaderboards exactly when hundreds of players tie at the floor', async () => {
+    const now = Date.now()
+    const blockTime = Math.floor(now / 1000) - 60
+    const events: ChainEvent[] = []
+    // 700 wallets of one bet each, 600 of them of one same wager above all others (a tie on bets, on
+    // wagered, on profit and on wins), and 40 wallets of several small bets.
+    for (let i = 0; i < 740; i++) {
+      const player = randomWallet()
+      const bets = i < 700 ? 1 : 2 + (i % 3)
+      for (let b = 0; b < bets; b++) {
+        const wager = i < 600 ? 10_000n : i < 700 ? BigInt(1_000 + ((i * 7919) % 500)) : BigInt(100 + ((i * 31 + b) % 400))
+        const reg = makeRegister({ player, wager, blockTime, slot: 1000 + events.length })
+        events.push(reg, makeResolve(reg, { blockTime, resultIndex: (i + b) % 2 }))
+      }
+    }
+    await expectLeaderboardsLikeMemory(events, now, [1, 10, 45, 100])
   })
 
   it('ranks a profit tie at or above 2^53 exactly, however the wagers of the tie compare', async () => {
@@ -146,29 +151,15 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
   })
 
   it('ranks a tie of hundreds exactly when the wagers differ below double precision', async () => {
-    const p = prefix()
-    const store = redisStore({ url: redisUrl, prefix: p })
-    const reference = memoryStore()
-    try {
-      const now = Date.now()
-      const blockTime = Math.floor(now / 1000) - 60
-      const events = []
-      // 300 wallets of one bet each, wagers 2^60 + i: one double, 300 different amounts.
-      for (let i = 0; i < 300; i++) {
-        const reg = makeRegister({ player: randomWallet(), wager: 2n ** 60n + BigInt((i * 7919) % 300), blockTime, slot: 1000 + i })
-        events.push(reg, makeResolve(reg, { blockTime, resultIndex: 1 }))
-      }
-      const batch = makeBatch(events, { now })
-      await store.applyBatch(batch)
-      await reference.applyBatch(batch)
-      for (const by of ['bets', 'wins', 'wagered', 'profit'] as const) {
-        const query = { by, period: 'all' as const, limit: 10, now }
-        expect(await store.leaderboard(query), by).toEqual(await reference.leaderboard(query))
-      }
+    const now = Date.now()
+    const blockTime = Math.floor(now / 1000) - 60
+    const events: ChainEvent[] = []
+    // 300 wallets of one bet each, wagers 2^60 + i: one double, 300 different amounts.
+    for (let i = 0; i < 300; i++) {
+      const reg = makeRegister({ player: randomWallet(), wager: 2n ** 60n + BigInt((i * 7919) % 300), blockTime, slot: 1000 + i })
+      events.push(reg, makeResolve(reg, { blockTime, resultIndex: 1 }))
     }
-    finally {
-      await store.close()
-    }
+    await expectLeaderboardsLikeMemory(events, now, [10])
   })
 
   it('ranks all-time leaderboards exactly when totals differ below double precision', async () => {

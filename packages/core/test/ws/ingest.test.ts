@@ -26,13 +26,19 @@ async function appended(history: ReturnType<typeof memoryHistory>, message: stri
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 10))
 
+/** An ingest over `history`, recording what it delivers and the epoch changes it announces. */
+async function started(history: ReturnType<typeof memoryHistory>) {
+  const { fanout, delivered } = recordingFanout()
+  const changes: [string, number][] = []
+  const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
+  await ingest.init()
+  return { ingest, delivered, changes }
+}
+
 describe('ingest across a new epoch', () => {
   it('announces the change, then delivers the new epoch from its first event, filling what it missed', async () => {
     const history = memoryHistory()
-    const { fanout, delivered } = recordingFanout()
-    const changes: [string, number][] = []
-    const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
-    await ingest.init()
+    const { ingest, delivered, changes } = await started(history)
     ingest.handle(await appended(history, 'a1'))
     const old = ingest.epoch
     const late = await appended(history, 'a2')
@@ -58,10 +64,7 @@ describe('ingest across a new epoch', () => {
 
   it('follows the history\'s current epoch when messages of two resets arrive out of order', async () => {
     const history = memoryHistory()
-    const { fanout, delivered } = recordingFanout()
-    const changes: [string, number][] = []
-    const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
-    await ingest.init()
+    const { ingest, delivered, changes } = await started(history)
     ingest.handle(await appended(history, 'a1'))
     // Two publishers reset the history one after the other; the first one's message arrives last.
     await history.reset!()
@@ -81,10 +84,7 @@ describe('ingest across a new epoch', () => {
     const history = memoryHistory()
     const late = await appended(history, 'old')
     const current = await history.reset!()
-    const { fanout, delivered } = recordingFanout()
-    const changes: [string, number][] = []
-    const ingest = createIngest({ history, fanout, logger: quiet, onEpochChange: (epoch, offset) => changes.push([epoch, offset]) })
-    await ingest.init()
+    const { ingest, delivered, changes } = await started(history)
     ingest.handle(late)
     ingest.handle(await appended(history, 'new'))
     await settle()
