@@ -16,30 +16,29 @@ function fail(message: string): never {
   process.exit(2)
 }
 
-let values: ReturnType<typeof parse>['values']
-function parse() {
-  return parseArgs({
-    options: {
-      port: { type: 'string', default: '8899' },
-      bind: { type: 'string', default: '127.0.0.1' },
-      seed: { type: 'string', default: '1' },
-      'slot-ms': { type: 'string' },
-      'resolve-delay-ms': { type: 'string' },
-      'bot-rate': { type: 'string', default: '0' },
-      'bot-players': { type: 'string', default: '10' },
-      host: { type: 'string' },
-      'error-rate': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-}
-try {
-  ({ values } = parse())
-}
-catch (error) {
-  fail((error as Error).message)
-}
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '8899' },
+        bind: { type: 'string', default: '127.0.0.1' },
+        seed: { type: 'string', default: '1' },
+        'slot-ms': { type: 'string' },
+        'resolve-delay-ms': { type: 'string' },
+        'bot-rate': { type: 'string', default: '0' },
+        'bot-players': { type: 'string', default: '10' },
+        host: { type: 'string' },
+        'error-rate': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  }
+  catch (error) {
+    // An unknown flag or a missing value, in parseArgs' words.
+    return fail((error as Error).message)
+  }
+})()
 
 if (values.help) {
   process.stdout.write(usage)

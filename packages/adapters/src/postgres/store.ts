@@ -167,9 +167,9 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async setUsername(wallet, username) {
-      let rows: PlayerRow[]
+      let rows: Pick<PlayerRow, 'username'>[]
       try {
-        rows = await sql<PlayerRow[]>`UPDATE ${t('players')} SET username = ${username} WHERE wallet = ${wallet} RETURNING *`
+        rows = await sql<Pick<PlayerRow, 'username'>[]>`UPDATE ${t('players')} SET username = ${username} WHERE wallet = ${wallet} RETURNING username`
       }
       catch (error) {
         if ((error as { code?: string }).code === '23505') throw new CasinoError('USERNAME_TAKEN', 'username is taken', { cause: error })

@@ -155,20 +155,18 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Reads of several statements run in one read transaction: WAL gives it one snapshot, so a commit of
   // the writer thread (or another process) landing between two statements cannot show half of a batch,
   // such as a player's totals without the per-game rows of the same bets.
-  // Callers run q() first: a closed store says so (STORE_ERROR), not better-sqlite3's BEGIN on a closed connection.
-  const readPlayer = client.transaction((wallet: string) => getPlayer(q().s, wallet))
-  const readPlayerByUsername = client.transaction((username: string) => {
-    const { s } = q()
+  // Each takes the statements from q() before BEGIN: a closed store says so (STORE_ERROR), not
+  // better-sqlite3's BEGIN on a closed connection.
+  const readPlayer = client.transaction((s: SqliteStatements, wallet: string) => getPlayer(s, wallet))
+  const readPlayerByUsername = client.transaction((s: SqliteStatements, username: string) => {
     const row = s.playerByUsername.get(username) as PlayerRow | undefined
     return row ? toPlayer(row, s.playerGames.all(row.wallet) as PlayerGameRow[]) : null
   })
-  const readHistory = client.transaction((wallet: string, limit: number, offset: number) => {
-    const { s } = q()
+  const readHistory = client.transaction((s: SqliteStatements, wallet: string, limit: number, offset: number) => {
     const rows = s.playerHistory.all(wallet, limit, offset) as BetRow[]
     return { bets: rows.map(toBet), total: Number(s.playerBetCount.get(wallet) as bigint) }
   })
-  const readStats = client.transaction((now: number): CasinoStats => {
-    const { s } = q()
+  const readStats = client.transaction((s: SqliteStatements, now: number): CasinoStats => {
     const c = s.casino.get() as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint, pending: bigint, players: bigint }
     const day = s.hourlyRange.get(windowStartHour('24h', now), hourOf(Math.floor(now / 1000))) as { bets: bigint, wins: bigint, wagered: bigint, payout: bigint }
     return {
@@ -272,17 +270,14 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       return q().listBets(query)
     },
     async playerBetHistory(wallet, page) {
-      q()
-      return readHistory(wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset)))
+      return readHistory(q().s, wallet, Math.max(0, Math.floor(page.limit)), Math.max(0, Math.floor(page.offset)))
     },
 
     async getPlayer(wallet) {
-      q()
-      return readPlayer(wallet)
+      return readPlayer(q().s, wallet)
     },
     async getPlayerByUsername(username) {
-      q()
-      return readPlayerByUsername(username)
+      return readPlayerByUsername(q().s, username)
     },
     async ensurePlayer(wallet, now) {
       q()
@@ -297,8 +292,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async stats(now) {
-      q()
-      return readStats(now)
+      return readStats(q().s, now)
     },
     async listJackpots(limit) {
       return (q().s.jackpots.all(Math.max(0, Math.floor(limit))) as JackpotRow[]).map(toJackpot)

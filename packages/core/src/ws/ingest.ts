@@ -89,6 +89,11 @@ export function createIngest(ctx: {
       for (const state of ctx.fanout.peers.values()) state.lastOffset = 0
       if (changed) ctx.onEpochChange?.(epoch, 0)
     }
+    release()
+  }
+
+  /** Ends a wait (epoch or gap): the messages held meanwhile go through, until one starts another wait. */
+  const release = () => {
     filling = false
     for (const message of held.splice(0)) {
       if (filling) held.push(message)
@@ -120,11 +125,7 @@ export function createIngest(ctx: {
       ctx.logger.warn('events missed by this instance; clients can refetch them', { from: last + 1, to: target - 1 })
       last = target - 1
     }
-    filling = false
-    for (const message of held.splice(0)) {
-      if (filling) held.push(message)
-      else process(message)
-    }
+    release()
   }
 
   return {

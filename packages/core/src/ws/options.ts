@@ -82,7 +82,7 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
   const chat = resolved.chatRateLimit as { messages?: unknown, windowMs?: unknown } | null
   if (typeof chat !== 'object' || chat === null) throw new TypeError('realtime.chatRateLimit must be { messages, windowMs }')
   if (!Number.isInteger(chat.messages) || (chat.messages as number) < 1) throw new TypeError('realtime.chatRateLimit.messages must be a positive integer')
-  if (typeof chat.windowMs !== 'number' || !Number.isFinite(chat.windowMs) || chat.windowMs <= 0) throw new TypeError('realtime.chatRateLimit.windowMs must be a positive number')
+  if (!(Number.isFinite(chat.windowMs) && (chat.windowMs as number) > 0)) throw new TypeError('realtime.chatRateLimit.windowMs must be a positive number')
   if (!resolved.path.startsWith('/')) throw new TypeError('realtime.path must start with /')
   return resolved
 }

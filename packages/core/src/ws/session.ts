@@ -155,32 +155,21 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   // may hold the events, but the live ones queued here are still of the old epoch, and cannot be matched
   // to offsets of the new. The client refetches and resumes from the `epoch.changed` that follows.
   if (entries && since.epoch !== ctx.ingest.epoch) entries = null
+  // The history moved to a new epoch during the read: what it returned belongs to the old one, and the
+  // events queued meanwhile were dropped at the change. The client refetches and resumes from the notice.
   const notice = state.epochNotice
   state.epochNotice = null
-  if (notice) {
-    // The history moved to a new epoch during the read: what it returned belongs to the old one, and the
-    // events queued meanwhile were dropped at the change. The client refetches and resumes from the notice.
-    sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: false } })
-    sendJSON(state, { type: 'epoch.changed', data: notice })
-    const pending = state.pending
-    state.pending = null
-    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
-    return
-  }
+  if (notice) entries = null
   sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
+  if (notice) sendJSON(state, { type: 'epoch.changed', data: notice })
+  const pending = state.pending
+  state.pending = null
   if (entries) {
     state.lastOffset = Math.max(state.lastOffset, since.offset)
-    const pending = state.pending
-    state.pending = null
     for (const entry of entries) {
       const event = routeFrame(entry.frame)
       if (event) ctx.fanout.deliverTo(state, event)
     }
-    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
   }
-  else {
-    const pending = state.pending
-    state.pending = null
-    for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
-  }
+  for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
 }
