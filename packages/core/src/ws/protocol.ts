@@ -2,6 +2,7 @@
  * The client side of the realtime protocol: what a client may send, validated by hand (the hot path of a
  * socket server parses every frame, so no schema library here). Documented in docs/realtime.md.
  */
+import { chatMessageText } from '../chat-text'
 import { isWalletAddress } from '../solana/address'
 
 /** The fixed channels; `player:<wallet>` is the one parameterised channel. */
@@ -103,9 +104,8 @@ export function parseClientMessage(text: string): ClientMessage | ProtocolError 
       return { type: 'auth', token: args.token }
     case 'chat.send': {
       if (typeof args.message !== 'string') return error('VALIDATION_FAILED', 'chat.send needs a message')
-      const message = args.message.trim()
-      if (message.length < 1 || message.length > 500) return error('VALIDATION_FAILED', 'message must be 1 to 500 characters')
-      return { type: 'chat.send', message }
+      const text = chatMessageText(args.message)
+      return 'message' in text ? { type: 'chat.send', message: text.message } : error('VALIDATION_FAILED', `message ${text.problem}`)
     }
     default:
       return error('UNKNOWN_TYPE', `Unknown message type: ${shown(msg.type, 40)}`)

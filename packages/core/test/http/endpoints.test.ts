@@ -241,6 +241,21 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
       }
       expect((await t.request('/api/chat?before=..')).status).toBe(400)
     })
+
+    it('refuses control characters and lone surrogates, which no store could keep as sent, and stores nothing', async () => {
+      const before = (await t.store.listChat({ limit: 100 })).length
+      // U+0000 made Postgres answer a 500; a lone surrogate was stored as U+FFFD, not as echoed.
+      for (const message of ['a\u0000b', 'bell\u0007', 'esc\u001b[2J', 'del\u007f', 'half \ud83d', '\udc00 low']) {
+        const res = await t.request('/api/chat', { method: 'POST', token: aliceToken, json: { message } })
+        expect(res.status).toBe(400)
+        expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', data: { field: 'message' } } })
+      }
+      expect((await t.store.listChat({ limit: 100 })).length).toBe(before)
+      const kept = 'line one\n\tline two 🎲'
+      const [status, posted] = await json('/api/chat', { method: 'POST', token: aliceToken, json: { message: kept } })
+      expect(status).toBe(201)
+      expect(posted.message.message).toBe(kept)
+    })
   })
 
   describe('admin', () => {

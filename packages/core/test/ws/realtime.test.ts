@@ -295,6 +295,12 @@ describe('auth and chat', () => {
     expect((await talker.take('error')).data.code).toBe('VALIDATION_FAILED')
     talker.send({ type: 'chat.send', message: '' })
     expect((await talker.take('error')).data.code).toBe('VALIDATION_FAILED')
+    // The same rule as POST /api/chat: what no store can keep as sent is refused.
+    talker.send({ type: 'chat.send', message: 'a\u0000b' })
+    expect((await talker.take('error')).data).toEqual({ code: 'VALIDATION_FAILED', message: 'message must not contain control characters (tab and line breaks are allowed)' })
+    talker.send({ type: 'chat.send', message: 'half \ud83d' })
+    expect((await talker.take('error')).data.code).toBe('VALIDATION_FAILED')
+    expect((await s.store.listChat({ limit: 10 })).map(m => m.message)).toEqual(['gm'])
   })
 
   it('makes a wallet that only chats over the socket a player, announced with player.joined, as REST does', async () => {

@@ -1,0 +1,32 @@
+/** The longest chat message, in UTF-16 code units (JavaScript's `length`) after trimming. */
+export const CHAT_MESSAGE_MAX_LENGTH = 500
+
+/**
+ * C0 control characters but tab and line breaks, and DEL. U+0000 cannot be stored by Postgres at all
+ * (its text type refuses it, which answered a 500 there while SQLite and Redis kept it); the others
+ * only hide text from readers or move their cursor.
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+
+/**
+ * A UTF-16 surrogate without its pair. It has no UTF-8 form: every store would write U+FFFD in its
+ * place, storing a message other than the one the response echoes.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * A chat message as it is stored (trimmed), or why it is refused: one rule for `POST /api/chat` and the
+ * socket's `chat.send`, so that both refuse the same text whatever the store.
+ *
+ * @example
+ * chatMessageText('  gm ') // { message: 'gm' }
+ * chatMessageText('a\u0000b') // { problem: 'must not contain control characters' }
+ */
+export function chatMessageText(raw: string): { message: string } | { problem: string } {
+  const message = raw.trim()
+  if (message.length === 0) return { problem: 'must not be empty' }
+  if (message.length > CHAT_MESSAGE_MAX_LENGTH) return { problem: `must be at most ${CHAT_MESSAGE_MAX_LENGTH} characters` }
+  if (CONTROL.test(message)) return { problem: 'must not contain control characters (tab and line breaks are allowed)' }
+  if (LONE_SURROGATE.test(message)) return { problem: 'must be valid Unicode (a UTF-16 surrogate without its pair)' }
+  return { message }
+}
