@@ -105,10 +105,11 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
         if (!isOurs(f.trialId, f.poolId)) return
         const ix = byTrial.get(f.trialId)
         const fold = folds.byTrial.get(f.trialId)
+        const hash = storableText(f.extraDataHash, 'extra_data_hash', index, out.warnings)
         out.events.push({
           id, kind: 'trialRegistered', signature, slot, blockTime, trialId: f.trialId, player: f.who, pool: f.poolId,
-          mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: finiteQk(f.qk, index, out.warnings), extraDataHash: f.extraDataHash,
-          game: options.gameOf(f.extraDataHash), fees: fold?.fees ?? [], poolAccumulatedAmount: fold?.poolAccumulatedAmount ?? null,
+          mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: finiteQk(f.qk, index, out.warnings), extraDataHash: hash,
+          game: options.gameOf(hash), fees: fold?.fees ?? [], poolAccumulatedAmount: fold?.poolAccumulatedAmount ?? null,
         })
         return
       }
@@ -153,6 +154,19 @@ function finiteQk(qk: TrialRegisteredEvent['qk'], index: number, warnings: strin
   if (qk.every(([q, k]) => Number.isFinite(q) && Number.isFinite(k))) return qk
   warnings.push(`a q or k of TrialRegistered in payload ${index} is not a finite number: read as 0`)
   return qk.map(([q, k]) => [Number.isFinite(q) ? q : 0, Number.isFinite(k) ? k : 0])
+}
+
+/**
+ * `text` from chain with every U+0000 read as U+FFFD, with a warning. A Rust String may hold U+0000, and
+ * any player can register a trial with such an extra_data_hash against this casino's host: Postgres
+ * text cannot hold the character, so that one store refused the batch for good and the bet was skipped,
+ * while SQLite and Redis kept it. Read so, the bet is kept alike in every store. The same string when it
+ * has none, as on every real trial.
+ */
+function storableText(text: string, field: string, index: number, warnings: string[]): string {
+  if (!text.includes('\u0000')) return text
+  warnings.push(`${field} of TrialRegistered in payload ${index} holds U+0000: read as U+FFFD`)
+  return text.replaceAll('\u0000', '\uFFFD')
 }
 
 /** What one register takes in: the fees and the pool's new accumulated amount of its trial in its pool. */

@@ -83,6 +83,13 @@ describe('decodeTransaction', () => {
     expect(decodeTransaction(finite.tx, finite.sig, options()).warnings).toEqual([])
   })
 
+  it('reads U+0000 in an extra_data_hash as U+FFFD, with a warning, and keeps the bet', () => {
+    const { tx, sig } = oneBet({ hash: 'coin\u0000flip\u0000' })
+    const out = decodeTransaction(tx, sig, options())
+    expect(out.events[0]).toMatchObject({ kind: 'trialRegistered', extraDataHash: 'coin\uFFFDflip\uFFFD', game: 'unknown' })
+    expect(out.warnings).toEqual(['extra_data_hash of TrialRegistered in payload 0 holds U+0000: read as U+FFFD'])
+  })
+
   describe('a register takes in the fees and pool update of its trial', () => {
     const fee = (trialId: string, feeType: number, feeAmount: bigint, poolId = pool): VaultEvent => ({ name: 'FeeCharged', fields: { feeType, poolId, trialId, feeAmount } })
     const poolUpdate = (trialId: string, newAccumulatedAmount: bigint, poolId = pool): VaultEvent => ({ name: 'PoolAccumulatedAmountUpdated', fields: { poolId, trialId, newAccumulatedAmount } })
