@@ -14,7 +14,7 @@ const exported = [
   'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient', 'createTokenService', 'decodeBase58',
   'decodeBetCursor', 'decodeFees', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',
   'encodeFees', 'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'feesOfPairs', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
-  'isCasinoError', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
+  'isCasinoError', 'isChatMessageId', 'isChatPosition', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
   'memoryStore', 'overlayOf', 'packBatchResult', 'packTransactions', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
   'randomEpoch', 'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions',
   'setExpiring', 'settleBet', 'signIn', 'siwsChainId', 'subscribeLogs', 'toBetJSON', 'toCasinoJSON', 'toChatMessageJSON',

@@ -1,4 +1,4 @@
-import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core/store'
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, isChatMessageId, isChatPosition, windowStartHour } from '@fare-casino/core/store'
 import type {
   Batch, BatchResult, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot,
   LeaderboardEntry, LeaderboardQuery, Player, SystemEvent, SystemEventSeverity,
@@ -250,7 +250,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async listChat(query): Promise<ChatMessage[]> {
-      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
+      if (query.before !== undefined && !isChatPosition(query.before)) return []
       const rows = await sql<{ id: string, wallet: string, username: string | null, message: string, created_at: string }[]>`
         SELECT id, wallet, username, message, created_at FROM ${t('chat')}
         WHERE deleted_at IS NULL ${query.before === undefined ? sql`` : sql`AND id < ${query.before}::int8`}
@@ -259,7 +259,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async deleteChatMessage(id, deletedAt) {
-      if (!/^\d{1,15}$/.test(id)) return false
+      if (!isChatMessageId(id)) return false
       const rows = await sql`UPDATE ${t('chat')} SET deleted_at = ${deletedAt} WHERE id = ${id}::int8 AND deleted_at IS NULL RETURNING id`
       return rows.length > 0
     },

@@ -1,4 +1,4 @@
-import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, windowStartHour } from '@fare-casino/core/store'
+import { CasinoError, decodeBetCursor, encodeBetCursor, hourOf, isChatMessageId, isChatPosition, windowStartHour } from '@fare-casino/core/store'
 import type {
   Bet, BetPage, BetQuery, CasinoStats, CasinoStore, ChatMessage, IndexerCursor, Jackpot, SystemEvent, Totals,
 } from '@fare-casino/core/store'
@@ -205,7 +205,7 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
 
     async listChat(query): Promise<ChatMessage[]> {
       if (query.limit <= 0) return []
-      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
+      if (query.before !== undefined && !isChatPosition(query.before)) return []
       const max = query.before === undefined ? '+inf' : `(${query.before}`
       const ids = await redis.zrevrangebyscore(keys.chatLive, max, '-inf', 'LIMIT', 0, query.limit)
       if (!ids.length) return []
@@ -221,7 +221,7 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
 
     async deleteChatMessage(id) {
       // ZREM answers 1 for exactly one caller: the message leaves the live set once.
-      return /^\d{1,15}$/.test(id) && (await redis.zrem(keys.chatLive, id)) === 1
+      return isChatMessageId(id) && (await redis.zrem(keys.chatLive, id)) === 1
     },
 
     async recordSystemEvent(event) {

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { CasinoError, hourOf, unpackEvents, windowStartHour } from '@fare-casino/core/store'
+import { CasinoError, hourOf, isChatMessageId, isChatPosition, unpackEvents, windowStartHour } from '@fare-casino/core/store'
 import type { Batch, BatchResult, CasinoStats, CasinoStore, ChatMessage, PackedBatch, Player } from '@fare-casino/core/store'
 import { createBatchWriter, gateFor } from './apply-batch'
 import { openSqlite, type SqliteConnectionOptions } from './connection'
@@ -305,13 +305,13 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       let before = Number.MAX_SAFE_INTEGER
       if (query.before !== undefined) {
         // Ids are decimal rowids; anything else names no message, so nothing is before it.
-        if (!/^\d{1,15}$/.test(query.before)) return []
+        if (!isChatPosition(query.before)) return []
         before = Number(query.before)
       }
       return (q().s.listChat.all(before, Math.max(0, Math.floor(query.limit))) as ChatRow[]).map(toChatMessage)
     },
     async deleteChatMessage(id, deletedAt) {
-      if (!/^\d{1,15}$/.test(id)) return false
+      if (!isChatMessageId(id)) return false
       return q().s.deleteChat.run(deletedAt, Number(id)).changes === 1
     },
 

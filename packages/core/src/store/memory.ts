@@ -1,4 +1,5 @@
 import { CasinoError } from '../errors'
+import { isChatMessageId, isChatPosition } from './chat-ids'
 import { decodeBetCursor, encodeBetCursor } from './cursor'
 import { batchKeys, type BatchPlan, hourOf, planBatch, withDelta } from './plan'
 import type {
@@ -223,7 +224,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     async listChat(query) {
       // Ids are decimal; anything else (`Infinity`, `0x10`, `1e1`) names no message, so nothing is before it,
       // as in every other store.
-      if (query.before !== undefined && !/^\d{1,15}$/.test(query.before)) return []
+      if (query.before !== undefined && !isChatPosition(query.before)) return []
       const before = query.before === undefined ? Number.POSITIVE_INFINITY : Number(query.before)
       const out: ChatMessage[] = []
       for (let i = state.chat.length - 1; i >= 0 && out.length < query.limit; i--) {
@@ -236,6 +237,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async deleteChatMessage(id, deletedAt) {
+      if (!isChatMessageId(id)) return false
       const message = state.chat.find(m => m.id === id)
       if (!message || message.deletedAt !== null) return false
       message.deletedAt = deletedAt

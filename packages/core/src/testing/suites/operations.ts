@@ -32,6 +32,8 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect(await store.deleteChatMessage(added[3]!.id, 3_000)).toBe(true)
       expect(await store.deleteChatMessage(added[3]!.id, 3_001)).toBe(false)
       expect(await store.deleteChatMessage('999999', 3_000)).toBe(false)
+      // An id written another way names no message in any store (SQLite and Postgres read `0<id>` as the id).
+      for (const other of [`0${added[2]!.id}`, `00${added[2]!.id}`, `+${added[2]!.id}`, `${added[2]!.id}.0`, '0']) expect(await store.deleteChatMessage(other, 3_000), other).toBe(false)
       expect((await store.listChat({ limit: 10 })).map(m => m.message)).toEqual(['hi', 'hello 4', 'hello 2', 'hello 1', 'hello 0'])
       // A message added after a delete still gets a new id.
       const later = await store.addChatMessage({ wallet, message: 'again', createdAt: 4_000 })
