@@ -262,6 +262,13 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
+    // crossws builds the request's URL from the Host header and answered a bare 500 when it could not
+    // (`Host: a b`): a client's mistake, answered like any bad request.
+    if (!URL.canParse(`http://${req.headers.host || 'localhost'}${req.url ?? '/'}`)) {
+      const body = JSON.stringify({ error: { code: 'BAD_REQUEST', message: 'invalid Host header or request target' } })
+      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+      return
+    }
     nodeAdapter()
       .then(a => a.handleUpgrade(req, socket, head))
       .catch((error) => {

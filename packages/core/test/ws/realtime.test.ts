@@ -271,6 +271,35 @@ describe('bad frames', () => {
   })
 })
 
+describe('bad upgrade requests', () => {
+  /** Sends a raw upgrade request for `path` with `host` and reads the whole answer. */
+  const upgradeWith = async (port: number, host: string, path = '/ws') => {
+    const { connect: dial } = await import('node:net')
+    const socket = dial(port, '127.0.0.1')
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+    let answer = ''
+    socket.on('data', (chunk) => {
+      answer += chunk
+    })
+    await new Promise(resolve => socket.on('close', resolve))
+    return answer
+  }
+
+  it('answers a Host that makes no URL with a JSON 400, not a bare 500, and keeps serving', async () => {
+    const s = await open()
+    for (const host of ['a b', '[', '%%%', 'h:99999999']) {
+      const answer = await upgradeWith(s.port, host)
+      expect(answer.split('\r\n')[0], host).toBe('HTTP/1.1 400 Bad Request')
+      expect(answer).toContain('application/json')
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'BAD_REQUEST', message: 'invalid Host header or request target' } })
+    }
+    expect(s.logs.filter(line => line.includes('upgrade failed'))).toEqual([])
+    const client = await connect(s.url)
+    client.send({ type: 'ping' })
+    await client.take('pong')
+  })
+})
+
 describe('auth and chat', () => {
   it('refuses chat without auth and a bad token, then stores and broadcasts an authenticated message', async () => {
     const s = await open()
