@@ -2,7 +2,7 @@ import { assertBodySize, H3, type H3Event } from 'h3'
 import type { CasinoContext } from '../casino'
 import { CasinoError } from '../errors'
 import { childLogger } from '../logger'
-import { toErrorResponse } from './errors'
+import { isClientAbort, toErrorResponse } from './errors'
 import { requestIp } from './middleware/client-ip'
 import { applyCors, toCorsOptions } from './middleware/cors'
 import { enforceRateLimit } from './middleware/rate-limit'
@@ -31,6 +31,11 @@ export function createHttpApp(ctx: CasinoContext): H3 {
     // We log unknown errors ourselves, without the request's headers or body.
     silent: true,
     onError(error, event) {
+      if (isClientAbort(error, event.req.signal)) {
+        log.debug('client hung up while sending the request', { method: event.req.method, path: event.url.pathname })
+        event.res.status = 400
+        return { error: { code: 'BAD_REQUEST', message: 'the request was aborted' } }
+      }
       const { status, body, internal } = toErrorResponse(error)
       if (internal) log.error('request failed', { method: event.req.method, path: event.url.pathname, error: error.cause ?? error })
       event.res.status = status

@@ -42,3 +42,18 @@ export function toErrorResponse(error: unknown): { status: number, body: ErrorRe
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } }, internal: true }
 }
+
+/**
+ * True when `error` is the request body's stream ending early because the client hung up (Node's
+ * "aborted" reset) and the request's signal says the client is gone: nobody hears the answer, and
+ * nothing of ours failed, so it is no internal error to log. A store's own ECONNRESET is not this.
+ */
+export function isClientAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (!signal?.aborted) return false
+  for (let current: unknown = error, depth = 0; depth < 5 && current; depth++) {
+    const e = current as { message?: unknown, code?: unknown, cause?: unknown }
+    if (e.message === 'aborted' && e.code === 'ECONNRESET') return true
+    current = e.cause
+  }
+  return false
+}
