@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Storage } from 'unstorage'
 import { CasinoError } from '../errors'
 import { getExpiring, REVOCATION_PREFIX, setExpiring } from '../kv/storage'
+import { isWalletAddress } from '../solana/address'
 import { createNonce } from '../solana/siws'
 
 /** What a casino JWT asserts. `playerId` is the wallet (FarePlay's claim name kept). */
@@ -73,7 +74,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         throw new CasinoError('TOKEN_INVALID', expired ? 'token expired' : 'token is not valid')
       }
       const { sub, jti, iat, exp, walletAddress, casinoSlug } = payload
-      if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number'
+      // A subject that is no wallet address never comes from `issue`: it would reach the stores as a wallet.
+      if (typeof sub !== 'string' || !isWalletAddress(sub) || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number'
         || walletAddress !== sub || casinoSlug !== options.issuer) {
         throw new CasinoError('TOKEN_INVALID', 'token is not valid')
       }

@@ -164,4 +164,27 @@ describe.each(matrix)('Sign In With Solana on $name', ({ create, transport }) =>
     const none = `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${btoa(JSON.stringify({ sub: wallet.address, walletAddress: wallet.address }))}.`.replace(/=/g, '')
     expect((await t.request('/api/player/profile', { token: none })).status).toBe(401)
   })
+
+  it('refuses a token of the right key whose subject is no wallet address', async () => {
+    // Only a leak of the secret makes one; then U+0000 in it answered 500 on Postgres, and a socket said
+    // `authenticated { wallet: 'not-a-wallet' }`.
+    const { SignJWT } = await import('jose')
+    const key = new TextEncoder().encode('test-secret-of-at-least-thirty-two-bytes!')
+    for (const sub of ['not-a-wallet', 'a\u0000b', 'z'.repeat(44)]) {
+      const now = Math.floor(Date.now() / 1000)
+      const token = await new SignJWT({ walletAddress: sub, playerId: sub, casinoSlug: 'test-casino' })
+        .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setJti('forged').setIssuedAt(now).setExpirationTime(now + 600)
+        .setIssuer('test-casino').setAudience('casino.test').sign(key)
+      const res = await t.request('/api/player/profile', { token })
+      expect(res.status, sub).toBe(401)
+      expect(await errorCode(res)).toBe('TOKEN_INVALID')
+    }
+    // The same claims with a wallet address pass: what is refused is the subject.
+    const wallet = createWallet().address
+    const now = Math.floor(Date.now() / 1000)
+    const good = await new SignJWT({ walletAddress: wallet, playerId: wallet, casinoSlug: 'test-casino' })
+      .setProtectedHeader({ alg: 'HS256' }).setSubject(wallet).setJti('forged').setIssuedAt(now).setExpirationTime(now + 600)
+      .setIssuer('test-casino').setAudience('casino.test').sign(key)
+    expect((await t.request('/api/player/profile', { token: good })).status).toBe(200)
+  })
 })
