@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import { getValidatedQuery, getValidatedRouterParams, readValidatedBody } from 'h3'
+import { getValidatedQuery, getValidatedRouterParams } from 'h3'
 import * as v from 'valibot'
 import { CasinoError } from '../errors'
 import { isWalletAddress } from '../solana/address'
@@ -53,15 +53,38 @@ export function validParams<S extends Schema>(event: H3Event, schema: S): Promis
   return getValidatedRouterParams(event, schema, { decode: true, onError }) as Promise<v.InferOutput<S>>
 }
 
+/** JSON is UTF-8 (RFC 8259); a body that is not is refused rather than read with U+FFFD in its place. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * The JSON body, validated. Bodies must say they are JSON (415 otherwise): a form post from another
  * site cannot reach a JSON endpoint without a CORS preflight that way. The size limit is enforced
- * earlier, by the body-limit middleware.
+ * earlier, by the body-limit middleware. Read as h3's `readValidatedBody` reads it (an empty body is
+ * no value), but bytes that are not UTF-8 are `400 INVALID_JSON`: decoded leniently, they were stored
+ * with U+FFFD in their place, something other than what the client sent.
  */
-export function validBody<S extends Schema>(event: H3Event, schema: S): Promise<v.InferOutput<S>> {
+export async function validBody<S extends Schema>(event: H3Event, schema: S): Promise<v.InferOutput<S>> {
   const type = event.req.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') {
     throw new CasinoError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json')
   }
-  return readValidatedBody(event, schema, { onError }) as Promise<v.InferOutput<S>>
+  let text: string
+  try {
+    text = utf8.decode(await event.req.arrayBuffer())
+  }
+  catch (error) {
+    if (error instanceof TypeError && /encoded data/i.test(error.message)) throw new CasinoError('INVALID_JSON', 'request body is not valid UTF-8')
+    throw error
+  }
+  let value: unknown
+  try {
+    value = text === '' ? undefined : JSON.parse(text)
+  }
+  catch {
+    throw new CasinoError('INVALID_JSON', 'Invalid JSON body')
+  }
+  // Through Standard Schema, as h3's helpers validate the query and params: the same issues, the same errors.
+  const result = await schema['~standard'].validate(value)
+  if (result.issues) throw onError(result)
+  return result.value as v.InferOutput<S>
 }

@@ -242,13 +242,20 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
       expect((await t.request('/api/chat?before=..')).status).toBe(400)
     })
 
-    it('refuses control characters and lone surrogates, which no store could keep as sent, and stores nothing', async () => {
+    it('refuses control characters, lone surrogates and bodies that are not UTF-8, which no store could keep as sent, and stores nothing', async () => {
       const before = (await t.store.listChat({ limit: 100 })).length
       // U+0000 made Postgres answer a 500; a lone surrogate was stored as U+FFFD, not as echoed.
       for (const message of ['a\u0000b', 'bell\u0007', 'esc\u001b[2J', 'del\u007f', 'half \ud83d', '\udc00 low']) {
         const res = await t.request('/api/chat', { method: 'POST', token: aliceToken, json: { message } })
         expect(res.status).toBe(400)
         expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', data: { field: 'message' } } })
+      }
+      expect((await t.store.listChat({ limit: 100 })).length).toBe(before)
+      // Bytes that are not UTF-8 are no JSON text: refused, where they were stored with U+FFFD in their place.
+      for (const bytes of [[0x7B, 0x22, 0x6D, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x22, 0x3A, 0x22, 0x63, 0x61, 0x66, 0xE9, 0x22, 0x7D], [0xFF, 0xFE, 0x7B, 0x7D]]) {
+        const res = await t.request('/api/chat', { method: 'POST', token: aliceToken, headers: { 'content-type': 'application/json; charset=latin1' }, body: new Uint8Array(bytes) })
+        expect(res.status).toBe(400)
+        expect(await res.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'request body is not valid UTF-8' } })
       }
       expect((await t.store.listChat({ limit: 100 })).length).toBe(before)
       const kept = 'line one\n\tline two 🎲'
