@@ -47,7 +47,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8'
  * The body, or null once it passes `limit` bytes: jsonrpc-http-server stops reading there (the rest is
  * drained, never kept).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let bytes = 0
@@ -59,15 +59,49 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
         resolve(null)
       } else chunks.push(c)
     })
-    req.on('end', () => resolve(bytes > limit ? null : Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(bytes > limit ? null : Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
 
-/** True for the content types jsonrpc-http-server takes: `application/json`, with `charset=utf-8` or not, any case. */
+/**
+ * True for the content types jsonrpc-http-server (v18, which Agave runs) takes: `application/json`, with
+ * `; charset=utf-8` or `;charset=utf-8`, in any case; nothing else (no other spacing or parameter).
+ */
 function isJson(type: string | undefined): boolean {
   const t = type?.toLowerCase()
-  return t === 'application/json' || t === 'application/json; charset=utf-8'
+  return t === 'application/json' || t === 'application/json; charset=utf-8' || t === 'application/json;charset=utf-8'
+}
+
+/**
+ * How many leading bytes of `bytes` are valid UTF-8, as Rust's `Utf8Error::valid_up_to` counts them
+ * (the start of the first sequence that is invalid or cut off); `bytes.length` when all are.
+ */
+function validUtf8Prefix(bytes: Uint8Array): number {
+  let i = 0
+  while (i < bytes.length) {
+    const b = bytes[i]!
+    if (b < 0x80) {
+      i++
+      continue
+    }
+    // The length of the sequence and the range its second byte must fall in (no overlong forms, no
+    // surrogates, nothing past U+10FFFF).
+    const [length, low, high] = b >= 0xC2 && b <= 0xDF ? [2, 0x80, 0xBF]
+      : b === 0xE0 ? [3, 0xA0, 0xBF]
+        : (b >= 0xE1 && b <= 0xEC) || b === 0xEE || b === 0xEF ? [3, 0x80, 0xBF]
+          : b === 0xED ? [3, 0x80, 0x9F]
+            : b === 0xF0 ? [4, 0x90, 0xBF]
+              : b >= 0xF1 && b <= 0xF3 ? [4, 0x80, 0xBF]
+                : b === 0xF4 ? [4, 0x80, 0x8F]
+                  : [0, 0, 0]
+    if (length === 0 || i + length > bytes.length) return i
+    const second = bytes[i + 1]!
+    if (second < low || second > high) return i
+    for (let k = 2; k < length; k++) if ((bytes[i + k]! & 0xC0) !== 0x80) return i
+    i += length
+  }
+  return i
 }
 
 /** Listens on `port` (0: any free one); resolves to the port bound. */
@@ -124,8 +158,12 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
       req.resume()
       return send(res, 415, 'Supplied content type is not allowed. Content-Type: application/json is required\n', TEXT_TYPE, cors)
     }
-    const body = await readBody(req, MAX_REQUEST_BODY_BYTES)
-    if (body === null) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
+    const bytes = await readBody(req, MAX_REQUEST_BODY_BYTES)
+    if (bytes === null) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
+    // jsonrpc-http-server refuses a body that is not UTF-8 before any JSON is parsed.
+    const valid = validUtf8Prefix(bytes)
+    if (valid < bytes.length) return send(res, 400, `utf-8 encoding error at byte ${valid} in request body`, TEXT_TYPE, cors)
+    const body = bytes.toString('utf8')
     requests++
     const fate = opts.faults.nextHttp()
     const answer = () => {

@@ -216,7 +216,8 @@ function parseLogsFilter(v: unknown): LogsFilter {
     } catch {
       ok = false
     }
-    if (!ok) throw invalidParams('Invalid Request: Invalid pubkey provided')
+    // Agave's `param::<Pubkey>(&keys[0], "mentions")`: the recorded "Invalid pubkey provided" is accountSubscribe's.
+    if (!ok) throw invalidParams('Invalid Request: Invalid mentions provided')
     return { kind: 'mentions', address: a as string }
   }
   // serde's wording for an enum: the variant a string (or a map's one key) names, or what else came.

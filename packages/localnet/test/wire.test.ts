@@ -121,8 +121,8 @@ describe('HTTP around the JSON-RPC (jsonrpc-http-server, as Agave runs it)', () 
   const slot = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSlot' })
 
   it('takes application/json bodies only, up to 50 KiB', async () => {
-    for (const type of ['application/json', 'Application/JSON; charset=UTF-8']) expect((await post({ 'content-type': type }, slot)).status).toBe(200)
-    for (const type of ['text/plain', 'application/json; charset=latin1']) {
+    for (const type of ['application/json', 'Application/JSON; charset=UTF-8', 'application/json;charset=utf-8']) expect((await post({ 'content-type': type }, slot)).status, type).toBe(200)
+    for (const type of ['text/plain', 'application/json; charset=latin1', 'application/json;  charset=utf-8', 'application/json ; charset=utf-8']) {
       const res = await post({ 'content-type': type }, slot)
       expect(res.status).toBe(415)
       expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
@@ -135,6 +135,20 @@ describe('HTTP around the JSON-RPC (jsonrpc-http-server, as Agave runs it)', () 
     expect([big.status, await big.text()]).toEqual([413, 'request body size exceeds allowed maximum'])
     const huge = await post({ 'content-type': 'application/json' }, padded(5 * 1024 * 1024))
     expect(huge.status).toBe(413)
+  })
+
+  it('refuses a body that is not UTF-8 before reading any JSON, naming the first bad byte', async () => {
+    const at = (prefix: string, bad: number[]) => fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from(prefix), Buffer.from(bad)]) })
+    for (const [bad, index] of [[[0xFF], 4], [[0xC3], 4], [[0xE2, 0x82], 4], [[0xED, 0xA0, 0x80], 4], [[0xC0, 0x80], 4], [[0xF4, 0x90, 0x80, 0x80], 4]] as const) {
+      const res = await at('{"a"', [...bad])
+      expect(res.status).toBe(400)
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+      expect(await res.text()).toBe(`utf-8 encoding error at byte ${index} in request body`)
+    }
+    // Multi-byte characters before the bad byte count as their bytes.
+    expect(await (await at('["é€😀"', [0xFF])).text()).toBe('utf-8 encoding error at byte 12 in request body')
+    const ok = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: '€😀', method: 'getSlot' }) })
+    expect((await ok.json() as { id: string }).id).toBe('€😀')
   })
 
   it('answers a CORS preflight and adds the CORS headers for another origin, echoing it', async () => {
@@ -196,7 +210,7 @@ describe('WebSocket frames', () => {
     send({ jsonrpc: '2.0', id: 5, method: 'logsUnsubscribe', params: [9999] })
     const sub = JSON.parse(await waitFor((f) => f.includes('"id":1')))
     expect(await waitFor((f) => f.includes('"id":2'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid Request: Only 1 address supported"},"id":2}')
-    expect(await waitFor((f) => f.includes('"id":3'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid Request: Invalid pubkey provided"},"id":3}')
+    expect(await waitFor((f) => f.includes('"id":3'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid Request: Invalid mentions provided"},"id":3}')
     expect(await waitFor((f) => f.includes('"id":5'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":5}')
     const slotSub = JSON.parse(await waitFor((f) => f.includes('"id":4'))).result as number
     const slotNote = await waitFor((f) => f.includes('slotNotification'))
