@@ -103,6 +103,42 @@ describe('JSON-RPC wire format', () => {
     expect(await time(1.5)).toBe('Invalid params: invalid type: floating point `1.5`, expected u64.')
   })
 
+  it('counts params as jsonrpc-derive does before reading any, with its errors', async () => {
+    const error = async (method: string, params?: unknown) => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method, ...(params === undefined ? {} : { params }) })).text) as { error?: unknown }).error
+    const sig = '1'.repeat(64)
+    // Optional params after the required ones (`Option<…>` last in Agave's signatures).
+    expect(await error('getSignaturesForAddress', [FARE_VAULT_PROGRAM_ID, {}, 1])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 1 to 2 parameters.', data: '"Got: 3"' })
+    expect(await error('getTransaction', [sig, {}, 1])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 1 to 2 parameters.', data: '"Got: 3"' })
+    expect(await error('getSlot', [{}, 1])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 0 to 1 parameters.', data: '"Got: 2"' })
+    expect(await error('getTransaction', [])).toEqual({ code: -32602, message: '`params` should have at least 1 argument(s)' })
+    expect(await error('getSignaturesForAddress')).toEqual({ code: -32602, message: '`params` should have at least 1 argument(s)' })
+    expect(await error('getSlot', { commitment: 'confirmed' })).toEqual({ code: -32602, message: '`params` should be an array' })
+    // No params at all.
+    expect(await error('getHealth', [1])).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Array([Number(1)])' })
+    expect(await error('getVersion', { a: 'b"\n', n: [1.5, null, true] })).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Map({"a": String("b\\"\\n"), "n": Array [Number(1.5), Null, Bool(true)]})' })
+    expect(await error('getGenesisHash', [])).toBeUndefined()
+    // Required params only: serde's tuple.
+    expect(await error('getBlockTime', [1, 2])).toEqual({ code: -32602, message: 'Invalid params: invalid length 2, expected fewer elements in array.' })
+    expect(await error('getBlockTime', [])).toEqual({ code: -32602, message: 'Invalid params: invalid length 0, expected a tuple of size 1.' })
+    expect(await error('getBlockTime')).toEqual({ code: -32602, message: 'Invalid params: invalid type: null, expected a tuple of size 1.' })
+  })
+
+  it('reads a commitment it does not know as the default, finalized, as Agave\'s flattened config does', async () => {
+    const slot = async (commitment: unknown) => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [{ commitment }] })).text) as { result: number }).result
+    // Finalized trails processed by 2 slots of 50 ms: read between the two, a finalized answer is at most
+    // the finalized slot read just after it, and below the processed one read just before.
+    for (const other of ['bogus', 'recent', 'singleGossip', 'max', 5, 'confirmed']) {
+      const processed = await slot('processed')
+      const read = await slot(other)
+      const finalized = await slot('finalized')
+      if (other === 'confirmed') expect(read).toBeGreaterThanOrEqual(processed)
+      else {
+        expect(read, String(other)).toBeLessThanOrEqual(finalized)
+        expect(read, String(other)).toBeLessThan(processed)
+      }
+    }
+  })
+
   it('answers a batch with one output per request, matched by id', async () => {
     const r = await rpc([
       { jsonrpc: '2.0', id: 1, method: 'getSlot' },

@@ -5,6 +5,7 @@
 import type { Ledger } from '../chain/ledger'
 import type { World } from '../sim/world'
 import type { TxEncoding } from './encode-tx'
+import { arities, checkArity } from './arity'
 import { invalidParams, RpcError, rpcErrors } from './errors'
 import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf, unsignedOf } from './params'
 import { getSignaturesForAddress, type PageSizer } from './signatures'
@@ -93,7 +94,7 @@ export const methods: Readonly<Record<string, RpcMethod>> = {
 export function callMethod(ctx: RpcContext, method: string, params: unknown): unknown {
   const fn = Object.hasOwn(methods, method) ? methods[method] : undefined
   if (!fn) throw rpcErrors.methodNotFound()
-  if (params !== undefined && params !== null && !Array.isArray(params)) throw invalidParams('Invalid params: invalid type: map, expected a sequence.')
+  checkArity(arities[method]!, params)
   return fn(ctx, (params as unknown[] | undefined) ?? [])
 }
 

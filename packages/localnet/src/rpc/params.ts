@@ -58,25 +58,15 @@ export function unsignedOf(v: unknown, bits: 8 | 64): number {
   return v
 }
 
-/** Commitment from a config; `finalized` by default like Agave. Legacy names map to their modern level. */
+/**
+ * Commitment from a config: `processed`, `confirmed` or `finalized`; anything else is `finalized`, the
+ * default. Agave's configs hold the commitment as a flattened `Option<CommitmentConfig>`, and serde reads
+ * a flattened `Option` that fails to parse as `None`: an unknown name (`bogus`, or the legacy `recent`,
+ * `single`, `singleGossip`, `max`, `root`, which its `CommitmentLevel` no longer has) is no error there.
+ */
 export function commitmentOf(config: Record<string, unknown>): Commitment {
   const c = config.commitment
-  if (c === undefined || c === null) return 'finalized'
-  switch (c) {
-    case 'processed':
-    case 'recent':
-      return 'processed'
-    case 'confirmed':
-    case 'single':
-    case 'singleGossip':
-      return 'confirmed'
-    case 'finalized':
-    case 'max':
-    case 'root':
-      return 'finalized'
-    default:
-      throw invalidParams(`Invalid params: unknown variant \`${String(c)}\`, expected one of \`processed\`, \`confirmed\`, \`finalized\`.`)
-  }
+  return c === 'processed' || c === 'confirmed' ? c : 'finalized'
 }
 
 /** Commitment for methods that reject `processed` (getTransaction, getSignaturesForAddress). */
