@@ -92,7 +92,15 @@ describe('JSON-RPC wire format', () => {
     await net.waitForIdle()
     const get = async (config: Record<string, unknown>) => JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [bet.signature, { commitment: 'confirmed', ...config }] })).text)
     expect((await get({ maxSupportedTransactionVersion: 1 })).result.version).toBe(0)
-    expect((await get({ maxSupportedTransactionVersion: 256 })).error).toEqual({ code: -32602, message: 'Invalid params: invalid value: integer `256`, expected u8.' })
+    // An untagged enum (a bare encoding, or a config): whatever does not fit either is one error naming it.
+    const wrapper = { code: -32602, message: 'Invalid params: data did not match any variant of untagged enum RpcEncodingConfigWrapper.' }
+    for (const config of [{ maxSupportedTransactionVersion: 256 }, { maxSupportedTransactionVersion: -1 }, { encoding: 'foo' }]) expect((await get(config)).error, JSON.stringify(config)).toEqual(wrapper)
+    for (const second of ['foo', 5, [1]]) expect(JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [bet.signature, second] })).text).error, String(second)).toEqual(wrapper)
+    // A bare known encoding is taken (this v0 transaction is then refused for its version, not its params).
+    expect(JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [bet.signature, 'base64'] })).text).error?.code).not.toBe(-32602)
+    // Types are read before the signature is checked.
+    expect(JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: ['nope', 'foo'] })).text).error).toEqual(wrapper)
+    expect(JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [123] })).text).error).toEqual({ code: -32602, message: 'Invalid params: invalid type: integer `123`, expected a string.' })
     const binary = (await get({ encoding: 'binary', maxSupportedTransactionVersion: 0 })).result
     const base58 = (await get({ encoding: 'base58', maxSupportedTransactionVersion: 0 })).result
     expect(binary.transaction).toBe(base58.transaction[0])
@@ -101,6 +109,20 @@ describe('JSON-RPC wire format', () => {
     expect(await time('abc')).toBe('Invalid params: invalid type: string "abc", expected u64.')
     expect(await time(-1)).toBe('Invalid params: invalid value: integer `-1`, expected u64.')
     expect(await time(1.5)).toBe('Invalid params: invalid type: floating point `1.5`, expected u64.')
+  })
+
+  it('words a getSignaturesForAddress config of the wrong types as serde does, before checking the address', async () => {
+    const error = async (params: unknown[]) => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params })).text) as { error?: { message: string } }).error?.message
+    expect(await error([FARE_VAULT_PROGRAM_ID, 5])).toBe('Invalid params: invalid type: integer `5`, expected struct RpcSignaturesForAddressConfig.')
+    expect(await error(['nope', 5])).toBe('Invalid params: invalid type: integer `5`, expected struct RpcSignaturesForAddressConfig.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: '5' }])).toBe('Invalid params: invalid type: string "5", expected usize.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: -1 }])).toBe('Invalid params: invalid value: integer `-1`, expected usize.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 1.5 }])).toBe('Invalid params: invalid type: floating point `1.5`, expected usize.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { before: 5 }])).toBe('Invalid params: invalid type: integer `5`, expected a string.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 0 }])).toBe('Invalid limit; max 1000')
+    expect(await error([true])).toBe('Invalid params: invalid type: boolean `true`, expected a string.')
+    expect(await error(['nope'])).toBe('Invalid param: WrongSize')
+    expect(await (async () => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [5] })).text) as { error: { message: string } }).error.message)()).toBe('Invalid params: invalid type: integer `5`, expected struct RpcContextConfig.')
   })
 
   it('counts params as jsonrpc-derive does before reading any, with its errors', async () => {

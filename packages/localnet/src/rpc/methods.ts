@@ -7,7 +7,7 @@ import type { World } from '../sim/world'
 import type { TxEncoding } from './encode-tx'
 import { arities, checkArity } from './arity'
 import { invalidParams, RpcError, rpcErrors } from './errors'
-import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf, unsignedOf } from './params'
+import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf, parseBase58Key, stringOf, unsignedOf } from './params'
 import { getSignaturesForAddress, type PageSizer } from './signatures'
 import { transactionJson } from './tx-cache'
 
@@ -29,19 +29,36 @@ function withContext(slot: number, value: unknown) {
   return { context: { apiVersion: SOLANA_CORE_VERSION, slot }, value }
 }
 
-function getTransaction(ctx: RpcContext, params: unknown[]): unknown {
-  const signature = base58At(params, 0, 64)
-  // The second param may be a bare encoding string (deprecated form).
-  const raw = params[1]
-  const config = typeof raw === 'string' ? { encoding: raw } : configAt(params, 1)
-  const commitment = confirmedCommitmentOf(config)
-  const encoding = (config.encoding ?? 'json') as TxEncoding
-  if (!['json', 'jsonParsed', 'base64', 'base58', 'binary'].includes(encoding)) {
-    throw invalidParams(`Invalid params: unknown variant \`${String(encoding)}\`, expected one of \`binary\`, \`base64\`, \`base58\`, \`json\`, \`jsonParsed\`.`)
+const ENCODINGS: readonly unknown[] = ['json', 'jsonParsed', 'base64', 'base58', 'binary']
+
+/**
+ * getTransaction's second param as Agave reads it: an untagged `RpcEncodingConfigWrapper`, a bare
+ * encoding (deprecated) or a config. serde tries each form, so anything that fits neither (an unknown
+ * encoding, a version past a u8, a number) is one error naming the wrapper, whatever was wrong.
+ */
+function transactionConfigOf(raw: unknown): { encoding: TxEncoding, maxVersion: number | undefined, config: Record<string, unknown> } {
+  const refused = () => invalidParams('Invalid params: data did not match any variant of untagged enum RpcEncodingConfigWrapper.')
+  if (raw === undefined || raw === null) return { encoding: 'json', maxVersion: undefined, config: {} }
+  if (typeof raw === 'string') {
+    if (!ENCODINGS.includes(raw)) throw refused()
+    return { encoding: raw as TxEncoding, maxVersion: undefined, config: {} }
   }
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw refused()
+  const config = raw as Record<string, unknown>
+  const encoding = config.encoding ?? 'json'
+  if (!ENCODINGS.includes(encoding)) throw refused()
+  const version = config.maxSupportedTransactionVersion
+  if (version !== undefined && version !== null && !(typeof version === 'number' && Number.isInteger(version) && version >= 0 && version <= 255)) throw refused()
+  return { encoding: encoding as TxEncoding, maxVersion: version ?? undefined, config }
+}
+
+function getTransaction(ctx: RpcContext, params: unknown[]): unknown {
+  // serde reads both params' types first; then the signature is checked.
+  const signatureText = stringOf(params[0])
+  const { encoding, maxVersion: max, config } = transactionConfigOf(params[1])
+  const signature = parseBase58Key(signatureText, 64)
+  const commitment = confirmedCommitmentOf(config)
   // Any u8: a transaction of a version above it is refused (-32015); the ledger holds legacy and v0 only.
-  const maxVersion = config.maxSupportedTransactionVersion
-  const max = maxVersion === undefined || maxVersion === null ? undefined : unsignedOf(maxVersion, 8)
   const rec = ctx.ledger.get(signature, commitment)
   if (!rec) return null
   const withVersion = max !== undefined

@@ -5,12 +5,21 @@ import bs58 from 'bs58'
 import type { Commitment } from '../chain/types'
 import { invalidParams, rpcErrors } from './errors'
 
-/** A config object parameter, or an empty one when absent. */
-export function configAt(params: unknown[], i: number): Record<string, unknown> {
+/**
+ * A config object parameter, or an empty one when absent, refused as serde refuses what is not a map
+ * (`invalid type: integer \`5\`, expected struct RpcContextConfig.`): `struct` is the config's Rust name.
+ */
+export function configAt(params: unknown[], i: number, struct = 'RpcContextConfig'): Record<string, unknown> {
   const v = params[i]
   if (v === undefined || v === null) return {}
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`Invalid params: invalid type: ${typeof v}, expected struct config.`)
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected struct ${struct}.`)
   return v as Record<string, unknown>
+}
+
+/** An `Option<String>` field of a config: absent, null or a string, else serde's type error. */
+export function optionalStringField(config: Record<string, unknown>, field: string): string | undefined {
+  const v = config[field]
+  return v === undefined || v === null ? undefined : stringOf(v)
 }
 
 /**
@@ -19,8 +28,8 @@ export function configAt(params: unknown[], i: number): Record<string, unknown> 
  * longest encoding (44 or 88 characters) is `WrongSize` before it is decoded; one that is not base58,
  * or decodes to more bytes than the key holds, is `Invalid`; any other length is `WrongSize`.
  */
-export function parseBase58Key(v: unknown, size: 32 | 64): string {
-  if (typeof v !== 'string') throw invalidParams('Invalid params: invalid type: expected a string.')
+export function parseBase58Key(value: unknown, size: 32 | 64): string {
+  const v = stringOf(value)
   if (v.length > (size === 32 ? 44 : 88)) throw invalidParams('Invalid param: WrongSize')
   let raw: Uint8Array
   try {
@@ -30,6 +39,12 @@ export function parseBase58Key(v: unknown, size: 32 | 64): string {
   }
   if (raw.length > size) throw invalidParams('Invalid param: Invalid')
   if (raw.length !== size) throw invalidParams('Invalid param: WrongSize')
+  return v
+}
+
+/** `v` when it is a string, else serde's type error (`invalid type: integer \`5\`, expected a string.`). */
+export function stringOf(v: unknown): string {
+  if (typeof v !== 'string') throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected a string.`)
   return v
 }
 
@@ -49,10 +64,10 @@ export function unexpected(v: unknown): string {
 
 /**
  * An unsigned integer parameter of `bits` bits, refused as serde refuses it: `invalid type` for what is
- * not an integer, `invalid value` for an integer out of range.
+ * not an integer, `invalid value` for an integer out of range. `type` is the Rust type named (`usize`
+ * for a limit).
  */
-export function unsignedOf(v: unknown, bits: 8 | 64): number {
-  const type = `u${bits}`
+export function unsignedOf(v: unknown, bits: 8 | 64, type = `u${bits}`): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected ${type}.`)
   if (v < 0 || (bits === 8 && v > 255)) throw invalidParams(`Invalid params: invalid value: integer \`${v}\`, expected ${type}.`)
   return v

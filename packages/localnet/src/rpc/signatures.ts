@@ -7,7 +7,7 @@ import type { Ledger } from '../chain/ledger'
 import type { TxRecord } from '../chain/types'
 import { rpcErrors } from './errors'
 import { signatureInfoJson } from './tx-cache'
-import { base58At, checkMinContextSlot, configAt, confirmedCommitmentOf, parseBase58Key } from './params'
+import { checkMinContextSlot, configAt, confirmedCommitmentOf, optionalStringField, parseBase58Key, stringOf, unsignedOf } from './params'
 
 /** Decides how many entries a page really returns (the short-page fault); identity by default. */
 export type PageSizer = (limit: number, available: number) => number
@@ -29,14 +29,18 @@ function lastWhere(list: readonly TxRecord[], pred: (r: TxRecord) => boolean): n
 
 /** Handles getSignaturesForAddress. */
 export function getSignaturesForAddress(ledger: Ledger, params: unknown[], sizer: PageSizer): unknown {
-  // In Agave's order: the address, `before`, `until` (a malformed one is refused, an unknown one is
-  // not), the limit, then the commitment.
-  const address = base58At(params, 0, 32)
-  const config = configAt(params, 1)
-  if (config.before !== undefined && config.before !== null) parseBase58Key(config.before, 64)
-  if (config.until !== undefined && config.until !== null) parseBase58Key(config.until, 64)
-  const limit = config.limit ?? 1000
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw rpcErrors.invalidLimit()
+  // serde reads every param's type first; then, in Agave's order: the address, `before`, `until` (a
+  // malformed one is refused, an unknown one is not), the limit's range, then the commitment.
+  const addressText = stringOf(params[0])
+  const config = configAt(params, 1, 'RpcSignaturesForAddressConfig')
+  const beforeText = optionalStringField(config, 'before')
+  const untilText = optionalStringField(config, 'until')
+  const limit = config.limit === undefined || config.limit === null ? 1000 : unsignedOf(config.limit, 64, 'usize')
+  if (config.minContextSlot !== undefined && config.minContextSlot !== null) unsignedOf(config.minContextSlot, 64)
+  const address = parseBase58Key(addressText, 32)
+  if (beforeText !== undefined) parseBase58Key(beforeText, 64)
+  if (untilText !== undefined) parseBase58Key(untilText, 64)
+  if (limit < 1 || limit > 1000) throw rpcErrors.invalidLimit()
   const commitment = confirmedCommitmentOf(config)
   const visible = ledger.slotAt(commitment)
   checkMinContextSlot(config, visible)
