@@ -143,8 +143,13 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]
-    // Agave answers /health in a middleware ahead of the JSON-RPC server: no CORS step.
-    if (req.method === 'GET' && path === '/health') return send(res, 200, 'ok', TEXT_TYPE)
+    // Agave answers /health in a middleware ahead of the JSON-RPC server, whatever the method: no CORS
+    // step, no content type (a bare hyper body).
+    if (path === '/health') {
+      req.resume()
+      res.writeHead(200, { 'content-length': 2 })
+      return res.end(req.method === 'HEAD' ? undefined : 'ok')
+    }
     const corsAnswer = corsOf(req)
     if (corsAnswer.kind === 'refused') {
       req.resume()

@@ -66,8 +66,13 @@ describe('JSON-RPC wire format', () => {
     expect(JSON.parse(badKey.text).error).toEqual({ code: -32602, message: 'Invalid param: WrongSize' })
     const future = await rpc({ jsonrpc: '2.0', id: 1, method: 'getBlockTime', params: [10_000_000] })
     expect(JSON.parse(future.text).error).toEqual({ code: -32004, message: 'Block not available for slot 10000000' })
-    const health = await fetch(`${net.rpcUrl}/health`)
-    expect(await health.text()).toBe('ok')
+    // Answered ahead of the JSON-RPC server, whatever the method, with no content type.
+    for (const method of ['GET', 'POST', 'PUT']) {
+      const health = await fetch(`${net.rpcUrl}/health`, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) })
+      expect([health.status, health.headers.get('content-type'), await health.text()], method).toEqual([200, null, 'ok'])
+    }
+    const head = await fetch(`${net.rpcUrl}/health`, { method: 'HEAD' })
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, '2'])
   })
 
   it('reads requests as jsonrpc-core does: 1.0 calls, unknown members, bad ids, notifications, an empty batch', async () => {
