@@ -33,7 +33,8 @@ interface Client {
 
 /** Node-wide subscription registry bound to the ledger. */
 export class PubSub {
-  private nextId = 1
+  /** Agave's subscription ids count from 0 (`SubscriptionId` from an `AtomicU64` starting at 0). */
+  private nextId = 0
   private readonly subs = new Map<number, Subscription>()
   private readonly byKey = new Map<string, Subscription>()
   private readonly clients = new Set<Client>()

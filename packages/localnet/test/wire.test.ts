@@ -251,6 +251,31 @@ describe('HTTP around the JSON-RPC (jsonrpc-http-server, as Agave runs it)', () 
 })
 
 describe('WebSocket frames', () => {
+  it('numbers subscriptions from 0, as Agave does, and notifies subscription 0 like any other', async () => {
+    const fresh = await startLocalnet({ seed: 9, slotMs: 50, resolveDelayMs: 20 })
+    try {
+      const ws = new WebSocket(fresh.wsUrl)
+      const frames: string[] = []
+      ws.on('message', (d) => frames.push(String(d)))
+      await new Promise((r) => ws.once('open', r))
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID] }, { commitment: 'confirmed' }] }))
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'slotSubscribe' }))
+      const until = async (pred: (f: string) => boolean) => {
+        for (let i = 0; i < 500 && !frames.some(pred); i++) await new Promise((r) => setTimeout(r, 10))
+        return frames.find(pred)
+      }
+      expect(await until((f) => f.includes('"id":1'))).toBe('{"jsonrpc":"2.0","result":0,"id":1}')
+      expect(await until((f) => f.includes('"id":2'))).toBe('{"jsonrpc":"2.0","result":1,"id":2}')
+      const p = await fresh.createPlayer()
+      await fresh.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
+      expect(await until((f) => f.includes('logsNotification'))).toMatch(/"subscription":0\}\}$/)
+      ws.close()
+    }
+    finally {
+      await fresh.close()
+    }
+  })
+
   it('logsSubscribe/slotSubscribe replies, notifications in struct order, and errors', async () => {
     const ws = new WebSocket(net.wsUrl)
     const frames: string[] = []
