@@ -1,16 +1,19 @@
-/** The longest chat message, in UTF-16 code units (JavaScript's `length`) after trimming. */
+/**
+ * The longest chat message after trimming, in characters (Unicode code points): an emoji counts as one,
+ * as a reader counts it, not as the two UTF-16 units of JavaScript's `length`.
+ */
 export const CHAT_MESSAGE_MAX_LENGTH = 500
 
 /**
- * C0 control characters but tab and line breaks, and DEL. U+0000 cannot be stored by Postgres at all
- * (its text type refuses it, which answered a 500 there while SQLite and Redis kept it); the others
- * only hide text from readers or move their cursor.
+ * Control characters but tab and line breaks: C0, DEL and C1. U+0000 cannot be stored by Postgres at
+ * all (its text type refuses it, which answered a 500 there while SQLite and Redis kept it); the others
+ * only hide text from readers or move their cursor (U+009B is a terminal's CSI).
  */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
 
 /**
- * A UTF-16 surrogate without its pair. It has no UTF-8 form: every store would write U+FFFD in its
- * place, storing a message other than the one the response echoes.
+ * A UTF-16 surrogate without its pair. It has no UTF-8 form: SQLite, Postgres and Redis would each
+ * write U+FFFD in its place, storing a message other than the one the response echoes.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
@@ -25,7 +28,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function chatMessageText(raw: string): { message: string } | { problem: string } {
   const message = raw.trim()
   if (message.length === 0) return { problem: 'must not be empty' }
-  if (message.length > CHAT_MESSAGE_MAX_LENGTH) return { problem: `must be at most ${CHAT_MESSAGE_MAX_LENGTH} characters` }
+  // Code points: counted only when the UTF-16 length could be over the limit.
+  if (message.length > CHAT_MESSAGE_MAX_LENGTH && [...message].length > CHAT_MESSAGE_MAX_LENGTH) {
+    return { problem: `must be at most ${CHAT_MESSAGE_MAX_LENGTH} characters` }
+  }
   if (CONTROL.test(message)) return { problem: 'must not contain control characters (tab and line breaks are allowed)' }
   if (LONE_SURROGATE.test(message)) return { problem: 'must be valid Unicode (a UTF-16 surrogate without its pair)' }
   return { message }

@@ -55,6 +55,7 @@ export { decodeBase58, isWalletAddress } from './solana/address'
 export { clientIp } from './http/client-ip'
 export type { HeaderReader } from './http/client-ip'
 export { postChatMessage } from './http/post-chat'
+export { CHAT_MESSAGE_MAX_LENGTH, chatMessageText } from './chat-text'
 
 // JWTs
 export { createTokenService } from './auth/tokens'

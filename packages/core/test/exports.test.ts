@@ -8,8 +8,8 @@ import type {
 
 /** The names `@fare-casino/core` exports, sorted: changing the public API means changing this list. */
 const exported = [
-  'CasinoError', 'FARE_VAULT_PROGRAM_ID', 'PENDING_OVERFLOW_CLOSE', 'RpcError', 'SLOW_CONSUMER_CLOSE',
-  'TransactionDecodeError', 'anchorDiscriminator', 'applyMultiplier', 'applyOverlay', 'batchKeys', 'casinoEventTypes', 'childLogger',
+  'CHAT_MESSAGE_MAX_LENGTH', 'CasinoError', 'FARE_VAULT_PROGRAM_ID', 'PENDING_OVERFLOW_CLOSE', 'RpcError', 'SLOW_CONSUMER_CLOSE',
+  'TransactionDecodeError', 'anchorDiscriminator', 'applyMultiplier', 'applyOverlay', 'batchKeys', 'casinoEventTypes', 'chatMessageText', 'childLogger',
   'clientIp', 'createCasino', 'createCasinoEvents', 'createGameRegistry', 'createIndexer', 'createLogger', 'createMemoryKv',
   'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient', 'createTokenService', 'decodeBase58',
   'decodeBetCursor', 'decodeFees', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',

@@ -245,7 +245,7 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
     it('refuses control characters, lone surrogates and bodies that are not UTF-8, which no store could keep as sent, and stores nothing', async () => {
       const before = (await t.store.listChat({ limit: 100 })).length
       // U+0000 made Postgres answer a 500; a lone surrogate was stored as U+FFFD, not as echoed.
-      for (const message of ['a\u0000b', 'bell\u0007', 'esc\u001b[2J', 'del\u007f', 'half \ud83d', '\udc00 low']) {
+      for (const message of ['a\u0000b', 'bell\u0007', 'esc\u001b[2J', 'del\u007f', 'csi\u009b2J', 'nel\u0085', 'half \ud83d', '\udc00 low']) {
         const res = await t.request('/api/chat', { method: 'POST', token: aliceToken, json: { message } })
         expect(res.status).toBe(400)
         expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', data: { field: 'message' } } })
@@ -258,7 +258,11 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
         expect(await res.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'request body is not valid UTF-8' } })
       }
       expect((await t.store.listChat({ limit: 100 })).length).toBe(before)
-      const kept = 'line one\n\tline two 🎲'
+      // 500 characters, as a reader counts them: 500 emoji pass (1,000 UTF-16 units), 501 do not.
+      expect((await t.request('/api/chat', { method: 'POST', token: aliceToken, json: { message: '🎲'.repeat(500) } })).status).toBe(201)
+      const long = await t.request('/api/chat', { method: 'POST', token: aliceToken, json: { message: '🎲'.repeat(501) } })
+      expect([long.status, (await long.json()).error.message]).toEqual([400, 'message: must be at most 500 characters'])
+      const kept = 'line one\n\tline two 🎲 مرحبا 你好 é'
       const [status, posted] = await json('/api/chat', { method: 'POST', token: aliceToken, json: { message: kept } })
       expect(status).toBe(201)
       expect(posted.message.message).toBe(kept)
