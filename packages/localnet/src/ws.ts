@@ -11,7 +11,8 @@ import type { Faults } from './faults'
 import { answerCall, errorEnvelope, isReadable, readCall } from './rpc/dispatch'
 import { invalidParams, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
-import { commitmentOf, configAt, unexpected } from './rpc/params'
+import { type Arity, checkArity, endOfTuple } from './rpc/arity'
+import { commitmentOf, configAt, unexpected, unsignedOf } from './rpc/params'
 
 type LogsFilter = { kind: 'all' } | { kind: 'allWithVotes' } | { kind: 'mentions'; address: string }
 
@@ -29,6 +30,14 @@ interface Client {
   subs: Set<number>
   sent: number
   timer?: NodeJS.Timeout
+}
+
+/** Agave's pubsub methods the localnet serves (rpc_pubsub.rs), and their params: an `Option` last is optional. */
+const pubsubArities: Readonly<Record<string, Arity>> = {
+  logsSubscribe: [1, 1],
+  slotSubscribe: [0, 0],
+  logsUnsubscribe: [1, 0],
+  slotUnsubscribe: [1, 0],
 }
 
 /** Node-wide subscription registry bound to the ledger. */
@@ -127,31 +136,34 @@ export class PubSub {
     const call = readCall(req)
     if (call.kind === 'answered') return call.text
     if (call.notification) return null
-    const params = Array.isArray(call.params) ? call.params : []
-    return answerCall(call, () => this.call(client, call.method, params))
+    return answerCall(call, () => this.call(client, call.method, call.params))
   }
 
-  private call(client: Client, method: string, params: unknown[]): number | boolean {
+  private call(client: Client, method: string, raw: unknown): number | boolean {
+    // Agave's pubsub methods are jsonrpc-derive methods too: their params are counted first (see arity.ts).
+    const arity = Object.hasOwn(pubsubArities, method) ? pubsubArities[method] : undefined
+    if (!arity) throw rpcErrors.methodNotFound()
+    checkArity(arity, raw)
+    const params = (raw as unknown[] | undefined) ?? []
     switch (method) {
       case 'logsSubscribe': {
         const filter = parseLogsFilter(params[0])
-        const commitment = commitmentOf(configAt(params, 1))
+        const commitment = commitmentOf(configAt(params, 1, 'RpcTransactionLogsConfig'))
         return this.subscribe(client, 'logs', commitment, filter)
       }
       case 'slotSubscribe':
         return this.subscribe(client, 'slot', 'confirmed')
-      case 'logsUnsubscribe':
-      case 'slotUnsubscribe': {
-        const id = params[0]
-        const sub = typeof id === 'number' ? this.subs.get(id) : undefined
+      default: {
+        // logsUnsubscribe, slotUnsubscribe: a `SubscriptionId`, a u64.
+        const id = unsignedOf(params[0], 64)
+        endOfTuple(params, 1)
+        const sub = this.subs.get(id)
         // Agave's every *Unsubscribe is one `unsubscribe(id)`: any subscription of this connection, of any kind.
         if (!sub || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
         client.subs.delete(sub.id)
         this.release(sub.id, client)
         return true
       }
-      default:
-        throw rpcErrors.methodNotFound()
     }
   }
 

@@ -142,27 +142,37 @@ describe('JSON-RPC wire format', () => {
     expect(await error('getSlot', { commitment: 'confirmed' })).toEqual({ code: -32602, message: '`params` should be an array' })
     // No params at all.
     expect(await error('getHealth', [1])).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Array([Number(1)])' })
-    expect(await error('getVersion', { a: 'b"\n', n: [1.5, null, true] })).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Map({"a": String("b\\"\\n"), "n": Array [Number(1.5), Null, Bool(true)]})' })
+    // serde_json's maps are BTreeMaps: keys sorted by their bytes.
+    expect(await error('getVersion', { n: [1.5, null, true, 1e-6, 1e20], a: 'b"\n\u0000\u009b', 10: { z: 1, y: {} }, 9: 0 })).toEqual({
+      code: -32602, message: 'Invalid parameters: No parameters were expected',
+      data: 'Map({"10": Object {"y": Object {}, "z": Number(1)}, "9": Number(0), "a": String("b\\"\\n\\0\\u{9b}"), "n": Array [Number(1.5), Null, Bool(true), Number(1e-6), Number(1e20)]})',
+    })
     expect(await error('getGenesisHash', [])).toBeUndefined()
     // Required params only: serde's tuple.
     expect(await error('getBlockTime', [1, 2])).toEqual({ code: -32602, message: 'Invalid params: invalid length 2, expected fewer elements in array.' })
+    // serde reads the elements before it finds one too many, and every param's type before a method checks a key.
+    expect(await error('getBlockTime', ['x', 1])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "x", expected u64.' })
+    expect(await error('getBalance', ['nope', 5])).toEqual({ code: -32602, message: 'Invalid params: invalid type: integer `5`, expected struct RpcContextConfig.' })
+    expect(await error('getSlot', [{ minContextSlot: 'x' }])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "x", expected u64.' })
     expect(await error('getBlockTime', [])).toEqual({ code: -32602, message: 'Invalid params: invalid length 0, expected a tuple of size 1.' })
     expect(await error('getBlockTime')).toEqual({ code: -32602, message: 'Invalid params: invalid type: null, expected a tuple of size 1.' })
   })
 
   it('reads a commitment it does not know as the default, finalized, as Agave\'s flattened config does', async () => {
-    const slot = async (commitment: unknown) => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [{ commitment }] })).text) as { result: number }).result
-    // Finalized trails processed by 2 slots of 50 ms: read between the two, a finalized answer is at most
-    // the finalized slot read just after it, and below the processed one read just before.
-    for (const other of ['bogus', 'recent', 'singleGossip', 'max', 5, 'confirmed']) {
-      const processed = await slot('processed')
-      const read = await slot(other)
-      const finalized = await slot('finalized')
-      if (other === 'confirmed') expect(read).toBeGreaterThanOrEqual(processed)
-      else {
-        expect(read, String(other)).toBeLessThanOrEqual(finalized)
-        expect(read, String(other)).toBeLessThan(processed)
+    // Finalized trails by far more slots than the test takes: it stays 0 while processed moves on.
+    const slow = await startLocalnet({ seed: 5, slotMs: 20, resolveDelayMs: 20, finalizedLagSlots: 1_000_000 })
+    try {
+      const slot = async (commitment: unknown): Promise<number> => {
+        const res = await fetch(slow.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [{ commitment }] }) })
+        return (await res.json() as { result: number }).result
       }
+      while (await slot('processed') < 2) await new Promise((r) => setTimeout(r, 20))
+      for (const other of ['bogus', 'recent', 'singleGossip', 'max', 'root', 5, null]) expect(await slot(other), String(other)).toBe(0)
+      expect(await slot('finalized')).toBe(0)
+      expect(await slot('confirmed')).toBeGreaterThanOrEqual(2)
+    }
+    finally {
+      await slow.close()
     }
   })
 
@@ -315,6 +325,28 @@ describe('WebSocket frames', () => {
     expect(await waitFor((f) => f.includes('"id":7'))).toBe('{"jsonrpc":"2.0","result":true,"id":7}')
     send({ jsonrpc: '2.0', id: 8, method: 'slotUnsubscribe', params: [slotSub] })
     expect(await waitFor((f) => f.includes('"id":8'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":8}')
+    ws.close()
+  })
+
+  it('counts the pubsub methods\' params as jsonrpc-derive does, and reads an unsubscribe id as a u64', async () => {
+    const ws = new WebSocket(net.wsUrl)
+    const frames: string[] = []
+    ws.on('message', (d) => frames.push(String(d)))
+    await new Promise((r) => ws.once('open', r))
+    const ask = async (id: number, method: string, params?: unknown) => {
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }))
+      for (let i = 0; i < 500 && !frames.some(f => f.includes(`"id":${id}}`)); i++) await new Promise((r) => setTimeout(r, 10))
+      return (JSON.parse(frames.find(f => f.includes(`"id":${id}}`))!) as { error?: unknown }).error
+    }
+    expect(await ask(1, 'slotSubscribe', [1])).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Array([Number(1)])' })
+    expect(await ask(2, 'logsSubscribe', ['all', {}, 3])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 1 to 2 parameters.', data: '"Got: 3"' })
+    expect(await ask(3, 'logsSubscribe', ['all', 5])).toEqual({ code: -32602, message: 'Invalid params: invalid type: integer `5`, expected struct RpcTransactionLogsConfig.' })
+    expect(await ask(4, 'logsSubscribe')).toEqual({ code: -32602, message: '`params` should have at least 1 argument(s)' })
+    expect(await ask(5, 'logsUnsubscribe', ['abc'])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "abc", expected u64.' })
+    expect(await ask(6, 'logsUnsubscribe', ['abc', 1])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "abc", expected u64.' })
+    expect(await ask(7, 'logsUnsubscribe', [1, 2])).toEqual({ code: -32602, message: 'Invalid params: invalid length 2, expected fewer elements in array.' })
+    expect(await ask(8, 'slotUnsubscribe', [987654])).toEqual({ code: -32602, message: 'Invalid subscription id.' })
+    expect(await ask(9, 'getVersion', [])).toEqual({ code: -32601, message: 'Method not found' })
     ws.close()
   })
 

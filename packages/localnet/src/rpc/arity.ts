@@ -7,21 +7,6 @@ import { invalidParams, RpcError } from './errors'
 /** A method's params: how many are required, then how many optional ones (trailing `Option`s) may follow. */
 export type Arity = readonly [required: number, optional: number]
 
-/** Agave's signatures of the methods the localnet serves (rpc.rs), without the metadata argument. */
-export const arities: Readonly<Record<string, Arity>> = {
-  getSignaturesForAddress: [1, 1],
-  getTransaction: [1, 1],
-  getSlot: [0, 1],
-  getBlockHeight: [0, 1],
-  getBlockTime: [1, 0],
-  getLatestBlockhash: [0, 1],
-  getBalance: [1, 1],
-  getFirstAvailableBlock: [0, 0],
-  getGenesisHash: [0, 0],
-  getHealth: [0, 0],
-  getVersion: [0, 0],
-}
-
 /**
  * Refuses `params` (undefined for none, an array, or an object) that `arity` does not take, with
  * jsonrpc-derive's errors: with optional params, an object is "`params` should be an array", too few
@@ -46,46 +31,80 @@ export function checkArity(arity: Arity, params: unknown): void {
     if (passed > total) throw new RpcError(-32602, `Invalid parameters: Expected from ${required} to ${total} parameters.`, `"Got: ${passed}"`)
     return
   }
-  // Parsed as a tuple of `required` values by serde.
+  // Parsed as a tuple of `required` values by serde. One too many is found only after the elements are
+  // read (their type errors come first): the method calls `endOfTuple` once it has read them.
   const expected = `a tuple of size ${required}`
   if (list === undefined) throw invalidParams(`Invalid params: invalid type: null, expected ${expected}.`)
   if (list === null) throw invalidParams(`Invalid params: invalid type: map, expected ${expected}.`)
   if (list.length < required) throw invalidParams(`Invalid params: invalid length ${list.length}, expected ${expected}.`)
-  if (list.length > required) throw invalidParams(`Invalid params: invalid length ${list.length}, expected fewer elements in array.`)
 }
 
-/** jsonrpc-core's `Params` as `{:?}` prints it: `Array([Number(1)])`, `Map({"a": String("b")})`. */
+/** For a method whose params are a tuple of `size`, once its elements are read: serde's error for more. */
+export function endOfTuple(params: unknown[], size: number): void {
+  if (params.length > size) throw invalidParams(`Invalid params: invalid length ${params.length}, expected fewer elements in array.`)
+}
+
+/**
+ * jsonrpc-core's `Params` as `{:?}` prints it: `Array([Number(1)])`, `Map({"a": String("b")})`. serde_json's
+ * maps are BTreeMaps, so keys come sorted (by their UTF-8 bytes). Close to Rust's output for what clients
+ * send; two cases differ: JSON.parse has already read `1.0` as 1 (Rust prints `Number(1.0)`), and Rust also
+ * escapes rarer unprintable characters (unassigned code points, combining marks at the start).
+ */
 function debugParams(params: unknown): string {
   if (Array.isArray(params)) return `Array([${params.map(debugValue).join(', ')}])`
-  return `Map({${Object.entries(params as Record<string, unknown>).map(([k, v]) => `${debugString(k)}: ${debugValue(v)}`).join(', ')}})`
+  return `Map({${debugEntries(params as Record<string, unknown>)}})`
+}
+
+/** A map's entries in BTreeMap order (UTF-8 bytes), as `{:?}` prints them. */
+function debugEntries(map: Record<string, unknown>): string {
+  return Object.keys(map).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map(k => `${debugString(k)}: ${debugValue(map[k])}`).join(', ')
 }
 
 /** A serde_json `Value` as `{:?}` prints it. */
 function debugValue(v: unknown): string {
   if (v === null) return 'Null'
   if (typeof v === 'boolean') return `Bool(${v})`
-  if (typeof v === 'number') return `Number(${Number.isInteger(v) ? v : debugFloat(v)})`
+  // A safe integer was most likely written as one (serde_json holds it as a u64 or i64); the rest as f64.
+  if (typeof v === 'number') return `Number(${Number.isSafeInteger(v) ? v : ryu(v)})`
   if (typeof v === 'string') return `String(${debugString(v)})`
   if (Array.isArray(v)) return `Array [${v.map(debugValue).join(', ')}]`
-  return `Object {${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${debugString(k)}: ${debugValue(x)}`).join(', ')}}`
+  return `Object {${debugEntries(v as Record<string, unknown>)}}`
 }
 
-/** An f64 as Rust prints it: always with a fractional part or an exponent (`1.5`, `1e300`). */
-function debugFloat(v: number): string {
-  const text = String(v)
-  return text.replace('e+', 'e')
+/**
+ * A finite f64 as serde_json prints it (the ryu crate): the shortest digits that read back the same,
+ * as decimals when the point falls within 16 places left or 5 right of them, else as `1.5e-7`.
+ */
+function ryu(v: number): string {
+  const [mantissa, exponent] = v.toExponential().split('e') as [string, string]
+  const sign = mantissa.startsWith('-') ? '-' : ''
+  const digits = mantissa.replace('-', '').replace('.', '')
+  const point = Number(exponent) + 1 // where the decimal point falls after the first digit
+  if (point > 0 && point <= 16) {
+    return point >= digits.length
+      ? `${sign}${digits}${'0'.repeat(point - digits.length)}.0`
+      : `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
+  }
+  if (point > -5 && point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`
+  const rest = digits.length > 1 ? `.${digits.slice(1)}` : ''
+  return `${sign}${digits[0]}${rest}e${point - 1}`
 }
 
-/** A string as Rust's `{:?}` quotes it: `"` and `\` escaped, control characters as `\n`, `\t`, `\r` or `\u{1b}`. */
+/**
+ * A string as Rust's `{:?}` quotes it: `"` and `\` escaped, `\0`, `\t`, `\r`, `\n`, and the other C0,
+ * DEL and C1 controls as `\u{..}`.
+ */
 function debugString(s: string): string {
   let out = '"'
   for (const ch of s) {
     const c = ch.codePointAt(0)!
     if (ch === '"' || ch === '\\') out += `\\${ch}`
+    else if (c === 0) out += '\\0'
     else if (ch === '\n') out += '\\n'
     else if (ch === '\t') out += '\\t'
     else if (ch === '\r') out += '\\r'
-    else if (c < 0x20 || c === 0x7F) out += `\\u{${c.toString(16)}}`
+    else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) out += `\\u{${c.toString(16)}}`
     else out += ch
   }
   return `${out}"`

@@ -5,9 +5,9 @@
 import type { Ledger } from '../chain/ledger'
 import type { World } from '../sim/world'
 import type { TxEncoding } from './encode-tx'
-import { arities, checkArity } from './arity'
+import { type Arity, checkArity, endOfTuple } from './arity'
 import { invalidParams, RpcError, rpcErrors } from './errors'
-import { base58At, checkMinContextSlot, commitmentOf, configAt, confirmedCommitmentOf, parseBase58Key, stringOf, unsignedOf } from './params'
+import { checkMinContextSlot, commitmentOf, confirmedCommitmentOf, contextConfigAt, parseBase58Key, stringOf, unsignedOf } from './params'
 import { getSignaturesForAddress, type PageSizer } from './signatures'
 import { transactionJson } from './tx-cache'
 
@@ -66,53 +66,59 @@ function getTransaction(ctx: RpcContext, params: unknown[]): unknown {
   return transactionJson(rec, encoding, withVersion)
 }
 
-/** Method table. */
-export const methods: Readonly<Record<string, RpcMethod>> = {
-  getSignaturesForAddress: (ctx, params) => getSignaturesForAddress(ctx.ledger, params, ctx.pageSizer),
-  getTransaction,
-  getSlot: (ctx, params) => {
-    const config = configAt(params, 0)
-    const slot = ctx.ledger.slotAt(commitmentOf(config))
-    checkMinContextSlot(config, slot)
-    return slot
-  },
-  getBlockHeight: (ctx, params) => {
-    const config = configAt(params, 0)
-    const slot = ctx.ledger.slotAt(commitmentOf(config))
-    checkMinContextSlot(config, slot)
-    return slot
-  },
-  getBlockTime: (ctx, params) => {
+/** A method: the params it takes (counted before any is read, see arity.ts) and its handler. */
+export interface RpcMethodEntry {
+  arity: Arity
+  run: RpcMethod
+}
+
+const method = (arity: Arity, run: RpcMethod): RpcMethodEntry => ({ arity, run })
+
+/** The slot a method with an `RpcContextConfig` answers at: its commitment's, once `minContextSlot` is reached. */
+function contextSlot(ctx: RpcContext, config: Record<string, unknown>): number {
+  const slot = ctx.ledger.slotAt(commitmentOf(config))
+  checkMinContextSlot(config, slot)
+  return slot
+}
+
+/** Method table, with Agave's signatures (rpc.rs): an `Option` last is an optional param. */
+export const methods: Readonly<Record<string, RpcMethodEntry>> = {
+  getSignaturesForAddress: method([1, 1], (ctx, params) => getSignaturesForAddress(ctx.ledger, params, ctx.pageSizer)),
+  getTransaction: method([1, 1], getTransaction),
+  getSlot: method([0, 1], (ctx, params) => contextSlot(ctx, contextConfigAt(params, 0))),
+  getBlockHeight: method([0, 1], (ctx, params) => contextSlot(ctx, contextConfigAt(params, 0))),
+  getBlockTime: method([1, 0], (ctx, params) => {
+    // serde reads the tuple's element before it finds one too many.
     const slot = unsignedOf(params[0], 64)
+    endOfTuple(params, 1)
     const t = slot <= ctx.ledger.slot ? ctx.ledger.blockTime(slot) : undefined
     if (t === undefined) throw rpcErrors.blockNotAvailable(slot)
     return t
-  },
-  getLatestBlockhash: (ctx, params) => {
-    const config = configAt(params, 0)
-    const slot = ctx.ledger.slotAt(commitmentOf(config))
-    checkMinContextSlot(config, slot)
+  }),
+  getLatestBlockhash: method([0, 1], (ctx, params) => {
+    const slot = contextSlot(ctx, contextConfigAt(params, 0))
     // One block per slot here, so block height == slot; a blockhash lives 150 blocks.
     return withContext(slot, { blockhash: ctx.ledger.blockhash(slot), lastValidBlockHeight: slot + 150 })
-  },
-  getBalance: (ctx, params) => {
-    const address = base58At(params, 0, 32)
-    const config = configAt(params, 1)
-    const slot = ctx.ledger.slotAt(commitmentOf(config))
-    return withContext(slot, ctx.world.lamportsOf(address))
-  },
-  getFirstAvailableBlock: () => 0,
-  getGenesisHash: (ctx) => ctx.ledger.blockhash(0),
-  getHealth: () => 'ok',
-  getVersion: () => ({ 'feature-set': FEATURE_SET, 'solana-core': SOLANA_CORE_VERSION }),
+  }),
+  getBalance: method([1, 1], (ctx, params) => {
+    // Both params' types first, then the address.
+    const addressText = stringOf(params[0])
+    const config = contextConfigAt(params, 1)
+    const address = parseBase58Key(addressText, 32)
+    return withContext(contextSlot(ctx, config), ctx.world.lamportsOf(address))
+  }),
+  getFirstAvailableBlock: method([0, 0], () => 0),
+  getGenesisHash: method([0, 0], ctx => ctx.ledger.blockhash(0)),
+  getHealth: method([0, 0], () => 'ok'),
+  getVersion: method([0, 0], () => ({ 'feature-set': FEATURE_SET, 'solana-core': SOLANA_CORE_VERSION })),
 }
 
 /** Runs a method; unknown names are -32601. */
-export function callMethod(ctx: RpcContext, method: string, params: unknown): unknown {
-  const fn = Object.hasOwn(methods, method) ? methods[method] : undefined
-  if (!fn) throw rpcErrors.methodNotFound()
-  checkArity(arities[method]!, params)
-  return fn(ctx, (params as unknown[] | undefined) ?? [])
+export function callMethod(ctx: RpcContext, name: string, params: unknown): unknown {
+  const entry = Object.hasOwn(methods, name) ? methods[name] : undefined
+  if (!entry) throw rpcErrors.methodNotFound()
+  checkArity(entry.arity, params)
+  return entry.run(ctx, (params as unknown[] | undefined) ?? [])
 }
 
 export { RpcError }

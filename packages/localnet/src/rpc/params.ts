@@ -16,6 +16,16 @@ export function configAt(params: unknown[], i: number, struct = 'RpcContextConfi
   return v as Record<string, unknown>
 }
 
+/**
+ * An `RpcContextConfig` param (`commitment`, `minContextSlot`), or an empty one when absent: a
+ * `minContextSlot` that is not a u64 is serde's error, read with the other params' types.
+ */
+export function contextConfigAt(params: unknown[], i: number): Record<string, unknown> {
+  const config = configAt(params, i, 'RpcContextConfig')
+  if (config.minContextSlot !== undefined && config.minContextSlot !== null) unsignedOf(config.minContextSlot, 64)
+  return config
+}
+
 /** An `Option<String>` field of a config: absent, null or a string, else serde's type error. */
 export function optionalStringField(config: Record<string, unknown>, field: string): string | undefined {
   const v = config[field]
@@ -46,11 +56,6 @@ export function parseBase58Key(value: unknown, size: 32 | 64): string {
 export function stringOf(v: unknown): string {
   if (typeof v !== 'string') throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected a string.`)
   return v
-}
-
-/** {@link parseBase58Key} of `params[i]`. */
-export function base58At(params: unknown[], i: number, size: 32 | 64): string {
-  return parseBase58Key(params[i], size)
 }
 
 /** How serde names a JSON value it did not expect (`Unexpected`), for Agave's `Invalid params` wording. */
