@@ -12,7 +12,8 @@ import { answerCall, errorEnvelope, isReadable, readCall } from './rpc/dispatch'
 import { invalidParams, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { type Arity, checkArity, endOfTuple } from './rpc/arity'
-import { commitmentOf, configAt, unexpected, unsignedOf } from './rpc/params'
+import { commitmentOf, configAt, stringOf, unexpected, unsignedOf } from './rpc/params'
+import { versionInfo } from './rpc/methods'
 
 type LogsFilter = { kind: 'all' } | { kind: 'allWithVotes' } | { kind: 'mentions'; address: string }
 
@@ -30,14 +31,6 @@ interface Client {
   subs: Set<number>
   sent: number
   timer?: NodeJS.Timeout
-}
-
-/** Agave's pubsub methods the localnet serves (rpc_pubsub.rs), and their params: an `Option` last is optional. */
-const pubsubArities: Readonly<Record<string, Arity>> = {
-  logsSubscribe: [1, 1],
-  slotSubscribe: [0, 0],
-  logsUnsubscribe: [1, 0],
-  slotUnsubscribe: [1, 0],
 }
 
 /** Node-wide subscription registry bound to the ledger. */
@@ -139,32 +132,41 @@ export class PubSub {
     return answerCall(call, () => this.call(client, call.method, call.params))
   }
 
-  private call(client: Client, method: string, raw: unknown): number | boolean {
+  private call(client: Client, name: string, raw: unknown): unknown {
     // Agave's pubsub methods are jsonrpc-derive methods too: their params are counted first (see arity.ts).
-    const arity = Object.hasOwn(pubsubArities, method) ? pubsubArities[method] : undefined
-    if (!arity) throw rpcErrors.methodNotFound()
-    checkArity(arity, raw)
-    const params = (raw as unknown[] | undefined) ?? []
-    switch (method) {
-      case 'logsSubscribe': {
-        const filter = parseLogsFilter(params[0])
+    const entry = Object.hasOwn(this.methods, name) ? this.methods[name] : undefined
+    if (!entry) throw rpcErrors.methodNotFound()
+    checkArity(entry.arity, raw)
+    return entry.run(client, (raw as unknown[] | undefined) ?? [])
+  }
+
+  /** The pubsub methods the localnet serves, with Agave's signatures (rpc_pubsub.rs). */
+  private readonly methods: Readonly<Record<string, { arity: Arity, run: (client: Client, params: unknown[]) => unknown }>> = {
+    logsSubscribe: {
+      arity: [1, 1],
+      run: (client, params) => {
+        // serde reads both params' shapes and types; then the mentions are counted and parsed.
+        const filter = readLogsFilter(params[0])
         const commitment = commitmentOf(configAt(params, 1, 'RpcTransactionLogsConfig'))
-        return this.subscribe(client, 'logs', commitment, filter)
-      }
-      case 'slotSubscribe':
-        return this.subscribe(client, 'slot', 'confirmed')
-      default: {
-        // logsUnsubscribe, slotUnsubscribe: a `SubscriptionId`, a u64.
-        const id = unsignedOf(params[0], 64)
-        endOfTuple(params, 1)
-        const sub = this.subs.get(id)
-        // Agave's every *Unsubscribe is one `unsubscribe(id)`: any subscription of this connection, of any kind.
-        if (!sub || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
-        client.subs.delete(sub.id)
-        this.release(sub.id, client)
-        return true
-      }
-    }
+        return this.subscribe(client, 'logs', commitment, logsFilterOf(filter))
+      },
+    },
+    slotSubscribe: { arity: [0, 0], run: client => this.subscribe(client, 'slot', 'confirmed') },
+    logsUnsubscribe: { arity: [1, 0], run: (client, params) => this.unsubscribe(client, params) },
+    slotUnsubscribe: { arity: [1, 0], run: (client, params) => this.unsubscribe(client, params) },
+    getVersion: { arity: [0, 0], run: () => versionInfo() },
+  }
+
+  /** An unsubscribe: its `SubscriptionId` is a u64; Agave's every *Unsubscribe is one `unsubscribe(id)`. */
+  private unsubscribe(client: Client, params: unknown[]): boolean {
+    const id = unsignedOf(params[0], 64)
+    endOfTuple(params, 1)
+    const sub = this.subs.get(id)
+    // Any subscription of this connection, of any kind.
+    if (!sub || !client.subs.has(sub.id)) throw invalidParams('Invalid subscription id.')
+    client.subs.delete(sub.id)
+    this.release(sub.id, client)
+    return true
   }
 
   private subscribe(client: Client, method: 'logs' | 'slot', commitment: Commitment, filter?: LogsFilter): number {
@@ -216,25 +218,37 @@ export class PubSub {
   }
 }
 
-function parseLogsFilter(v: unknown): LogsFilter {
-  if (v === 'all') return { kind: 'all' }
-  if (v === 'allWithVotes') return { kind: 'allWithVotes' }
-  if (v && typeof v === 'object' && Array.isArray((v as { mentions?: unknown }).mentions)) {
-    const m = (v as { mentions: unknown[] }).mentions
-    if (m.length !== 1) throw invalidParams('Invalid Request: Only 1 address supported')
-    const a = m[0]
-    let ok = false
-    try {
-      ok = typeof a === 'string' && bs58.decode(a).length === 32
-    } catch {
-      ok = false
-    }
-    // Agave's `param::<Pubkey>(&keys[0], "mentions")`: the recorded "Invalid pubkey provided" is accountSubscribe's.
-    if (!ok) throw invalidParams('Invalid Request: Invalid mentions provided')
-    return { kind: 'mentions', address: a as string }
+/** `RpcTransactionLogsFilter` as serde reads it, before Agave looks at the mentions. */
+type ReadLogsFilter = { kind: 'all' } | { kind: 'allWithVotes' } | { kind: 'mentions', keys: string[] }
+
+/**
+ * Reads the filter as serde reads an externally tagged enum: a string naming a unit variant, or a map with
+ * a single key; `mentions` holds a sequence of strings. serde_json's wording for anything else.
+ */
+function readLogsFilter(v: unknown): ReadLogsFilter {
+  if (v === 'all' || v === 'allWithVotes') return { kind: v }
+  if (typeof v === 'string') throw invalidParams(`Invalid params: unknown variant \`${v}\`, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected string or map.`)
+  const keys = Object.keys(v)
+  if (keys.length !== 1) throw invalidParams('Invalid params: invalid value: map, expected map with a single key.')
+  if (keys[0] !== 'mentions') throw invalidParams(`Invalid params: unknown variant \`${keys[0]}\`, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
+  const mentions = (v as { mentions: unknown }).mentions
+  if (!Array.isArray(mentions)) throw invalidParams(`Invalid params: invalid type: ${unexpected(mentions)}, expected a sequence.`)
+  return { kind: 'mentions', keys: mentions.map(stringOf) }
+}
+
+/** Agave's checks of a read filter: exactly one mention, a pubkey (`param::<Pubkey>(&keys[0], "mentions")`). */
+function logsFilterOf(filter: ReadLogsFilter): LogsFilter {
+  if (filter.kind !== 'mentions') return filter
+  if (filter.keys.length !== 1) throw invalidParams('Invalid Request: Only 1 address supported')
+  const key = filter.keys[0]!
+  let ok = false
+  try {
+    ok = key.length <= 44 && bs58.decode(key).length === 32
+  } catch {
+    ok = false
   }
-  // serde's wording for an enum: the variant a string (or a map's one key) names, or what else came.
-  const variant = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v)[0] : undefined
-  if (variant === undefined) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected string or map.`)
-  throw invalidParams(`Invalid params: unknown variant \`${variant}\`, expected one of \`all\`, \`allWithVotes\`, \`mentions\`.`)
+  // The recorded "Invalid pubkey provided" is accountSubscribe's text; logsSubscribe names its param.
+  if (!ok) throw invalidParams('Invalid Request: Invalid mentions provided')
+  return { kind: 'mentions', address: key }
 }

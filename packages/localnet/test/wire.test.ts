@@ -19,6 +19,28 @@ function sortedDeep(v: unknown): boolean {
   return true
 }
 
+/** A WebSocket client of `url` that keeps every frame; `waitFor` the first matching one (it fails after 5 s). */
+async function socketTo(url: string) {
+  const ws = new WebSocket(url)
+  const frames: string[] = []
+  ws.on('message', (d) => frames.push(String(d)))
+  await new Promise((r) => ws.once('open', r))
+  const waitFor = async (pred: (f: string) => boolean): Promise<string> => {
+    for (let i = 0; i < 500; i++) {
+      const f = frames.find(pred)
+      if (f) return f
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    throw new Error('no such frame within 5 s')
+  }
+  /** Sends a call with `id` and resolves to its answer's error, if any, and result. */
+  const ask = async (id: number, method: string, params?: unknown): Promise<{ error?: unknown, result?: unknown }> => {
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }))
+    return JSON.parse(await waitFor(f => f.includes(`"id":${id}}`))) as { error?: unknown, result?: unknown }
+  }
+  return { ws, frames, waitFor, ask, send: (o: unknown) => ws.send(JSON.stringify(o)) }
+}
+
 beforeAll(async () => {
   net = await startLocalnet({ seed: 3, slotMs: 50, resolveDelayMs: 20 })
 })
@@ -125,6 +147,11 @@ describe('JSON-RPC wire format', () => {
     expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 1.5 }])).toBe('Invalid params: invalid type: floating point `1.5`, expected usize.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { before: 5 }])).toBe('Invalid params: invalid type: integer `5`, expected a string.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 0 }])).toBe('Invalid limit; max 1000')
+    // Fields are read in the order serde_json keeps them, sorted by name: `limit` before `until`.
+    expect(await error([FARE_VAULT_PROGRAM_ID, { until: 5, limit: 'x' }])).toBe('Invalid params: invalid type: string "x", expected usize.')
+    // Past 2^64 - 1 a number is an f64 to serde_json; Rust prints it without an exponent.
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 1e20 }])).toBe('Invalid params: invalid type: floating point `100000000000000000000.0`, expected usize.')
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 1.5e-7 }])).toBe('Invalid params: invalid type: floating point `0.00000015`, expected usize.')
     expect(await error([true])).toBe('Invalid params: invalid type: boolean `true`, expected a string.')
     expect(await error(['nope'])).toBe('Invalid param: WrongSize')
     expect(await (async () => (JSON.parse((await rpc({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [5] })).text) as { error: { message: string } }).error.message)()).toBe('Invalid params: invalid type: integer `5`, expected struct RpcContextConfig.')
@@ -264,21 +291,12 @@ describe('WebSocket frames', () => {
   it('numbers subscriptions from 0, as Agave does, and notifies subscription 0 like any other', async () => {
     const fresh = await startLocalnet({ seed: 9, slotMs: 50, resolveDelayMs: 20 })
     try {
-      const ws = new WebSocket(fresh.wsUrl)
-      const frames: string[] = []
-      ws.on('message', (d) => frames.push(String(d)))
-      await new Promise((r) => ws.once('open', r))
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID] }, { commitment: 'confirmed' }] }))
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'slotSubscribe' }))
-      const until = async (pred: (f: string) => boolean) => {
-        for (let i = 0; i < 500 && !frames.some(pred); i++) await new Promise((r) => setTimeout(r, 10))
-        return frames.find(pred)
-      }
-      expect(await until((f) => f.includes('"id":1'))).toBe('{"jsonrpc":"2.0","result":0,"id":1}')
-      expect(await until((f) => f.includes('"id":2'))).toBe('{"jsonrpc":"2.0","result":1,"id":2}')
+      const { ws, ask, waitFor } = await socketTo(fresh.wsUrl)
+      expect(await ask(1, 'logsSubscribe', [{ mentions: [FARE_VAULT_PROGRAM_ID] }, { commitment: 'confirmed' }])).toEqual({ jsonrpc: '2.0', result: 0, id: 1 })
+      expect(await ask(2, 'slotSubscribe')).toEqual({ jsonrpc: '2.0', result: 1, id: 2 })
       const p = await fresh.createPlayer()
       await fresh.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
-      expect(await until((f) => f.includes('logsNotification'))).toMatch(/"subscription":0\}\}$/)
+      expect(await waitFor((f) => f.includes('logsNotification'))).toMatch(/"subscription":0\}\}$/)
       ws.close()
     }
     finally {
@@ -287,20 +305,7 @@ describe('WebSocket frames', () => {
   })
 
   it('logsSubscribe/slotSubscribe replies, notifications in struct order, and errors', async () => {
-    const ws = new WebSocket(net.wsUrl)
-    const frames: string[] = []
-    ws.on('message', (d) => frames.push(String(d)))
-    await new Promise((r) => ws.once('open', r))
-    const send = (o: unknown) => ws.send(JSON.stringify(o))
-    const waitFor = async (pred: (f: string) => boolean) => {
-      const end = Date.now() + 5000
-      for (;;) {
-        const f = frames.find(pred)
-        if (f) return f
-        if (Date.now() > end) throw new Error('timeout')
-        await new Promise((r) => setTimeout(r, 10))
-      }
-    }
+    const { ws, send, waitFor } = await socketTo(net.wsUrl)
     send({ jsonrpc: '2.0', id: 1, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID] }, { commitment: 'confirmed' }] })
     send({ jsonrpc: '2.0', id: 2, method: 'logsSubscribe', params: [{ mentions: [FARE_VAULT_PROGRAM_ID, FARE_VAULT_PROGRAM_ID] }] })
     send({ jsonrpc: '2.0', id: 3, method: 'logsSubscribe', params: [{ mentions: ['nope'] }] })
@@ -328,25 +333,29 @@ describe('WebSocket frames', () => {
     ws.close()
   })
 
-  it('counts the pubsub methods\' params as jsonrpc-derive does, and reads an unsubscribe id as a u64', async () => {
-    const ws = new WebSocket(net.wsUrl)
-    const frames: string[] = []
-    ws.on('message', (d) => frames.push(String(d)))
-    await new Promise((r) => ws.once('open', r))
-    const ask = async (id: number, method: string, params?: unknown) => {
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }))
-      for (let i = 0; i < 500 && !frames.some(f => f.includes(`"id":${id}}`)); i++) await new Promise((r) => setTimeout(r, 10))
-      return (JSON.parse(frames.find(f => f.includes(`"id":${id}}`))!) as { error?: unknown }).error
-    }
-    expect(await ask(1, 'slotSubscribe', [1])).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Array([Number(1)])' })
-    expect(await ask(2, 'logsSubscribe', ['all', {}, 3])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 1 to 2 parameters.', data: '"Got: 3"' })
-    expect(await ask(3, 'logsSubscribe', ['all', 5])).toEqual({ code: -32602, message: 'Invalid params: invalid type: integer `5`, expected struct RpcTransactionLogsConfig.' })
-    expect(await ask(4, 'logsSubscribe')).toEqual({ code: -32602, message: '`params` should have at least 1 argument(s)' })
-    expect(await ask(5, 'logsUnsubscribe', ['abc'])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "abc", expected u64.' })
-    expect(await ask(6, 'logsUnsubscribe', ['abc', 1])).toEqual({ code: -32602, message: 'Invalid params: invalid type: string "abc", expected u64.' })
-    expect(await ask(7, 'logsUnsubscribe', [1, 2])).toEqual({ code: -32602, message: 'Invalid params: invalid length 2, expected fewer elements in array.' })
-    expect(await ask(8, 'slotUnsubscribe', [987654])).toEqual({ code: -32602, message: 'Invalid subscription id.' })
-    expect(await ask(9, 'getVersion', [])).toEqual({ code: -32601, message: 'Method not found' })
+  it('counts the pubsub methods\' params as jsonrpc-derive does, and reads their types as serde does before Agave\'s checks', async () => {
+    const { ws, ask } = await socketTo(net.wsUrl)
+    const error = async (id: number, method: string, params?: unknown) => (await ask(id, method, params)).error
+    const invalid = (message: string) => ({ code: -32602, message })
+    expect(await error(1, 'slotSubscribe', [1])).toEqual({ code: -32602, message: 'Invalid parameters: No parameters were expected', data: 'Array([Number(1)])' })
+    expect(await error(2, 'logsSubscribe', ['all', {}, 3])).toEqual({ code: -32602, message: 'Invalid parameters: Expected from 1 to 2 parameters.', data: '"Got: 3"' })
+    expect(await error(3, 'logsSubscribe', ['all', 5])).toEqual(invalid('Invalid params: invalid type: integer `5`, expected struct RpcTransactionLogsConfig.'))
+    expect(await error(4, 'logsSubscribe')).toEqual(invalid('`params` should have at least 1 argument(s)'))
+    // Both params' types are read before the mentions are counted and parsed.
+    expect(await error(5, 'logsSubscribe', [{ mentions: [] }, 5])).toEqual(invalid('Invalid params: invalid type: integer `5`, expected struct RpcTransactionLogsConfig.'))
+    expect(await error(6, 'logsSubscribe', [{ mentions: [5] }])).toEqual(invalid('Invalid params: invalid type: integer `5`, expected a string.'))
+    expect(await error(7, 'logsSubscribe', [{ mentions: 'x' }])).toEqual(invalid('Invalid params: invalid type: string "x", expected a sequence.'))
+    expect(await error(8, 'logsSubscribe', [{ mentions: [], all: null }])).toEqual(invalid('Invalid params: invalid value: map, expected map with a single key.'))
+    expect(await error(9, 'logsSubscribe', [{ mentions: [] }])).toEqual(invalid('Invalid Request: Only 1 address supported'))
+    // An unsubscribe id is a u64: read before the subscription is looked up.
+    expect(await error(10, 'logsUnsubscribe', ['abc'])).toEqual(invalid('Invalid params: invalid type: string "abc", expected u64.'))
+    expect(await error(11, 'logsUnsubscribe', ['abc', 1])).toEqual(invalid('Invalid params: invalid type: string "abc", expected u64.'))
+    expect(await error(12, 'logsUnsubscribe', [1, 2])).toEqual(invalid('Invalid params: invalid length 2, expected fewer elements in array.'))
+    expect(await error(13, 'logsUnsubscribe', [1e20])).toEqual(invalid('Invalid params: invalid type: floating point `100000000000000000000.0`, expected u64.'))
+    expect(await error(14, 'slotUnsubscribe', [987654])).toEqual(invalid('Invalid subscription id.'))
+    // getVersion is served on the socket too; a method Agave does not have is not found.
+    expect((await ask(15, 'getVersion')).result).toEqual({ 'feature-set': expect.any(Number), 'solana-core': '2.3.7' })
+    expect(await error(16, 'fooSubscribe', [])).toEqual({ code: -32601, message: 'Method not found' })
     ws.close()
   })
 

@@ -3,6 +3,7 @@
  * jsonrpc-derive (jsonrpc-core 18), which counts the params before any is parsed.
  */
 import { invalidParams, RpcError } from './errors'
+import { isJsonInteger } from './params'
 
 /** A method's params: how many are required, then how many optional ones (trailing `Option`s) may follow. */
 export type Arity = readonly [required: number, optional: number]
@@ -46,9 +47,10 @@ export function endOfTuple(params: unknown[], size: number): void {
 
 /**
  * jsonrpc-core's `Params` as `{:?}` prints it: `Array([Number(1)])`, `Map({"a": String("b")})`. serde_json's
- * maps are BTreeMaps, so keys come sorted (by their UTF-8 bytes). Close to Rust's output for what clients
- * send; two cases differ: JSON.parse has already read `1.0` as 1 (Rust prints `Number(1.0)`), and Rust also
- * escapes rarer unprintable characters (unassigned code points, combining marks at the start).
+ * maps are BTreeMaps, so keys come sorted (by their UTF-8 bytes). Close to Rust's output, not the same:
+ * JSON.parse has already read `1.0` as 1 (Rust prints `Number(1.0)`) and integers past 2^53 inexactly, and
+ * Rust also escapes the characters it does not print as they are (combining marks, format characters such
+ * as U+200D or U+FE0F, spaces other than U+0020, unassigned code points), which are printed as they are here.
  */
 function debugParams(params: unknown): string {
   if (Array.isArray(params)) return `Array([${params.map(debugValue).join(', ')}])`
@@ -65,8 +67,7 @@ function debugEntries(map: Record<string, unknown>): string {
 function debugValue(v: unknown): string {
   if (v === null) return 'Null'
   if (typeof v === 'boolean') return `Bool(${v})`
-  // A safe integer was most likely written as one (serde_json holds it as a u64 or i64); the rest as f64.
-  if (typeof v === 'number') return `Number(${Number.isSafeInteger(v) ? v : ryu(v)})`
+  if (typeof v === 'number') return `Number(${isJsonInteger(v) ? BigInt(v) : ryu(v)})`
   if (typeof v === 'string') return `String(${debugString(v)})`
   if (Array.isArray(v)) return `Array [${v.map(debugValue).join(', ')}]`
   return `Object {${debugEntries(v as Record<string, unknown>)}}`

@@ -25,6 +25,11 @@ export interface RpcContext {
 /** A method handler: params array in, result value out (throws RpcError). */
 export type RpcMethod = (ctx: RpcContext, params: unknown[]) => unknown
 
+/** getVersion's result, served over HTTP and the WebSocket alike. */
+export function versionInfo(): { 'feature-set': number, 'solana-core': string } {
+  return { 'feature-set': FEATURE_SET, 'solana-core': SOLANA_CORE_VERSION }
+}
+
 function withContext(slot: number, value: unknown) {
   return { context: { apiVersion: SOLANA_CORE_VERSION, slot }, value }
 }
@@ -110,7 +115,7 @@ export const methods: Readonly<Record<string, RpcMethodEntry>> = {
   getFirstAvailableBlock: method([0, 0], () => 0),
   getGenesisHash: method([0, 0], ctx => ctx.ledger.blockhash(0)),
   getHealth: method([0, 0], () => 'ok'),
-  getVersion: method([0, 0], () => ({ 'feature-set': FEATURE_SET, 'solana-core': SOLANA_CORE_VERSION })),
+  getVersion: method([0, 0], () => versionInfo()),
 }
 
 /** Runs a method; unknown names are -32601. */

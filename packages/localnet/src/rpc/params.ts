@@ -9,7 +9,7 @@ import { invalidParams, rpcErrors } from './errors'
  * A config object parameter, or an empty one when absent, refused as serde refuses what is not a map
  * (`invalid type: integer \`5\`, expected struct RpcContextConfig.`): `struct` is the config's Rust name.
  */
-export function configAt(params: unknown[], i: number, struct = 'RpcContextConfig'): Record<string, unknown> {
+export function configAt(params: unknown[], i: number, struct: string): Record<string, unknown> {
   const v = params[i]
   if (v === undefined || v === null) return {}
   if (typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected struct ${struct}.`)
@@ -21,15 +21,22 @@ export function configAt(params: unknown[], i: number, struct = 'RpcContextConfi
  * `minContextSlot` that is not a u64 is serde's error, read with the other params' types.
  */
 export function contextConfigAt(params: unknown[], i: number): Record<string, unknown> {
-  const config = configAt(params, i, 'RpcContextConfig')
-  if (config.minContextSlot !== undefined && config.minContextSlot !== null) unsignedOf(config.minContextSlot, 64)
-  return config
+  return readFields(configAt(params, i, 'RpcContextConfig'), { minContextSlot: optionalU64 })
 }
 
-/** An `Option<String>` field of a config: absent, null or a string, else serde's type error. */
-export function optionalStringField(config: Record<string, unknown>, field: string): string | undefined {
-  const v = config[field]
-  return v === undefined || v === null ? undefined : stringOf(v)
+/** Reads an `Option<u64>` field's value: absent, null or a u64. */
+export const optionalU64 = (v: unknown): void => {
+  if (v !== undefined && v !== null) unsignedOf(v, 64)
+}
+
+/**
+ * Reads a config's fields as serde reads a `Value::Object`: in the map's key order, which serde_json keeps
+ * sorted (a BTreeMap), so the first bad field by name is the one refused. Fields without a reader (a
+ * flattened commitment, unknown ones) are not read here.
+ */
+export function readFields(config: Record<string, unknown>, readers: Readonly<Record<string, (v: unknown) => void>>): Record<string, unknown> {
+  for (const key of Object.keys(config).sort()) if (Object.hasOwn(readers, key)) readers[key]!(config[key])
+  return config
 }
 
 /**
@@ -38,8 +45,7 @@ export function optionalStringField(config: Record<string, unknown>, field: stri
  * longest encoding (44 or 88 characters) is `WrongSize` before it is decoded; one that is not base58,
  * or decodes to more bytes than the key holds, is `Invalid`; any other length is `WrongSize`.
  */
-export function parseBase58Key(value: unknown, size: 32 | 64): string {
-  const v = stringOf(value)
+export function parseBase58Key(v: string, size: 32 | 64): string {
   if (v.length > (size === 32 ? 44 : 88)) throw invalidParams('Invalid param: WrongSize')
   let raw: Uint8Array
   try {
@@ -58,12 +64,36 @@ export function stringOf(v: unknown): string {
   return v
 }
 
+/**
+ * Whether serde_json holds the JSON number `v` as an integer (a u64, or an i64 when negative) rather than
+ * an f64. A number written `1.0` is an f64 to serde_json, but JSON.parse has already made it 1.
+ */
+export function isJsonInteger(v: number): boolean {
+  return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 64
+}
+
+/**
+ * An f64 as serde words it in an error (`floating point \`…\``): Rust's Display, which never uses an
+ * exponent, with `.0` added when it shows no decimal point (`1e20` is `100000000000000000000.0`).
+ */
+export function rustFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf'
+  const [mantissa, exponent] = v.toExponential().split('e') as [string, string]
+  const sign = mantissa.startsWith('-') ? '-' : ''
+  const digits = mantissa.replace('-', '').replace('.', '')
+  const point = Number(exponent) + 1 // where the decimal point falls after the first digit
+  const text = point <= 0 ? `0.${'0'.repeat(-point)}${digits}`
+    : point >= digits.length ? `${digits}${'0'.repeat(point - digits.length)}.0`
+      : `${digits.slice(0, point)}.${digits.slice(point)}`
+  return sign + text
+}
+
 /** How serde names a JSON value it did not expect (`Unexpected`), for Agave's `Invalid params` wording. */
 export function unexpected(v: unknown): string {
   if (v === null) return 'null'
   if (typeof v === 'string') return `string ${JSON.stringify(v)}`
   if (typeof v === 'boolean') return `boolean \`${v}\``
-  if (typeof v === 'number') return Number.isInteger(v) ? `integer \`${v}\`` : `floating point \`${v}\``
+  if (typeof v === 'number') return isJsonInteger(v) ? `integer \`${BigInt(v)}\`` : `floating point \`${rustFloat(v)}\``
   return Array.isArray(v) ? 'sequence' : 'map'
 }
 
@@ -73,8 +103,9 @@ export function unexpected(v: unknown): string {
  * for a limit).
  */
 export function unsignedOf(v: unknown, bits: 8 | 64, type = `u${bits}`): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected ${type}.`)
-  if (v < 0 || (bits === 8 && v > 255)) throw invalidParams(`Invalid params: invalid value: integer \`${v}\`, expected ${type}.`)
+  // Past 2^64 - 1 serde_json reads a number as an f64: a type error, not a value error.
+  if (typeof v !== 'number' || !isJsonInteger(v)) throw invalidParams(`Invalid params: invalid type: ${unexpected(v)}, expected ${type}.`)
+  if (v < 0 || (bits === 8 && v > 255)) throw invalidParams(`Invalid params: invalid value: integer \`${BigInt(v)}\`, expected ${type}.`)
   return v
 }
 

@@ -7,7 +7,7 @@ import type { Ledger } from '../chain/ledger'
 import type { TxRecord } from '../chain/types'
 import { rpcErrors } from './errors'
 import { signatureInfoJson } from './tx-cache'
-import { checkMinContextSlot, configAt, confirmedCommitmentOf, optionalStringField, parseBase58Key, stringOf, unsignedOf } from './params'
+import { checkMinContextSlot, configAt, confirmedCommitmentOf, optionalU64, parseBase58Key, readFields, stringOf, unsignedOf } from './params'
 
 /** Decides how many entries a page really returns (the short-page fault); identity by default. */
 export type PageSizer = (limit: number, available: number) => number
@@ -32,14 +32,15 @@ export function getSignaturesForAddress(ledger: Ledger, params: unknown[], sizer
   // serde reads every param's type first; then, in Agave's order: the address, `before`, `until` (a
   // malformed one is refused, an unknown one is not), the limit's range, then the commitment.
   const addressText = stringOf(params[0])
-  const config = configAt(params, 1, 'RpcSignaturesForAddressConfig')
-  const beforeText = optionalStringField(config, 'before')
-  const untilText = optionalStringField(config, 'until')
-  const limit = config.limit === undefined || config.limit === null ? 1000 : unsignedOf(config.limit, 64, 'usize')
-  if (config.minContextSlot !== undefined && config.minContextSlot !== null) unsignedOf(config.minContextSlot, 64)
+  const optionalString = (v: unknown) => void (v === undefined || v === null || stringOf(v))
+  const config = readFields(configAt(params, 1, 'RpcSignaturesForAddressConfig'), {
+    before: optionalString, until: optionalString, minContextSlot: optionalU64,
+    limit: v => void (v === undefined || v === null || unsignedOf(v, 64, 'usize')),
+  })
   const address = parseBase58Key(addressText, 32)
-  if (beforeText !== undefined) parseBase58Key(beforeText, 64)
-  if (untilText !== undefined) parseBase58Key(untilText, 64)
+  if (typeof config.before === 'string') parseBase58Key(config.before, 64)
+  if (typeof config.until === 'string') parseBase58Key(config.until, 64)
+  const limit = typeof config.limit === 'number' ? config.limit : 1000
   if (limit < 1 || limit > 1000) throw rpcErrors.invalidLimit()
   const commitment = confirmedCommitmentOf(config)
   const visible = ledger.slotAt(commitment)
