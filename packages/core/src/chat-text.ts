@@ -1,6 +1,7 @@
 /**
- * The longest chat message after trimming, in characters (Unicode code points): an emoji counts as one,
- * as a reader counts it, not as the two UTF-16 units of JavaScript's `length`.
+ * The longest chat message after trimming, in Unicode code points, not the UTF-16 units of JavaScript's
+ * `length`: most emoji are one (a flag two, a family up to eight). Not graphemes: one grapheme may hold
+ * any number of combining marks, and the limit bounds what is stored.
  */
 export const CHAT_MESSAGE_MAX_LENGTH = 500
 
@@ -23,9 +24,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  *
  * @example
  * chatMessageText('  gm ') // { message: 'gm' }
- * chatMessageText('a\u0000b') // { problem: 'must not contain control characters' }
+ * chatMessageText('a\u0000b') // { problem: 'must not contain control characters (tab and line breaks are allowed)' }
  */
 export function chatMessageText(raw: string): { message: string } | { problem: string } {
+  // Typed as a string, but a host in plain JavaScript may pass anything.
+  if (typeof raw !== 'string') return { problem: 'must be a string' }
   const message = raw.trim()
   if (message.length === 0) return { problem: 'must not be empty' }
   // Code points: counted only when the UTF-16 length could be over the limit.

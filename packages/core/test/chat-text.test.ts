@@ -12,6 +12,8 @@ describe('chat text', () => {
     expect(chatMessageText('🎲'.repeat(500))).toEqual({ message: '🎲'.repeat(500) })
     expect(chatMessageText('🎲'.repeat(501))).toEqual({ problem: 'must be at most 500 characters' })
     expect(chatMessageText('   ')).toEqual({ problem: 'must not be empty' })
+    // From a host in plain JavaScript: a refusal, not a TypeError (a 500).
+    expect(chatMessageText(42 as unknown as string)).toEqual({ problem: 'must be a string' })
   })
 
   it('is checked by postChatMessage too, for a host posting through it: nothing stored, nothing emitted', async () => {
