@@ -17,10 +17,24 @@ const INTEGER_DOUBLES = 2 ** 53
  */
 export function applyMultiplier(wager: bigint, k: number): bigint {
   if (!Number.isFinite(k) || k <= 0) return 0n
-  // A double this large is an integer: BigInt(k) is exact, where k * 1e9 would round (or overflow to Infinity).
-  if (k >= INTEGER_DOUBLES) return wager * BigInt(k)
-  const scaled = BigInt(Math.round(k * 1e9))
+  // An integer k (every double from 2^53 on is one) is exact as it is: BigInt(k).
+  if (Number.isInteger(k)) return wager * BigInt(k)
+  // `k * 1e9` is exact only while it stays below 2^53; past that, k's decimal digits are scaled instead.
+  const scaled = k * 1e9 < INTEGER_DOUBLES ? BigInt(Math.round(k * 1e9)) : scaledDecimal(k)
   return (wager * scaled) / SCALE
+}
+
+/**
+ * `k * 1e9` rounded half up, from k's shortest decimal form (what it prints as): exact where the
+ * double product is not. Only for `k` above 2^53 / 1e9 (about 9 million), not an integer.
+ */
+function scaledDecimal(k: number): bigint {
+  const [mantissa, exponent] = k.toExponential().split('e') as [string, string]
+  const digits = mantissa.replace('.', '')
+  // k = 0.<digits> * 10^(exponent + 1); scaled by 1e9, the first `exponent + 10` digits are whole units.
+  const whole = Number(exponent) + 10
+  const units = BigInt(digits.slice(0, whole).padEnd(whole, '0'))
+  return digits.length > whole && Number(digits[whole]) >= 5 ? units + 1n : units
 }
 
 /** Parses a decimal string of base units; throws on anything else (no floats, no signs but `-`). */

@@ -19,6 +19,17 @@ describe('applyMultiplier', () => {
     expect(applyMultiplier(1n, 1e290)).toBe(BigInt(1e290))
   })
 
+  it('is exact for a large k, where k * 1e9 passes 2^53 (the double product was off by units)', () => {
+    expect(applyMultiplier(1000n, 1e15)).toBe(10n ** 18n) // was 999999999999999983
+    expect(applyMultiplier(3n, 2 ** 53 - 1)).toBe(3n * (2n ** 53n - 1n)) // was one unit low
+    expect(applyMultiplier(7n, 4_600_000_001)).toBe(7n * 4_600_000_001n)
+    // Not an integer: k's decimal digits, scaled by 1e9, then the wager.
+    expect(applyMultiplier(4n, 1e10 + 0.25)).toBe(40_000_000_001n)
+    expect(applyMultiplier(2n, 9_007_199.5)).toBe(18_014_399n)
+    // Below the switch nothing changes: nine decimals of k, rounded.
+    expect(applyMultiplier(10n ** 9n, 1.0000000005)).toBe(1_000_000_001n)
+  })
+
   it('pays nothing for a negative, NaN or infinite k', () => {
     for (const k of [-1, -Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0]) {
       expect(applyMultiplier(2n ** 60n, k)).toBe(0n)

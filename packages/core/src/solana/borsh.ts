@@ -66,7 +66,8 @@ export class BorshReader {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// `ignoreBOM`: a leading U+FEFF is part of the string on chain (TextDecoder drops it by default).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Decodes standard base64 (as in `Program data:` lines) to bytes; throws on invalid input. */
 export function fromBase64(text: string): Uint8Array {

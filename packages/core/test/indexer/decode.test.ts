@@ -83,6 +83,11 @@ describe('decodeTransaction', () => {
     expect(decodeTransaction(finite.tx, finite.sig, options()).warnings).toEqual([])
   })
 
+  it('keeps a leading U+FEFF of an extra_data_hash: it is part of the string on chain, and no game\'s hash', () => {
+    const { tx, sig } = oneBet({ hash: '\uFEFFcoinflip-v1' })
+    expect(decodeTransaction(tx, sig, options()).events[0]).toMatchObject({ kind: 'trialRegistered', extraDataHash: '\uFEFFcoinflip-v1', game: 'unknown' })
+  })
+
   it('reads U+0000 in an extra_data_hash as U+FFFD, with a warning, and keeps the bet', () => {
     const { tx, sig } = oneBet({ hash: 'coin\u0000flip\u0000' })
     const out = decodeTransaction(tx, sig, options())
