@@ -162,3 +162,27 @@ describe('transaction_events', () => {
     }
   })
 })
+
+describe('jackpots', () => {
+  it('carries a file\'s jackpot amounts over to TEXT exactly (0010), and then holds any u64', async () => {
+    const file = newFile()
+    const db = migratedUpTo(file, 'CREATE TABLE `__new_jackpots`')
+    const insert = db.prepare('INSERT INTO jackpots (id, pool, trial_id, receiver, amount, signature, slot, block_time) VALUES (?, \'Pool\', \'Trial\', \'Receiver\', ?, ?, 7, 1700000000)')
+    insert.run('A:0', 2n ** 63n - 1n, 'A')
+    insert.run('B:0', 5n, 'B')
+    db.close()
+    const store = sqliteStore({ file, writerThread: false })
+    try {
+      await store.migrate()
+      expect((await store.listJackpots(10)).map(j => [j.id, j.amount])).toEqual([['B:0', 5n], ['A:0', 2n ** 63n - 1n]])
+      await store.applyBatch({ events: [{ kind: 'jackpotReleased', id: 'C:0', signature: 'C', slot: 8, blockTime: 1_700_000_001, pool: 'Pool', trialId: 'Trial', receiver: 'Receiver', amount: 2n ** 64n - 1n }], cursor: null })
+      expect((await store.listJackpots(1))[0]!.amount).toBe(2n ** 64n - 1n)
+    }
+    finally {
+      await store.close()
+    }
+    const check = new BetterSqlite3(file, { readonly: true })
+    expect(check.prepare('SELECT typeof(amount) AS t FROM jackpots ORDER BY seq').all()).toEqual([{ t: 'text' }, { t: 'text' }, { t: 'text' }])
+    check.close()
+  })
+})

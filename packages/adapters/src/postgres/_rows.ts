@@ -16,7 +16,7 @@ export interface BetRow {
   extra_data_hash: string
   wager: string
   qk: QKPair[]
-  result_index: number | null
+  result_index: string | number | null
   payout: string | null
   multiplier: number | null
   won: boolean | null
@@ -73,7 +73,7 @@ export function toBet(r: BetRow): Bet {
     qk: r.qk,
     fees: feesOfPairs(r.fees),
     poolAccumulatedAmount: r.pool_accumulated_amount === null ? null : BigInt(r.pool_accumulated_amount),
-    resultIndex: r.result_index,
+    resultIndex: r.result_index === null ? null : Number(r.result_index),
     payout: r.payout === null ? null : BigInt(r.payout),
     multiplier: r.multiplier,
     won: r.won,

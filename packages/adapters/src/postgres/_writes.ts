@@ -124,7 +124,7 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
       SELECT unnest(${T(ins.map(b => b.id))}::text[]), unnest(${N(ins.map(b => b.seq))}::int8[]), unnest(${T(ins.map(b => b.player))}::text[]),
         unnest(${T(ins.map(b => b.pool))}::text[]), unnest(${T(ins.map(b => b.mint))}::text[]), unnest(${T(ins.map(b => b.game))}::text[]),
         unnest(${T(ins.map(b => b.extraDataHash))}::text[]), unnest(${N(ins.map(b => b.wager))}::numeric[]),
-        unnest(${T(ins.map(b => JSON.stringify(b.qk)))}::text[])::jsonb, unnest(${N(ins.map(b => b.resultIndex))}::int4[]),
+        unnest(${T(ins.map(b => JSON.stringify(b.qk)))}::text[])::jsonb, unnest(${N(ins.map(b => b.resultIndex))}::int8[]),
         unnest(${N(ins.map(b => b.payout))}::numeric[]), unnest(${N(ins.map(b => b.multiplier))}::float8[]),
         unnest(${boolArray(ins.map(b => b.won))}::bool[]), unnest(${T(ins.map(b => b.status))}::text[]),
         unnest(${T(ins.map(b => b.registerSignature))}::text[]), unnest(${N(ins.map(b => b.registerSlot))}::int8[]),
@@ -139,7 +139,7 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
         multiplier = v.multiplier, won = v.won, resolve_signature = v.resolve_signature, resolve_slot = v.resolve_slot,
         settled_block_time = v.settled_block_time, resolve_event_id = v.resolve_event_id
       FROM (SELECT unnest(${T(upd.map(b => b.id))}::text[]) AS id, unnest(${T(upd.map(b => b.status))}::text[]) AS status,
-        unnest(${N(upd.map(b => b.resultIndex))}::int4[]) AS result_index, unnest(${N(upd.map(b => b.payout))}::numeric[]) AS payout,
+        unnest(${N(upd.map(b => b.resultIndex))}::int8[]) AS result_index, unnest(${N(upd.map(b => b.payout))}::numeric[]) AS payout,
         unnest(${N(upd.map(b => b.multiplier))}::float8[]) AS multiplier, unnest(${boolArray(upd.map(b => b.won))}::bool[]) AS won,
         unnest(${T(upd.map(b => b.resolveSignature))}::text[]) AS resolve_signature, unnest(${N(upd.map(b => b.resolveSlot))}::int8[]) AS resolve_slot,
         unnest(${N(upd.map(b => b.settledBlockTime))}::int8[]) AS settled_block_time,

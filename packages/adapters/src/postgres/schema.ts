@@ -41,7 +41,8 @@ export function pgTables(schema = 'public') {
     extraDataHash: text('extra_data_hash').notNull(),
     wager: numeric('wager', { precision: 20, scale: 0, mode: 'bigint' }).notNull(),
     qk: jsonb('qk').notNull(),
-    resultIndex: integer('result_index'),
+    /** int8: the decoder takes any index up to 2^53 (an index past the qk pays nothing); int4 refused those past 2^31. */
+    resultIndex: int8('result_index'),
     payout: money('payout'),
     multiplier: doublePrecision('multiplier'),
     won: boolean('won'),

@@ -126,7 +126,7 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
     run(s.addPlayerHourly, t.wallet, t.hour, t.bets, t.wins, t.wagered, t.payout)
     run(s.addToWindows, { wallet: t.wallet, hour: t.hour, bets: t.bets, wins: t.wins, wagered: t.wagered, payout: t.payout })
   }
-  for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, j.amount, j.signature, j.slot, j.blockTime)
+  for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, String(j.amount), j.signature, j.slot, j.blockTime)
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
   if (plan.published) run(s.setPublished, plan.published.signature, plan.published.slot, plan.published.slot)
 }

@@ -86,12 +86,12 @@ export function toPlayer(row: PlayerRow, games: PlayerGameRow[]): Player {
 }
 
 /** A row of `jackpots`. */
-export interface JackpotRow { id: string, pool: string, trial_id: string, receiver: string, amount: Int, signature: string, slot: Int, block_time: Int }
+export interface JackpotRow { id: string, pool: string, trial_id: string, receiver: string, amount: string, signature: string, slot: Int, block_time: Int }
 
 /** A `jackpots` row as a {@link Jackpot}. */
 export function toJackpot(row: JackpotRow): Jackpot {
   return {
-    id: row.id, pool: row.pool, trialId: row.trial_id, receiver: row.receiver, amount: row.amount,
+    id: row.id, pool: row.pool, trialId: row.trial_id, receiver: row.receiver, amount: BigInt(row.amount),
     signature: row.signature, slot: Number(row.slot), blockTime: Number(row.block_time),
   }
 }

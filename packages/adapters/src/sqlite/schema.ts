@@ -146,7 +146,12 @@ export const jackpots = sqliteTable('jackpots', {
   pool: text('pool').notNull(),
   trialId: text('trial_id').notNull(),
   receiver: text('receiver').notNull(),
-  amount: money('amount').notNull(),
+  /**
+   * Decimal TEXT, as `pool_accumulated_amount`: a pool's pot is a u64 shared by every host and mint, so a
+   * release may pass SQLite's signed 64-bit integers without any wager of this casino being large. As an
+   * INTEGER it refused the whole transaction, and the bet it settled stayed pending.
+   */
+  amount: text('amount').notNull(),
   signature: text('signature').notNull(),
   slot: integer('slot').notNull(),
   blockTime: integer('block_time').notNull(),

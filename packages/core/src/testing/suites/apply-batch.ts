@@ -244,6 +244,27 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.listJackpots(2)).toHaveLength(2)
     })
 
+    it('keeps a jackpot of any u64, and the bet its transaction settles (a pool\'s pot is shared, and may pass 2^63)', async () => {
+      const store = ctx.store()
+      const reg = makeRegister({ slot: 300, wager: 102n })
+      await store.applyBatch(makeBatch([reg]))
+      const res = makeResolve(reg, { slot: 301, resultIndex: 0 })
+      const pot = makeJackpot({ id: `${res.signature}:1`, amount: 2n ** 64n - 1n, slot: 301, signature: res.signature, trialId: reg.trialId, pool: reg.pool })
+      const result = await store.applyBatch(makeBatch([res, pot]))
+      expect(result.settled.map(b => b.id)).toEqual([reg.trialId])
+      expect((await store.listJackpots(1))[0]!.amount).toBe(2n ** 64n - 1n)
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled' })
+    })
+
+    it('settles a resolve whose result index is past its qk (a resolver\'s mistake), paying nothing, up to 2^53 - 1', async () => {
+      const store = ctx.store()
+      for (const [i, resultIndex] of [2 ** 31, 2 ** 53 - 1].entries()) {
+        const reg = makeRegister({ slot: 400 + 2 * i })
+        await store.applyBatch(makeBatch([reg, makeResolve(reg, { slot: 401 + 2 * i, resultIndex })]))
+        expect(await store.getBet(reg.trialId), String(resultIndex)).toMatchObject({ status: 'settled', resultIndex, payout: 0n, won: false })
+      }
+    })
+
     it('records other vault events without creating bets', async () => {
       const store = ctx.store()
       const result = await store.applyBatch(makeBatch([

@@ -1,0 +1,1 @@
+ALTER TABLE "bets" ALTER COLUMN "result_index" SET DATA TYPE bigint;
