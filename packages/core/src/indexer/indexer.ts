@@ -476,6 +476,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           counters.events += result.applied
           counters.bets += result.placed.length
           counters.settled += result.settled.length
+          // A trial registered again (its keypair reused) or resolved again changes no bet: never silently.
+          for (const event of result.ignored ?? []) {
+            void record('indexer.event_ignored', 'warn', `a Fare Vault event changed nothing: ${event.reason}`, { ...event })
+          }
           pub.publish(result)
           const position = { signature: group.last.signature, slot: group.last.slot }
           if (!group.replayed) runMark.committed(position.signature)

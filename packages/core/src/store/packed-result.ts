@@ -1,5 +1,5 @@
 import { pushFees, readFees } from './fees'
-import type { BatchResult, Bet, Jackpot, Player, QKPair } from './types'
+import type { BatchResult, Bet, IgnoredEvent, Jackpot, Player, QKPair } from './types'
 
 /**
  * A {@link BatchResult} as flat values, for a store that writes on a thread of its own to send back.
@@ -22,6 +22,7 @@ export interface PackedBatchResult {
   /** Few per batch: sent as they are. */
   jackpots: Jackpot[]
   joined: Player[]
+  ignored?: IgnoredEvent[]
 }
 
 /** Appends a bet's fields in {@link Bet} order; its `qk` and `fees` as a count and then their values. */
@@ -55,6 +56,7 @@ export function packBatchResult(result: BatchResult): PackedBatchResult {
     settled: result.settled.map(indexOf),
     jackpots: result.jackpots,
     joined: result.joined,
+    ...(result.ignored?.length ? { ignored: result.ignored } : {}),
   }
 }
 
@@ -103,5 +105,6 @@ export function unpackBatchResult(packed: PackedBatchResult): BatchResult {
     settled: packed.settled.map(index => bets[index]!),
     jackpots: packed.jackpots,
     joined: packed.joined,
+    ignored: packed.ignored ?? [],
   }
 }

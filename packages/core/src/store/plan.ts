@@ -1,7 +1,7 @@
 import { applyMultiplier } from '../money'
 import { SettlementTotals } from './_plan-totals'
 import type {
-  Batch, BatchResult, Bet, ChainEvent, ChainPosition, GameTotals, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
+  Batch, BatchResult, Bet, ChainEvent, ChainPosition, GameTotals, IgnoredEvent, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
 } from './types'
 
 /**
@@ -147,6 +147,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   const jackpots: Jackpot[] = []
   const totals = new SettlementTotals()
   const seen = new Set<string>()
+  const ignored: IgnoredEvent[] = []
   let applied = 0
   let duplicates = 0
   let pending = 0
@@ -170,8 +171,11 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
 
     switch (event.kind) {
       case 'trialRegistered': {
-        // Registered under another event id: the first one wins.
-        if (insertedAt.has(event.trialId) || state.bets.has(event.trialId)) break
+        // Registered under another event id: the first one wins, and the other is reported.
+        if (insertedAt.has(event.trialId) || state.bets.has(event.trialId)) {
+          ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already registered' })
+          break
+        }
         if (!state.players.has(event.player) && !created.has(event.player)) {
           created.add(event.player)
           createPlayers.push(newPlayer(event.player, now))
@@ -197,7 +201,10 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
           if (!addOrphans.has(event.trialId) && !state.orphans.has(event.trialId)) addOrphans.set(event.trialId, event)
           break
         }
-        if (bet.status === 'settled') break
+        if (bet.status === 'settled') {
+          ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'bet already settled' })
+          break
+        }
         pending--
         const done = settle(bet, event)
         if (at !== undefined) insertBets[at] = done
@@ -237,6 +244,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
       jackpots: jackpots.slice(),
       // New players report the totals they end the batch with.
       joined: createPlayers.map(p => withDelta(p, players.get(p.wallet))),
+      ignored,
     },
   }
 }

@@ -285,6 +285,21 @@ export interface BatchResult {
   jackpots: Jackpot[]
   /** Players created by this batch. */
   joined: Player[]
+  /**
+   * Events new to the store that changed nothing, and why: a register of a trial that already has a bet
+   * (its keypair registered again, or another register of it), a resolve of a bet already settled. A bet
+   * is one trial account, so the first wins; the indexer records each of these, never dropping one
+   * silently. Optional for stores written before it.
+   */
+  ignored?: IgnoredEvent[]
+}
+
+/** An event that {@link BatchResult.ignored} lists. */
+export interface IgnoredEvent {
+  id: string
+  trialId: string
+  signature: string
+  reason: 'trial already registered' | 'bet already settled'
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -43,7 +43,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
     jackpots: [],
     cursor: batch.cursor ? { signature: batch.cursor.signature, slot: batch.cursor.slot, updatedAt: now } : null,
     published: batch.published ? { signature: batch.published.signature, slot: batch.published.slot } : null,
-    result: { applied: 0, duplicates: 0, placed: [], settled: [], jackpots: [], joined: [] },
+    result: { applied: 0, duplicates: 0, placed: [], settled: [], jackpots: [], joined: [], ignored: [] },
   }
   // Bets as they stand while the batch is walked: stored ones, then the batch's own.
   const bets = new Map(state.bets)
@@ -72,7 +72,10 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
 
     switch (event.kind) {
       case 'trialRegistered': {
-        if (bets.has(event.trialId)) break // registered under another event id: the first one wins
+        if (bets.has(event.trialId)) { // registered under another event id: the first one wins
+          plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already registered' })
+          break
+        }
         if (!players.has(event.player)) {
           players.add(event.player)
           const player = newPlayer(event.player, now)
@@ -128,7 +131,10 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
           }
           break
         }
-        if (bet.status === 'settled') break
+        if (bet.status === 'settled') {
+          plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'bet already settled' })
+          break
+        }
         plan.casino.pending--
         const settled = settle(bet, event)
         bets.set(settled.id, settled)

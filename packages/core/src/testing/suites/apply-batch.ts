@@ -157,14 +157,32 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.stats(0)).toMatchObject({ pendingBets: 0, totalBets: 1 })
     })
 
-    it('ignores a second resolve of a settled bet', async () => {
+    it('ignores a second resolve of a settled bet, and says so', async () => {
       const store = ctx.store()
       const reg = makeRegister()
       await store.applyBatch(makeBatch([reg, makeResolve(reg, { resultIndex: 0 })]))
-      const result = await store.applyBatch(makeBatch([makeResolve(reg, { resultIndex: 1 })]))
+      const again = makeResolve(reg, { resultIndex: 1 })
+      const result = await store.applyBatch(makeBatch([again]))
       expect(result).toMatchObject({ applied: 1, settled: [] })
+      expect(result.ignored).toEqual([{ id: again.id, trialId: reg.trialId, signature: again.signature, reason: 'bet already settled' }])
       expect(await store.getBet(reg.trialId)).toMatchObject({ won: true, resultIndex: 0 })
       expect(await store.stats(0)).toMatchObject({ totalBets: 1, totalWins: 1 })
+    })
+
+    it('keeps the first register of a trial and says so of another, in the same batch or a later one', async () => {
+      const store = ctx.store()
+      const reg = makeRegister({ wager: 10n })
+      const inBatch = makeRegister({ trialId: reg.trialId, wager: 20n })
+      const first = await store.applyBatch(makeBatch([reg, inBatch]))
+      expect(first.placed.map(b => b.wager)).toEqual([10n])
+      expect(first.ignored).toEqual([{ id: inBatch.id, trialId: reg.trialId, signature: inBatch.signature, reason: 'trial already registered' }])
+      const later = makeRegister({ trialId: reg.trialId, wager: 30n })
+      const second = await store.applyBatch(makeBatch([later]))
+      expect(second).toMatchObject({ applied: 1, placed: [] })
+      expect(second.ignored).toEqual([{ id: later.id, trialId: reg.trialId, signature: later.signature, reason: 'trial already registered' }])
+      expect(await store.getBet(reg.trialId)).toMatchObject({ wager: 10n })
+      // A replay of an ignored event is a duplicate, reported once.
+      expect((await store.applyBatch(makeBatch([later]))).ignored ?? []).toEqual([])
     })
 
     it('numbers bets by seq in chain order across batches', async () => {

@@ -1,0 +1,39 @@
+import { expect, it } from 'vitest'
+import { createCasinoEvents } from '../../src/events'
+import { createIndexer } from '../../src/indexer/indexer'
+import { memoryStore } from '../../src/store/memory'
+import { betEvents, createFakeChain, newKey } from './fake-chain'
+import { allBets, waitFor } from './helpers'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
+
+it('records a trial registered again with its keypair, and its second resolve: a bet is one trial, never dropped silently', async () => {
+  const chain = createFakeChain()
+  const owner = newKey()
+  const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+  const genesis = chain.add({ instructions: [] })
+  const trial = newKey()
+  const player = newKey()
+  const first = betEvents({ trial, pool: host.pool, player, wager: 1000n, resultIndex: 0 })
+  chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [first.register] }] })
+  chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [first.resolve] }] })
+  // The trial account closed, its keypair registers again: another wager under the same trial id.
+  const second = betEvents({ trial, pool: host.pool, player, wager: 5000n, resultIndex: 1 })
+  const again = chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [second.register] }] })
+  const againResolved = chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [second.resolve] }] })
+  const store = memoryStore()
+  const indexer = createIndexer({
+    store, events: createCasinoEvents(), logger: quiet, rpc: chain.rpc(),
+    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000, groupWaitMs: 1, statsDebounce: 5 },
+  })
+  await indexer.start()
+  await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor to reach the last transaction')
+  await waitFor(async () => (await store.listSystemEvents({ limit: 10 })).length >= 2, 5_000, 'the system events')
+  await indexer.stop()
+  expect((await allBets(store)).map(b => b.wager)).toEqual([1000n])
+  const recorded = (await store.listSystemEvents({ limit: 10 })).filter(e => e.type === 'indexer.event_ignored')
+  expect(recorded.map(e => [e.severity, e.metadata?.reason, e.metadata?.signature, e.metadata?.trialId]).reverse()).toEqual([
+    ['warn', 'trial already registered', again, trial],
+    ['warn', 'bet already settled', againResolved, trial],
+  ])
+})
