@@ -7,8 +7,8 @@
 /** Fixed-point scale for multipliers: 1e9 keeps nine decimal digits of `k`. */
 const SCALE = 1_000_000_000n
 
-/** From here on every double is an integer, and `k * 1e9` is no longer exact (nor, past ~1.8e299, finite). */
-const INTEGER_DOUBLES = 2 ** 53
+/** Below this, `Math.round(k * 1e9)` gives the nine-decimal rounding of the decimal k prints as. */
+const DOUBLE_ROUNDING_SAFE = 2 ** 22
 
 /**
  * `wager * k` rounded down to a base unit, exact for any bigint wager. Total: a finite result for every
@@ -19,14 +19,16 @@ export function applyMultiplier(wager: bigint, k: number): bigint {
   if (!Number.isFinite(k) || k <= 0) return 0n
   // An integer k (every double from 2^53 on is one) is exact as it is: BigInt(k).
   if (Number.isInteger(k)) return wager * BigInt(k)
-  // `k * 1e9` is exact only while it stays below 2^53; past that, k's decimal digits are scaled instead.
-  const scaled = k * 1e9 < INTEGER_DOUBLES ? BigInt(Math.round(k * 1e9)) : scaledDecimal(k)
+  // Below 2^22 a double is within 2.4e-10 of the decimal it prints as, so `k * 1e9` rounds to the same
+  // unit as that decimal; from 2^22 on it may not (8975677.13 paid as 8975677.130000001), and past 2^53 /
+  // 1e9 the product itself is inexact: k's decimal digits are scaled instead.
+  const scaled = k < DOUBLE_ROUNDING_SAFE ? BigInt(Math.round(k * 1e9)) : scaledDecimal(k)
   return (wager * scaled) / SCALE
 }
 
 /**
  * `k * 1e9` rounded half up, from k's shortest decimal form (what it prints as): exact where the
- * double product is not. Only for `k` above 2^53 / 1e9 (about 9 million), not an integer.
+ * double product is not. For a `k` of 2^22 or more that is not an integer.
  */
 function scaledDecimal(k: number): bigint {
   const [mantissa, exponent] = k.toExponential().split('e') as [string, string]

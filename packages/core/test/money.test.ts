@@ -26,6 +26,8 @@ describe('applyMultiplier', () => {
     // Not an integer: k's decimal digits, scaled by 1e9, then the wager.
     expect(applyMultiplier(4n, 1e10 + 0.25)).toBe(40_000_000_001n)
     expect(applyMultiplier(2n, 9_007_199.5)).toBe(18_014_399n)
+    // From 2^22 on, k's binary value may round to another unit than the decimal it prints as.
+    expect(applyMultiplier(10n ** 9n, 8_975_677.13)).toBe(8_975_677_130_000_000n) // was …001
     // Below the switch nothing changes: nine decimals of k, rounded.
     expect(applyMultiplier(10n ** 9n, 1.0000000005)).toBe(1_000_000_001n)
   })

@@ -477,8 +477,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           counters.bets += result.placed.length
           counters.settled += result.settled.length
           // A trial registered again (its keypair reused) or resolved again changes no bet: never silently.
-          for (const event of result.ignored ?? []) {
-            void record('indexer.event_ignored', 'warn', `a Fare Vault event changed nothing: ${event.reason}`, { ...event })
+          // One SystemEvent per commit, whatever the count, so that a burst cannot flood the table.
+          const ignored = result.ignored ?? []
+          if (ignored.length > 0) {
+            void record('indexer.event_ignored', 'warn', `${ignored.length} Fare Vault event(s) changed nothing`, { count: ignored.length, events: ignored.slice(0, 20) })
+              .catch(() => {})
           }
           pub.publish(result)
           const position = { signature: group.last.signature, slot: group.last.slot }

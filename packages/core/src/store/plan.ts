@@ -199,6 +199,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         const bet = at !== undefined ? insertBets[at]! : updated.get(event.trialId) ?? state.bets.get(event.trialId)
         if (!bet) {
           if (!addOrphans.has(event.trialId) && !state.orphans.has(event.trialId)) addOrphans.set(event.trialId, event)
+          else ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
           break
         }
         if (bet.status === 'settled') {

@@ -287,7 +287,8 @@ export interface BatchResult {
   joined: Player[]
   /**
    * Events new to the store that changed nothing, and why: a register of a trial that already has a bet
-   * (its keypair registered again, or another register of it), a resolve of a bet already settled. A bet
+   * (its keypair registered again, or another register of it), a resolve of a bet already settled, or a
+   * second resolve of a trial not registered yet (the first is kept for its register). A bet
    * is one trial account, so the first wins; the indexer records each of these, never dropping one
    * silently. Optional for stores written before it.
    */
@@ -299,7 +300,7 @@ export interface IgnoredEvent {
   id: string
   trialId: string
   signature: string
-  reason: 'trial already registered' | 'bet already settled'
+  reason: 'trial already registered' | 'bet already settled' | 'trial already resolved'
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -129,6 +129,9 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
             orphans.set(event.trialId, event)
             plan.addOrphans.push(event)
           }
+          else {
+            plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
+          }
           break
         }
         if (bet.status === 'settled') {

@@ -6,7 +6,8 @@ import bs58 from 'bs58'
 import { keyBytes } from '../keys'
 
 const utf8 = new TextEncoder()
-const utf8Decoder = new TextDecoder()
+// `ignoreBOM`: a leading U+FEFF is part of a Rust String (TextDecoder drops it by default).
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** Appends Borsh-encoded values to a growable byte buffer. */
 export class BorshWriter {

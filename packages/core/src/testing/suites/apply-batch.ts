@@ -185,6 +185,18 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect((await store.applyBatch(makeBatch([later]))).ignored ?? []).toEqual([])
     })
 
+    it('keeps the first of two resolves seen before their register, and says so of the second', async () => {
+      const store = ctx.store()
+      const reg = makeRegister()
+      const early = makeResolve(reg, { resultIndex: 0 })
+      await store.applyBatch(makeBatch([early]))
+      const second = makeResolve(reg, { resultIndex: 1 })
+      const result = await store.applyBatch(makeBatch([second]))
+      expect(result.ignored).toEqual([{ id: second.id, trialId: reg.trialId, signature: second.signature, reason: 'trial already resolved' }])
+      await store.applyBatch(makeBatch([reg]))
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 0 })
+    })
+
     it('numbers bets by seq in chain order across batches', async () => {
       const store = ctx.store()
       const regs = Array.from({ length: 5 }, () => makeRegister())
