@@ -9,6 +9,7 @@
  * the request comes from another origin (see cors.ts), a JSON answer ends with a line feed, and any other
  * method is 405.
  */
+import { isUtf8 } from 'node:buffer'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
@@ -165,9 +166,9 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
     }
     const bytes = await readBody(req, MAX_REQUEST_BODY_BYTES)
     if (bytes === null) return send(res, 413, 'request body size exceeds allowed maximum', TEXT_TYPE, cors)
-    // jsonrpc-http-server refuses a body that is not UTF-8 before any JSON is parsed.
-    const valid = validUtf8Prefix(bytes)
-    if (valid < bytes.length) return send(res, 400, `utf-8 encoding error at byte ${valid} in request body`, TEXT_TYPE, cors)
+    // jsonrpc-http-server refuses a body that is not UTF-8 before any JSON is parsed. Checked natively;
+    // the bad byte is looked for only in a body that has one.
+    if (!isUtf8(bytes)) return send(res, 400, `utf-8 encoding error at byte ${validUtf8Prefix(bytes)} in request body`, TEXT_TYPE, cors)
     const body = bytes.toString('utf8')
     requests++
     const fate = opts.faults.nextHttp()

@@ -3,7 +3,7 @@
  * jsonrpc-derive (jsonrpc-core 18), which counts the params before any is parsed.
  */
 import { invalidParams, RpcError } from './errors'
-import { isJsonInteger } from './params'
+import { isJsonInteger, positional, shortestDecimal } from './params'
 
 /** A method's params: how many are required, then how many optional ones (trailing `Option`s) may follow. */
 export type Arity = readonly [required: number, optional: number]
@@ -78,16 +78,8 @@ function debugValue(v: unknown): string {
  * as decimals when the point falls within 16 places left or 5 right of them, else as `1.5e-7`.
  */
 function ryu(v: number): string {
-  const [mantissa, exponent] = v.toExponential().split('e') as [string, string]
-  const sign = mantissa.startsWith('-') ? '-' : ''
-  const digits = mantissa.replace('-', '').replace('.', '')
-  const point = Number(exponent) + 1 // where the decimal point falls after the first digit
-  if (point > 0 && point <= 16) {
-    return point >= digits.length
-      ? `${sign}${digits}${'0'.repeat(point - digits.length)}.0`
-      : `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
-  }
-  if (point > -5 && point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`
+  const { sign, digits, point } = shortestDecimal(v)
+  if (point > -5 && point <= 16) return sign + positional(digits, point)
   const rest = digits.length > 1 ? `.${digits.slice(1)}` : ''
   return `${sign}${digits[0]}${rest}e${point - 1}`
 }

@@ -72,20 +72,26 @@ export function isJsonInteger(v: number): boolean {
   return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 64
 }
 
+/** A finite double's shortest round-trip digits, and where its decimal point falls after the first digit. */
+export function shortestDecimal(v: number): { sign: string, digits: string, point: number } {
+  const [mantissa, exponent] = v.toExponential().split('e') as [string, string]
+  return { sign: mantissa.startsWith('-') ? '-' : '', digits: mantissa.replace('-', '').replace('.', ''), point: Number(exponent) + 1 }
+}
+
+/** `digits` with the decimal point after `point` of them (leading zeros when 0 or less), never without one. */
+export function positional(digits: string, point: number): string {
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`
+  return point >= digits.length ? `${digits}${'0'.repeat(point - digits.length)}.0` : `${digits.slice(0, point)}.${digits.slice(point)}`
+}
+
 /**
  * An f64 as serde words it in an error (`floating point \`…\``): Rust's Display, which never uses an
  * exponent, with `.0` added when it shows no decimal point (`1e20` is `100000000000000000000.0`).
  */
 export function rustFloat(v: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf'
-  const [mantissa, exponent] = v.toExponential().split('e') as [string, string]
-  const sign = mantissa.startsWith('-') ? '-' : ''
-  const digits = mantissa.replace('-', '').replace('.', '')
-  const point = Number(exponent) + 1 // where the decimal point falls after the first digit
-  const text = point <= 0 ? `0.${'0'.repeat(-point)}${digits}`
-    : point >= digits.length ? `${digits}${'0'.repeat(point - digits.length)}.0`
-      : `${digits.slice(0, point)}.${digits.slice(point)}`
-  return sign + text
+  const { sign, digits, point } = shortestDecimal(v)
+  return sign + positional(digits, point)
 }
 
 /** How serde names a JSON value it did not expect (`Unexpected`), for Agave's `Invalid params` wording. */

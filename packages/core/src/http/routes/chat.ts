@@ -1,7 +1,6 @@
 import type { H3 } from 'h3'
 import * as v from 'valibot'
 import type { CasinoContext } from '../../casino'
-import { chatMessageText } from '../../chat-text'
 import { CasinoError } from '../../errors'
 import { toChatMessageJSON } from '../../serialize'
 import { requireAuth, requireOwner } from '../middleware/auth'
@@ -11,14 +10,8 @@ import { queryInt, validBody, validParams, validQuery } from '../validate'
 
 const chatId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a message id'))
 const listQuery = v.object({ limit: queryInt(1, 100, 50), before: v.optional(chatId) })
-const postBody = v.object({
-  message: v.pipe(v.string(), v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const text = chatMessageText(dataset.value)
-    if ('message' in text) return text.message
-    addIssue({ message: text.problem })
-    return NEVER
-  })),
-})
+// The text itself is checked by postChatMessage (`chatMessageText`), with the same error a schema gives.
+const postBody = v.object({ message: v.string() })
 const idParams = v.object({ id: chatId })
 
 /** Chat: public reading, posting with a JWT (rate limited per wallet), deletion by the owner. */
