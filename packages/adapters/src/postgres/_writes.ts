@@ -146,14 +146,15 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
         unnest(${T(upd.map(b => split.resolve.get(b.id) ?? null))}::text[]) AS resolve_event_id) AS v
       WHERE b.id = v.id`)
   }
+  // Removed before added: a trial in both has its kept resolve replaced (see BatchPlan.removeOrphans).
+  if (plan.removeOrphans.length) {
+    q.push(tx`DELETE FROM ${t('orphans')} WHERE trial_id = ANY(${T(plan.removeOrphans)}::text[])`)
+  }
   if (plan.addOrphans.length) {
     const os = plan.addOrphans
     q.push(tx`INSERT INTO ${t('orphans')} (trial_id, event)
       SELECT unnest(${T(os.map(o => o.trialId))}::text[]), unnest(${T(os.map(o => JSON.stringify(o)))}::text[])::jsonb
       ON CONFLICT (trial_id) DO NOTHING`)
-  }
-  if (plan.removeOrphans.length) {
-    q.push(tx`DELETE FROM ${t('orphans')} WHERE trial_id = ANY(${T(plan.removeOrphans)}::text[])`)
   }
   if (plan.jackpots.length) {
     const js = plan.jackpots

@@ -75,12 +75,13 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
   pushChunked(out, 'HSETNX', keys.resolveSignatures, flatten(new Map([...resolved].map(([signature, bet]) => [signature, bet.id]))))
   pushChunked(out, 'ZREM', pending, settledPending)
 
+  // Removed before added: a trial in both has its kept resolve replaced (see BatchPlan.removeOrphans).
+  pushChunked(out, 'HDEL', keys.orphans, plan.removeOrphans)
   if (plan.addOrphans.length) {
     const args: string[] = []
     for (const o of plan.addOrphans) args.push(o.trialId, JSON.stringify(o))
     pushChunked(out, 'HSET', keys.orphans, args)
   }
-  pushChunked(out, 'HDEL', keys.orphans, plan.removeOrphans)
 
   for (const [wallet, delta] of plan.players) {
     const fields: string[] = []

@@ -113,8 +113,9 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
     if (bet.seq > maxSeq) maxSeq = bet.seq
   }
   for (const bet of plan.updateBets) run(s.settleBet, ...settleValues(bet, split.resolve.get(bet.id) ?? null))
-  for (const o of plan.addOrphans) run(s.insertOrphan, o.trialId, JSON.stringify(o))
+  // Removed before added: a trial in both has its kept resolve replaced (see BatchPlan.removeOrphans).
   for (const id of plan.removeOrphans) run(s.deleteOrphan, id)
+  for (const o of plan.addOrphans) run(s.insertOrphan, o.trialId, JSON.stringify(o))
   for (const [wallet, d] of plan.players) {
     run(s.addPlayerTotals, d.bets, d.wins, d.losses, d.wagered, d.payout, wallet)
     for (const [game, g] of Object.entries(d.games)) run(s.addPlayerGame, wallet, game, g.bets, g.wins, g.losses, g.wagered, g.payout)

@@ -307,8 +307,9 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
       if (found === undefined || s.bets.get(found)!.seq > bet.seq) s.resolveSignatures.set(bet.resolveSignature, bet.id)
     }
   }
-  for (const o of plan.addOrphans) s.orphans.set(o.trialId, o)
+  // Removed before added: a trial in both has its kept resolve replaced (see BatchPlan.removeOrphans).
   for (const id of plan.removeOrphans) s.orphans.delete(id)
+  for (const o of plan.addOrphans) s.orphans.set(o.trialId, o)
   for (const [wallet, delta] of plan.players) s.players.set(wallet, withDelta(s.players.get(wallet)!, delta))
   s.casino.bets += plan.casino.bets
   s.casino.wins += plan.casino.wins

@@ -17,7 +17,7 @@ export interface BatchState {
   appliedEventIds: ReadonlySet<string>
   /** Stored bets whose trial the batch registers or resolves. */
   bets: ReadonlyMap<string, Bet>
-  /** Stored resolves that arrived before their register, for trials the batch registers. */
+  /** Stored resolves that arrived before their register, for trials the batch registers or resolves. */
   orphans: ReadonlyMap<string, TrialResolvedEvent>
   /** Wallets among the batch's players that already have a player row. */
   players: ReadonlySet<string>
@@ -40,7 +40,10 @@ export interface BatchPlan {
   updateBets: Bet[]
   /** Resolves to keep until their register arrives. */
   addOrphans: TrialResolvedEvent[]
-  /** Trial ids whose kept resolve is now applied. */
+  /**
+   * Trial ids whose kept resolve is now applied or dropped. A trial may be here and in `addOrphans`
+   * both (its kept resolve replaced): stores remove before they add.
+   */
   removeOrphans: string[]
   /** Player rows to create (zero totals; deltas below apply on top). */
   createPlayers: Player[]
@@ -138,7 +141,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   const insertedAt = new Map<string, number>()
   // Stored bets this batch settles, in settlement order.
   const updated = new Map<string, Bet>()
-  // Resolves without a bet yet; never a trial of `state.orphans`, so a trial's resolve is in one or the other.
+  // Resolves without a bet yet. A trial of `state.orphans` is here only when its stored one is replaced.
   const addOrphans = new Map<string, TrialResolvedEvent>()
   const removeOrphans: string[] = []
   const createPlayers: Player[] = []
@@ -183,11 +186,16 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         let bet = newBet(event, ++seq)
         const early = addOrphans.get(event.trialId) ?? state.orphans.get(event.trialId)
         if (early) {
-          // The resolve was seen first (another page, a live notification): apply it now.
           if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
+        }
+        if (early && early.slot >= event.slot) {
+          // The resolve was seen first (two transactions of one slot listed out of order): apply it now.
           bet = settle(bet, early)
         }
         else {
+          // A resolve kept from an earlier slot cannot be this trial's: the vault resolves only a registered
+          // trial. It resolved an earlier trial of the same keypair, registered before the indexer's start.
+          if (early) ignored.push(staleResolve(early))
           pending++
         }
         insertedAt.set(bet.id, insertBets.length)
@@ -198,8 +206,17 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         const at = insertedAt.get(event.trialId)
         const bet = at !== undefined ? insertBets[at]! : updated.get(event.trialId) ?? state.bets.get(event.trialId)
         if (!bet) {
-          if (!addOrphans.has(event.trialId) && !state.orphans.has(event.trialId)) addOrphans.set(event.trialId, event)
-          else ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
+          const kept = addOrphans.get(event.trialId) ?? state.orphans.get(event.trialId)
+          if (kept && kept.slot >= event.slot) {
+            ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
+            break
+          }
+          if (kept) {
+            // Kept from an earlier slot with no register since: its register can no longer come (see above).
+            ignored.push(staleResolve(kept))
+            if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
+          }
+          addOrphans.set(event.trialId, event)
           break
         }
         if (bet.status === 'settled') {
@@ -265,6 +282,11 @@ export function jackpotOf(event: JackpotReleasedEvent): Jackpot {
 }
 
 /** A pending bet for a register event, `seq` its place in the store. */
+/** The report of a kept resolve dropped because its register can no longer come (see planBatch). */
+function staleResolve(event: TrialResolvedEvent): IgnoredEvent {
+  return { id: event.id, trialId: event.trialId, signature: event.signature, reason: 'resolve without its register' }
+}
+
 function newBet(event: TrialRegisteredEvent, seq: number): Bet {
   return {
     id: event.trialId,

@@ -286,11 +286,13 @@ export interface BatchResult {
   /** Players created by this batch. */
   joined: Player[]
   /**
-   * Events new to the store that changed nothing, and why: a register of a trial that already has a bet
-   * (its keypair registered again, or another register of it), a resolve of a bet already settled, or a
-   * second resolve of a trial not registered yet (the first is kept for its register). A bet
-   * is one trial account, so the first wins; the indexer records each of these, never dropping one
-   * silently. Optional for stores written before it.
+   * Events that changed nothing, and why: a register of a trial that already has a bet (its keypair
+   * registered again, or another register of it), a resolve of a bet already settled, or a second resolve
+   * of a trial not registered yet in the same slot (the first is kept for its register). A bet is one
+   * trial account, so the first wins. And a resolve kept for its register (applied by an earlier batch)
+   * that turned out to be an earlier trial's: a register or resolve of the trial in a later slot came
+   * first, so its own register was before the indexer's start ('resolve without its register').
+   * The indexer records each of these, never dropping one silently. Optional for stores written before it.
    */
   ignored?: IgnoredEvent[]
 }
@@ -300,7 +302,7 @@ export interface IgnoredEvent {
   id: string
   trialId: string
   signature: string
-  reason: 'trial already registered' | 'bet already settled' | 'trial already resolved'
+  reason: 'trial already registered' | 'bet already settled' | 'trial already resolved' | 'resolve without its register'
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -3,7 +3,7 @@ import { betEvents, createFakeChain, type FakeTxInput, newKey, seeded } from './
 /**
  * A chain with `bets` bets of our host among `players` players, plus noise, in random slot shapes.
  * `earlyResolves`: the share of bets resolved first: the resolve is a transaction of its own, and the
- * register follows some transactions later (often in a later commit).
+ * register follows some transactions later in the same slot (often in a later commit).
  */
 export function buildChain(bets: number, players: number, seed = 1, earlyResolves = 0) {
   const random = seeded(seed)
@@ -20,7 +20,12 @@ export function buildChain(bets: number, players: number, seed = 1, earlyResolve
   let placed = 0
   const late: FakeTxInput['instructions'] = []
   while (placed < bets || open.length > 0 || late.length > 0) {
-    if (random() < 0.3) chain.nextSlot()
+    if (random() < 0.3) {
+      // A register is never in a later slot than its resolve (the vault resolves registered trials only):
+      // an early resolve is two transactions of one slot listed out of order. Their slot ends here.
+      while (late.length > 0) chain.add({ instructions: [late.shift()!] })
+      chain.nextSlot()
+    }
     if (late.length > 0 && (random() < 0.1 || (placed >= bets && open.length === 0))) chain.add({ instructions: [late.shift()!] })
     const r = random()
     if (placed < bets && (r < 0.55 || open.length === 0)) {

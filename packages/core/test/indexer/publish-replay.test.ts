@@ -29,9 +29,15 @@ function chainOf(bets: number, order: (i: number) => 'together' | 'resolve first
   const genesis = empty ? '' : chain.add({ instructions: [] })
   const trials: string[] = []
   const later: (() => void)[] = []
+  // The registers of resolves listed first: in their resolve's slot, as on a real chain (see bet-chain.ts).
+  const registersDue: (() => void)[] = []
+  const endSlot = (): void => {
+    for (const f of registersDue.splice(0)) f()
+    chain.nextSlot()
+  }
   const addBets = (n: number): void => {
     for (let i = 0; i < n; i++) {
-      if (random() < 0.5) chain.nextSlot()
+      if (random() < 0.5) endSlot()
       const trial = newKey()
       const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 1000n + BigInt(trials.length) })
       const register = () => chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
@@ -39,7 +45,7 @@ function chainOf(bets: number, order: (i: number) => 'together' | 'resolve first
       const how = order(trials.length)
       if (how === 'resolve first') {
         resolve()
-        later.push(register)
+        registersDue.push(register)
       }
       else if (how === 'resolve later') {
         register()
@@ -50,8 +56,10 @@ function chainOf(bets: number, order: (i: number) => 'together' | 'resolve first
         resolve()
       }
       if (later.length > 0 && random() < 0.3) later.splice(Math.floor(random() * later.length), 1)[0]!()
+      if (registersDue.length > 0 && random() < 0.3) registersDue.splice(Math.floor(random() * registersDue.length), 1)[0]!()
       trials.push(trial)
     }
+    for (const f of registersDue.splice(0)) f()
     for (const f of later.splice(0)) f()
   }
   addBets(bets)

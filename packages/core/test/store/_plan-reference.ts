@@ -54,6 +54,15 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   const seen = new Set<string>()
   let seq = state.lastSeq
 
+  /** Forgets a trial's kept resolve: deleted from the store when stored, else never added. */
+  const dropOrphan = (trialId: string): void => {
+    orphans.delete(trialId)
+    const added = plan.addOrphans.some(o => o.trialId === trialId)
+    plan.addOrphans = plan.addOrphans.filter(o => o.trialId !== trialId)
+    if (!added || state.orphans.has(trialId)) {
+      if (!plan.removeOrphans.includes(trialId)) plan.removeOrphans.push(trialId)
+    }
+  }
   const settle = (bet: Bet, resolve: TrialResolvedEvent): Bet => {
     const settled = settleBet(bet, resolve)
     addSettlement(plan, settled)
@@ -107,14 +116,13 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
           settledBlockTime: null,
         }
         const early = orphans.get(event.trialId)
-        if (early) {
-          // The resolve was seen first (another page, a live notification): apply it now.
-          orphans.delete(event.trialId)
-          if (state.orphans.has(event.trialId)) plan.removeOrphans.push(event.trialId)
-          else plan.addOrphans = plan.addOrphans.filter(o => o.trialId !== event.trialId)
-          bet = settle(bet, early)
+        if (early) dropOrphan(event.trialId)
+        if (early && early.slot >= event.slot) {
+          bet = settle(bet, early) // the resolve was listed first within their slot
         }
         else {
+          // From an earlier slot: an earlier trial of the keypair, registered before the start.
+          if (early) plan.result.ignored!.push({ id: early.id, trialId: early.trialId, signature: early.signature, reason: 'resolve without its register' })
           plan.casino.pending++
         }
         bets.set(bet.id, bet)
@@ -125,13 +133,17 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
       case 'trialResolved': {
         const bet = bets.get(event.trialId)
         if (!bet) {
-          if (!orphans.has(event.trialId)) {
-            orphans.set(event.trialId, event)
-            plan.addOrphans.push(event)
-          }
-          else {
+          const kept = orphans.get(event.trialId)
+          if (kept && kept.slot >= event.slot) {
             plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
+            break
           }
+          if (kept) {
+            plan.result.ignored!.push({ id: kept.id, trialId: kept.trialId, signature: kept.signature, reason: 'resolve without its register' })
+            dropOrphan(event.trialId)
+          }
+          orphans.set(event.trialId, event)
+          plan.addOrphans.push(event)
           break
         }
         if (bet.status === 'settled') {

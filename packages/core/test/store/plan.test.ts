@@ -47,8 +47,8 @@ class Store {
     expect(canonical(planBatch(batch, state))).toBe(canonical(expected))
     for (const e of expected.events) this.events.add(e.id)
     for (const b of [...expected.insertBets, ...expected.updateBets]) this.bets.set(b.id, b)
-    for (const o of expected.addOrphans) this.orphans.set(o.trialId, o)
     for (const id of expected.removeOrphans) this.orphans.delete(id)
+    for (const o of expected.addOrphans) this.orphans.set(o.trialId, o)
     for (const p of expected.createPlayers) this.players.add(p.wallet)
     this.lastSeq += expected.insertBets.length
   }
@@ -116,9 +116,16 @@ describe('planBatch', () => {
           qk: pick([[[0.5, 1.98], [0.5, 0]], [[1, 2 ** 60]], [[1, Number.NaN]], [[0.5, -1], [0.5, 1e-12]]]),
           game: pick(['coinflip', 'dice']),
           blockTime: 1_700_000_000 + i * 500,
+          slot: 1000 + i,
         })
-        const resolve = makeResolve(register, { signature: randomSignature(rng), resultIndex: Math.floor(rng() * 3), blockTime: register.blockTime + pick([0, 3600, 7200]) })
-        if (rng() < 0.2) events.push(resolve, register)
+        const resolve = makeResolve(register, { signature: randomSignature(rng), resultIndex: Math.floor(rng() * 3), blockTime: register.blockTime + pick([0, 3600, 7200]), slot: register.slot + pick([0, 1]) })
+        // The resolve of an earlier trial of the same keypair, whose register came before the start.
+        const stale = () => makeResolve(register, { signature: randomSignature(rng), resultIndex: 0, slot: register.slot - 1 - Math.floor(rng() * 3) })
+        const r = rng()
+        if (r < 0.2) events.push(resolve, register)
+        else if (r < 0.25) events.push(stale(), register, resolve)
+        else if (r < 0.3) events.push(stale(), resolve, register)
+        else if (r < 0.33) events.push(stale(), stale(), resolve)
         else events.push(register, resolve)
       }
       const store = new Store()

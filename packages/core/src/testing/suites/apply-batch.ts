@@ -197,6 +197,59 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 0 })
     })
 
+    it('applies a kept resolve to a register of its slot, in the same batch or a later one', async () => {
+      const store = ctx.store()
+      const reg = makeRegister({ slot: 300 })
+      const early = makeResolve(reg, { slot: 300, resultIndex: 0 })
+      await store.applyBatch(makeBatch([early]))
+      const result = await store.applyBatch(makeBatch([reg]))
+      expect(result.ignored ?? []).toEqual([])
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 0, resolveSignature: early.signature })
+      const other = makeRegister({ slot: 301 })
+      await store.applyBatch(makeBatch([makeResolve(other, { slot: 301 }), other]))
+      expect(await store.stats(0)).toMatchObject({ totalBets: 2, pendingBets: 0 })
+    })
+
+    it('never settles a bet with a kept resolve of an earlier slot (an earlier trial of the keypair), and says so', async () => {
+      // The indexer started between an earlier trial's register and resolve: the resolve is kept, and
+      // its register never comes. The keypair registers a new trial later: a new bet, pending.
+      const store = ctx.store()
+      const reg = makeRegister({ slot: 500, wager: 40n })
+      const stale = makeResolve(reg, { slot: 400, resultIndex: 0 })
+      await store.applyBatch(makeBatch([stale]))
+      const placed = await store.applyBatch(makeBatch([reg]))
+      expect(placed.placed.map(b => b.status)).toEqual(['pending'])
+      expect(placed.settled).toEqual([])
+      expect(placed.ignored).toEqual([{ id: stale.id, trialId: reg.trialId, signature: stale.signature, reason: 'resolve without its register' }])
+      expect(await store.stats(0)).toMatchObject({ totalBets: 0, pendingBets: 1, totalWagered: 0n })
+      const own = makeResolve(reg, { slot: 501, resultIndex: 1 })
+      const settled = await store.applyBatch(makeBatch([own]))
+      expect(settled.settled.map(b => b.resolveSignature)).toEqual([own.signature])
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 1, resolveSignature: own.signature })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0, totalWagered: 40n })
+
+      // In one batch, the same.
+      const again = makeRegister({ slot: 700 })
+      const result = await store.applyBatch(makeBatch([makeResolve(again, { slot: 600 }), again]))
+      expect(result.placed.map(b => b.status)).toEqual(['pending'])
+      expect(result.ignored?.map(e => e.reason)).toEqual(['resolve without its register'])
+    })
+
+    it('replaces a kept resolve with a later resolve of its trial, and applies that one', async () => {
+      // Two resolves of a trial, in two slots, with no register between them: the first trial's register
+      // was before the start, and the second is a new trial's, listed before its register.
+      const store = ctx.store()
+      const reg = makeRegister({ slot: 900 })
+      const stale = makeResolve(reg, { slot: 800, resultIndex: 0 })
+      const own = makeResolve(reg, { slot: 900, resultIndex: 1 })
+      await store.applyBatch(makeBatch([stale]))
+      const replaced = await store.applyBatch(makeBatch([own]))
+      expect(replaced.ignored).toEqual([{ id: stale.id, trialId: reg.trialId, signature: stale.signature, reason: 'resolve without its register' }])
+      await store.applyBatch(makeBatch([reg]))
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 1, resolveSignature: own.signature })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0 })
+    })
+
     it('numbers bets by seq in chain order across batches', async () => {
       const store = ctx.store()
       const regs = Array.from({ length: 5 }, () => makeRegister())
