@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState, ChainEvent } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
-import { idsOnBets, splitBetEvents, transactionOfId, transactionsOfIds } from '../postgres/_bet-events'
+import { idsOnBets, splitBetEvents, transactionOfId } from '../postgres/_bet-events'
 import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 
@@ -44,7 +44,7 @@ interface RecordedEvent {
 
 /** The `transaction_events` rows of the transactions `eventIds` name (rows exist only for replays, mostly). */
 function recordedEvents(s: SqliteStatements, eventIds: readonly string[]): Map<string, RecordedEvent[]> {
-  const rows = s.eventsOfTransactions.all(JSON.stringify(transactionsOfIds(eventIds))) as { signature: string, events: string }[]
+  const rows = s.eventsOfIds.all(JSON.stringify(eventIds)) as { signature: string, events: string }[]
   return new Map(rows.map(row => [row.signature, JSON.parse(row.events) as RecordedEvent[]]))
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { applyMultiplier } from '../../money'
 import { makeBatch, makeJackpot, makeRegister, makeResolve, randomWallet } from '../fixtures'
+import type { ChainEvent } from '../../store/types'
 import type { SuiteContext } from './context'
 
 /** applyBatch: bets created and settled, payouts, early resolves, cursor, jackpots, money above 2^53. */
@@ -358,6 +359,18 @@ export function applyBatchSuite(ctx: SuiteContext): void {
         { kind: 'feeCharged', id: 'fee-sig:0', signature: 'fee-sig', slot: 7, blockTime: 1_700_000_000, data: {} },
       ]))).toMatchObject({ applied: 0, duplicates: 1 })
       expect((await store.stats(0)).totalBets).toBe(0)
+    })
+
+    it('knows a replayed event by its id alone, with or without a \':\' in it', async () => {
+      const store = ctx.store()
+      const bare = makeJackpot({ id: 'jackpot-without-colon', signature: 'jackpot-sig', amount: 5n })
+      const indexed = makeJackpot({ id: 'jackpot-sig:1', signature: 'jackpot-sig', amount: 7n })
+      const fee: ChainEvent = { kind: 'feeCharged', id: 'fee-without-colon', signature: 'fee-sig-2', slot: 7, blockTime: 1_700_000_000, data: {} }
+      expect(await store.applyBatch(makeBatch([bare, indexed, fee]))).toMatchObject({ applied: 3, duplicates: 0 })
+      // Each again, alone and together, and under another signature: the id decides.
+      expect(await store.applyBatch(makeBatch([{ ...bare, signature: 'other-sig' }]))).toMatchObject({ applied: 0, duplicates: 1 })
+      expect(await store.applyBatch(makeBatch([fee, indexed, bare]))).toMatchObject({ applied: 0, duplicates: 3, jackpots: [] })
+      expect((await store.listJackpots(10)).map(j => j.amount).sort()).toEqual([5n, 7n])
     })
   })
 }
