@@ -13,7 +13,7 @@ const exported = [
   'clientIp', 'createCasino', 'createCasinoEvents', 'createGameRegistry', 'createIndexer', 'createLogger', 'createMemoryKv',
   'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient', 'createTokenService', 'decodeBase58',
   'decodeBetCursor', 'decodeFees', 'decodeTransaction', 'decodeVaultEvent', 'defineGame', 'deriveWsUrl', 'encodeBetCursor',
-  'encodeFees', 'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'feesOfPairs', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf',
+  'encodeFees', 'encodeVaultEvent', 'errorStatus', 'expiringMemoryDriver', 'feesOfPairs', 'fixedChannels', 'formatSiwsMessage', 'getExpiring', 'hourOf', 'ignoredEventsReport',
   'isCasinoError', 'isChatMessageId', 'isChatPosition', 'isRetryableRpcCode', 'isRpcError', 'isWalletAddress', 'issueSignIn', 'memoryHistory', 'memoryPubSub',
   'memoryStore', 'overlayOf', 'packBatchResult', 'packTransactions', 'parseAmount', 'parseClientMessage', 'parseSiwsMessage', 'planBatch', 'postChatMessage', 'programDataOf',
   'randomEpoch', 'rankLeaderboard', 'redisHistory', 'resolveConfig', 'resolveIndexerOptions', 'resolveRealtimeOptions',

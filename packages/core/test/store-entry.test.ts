@@ -25,7 +25,7 @@ function runtimeImports(file: string, seen = new Set<string>(), packages = new S
 
 it('exports the store contract from @fare-casino/core/store, the same functions as the package root', () => {
   expect(Object.keys(store).sort()).toEqual([
-    'CasinoError', 'applyOverlay', 'batchKeys', 'decodeBetCursor', 'decodeFees', 'encodeBetCursor', 'encodeFees', 'errorStatus', 'feesOfPairs', 'hourOf',
+    'CasinoError', 'applyOverlay', 'batchKeys', 'decodeBetCursor', 'decodeFees', 'encodeBetCursor', 'encodeFees', 'errorStatus', 'feesOfPairs', 'hourOf', 'ignoredEventsReport',
     'isCasinoError', 'isChatMessageId', 'isChatPosition', 'overlayOf', 'packBatchResult', 'packTransactions', 'planBatch', 'rankLeaderboard', 'settleBet', 'unpackBatchResult', 'unpackEvents', 'unpackTransaction',
     'windowStartHour', 'withDelta', 'zeroTotals',
   ])

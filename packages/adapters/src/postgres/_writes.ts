@@ -167,6 +167,11 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
       ORDER BY ord
       ON CONFLICT (id) DO NOTHING`)
   }
+  const r = plan.report
+  if (r) {
+    q.push(tx`INSERT INTO ${t('system_events')} (type, severity, message, metadata, created_at)
+      VALUES (${r.type}, ${r.severity}, ${r.message}, ${r.metadata === null ? null : JSON.stringify(r.metadata)}::text::jsonb, ${r.createdAt})`)
+  }
   return q
 }
 

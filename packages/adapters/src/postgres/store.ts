@@ -89,6 +89,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     pipelinesBatches: true,
+    recordsIgnoredEvents: true,
     // Measured on bench/ingest (2026-12-04): 2,000 transactions per commit is as fast as 1,000 (the
     // indexer's own default) or faster, and faster than 4,000 or 8,000.
     preferredBatchTransactions: 2000,

@@ -147,6 +147,7 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
   // After the cursor, which it needs.
   if (plan.published) out.push('PUBLISHED', '3', keys.cursor, plan.published.signature, String(plan.published.slot))
   for (const [key, args] of zadd) pushChunked(out, 'ZADD', key, args)
+  if (plan.report) out.push('NUMBERED', '3', keys.systemSeq, keys.system, JSON.stringify(plan.report))
   // Last: an event counts as applied only once everything it moved is written.
   const events: string[] = []
   for (const e of plan.events) events.push(e.id)

@@ -29,11 +29,12 @@ const scripts = {
     // {'HSETNX', key, field, value, ...} is HSETNX of each pair in order (one HMGET and one HSET);
     // {'EXPECT', key, signature} writes nothing unless the cursor hash holds that signature;
     // {'PUBLISHED', key, signature, slot} moves the published mark of the cursor hash only forward, and
-    // only once the hash holds a cursor.
+    // only once the hash holds a cursor; {'NUMBERED', counterKey, listKey, record} pushes "<id>\\n<record>"
+    // with the next id of the counter (a SystemEvent, as fareCasinoPushNumbered does).
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if current ~= ARGV[1] then return {0, {}} end
-local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', PUBLISHED = 'hash', EXPECT = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
+local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', PUBLISHED = 'hash', EXPECT = 'hash', NUMBERED = 'string', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
 local checked = {}
 local function check(key, t)
   local seen = checked[key]
@@ -59,6 +60,7 @@ while i <= n do
   if t ~= 'any' then
     local err = check(A[i + 2], t)
     if not err and A[i] == 'PLAYER' then err = check(A[i + 3], 'set') end
+    if not err and A[i] == 'NUMBERED' then err = check(A[i + 3], 'list') end
     if err then return err end
     if A[i] == 'EXPECT' and redis.call('HGET', A[i + 2], 'signature') ~= A[i + 3] then return {2, {}} end
   end
@@ -83,6 +85,8 @@ while i <= n do
     if have[1] and tonumber(A[a + 2]) >= tonumber(have[2] or '-1') then redis.call('HSET', A[a], 'publishedSignature', A[a + 1], 'publishedSlot', A[a + 2]) end
   elseif name == 'EXPECT' then
     -- checked above, before any write
+  elseif name == 'NUMBERED' then
+    redis.call('LPUSH', A[a + 1], redis.call('INCR', A[a]) .. '\\n' .. A[a + 2])
   elseif name == 'HSETNX' then
     local fields = {}
     for j = a + 1, last, 2 do fields[#fields + 1] = A[j] end

@@ -130,6 +130,8 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
   for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, String(j.amount), j.signature, j.slot, j.blockTime)
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
   if (plan.published) run(s.setPublished, plan.published.signature, plan.published.slot, plan.published.slot)
+  const r = plan.report
+  if (r) run(s.addSystemEvent, r.type, r.severity, r.message, r.metadata === null ? null : JSON.stringify(r.metadata), r.createdAt)
 }
 
 function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {

@@ -222,6 +222,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     get writerThread() {
       return threadAlive
     },
+    // Written with the batch (see writePlan), on either connection.
+    recordsIgnoredEvents: true,
     // On the writer thread, batches are applied one after another in call order: the next one may be
     // sent before the previous returns.
     get pipelinesBatches() {

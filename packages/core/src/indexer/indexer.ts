@@ -5,6 +5,7 @@ import { createRpcClient, type RpcClient, type SignatureInfo } from '../solana/r
 import type { RpcError } from '../solana/rpc-errors'
 import { type LogsSubscription, subscribeLogs } from '../solana/rpc-subscribe'
 import type { SystemEventSeverity } from '../store/types'
+import { ignoredEventsReport } from '../store/ignored-report'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
 import { boundsAfter, type ListBounds, type ListingReach, listingReach, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
@@ -477,12 +478,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           counters.bets += result.placed.length
           counters.settled += result.settled.length
           // A trial registered again (its keypair reused) or resolved again changes no bet: never silently.
-          // One SystemEvent per commit, whatever the count, so that a burst cannot flood the table.
-          const ignored = result.ignored ?? []
-          if (ignored.length > 0) {
-            void record('indexer.event_ignored', 'warn', `${ignored.length} Fare Vault event(s) changed nothing`, { count: ignored.length, events: ignored.slice(0, 20) })
-              .catch(() => {})
-          }
+          // A store that records the report with the batch (exactly once) has; else it is recorded here.
+          const report = ignoredEventsReport(result.ignored ?? [], Date.now())
+          if (report && ctx.store.recordsIgnoredEvents) logger.warn(report.message, report.metadata ?? undefined)
+          else if (report) void record(report.type, report.severity, report.message, report.metadata ?? {}).catch(() => {})
           pub.publish(result)
           const position = { signature: group.last.signature, slot: group.last.slot }
           if (!group.replayed) runMark.committed(position.signature)

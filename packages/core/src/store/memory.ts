@@ -52,6 +52,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
 
   return {
     name: 'memory',
+    recordsIgnoredEvents: true,
     async migrate() {},
     async close() {},
     async ping() {},
@@ -324,6 +325,7 @@ function writePlan(s: MemoryState, plan: BatchPlan, beforeBetWrite: () => void):
   if (plan.cursor && (!s.cursor || plan.cursor.slot >= s.cursor.slot)) s.cursor = { ...plan.cursor, published: s.cursor?.published ?? null }
   const published = plan.published
   if (published && s.cursor && (!s.cursor.published || published.slot >= s.cursor.published.slot)) s.cursor.published = published
+  if (plan.report) s.systemEvents.push(structuredClone({ ...plan.report, id: s.systemEvents.length + 1 }))
 }
 
 function addTotals(a: Totals | undefined, b: Totals): Totals {

@@ -1,7 +1,9 @@
 import { applyMultiplier } from '../money'
 import { SettlementTotals } from './_plan-totals'
+import { ignoredEventsReport } from './ignored-report'
 import type {
-  Batch, BatchResult, Bet, ChainEvent, ChainPosition, GameTotals, IgnoredEvent, Jackpot, JackpotReleasedEvent, Player, Totals, TrialRegisteredEvent, TrialResolvedEvent,
+  Batch, BatchResult, Bet, ChainEvent, ChainPosition, GameTotals, IgnoredEvent, Jackpot, JackpotReleasedEvent, Player, SystemEvent, Totals,
+  TrialRegisteredEvent, TrialResolvedEvent,
 } from './types'
 
 /**
@@ -59,6 +61,12 @@ export interface BatchPlan {
   cursor: { signature: string, slot: number, updatedAt: number } | null
   /** The last transaction published (see `Batch.published`): to store only forward, and only beside a cursor. */
   published: ChainPosition | null
+  /**
+   * The SystemEvent reporting `result.ignored` (null when none), for a store that records it in the
+   * batch's own write (`CasinoStore.recordsIgnoredEvents`): a batch written whose reply was lost comes
+   * back as duplicates when sent again, and would otherwise never be reported.
+   */
+  report: Omit<SystemEvent, 'id'> | null
   /** The value `applyBatch` resolves to, once the plan is written. */
   result: BatchResult
 }
@@ -253,6 +261,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
     jackpots,
     cursor: batch.cursor ? { signature: batch.cursor.signature, slot: batch.cursor.slot, updatedAt: now } : null,
     published: batch.published ? { signature: batch.published.signature, slot: batch.published.slot } : null,
+    report: ignoredEventsReport(ignored, now),
     result: {
       applied,
       duplicates,

@@ -292,7 +292,8 @@ export interface BatchResult {
    * trial account, so the first wins. And a resolve kept for its register (applied by an earlier batch)
    * that turned out to be an earlier trial's: a register or resolve of the trial in a later slot came
    * first, so its own register was before the indexer's start ('resolve without its register').
-   * The indexer records each of these, never dropping one silently. Optional for stores written before it.
+   * Never dropped silently: the store (`recordsIgnoredEvents`) or the indexer records them as a
+   * SystemEvent. Optional for stores written before it.
    */
   ignored?: IgnoredEvent[]
 }
@@ -396,6 +397,13 @@ export interface CasinoStore {
    * writes nothing. Absent or false: the indexer awaits each `applyBatch` before the next.
    */
   readonly pipelinesBatches?: boolean
+  /**
+   * True when `applyBatch` records its `result.ignored` itself, as one `indexer.event_ignored`
+   * SystemEvent written atomically with the batch (see `ignoredEventsReport`): reported exactly once,
+   * even when the reply is lost and the batch, sent again, comes back as duplicates. Absent or false:
+   * the indexer records the report after the commit, best effort.
+   */
+  readonly recordsIgnoredEvents?: boolean
   /**
    * How many transactions this store writes best in one `applyBatch`: the indexer's default for
    * `maxBatchTransactions` (its config still wins). A store whose cost per bet falls with the batch's

@@ -1,7 +1,9 @@
 import { expect, it } from 'vitest'
+import { CasinoError } from '../../src/errors'
 import { createCasinoEvents } from '../../src/events'
 import { createIndexer } from '../../src/indexer/indexer'
 import { memoryStore } from '../../src/store/memory'
+import type { CasinoStore, SystemEvent } from '../../src/store/types'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
 import { allBets, waitFor } from './helpers'
 
@@ -74,4 +76,72 @@ it('never settles a bet with the resolve of an earlier trial of its keypair, reg
     .flatMap(e => (e.metadata?.events as { reason: string, signature: string }[]).map(i => [i.reason, i.signature]))
   expect(reported).toEqual([['resolve without its register', firstResolved]])
   expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0, totalWagered: 5000n })
+})
+
+/** A chain whose last transaction resolves a settled bet again (an ignored event), and its host. */
+function chainWithIgnoredResolve() {
+  const chain = createFakeChain()
+  const owner = newKey()
+  const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
+  const genesis = chain.add({ instructions: [] })
+  const trial = newKey()
+  const bet = betEvents({ trial, pool: host.pool, player: newKey(), wager: 1000n, resultIndex: 0 })
+  chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [bet.register] }] })
+  chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [bet.resolve] }] })
+  chain.nextSlot()
+  const again = chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [bet.resolve] }] })
+  return { chain, owner, genesis, again }
+}
+
+/** Runs an indexer over `chain` into `store` until its cursor reaches `last`, and returns the reports. */
+async function reportsAfterIngest(store: CasinoStore, inner: CasinoStore, { chain, owner, genesis, again }: ReturnType<typeof chainWithIgnoredResolve>) {
+  const indexer = createIndexer({
+    store, events: createCasinoEvents(), logger: quiet, rpc: chain.rpc(),
+    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000, groupWaitMs: 1, statsDebounce: 5 },
+  })
+  await indexer.start()
+  await waitFor(async () => (await inner.getCursor())?.signature === again, 20_000, 'the cursor to reach the last transaction')
+  // The indexer's own report (when it makes one) is written after the commit, unawaited.
+  await new Promise(resolve => setTimeout(resolve, 100))
+  await indexer.stop()
+  return (await inner.listSystemEvents({ limit: 10 })).filter(e => e.type === 'indexer.event_ignored')
+    .flatMap(e => (e.metadata?.events as { reason: string, signature: string }[]).map(i => [i.reason, i.signature]))
+}
+
+it('reports an ignored event once when the commit\'s reply is lost and the batch, sent again, is all duplicates', async () => {
+  const setup = chainWithIgnoredResolve()
+  const inner = memoryStore()
+  let lost = 0
+  const store: CasinoStore = {
+    ...inner,
+    applyPackedBatch: undefined,
+    async applyBatch(batch) {
+      const result = await inner.applyBatch(batch)
+      // Written, then the connection drops before the answer: the indexer cannot tell, and sends it again.
+      if ((result.ignored ?? []).length > 0 && lost++ === 0) throw new CasinoError('STORE_ERROR', 'connection lost after COMMIT')
+      return result
+    },
+  }
+  expect(await reportsAfterIngest(store, inner, setup)).toEqual([['bet already settled', setup.again]])
+  expect(lost).toBe(1)
+})
+
+it('records the report itself for a store that does not write it with the batch', async () => {
+  const setup = chainWithIgnoredResolve()
+  const inner = memoryStore()
+  // A store written before `recordsIgnoredEvents`: what the indexer records is kept apart from the inner
+  // store's own report, so that only the indexer's is counted.
+  const recorded: SystemEvent[] = []
+  const store: CasinoStore = {
+    ...inner,
+    recordsIgnoredEvents: undefined,
+    applyPackedBatch: undefined,
+    async recordSystemEvent(event) {
+      recorded.push({ ...event, id: recorded.length + 1 })
+    },
+  }
+  await reportsAfterIngest(store, inner, setup)
+  expect(recorded.filter(e => e.type === 'indexer.event_ignored').map(e => e.metadata)).toEqual([
+    { count: 1, events: [{ id: expect.any(String), trialId: expect.any(String), signature: setup.again, reason: 'bet already settled' }] },
+  ])
 })

@@ -8,6 +8,7 @@ import type {
   Batch, BatchResult, Bet, ChainEvent, GameTotals, Jackpot, Player, Totals, TrialResolvedEvent,
 } from '../../src/store/types'
 import { type BatchPlan, type BatchState, hourOf, type PlayerDelta, withDelta, zeroTotals } from '../../src/store/plan'
+import { ignoredEventsReport } from '../../src/store/ignored-report'
 
 /** Settles a pending bet with a resolve: payout = wager * k of the drawn outcome. */
 export function settleBet(bet: Bet, resolve: TrialResolvedEvent): Bet {
@@ -43,6 +44,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
     jackpots: [],
     cursor: batch.cursor ? { signature: batch.cursor.signature, slot: batch.cursor.slot, updatedAt: now } : null,
     published: batch.published ? { signature: batch.published.signature, slot: batch.published.slot } : null,
+    report: null,
     result: { applied: 0, duplicates: 0, placed: [], settled: [], jackpots: [], joined: [], ignored: [] },
   }
   // Bets as they stand while the batch is walked: stored ones, then the batch's own.
@@ -183,6 +185,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   plan.result.placed = plan.result.placed.map(b => bets.get(b.id)!)
   // New players report the totals they end the batch with.
   plan.result.joined = plan.result.joined.map(p => withDelta(p, plan.players.get(p.wallet)))
+  plan.report = ignoredEventsReport(plan.result.ignored!, now)
   return plan
 }
 

@@ -251,6 +251,32 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(await store.stats(0)).toMatchObject({ totalBets: 1, pendingBets: 0 })
     })
 
+    it('records a batch\'s ignored events with the batch, once, even when the batch is sent again', async ({ skip }) => {
+      const store = ctx.store()
+      skip(!store.recordsIgnoredEvents, 'the indexer records the report of this store')
+      const reports = async () => (await store.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.event_ignored')
+      const reg = makeRegister()
+      await store.applyBatch(makeBatch([reg, makeResolve(reg)]))
+      expect(await reports()).toEqual([])
+      const again = makeResolve(reg, { resultIndex: 1 })
+      const batch = makeBatch([again], { now: 1_700_000_123_456 })
+      await store.applyBatch(batch)
+      // As when the reply was lost: the batch again is all duplicates, and the report stays one.
+      expect(await store.applyBatch(batch)).toMatchObject({ applied: 0, duplicates: 1 })
+      expect(await reports()).toEqual([{
+        id: expect.any(Number), type: 'indexer.event_ignored', severity: 'warn', message: '1 Fare Vault event(s) changed nothing',
+        metadata: { count: 1, events: [{ id: again.id, trialId: reg.trialId, signature: again.signature, reason: 'bet already settled' }] },
+        createdAt: 1_700_000_123_456,
+      }])
+      // Many in one batch: one report, counting them all and listing the first 20.
+      const many = Array.from({ length: 25 }, () => makeRegister({ trialId: reg.trialId }))
+      expect((await store.applyBatch(makeBatch(many))).ignored).toHaveLength(25)
+      const [latest] = await reports()
+      expect(latest!.metadata).toMatchObject({ count: 25 })
+      expect((latest!.metadata!.events as { id: string }[]).map(e => e.id)).toEqual(many.slice(0, 20).map(e => e.id))
+      expect(await reports()).toHaveLength(2)
+    })
+
     it('numbers bets by seq in chain order across batches', async () => {
       const store = ctx.store()
       const regs = Array.from({ length: 5 }, () => makeRegister())

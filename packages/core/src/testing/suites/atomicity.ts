@@ -60,17 +60,23 @@ export function atomicitySuite(ctx: SuiteContext): void {
           ...known.slice(0, 3).map(b => makeResolve(b.id, { blockTime: b.blockTime + 5 })),
           makeRegister({ player: randomWallet(), wager: 2n ** 58n }),
           makeJackpot(),
+          // A second register of a known trial: ignored, and reported with the batch by a store that records it.
+          makeRegister({ trialId: (w.batches[0]!.events.find(e => e.kind === 'trialRegistered') as { trialId: string }).trialId }),
         ], { now: w.now })
         const wallets = [...w.wallets, early.player, ...failing.events.flatMap(e => (e.kind === 'trialRegistered' ? [e.player] : []))]
         const before = await snapshotStore(store, { wallets, now: w.now })
 
+        const reports = async () => (await store.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.event_ignored')
         expect(ctx.failNextBatch(store, afterWrites)).toBe(true)
         await expect(store.applyBatch(failing)).rejects.toThrow()
         expect(await snapshotStore(store, { wallets, now: w.now })).toEqual(before)
+        expect(await reports()).toEqual([])
 
         // The same batch then applies in full, exactly as on a store that never failed.
         const result = await store.applyBatch(failing)
         expect(result.duplicates).toBe(0)
+        expect(result.ignored?.map(e => e.reason)).toContain('trial already registered')
+        expect(await reports()).toHaveLength(store.recordsIgnoredEvents ? 1 : 0)
         const control = await ctx.fresh()
         await applyAll(control, head)
         await control.applyBatch(makeBatch([orphan], { cursor: null }))
