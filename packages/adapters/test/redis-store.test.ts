@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { memoryStore } from '@fare-casino/core'
 import { rankLeaderboard } from '@fare-casino/core/store'
 import type { ChainEvent } from '@fare-casino/core/store'
-import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
+import { generateWorkload, makeBatch, makeJackpot, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { redisStore } from '@fare-casino/adapters/redis'
 import { deleteKeys, redisAvailable, redisUrl, uniqueName } from './_services'
 
@@ -203,6 +203,31 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
       }
       expect((await store.applyBatch(batch)).applied).toBe(2)
       expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled' })
+    }
+    finally {
+      await store.close()
+    }
+  })
+
+  it('writes nothing when the SystemEvent counter holds no integer, and applies the batch and its report once fixed', async () => {
+    const p = prefix()
+    const store = redisStore({ url: redisUrl, prefix: p })
+    try {
+      const reg = makeRegister()
+      // A second register of the trial: ignored, so the batch writes its report (and INCRs the counter) too.
+      const batch = makeBatch([reg, makeRegister({ trialId: reg.trialId }), makeJackpot({ trialId: reg.trialId })])
+      for (const bad of ['not-a-number', '007', '1e3', '99999999999999999999']) {
+        await admin.set(`${p}system:seq`, bad)
+        await expect(store.applyBatch(batch), bad).rejects.toThrow(/holds no counter/)
+        expect(await store.getBet(reg.trialId)).toBeNull()
+        expect(await store.listJackpots(10)).toEqual([])
+        expect(await admin.get(`${p}version`)).toBeNull()
+      }
+      await admin.set(`${p}system:seq`, '41')
+      const result = await store.applyBatch(batch)
+      expect(result).toMatchObject({ applied: 3, placed: [{ id: reg.trialId }] })
+      expect(await store.listJackpots(10)).toHaveLength(1)
+      expect((await store.listSystemEvents({ limit: 10 })).map(e => [e.id, e.type])).toEqual([[42, 'indexer.event_ignored']])
     }
     finally {
       await store.close()

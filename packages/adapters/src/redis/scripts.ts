@@ -60,7 +60,14 @@ while i <= n do
   if t ~= 'any' then
     local err = check(A[i + 2], t)
     if not err and A[i] == 'PLAYER' then err = check(A[i + 3], 'set') end
-    if not err and A[i] == 'NUMBERED' then err = check(A[i + 3], 'list') end
+    if not err and A[i] == 'NUMBERED' then
+      err = check(A[i + 3], 'list')
+      -- INCR refuses a value that is not a 64-bit integer as Redis writes one: checked here, before any write.
+      local seq = not err and redis.call('GET', A[i + 2])
+      if seq and not (seq == '0' or (#seq <= 18 and string.match(seq, '^%-?[1-9]%d*$'))) then
+        err = redis.error_reply('ERR ' .. A[i + 2] .. ' holds no counter')
+      end
+    end
     if err then return err end
     if A[i] == 'EXPECT' and redis.call('HGET', A[i + 2], 'signature') ~= A[i + 3] then return {2, {}} end
   end

@@ -290,12 +290,12 @@ export function jackpotOf(event: JackpotReleasedEvent): Jackpot {
   }
 }
 
-/** A pending bet for a register event, `seq` its place in the store. */
 /** The report of a kept resolve dropped because its register can no longer come (see planBatch). */
 function staleResolve(event: TrialResolvedEvent): IgnoredEvent {
   return { id: event.id, trialId: event.trialId, signature: event.signature, reason: 'resolve without its register' }
 }
 
+/** A pending bet for a register event, `seq` its place in the store. */
 function newBet(event: TrialRegisteredEvent, seq: number): Bet {
   return {
     id: event.trialId,
