@@ -65,6 +65,9 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   const blockTime = tx.blockTime ?? fallbackBlockTime ?? Math.floor(Date.now() / 1000)
   // Every event is written out as a literal: `{ ...base, more }` costs microseconds a call in V8.
   const slot = tx.slot
+  // Newer nodes say where in its block the transaction ran: what tells a resolve of an earlier trial of
+  // the keypair from one listed before its register (planBatch).
+  const transactionIndex = typeof tx.transactionIndex === 'number' ? tx.transactionIndex : undefined
 
   const isOurs = (trialId: string | null, pool: string | null): boolean => {
     const filter = options.filter
@@ -109,7 +112,7 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
         out.events.push({
           id, kind: 'trialRegistered', signature, slot, blockTime, trialId: f.trialId, player: f.who, pool: f.poolId,
           mint: (ix ? keys[ix.indexes[6]!] : undefined) ?? null, wager: f.multiplier, qk: finiteQk(f.qk, index, out.warnings), extraDataHash: hash,
-          game: options.gameOf(hash), fees: fold?.fees ?? [], poolAccumulatedAmount: fold?.poolAccumulatedAmount ?? null,
+          game: options.gameOf(hash), fees: fold?.fees ?? [], poolAccumulatedAmount: fold?.poolAccumulatedAmount ?? null, transactionIndex,
         })
         return
       }
@@ -117,7 +120,7 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
         const f = event.fields
         if (!isOurs(f.trialId, null)) return
         if (f.resultIndex > BigInt(Number.MAX_SAFE_INTEGER)) throw new TransactionDecodeError(`result_index out of range in payload ${index}`)
-        out.events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: f.trialId, resultIndex: Number(f.resultIndex), randomness: f.randomness })
+        out.events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: f.trialId, resultIndex: Number(f.resultIndex), randomness: f.randomness, transactionIndex })
         return
       }
       case 'PoolAccumulatedAmountReleased': {

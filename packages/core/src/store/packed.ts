@@ -83,12 +83,12 @@ function pushEvent(out: unknown[], e: ChainEvent, first: ChainEvent): void {
   switch (e.kind) {
     case 'trialRegistered':
       head(REGISTERED)
-      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game, e.poolAccumulatedAmount)
+      out.push(e.trialId, e.player, e.pool, e.mint, e.wager, e.qk, e.extraDataHash, e.game, e.poolAccumulatedAmount, e.transactionIndex)
       pushFees(out, e.fees)
       return
     case 'trialResolved':
       head(RESOLVED)
-      out.push(e.trialId, e.resultIndex, e.randomness)
+      out.push(e.trialId, e.resultIndex, e.randomness, e.transactionIndex)
       return
     case 'jackpotReleased':
       head(JACKPOT)
@@ -161,18 +161,21 @@ function readBlock(bytes: Uint8Array): ChainEvent[][] {
       // Literals of one shape per kind, fields in the order of the types (and of the decoder's).
       switch (kind) {
         case REGISTERED: {
-          const fees = readFees(v, i + 9)
+          const fees = readFees(v, i + 10)
           events.push({
             id, kind: 'trialRegistered', signature, slot, blockTime, trialId: v[i] as string, player: v[i + 1] as string, pool: v[i + 2] as string,
             mint: v[i + 3] as string | null, wager: v[i + 4] as bigint, qk: v[i + 5] as [number, number][], extraDataHash: v[i + 6] as string, game: v[i + 7] as string,
-            fees, poolAccumulatedAmount: v[i + 8] as bigint | null,
+            fees, poolAccumulatedAmount: v[i + 8] as bigint | null, transactionIndex: v[i + 9] as number | undefined,
           })
-          i += 10 + 2 * fees.length
+          i += 11 + 2 * fees.length
           break
         }
         case RESOLVED:
-          events.push({ id, kind: 'trialResolved', signature, slot, blockTime, trialId: v[i] as string, resultIndex: v[i + 1] as number, randomness: v[i + 2] as number })
-          i += 3
+          events.push({
+            id, kind: 'trialResolved', signature, slot, blockTime, trialId: v[i] as string, resultIndex: v[i + 1] as number, randomness: v[i + 2] as number,
+            transactionIndex: v[i + 3] as number | undefined,
+          })
+          i += 4
           break
         case JACKPOT:
           events.push({ id, kind: 'jackpotReleased', signature, slot, blockTime, pool: v[i] as string, trialId: v[i + 1] as string, receiver: v[i + 2] as string, amount: v[i + 3] as bigint })

@@ -196,13 +196,13 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         if (early) {
           if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
         }
-        if (early && early.slot >= event.slot) {
+        if (early && !ranBefore(early, event)) {
           // The resolve was seen first (two transactions of one slot listed out of order): apply it now.
           bet = settle(bet, early)
         }
         else {
-          // A resolve kept from an earlier slot cannot be this trial's: the vault resolves only a registered
-          // trial. It resolved an earlier trial of the same keypair, registered before the indexer's start.
+          // A resolve kept that ran before this register cannot be its trial's: the vault resolves only a
+          // registered trial. It resolved an earlier trial of the same keypair, registered before the start.
           if (early) ignored.push(staleResolve(early))
           pending++
         }
@@ -215,12 +215,12 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         const bet = at !== undefined ? insertBets[at]! : updated.get(event.trialId) ?? state.bets.get(event.trialId)
         if (!bet) {
           const kept = addOrphans.get(event.trialId) ?? state.orphans.get(event.trialId)
-          if (kept && kept.slot >= event.slot) {
+          if (kept && !ranBefore(kept, event)) {
             ignored.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
             break
           }
           if (kept) {
-            // Kept from an earlier slot with no register since: its register can no longer come (see above).
+            // Kept from before this one with no register since: its register can no longer come (see above).
             ignored.push(staleResolve(kept))
             if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
           }
@@ -288,6 +288,16 @@ export function jackpotOf(event: JackpotReleasedEvent): Jackpot {
     slot: event.slot,
     blockTime: event.blockTime,
   }
+}
+
+/**
+ * Whether the transaction of `a` surely ran before the one of `b`: an earlier slot, or an earlier position
+ * in the same block when the node gave both. Two events of one slot without positions may be in either
+ * order: a node listed them in order of signature before `transactionIndex` existed.
+ */
+function ranBefore(a: ChainEvent & { transactionIndex?: number }, b: ChainEvent & { transactionIndex?: number }): boolean {
+  if (a.slot !== b.slot) return a.slot < b.slot
+  return a.transactionIndex !== undefined && b.transactionIndex !== undefined && a.transactionIndex < b.transactionIndex
 }
 
 /** The report of a kept resolve dropped because its register can no longer come (see planBatch). */

@@ -208,6 +208,8 @@ export interface TrialRegisteredEvent extends ChainEventBase {
   fees: BetFee[]
   /** The last PoolAccumulatedAmountUpdated of this trial and pool in that transaction, folded in likewise; null when none. */
   poolAccumulatedAmount: bigint | null
+  /** The transaction's position in its block, when the node gives it (`transactionIndex`; see planBatch). */
+  transactionIndex?: number
 }
 
 /** A trial's outcome drawn. */
@@ -216,6 +218,8 @@ export interface TrialResolvedEvent extends ChainEventBase {
   trialId: string
   resultIndex: number
   randomness: number
+  /** The transaction's position in its block, when the node gives it (`transactionIndex`; see planBatch). */
+  transactionIndex?: number
 }
 
 /** A jackpot (pool accumulated amount) released to a player. */
@@ -288,10 +292,11 @@ export interface BatchResult {
   /**
    * Events that changed nothing, and why: a register of a trial that already has a bet (its keypair
    * registered again, or another register of it), a resolve of a bet already settled, or a second resolve
-   * of a trial not registered yet in the same slot (the first is kept for its register). A bet is one
+   * of a trial not registered yet, not surely run after the first (which is kept for its register). A bet is one
    * trial account, so the first wins. And a resolve kept for its register (applied by an earlier batch)
-   * that turned out to be an earlier trial's: a register or resolve of the trial in a later slot came
-   * first, so its own register was before the indexer's start ('resolve without its register').
+   * that turned out to be an earlier trial's: a register or resolve of the trial that surely ran after it
+   * came (a later slot, or a later `transactionIndex` in its slot), so its own register was before the
+   * indexer's start ('resolve without its register').
    * Never dropped silently: the store (`recordsIgnoredEvents`) or the indexer records them as a
    * SystemEvent. Optional for stores written before it.
    */

@@ -86,6 +86,7 @@ export function makeRegister(input: RegisterInput = {}): TrialRegisteredEvent {
     game: input.game ?? 'coinflip',
     fees: input.fees ?? vaultFees(wager),
     poolAccumulatedAmount: input.poolAccumulatedAmount === undefined ? wager / 1000n : input.poolAccumulatedAmount,
+    ...(input.transactionIndex === undefined ? {} : { transactionIndex: input.transactionIndex }),
   }
 }
 
@@ -108,6 +109,7 @@ export function makeResolve(trial: TrialRegisteredEvent | string, input: Resolve
     trialId: register ? register.trialId : trial as string,
     resultIndex: input.resultIndex ?? 0,
     randomness: input.randomness ?? 0.25,
+    ...(input.transactionIndex === undefined ? {} : { transactionIndex: input.transactionIndex }),
   }
 }
 

@@ -7,7 +7,9 @@ import { betEvents, createFakeChain, type FakeTxInput, newKey, seeded } from './
  */
 export function buildChain(bets: number, players: number, seed = 1, earlyResolves = 0) {
   const random = seeded(seed)
-  const chain = createFakeChain()
+  // A resolve listed before its register happens on a node that does not say where in its block each
+  // transaction ran (see createFakeChain): a chain with early resolves is served as one.
+  const chain = createFakeChain(undefined, { transactionIndex: earlyResolves === 0 })
   const owner = newKey()
   const hostToken = newKey()
   const pool = newKey()

@@ -82,8 +82,12 @@ export interface FakeFaults {
 /** A seeded PRNG: the contract suite's mulberry32, so fixtures and fake chains draw alike. */
 export const seeded: (seed: number) => () => number = createRng
 
-/** Creates a fake chain. */
-export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
+/**
+ * Creates a fake chain. `transactionIndex: false` serves it as an older node does: no transaction's
+ * position in its block, neither in signature listings nor in getTransaction, so that one slot's
+ * transactions may be listed in any order (a resolve before its register).
+ */
+export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID, { transactionIndex = true }: { transactionIndex?: boolean } = {}) {
   const txs: FakeTx[] = []
   const bySignature = new Map<string, FakeTx>()
   let slot = 1000
@@ -177,7 +181,7 @@ export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
       const json: TransactionJson = {
         slot,
         blockTime,
-        transactionIndex: indexInSlot,
+        ...(transactionIndex ? { transactionIndex: indexInSlot } : {}),
         version: input.lookupTable ? 0 : 'legacy',
         transaction: {
           signatures: [signature],
@@ -198,7 +202,7 @@ export function createFakeChain(programId = FARE_VAULT_PROGRAM_ID) {
           postTokenBalances: balances,
         },
       }
-      const tx: FakeTx = { info: { signature, slot, err, memo: null, blockTime, confirmationStatus: 'confirmed', transactionIndex: indexInSlot }, json }
+      const tx: FakeTx = { info: { signature, slot, err, memo: null, blockTime, confirmationStatus: 'confirmed', ...(transactionIndex ? { transactionIndex: indexInSlot } : {}) }, json }
       indexInSlot++
       txs.push(tx)
       bySignature.set(signature, tx)

@@ -231,7 +231,7 @@ describe('createIndexer', () => {
   })
 
   it('applies a resolve listed before its register (same slot, no transactionIndex)', async () => {
-    const chain = createFakeChain()
+    const chain = createFakeChain(undefined, { transactionIndex: false })
     const owner = newKey()
     const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
     const genesis = chain.add({ instructions: [] })
@@ -240,7 +240,6 @@ describe('createIndexer', () => {
     const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 2n ** 60n, resultIndex: 1 })
     chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
     chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
-    for (const tx of chain.txs) delete tx.info.transactionIndex
     const store = memoryStore()
     const indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config: config(owner, genesis), rpc: chain.rpc() })
     await indexer.start()

@@ -21,8 +21,9 @@ const config = (owner: string, start: IndexerOptions['start'], extra: Partial<In
 })
 
 /** A chain of `bets` bets of one host, each registered and resolved in transactions of their own. */
-function chainOf(bets: number, order: (i: number) => 'together' | 'resolve first' | 'resolve later' = () => 'together', random = Math.random, empty = false) {
-  const chain = createFakeChain()
+function chainOf(bets: number, order?: (i: number) => 'together' | 'resolve first' | 'resolve later', random = Math.random, empty = false) {
+  // Resolves listed first: a node that gives no transactionIndex (see createFakeChain).
+  const chain = createFakeChain(undefined, { transactionIndex: order === undefined })
   const owner = newKey()
   const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
   // A transaction of nobody's to start from (none on an `empty` chain).
@@ -42,7 +43,7 @@ function chainOf(bets: number, order: (i: number) => 'together' | 'resolve first
       const e = betEvents({ trial, pool: host.pool, player: newKey(), wager: 1000n + BigInt(trials.length) })
       const register = () => chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [e.register] }] })
       const resolve = () => chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [e.resolve] }] })
-      const how = order(trials.length)
+      const how = order?.(trials.length) ?? 'together'
       if (how === 'resolve first') {
         resolve()
         registersDue.push(register)

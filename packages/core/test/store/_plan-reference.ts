@@ -119,7 +119,8 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         }
         const early = orphans.get(event.trialId)
         if (early) dropOrphan(event.trialId)
-        if (early && early.slot >= event.slot) {
+        const sameSlotOrder = early && early.slot === event.slot && early.transactionIndex !== undefined && event.transactionIndex !== undefined
+        if (early && (early.slot > event.slot || (early.slot === event.slot && !(sameSlotOrder && early.transactionIndex! < event.transactionIndex!)))) {
           bet = settle(bet, early) // the resolve was listed first within their slot
         }
         else {
@@ -136,7 +137,9 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         const bet = bets.get(event.trialId)
         if (!bet) {
           const kept = orphans.get(event.trialId)
-          if (kept && kept.slot >= event.slot) {
+          const keptFirst = kept && (kept.slot < event.slot || (kept.slot === event.slot && kept.transactionIndex !== undefined
+            && event.transactionIndex !== undefined && kept.transactionIndex < event.transactionIndex))
+          if (kept && !keptFirst) {
             plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'trial already resolved' })
             break
           }

@@ -32,6 +32,17 @@ describe('packed events', () => {
     expect(unpackTransaction(bytes, 9)).toEqual([])
   })
 
+  it('keeps a register\'s and a resolve\'s position in their block, and none where the node gave none', () => {
+    const positioned: ChainEvent[][] = [
+      [{ ...register('s0', 't0', 9n), transactionIndex: 0 } as ChainEvent],
+      [{ ...resolve('s1', 't0'), transactionIndex: 1234 } as ChainEvent, resolve('s1', 't1')],
+      [register('s2', 't2', 5n)],
+    ]
+    const back = unpackEvents({ parts: [{ bytes: packTransactions(positioned), from: 0, to: 3 }] })
+    expect(back.map(e => (e as { transactionIndex?: number }).transactionIndex)).toEqual([0, 1234, undefined, undefined])
+    expect(back).toEqual(positioned.flat())
+  })
+
   it('takes only the transactions of a part, and keeps the order of parts, bytes and objects mixed', () => {
     const bytes = packTransactions(perTransaction)
     const other = register('o0', 'o', 9n)

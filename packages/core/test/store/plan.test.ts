@@ -117,10 +117,17 @@ describe('planBatch', () => {
           game: pick(['coinflip', 'dice']),
           blockTime: 1_700_000_000 + i * 500,
           slot: 1000 + i,
+          transactionIndex: pick([undefined, 0, 5, 9]),
         })
-        const resolve = makeResolve(register, { signature: randomSignature(rng), resultIndex: Math.floor(rng() * 3), blockTime: register.blockTime + pick([0, 3600, 7200]), slot: register.slot + pick([0, 1]) })
-        // The resolve of an earlier trial of the same keypair, whose register came before the start.
-        const stale = () => makeResolve(register, { signature: randomSignature(rng), resultIndex: 0, slot: register.slot - 1 - Math.floor(rng() * 3) })
+        const resolve = makeResolve(register, {
+          signature: randomSignature(rng), resultIndex: Math.floor(rng() * 3), blockTime: register.blockTime + pick([0, 3600, 7200]), slot: register.slot + pick([0, 1]),
+          transactionIndex: pick([undefined, 1, 5, 10]),
+        })
+        // The resolve of an earlier trial of the same keypair, whose register came before the start (or, in
+        // its slot at a later position, the register's own listed first).
+        const stale = () => makeResolve(register, {
+          signature: randomSignature(rng), resultIndex: 0, slot: register.slot - Math.floor(rng() * 3), transactionIndex: pick([undefined, 0, 3, 7]),
+        })
         const r = rng()
         if (r < 0.2) events.push(resolve, register)
         else if (r < 0.25) events.push(stale(), register, resolve)

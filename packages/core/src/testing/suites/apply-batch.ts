@@ -236,6 +236,27 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       expect(result.ignored?.map(e => e.reason)).toEqual(['resolve without its register'])
     })
 
+    it('tells a kept resolve of an earlier trial from one listed out of order in the same slot by their positions', async () => {
+      const store = ctx.store()
+      // The node says where each ran: the kept resolve ran before this register (an earlier trial's).
+      const reg = makeRegister({ slot: 400, transactionIndex: 7 })
+      const stale = makeResolve(reg, { slot: 400, transactionIndex: 3, resultIndex: 0 })
+      await store.applyBatch(makeBatch([stale]))
+      const placed = await store.applyBatch(makeBatch([reg]))
+      expect(placed.placed.map(b => b.status)).toEqual(['pending'])
+      expect(placed.ignored).toEqual([{ id: stale.id, trialId: reg.trialId, signature: stale.signature, reason: 'resolve without its register' }])
+      const own = makeResolve(reg, { slot: 400, transactionIndex: 9, resultIndex: 1 })
+      await store.applyBatch(makeBatch([own]))
+      expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 1, resolveSignature: own.signature })
+
+      // It ran after the register: listed out of order, it is the register's own.
+      const other = makeRegister({ slot: 500, transactionIndex: 2 })
+      const early = makeResolve(other, { slot: 500, transactionIndex: 5, resultIndex: 1 })
+      expect((await store.applyBatch(makeBatch([early, other]))).ignored ?? []).toEqual([])
+      expect(await store.getBet(other.trialId)).toMatchObject({ status: 'settled', resultIndex: 1 })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 2, pendingBets: 0 })
+    })
+
     it('replaces a kept resolve with a later resolve of its trial, and applies that one', async () => {
       // Two resolves of a trial, in two slots, with no register between them: the first trial's register
       // was before the start, and the second is a new trial's, listed before its register.
