@@ -159,6 +159,8 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   const totals = new SettlementTotals()
   const seen = new Set<string>()
   const ignored: IgnoredEvent[] = []
+  // The position in its block of the register of each bet this batch inserts (see ranBefore).
+  const registerIndexes = new Map<string, number | undefined>()
   let applied = 0
   let duplicates = 0
   let pending = 0
@@ -208,6 +210,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         }
         insertedAt.set(bet.id, insertBets.length)
         insertBets.push(bet)
+        registerIndexes.set(bet.id, event.transactionIndex)
         break
       }
       case 'trialResolved': {
@@ -225,6 +228,12 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
             if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
           }
           addOrphans.set(event.trialId, event)
+          break
+        }
+        // Listed after the register but surely run before it: an earlier trial's, as above. (A stored bet's
+        // position in its block is not kept: its slot tells what it can.)
+        if (ranBefore(event, { slot: bet.registerSlot, transactionIndex: registerIndexes.get(bet.id) })) {
+          ignored.push(staleResolve(event))
           break
         }
         if (bet.status === 'settled') {
@@ -295,9 +304,15 @@ export function jackpotOf(event: JackpotReleasedEvent): Jackpot {
  * in the same block when the node gave both. Two events of one slot without positions may be in either
  * order: a node listed them in order of signature before `transactionIndex` existed.
  */
-function ranBefore(a: ChainEvent & { transactionIndex?: number }, b: ChainEvent & { transactionIndex?: number }): boolean {
+function ranBefore(a: ChainSpot, b: ChainSpot): boolean {
   if (a.slot !== b.slot) return a.slot < b.slot
-  return a.transactionIndex !== undefined && b.transactionIndex !== undefined && a.transactionIndex < b.transactionIndex
+  return typeof a.transactionIndex === 'number' && typeof b.transactionIndex === 'number' && a.transactionIndex < b.transactionIndex
+}
+
+/** Where a transaction ran: its slot, and its position in the block when known. */
+interface ChainSpot {
+  slot: number
+  transactionIndex?: number | null
 }
 
 /** The report of a kept resolve dropped because its register can no longer come (see planBatch). */

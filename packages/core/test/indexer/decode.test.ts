@@ -39,6 +39,16 @@ describe('decodeTransaction', () => {
     expect(out.events[1]).toMatchObject({ trialId: trial, resultIndex: 1 })
   })
 
+  it('copies the transaction\'s position in its block onto its register and resolve, and takes anything else for none', () => {
+    const { tx, sig } = oneBet()
+    const positions = (transactionIndex: unknown) =>
+      decodeTransaction({ ...tx, transactionIndex } as typeof tx, sig, options()).events.map(e => (e as { transactionIndex?: number }).transactionIndex)
+    expect(positions(0)).toEqual([0, 0])
+    expect(positions(1236)).toEqual([1236, 1236])
+    // An odd node: a float, a negative, 1e999 (JSON.parse reads Infinity, which JSON writes back as null), null, text.
+    for (const odd of [1.5, -1, JSON.parse('1e999'), 2 ** 53, null, '3', undefined]) expect(positions(odd), String(odd)).toEqual([undefined, undefined])
+  })
+
   it('finds the host through a CPI and through an address lookup table', () => {
     for (const shape of [{ viaCpi: true }, { lookupTable: true }, { viaCpi: true, lookupTable: true }]) {
       const { tx, sig } = oneBet(shape)

@@ -52,6 +52,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
   const inserted = new Map<string, Bet>()
   const updated = new Map<string, Bet>()
   const orphans = new Map(state.orphans)
+  const registerIndexes = new Map<string, number | undefined>()
   const players = new Set(state.players)
   const seen = new Set<string>()
   let seq = state.lastSeq
@@ -130,6 +131,7 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         }
         bets.set(bet.id, bet)
         inserted.set(bet.id, bet)
+        registerIndexes.set(bet.id, event.transactionIndex)
         plan.result.placed.push(bet)
         break
       }
@@ -149,6 +151,12 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
           }
           orphans.set(event.trialId, event)
           plan.addOrphans.push(event)
+          break
+        }
+        const at = { slot: bet.registerSlot, transactionIndex: registerIndexes.get(bet.id) }
+        if (event.slot < at.slot || (event.slot === at.slot && typeof event.transactionIndex === 'number'
+          && typeof at.transactionIndex === 'number' && event.transactionIndex < at.transactionIndex)) {
+          plan.result.ignored!.push({ id: event.id, trialId: event.trialId, signature: event.signature, reason: 'resolve without its register' })
           break
         }
         if (bet.status === 'settled') {

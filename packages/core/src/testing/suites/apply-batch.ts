@@ -249,12 +249,24 @@ export function applyBatchSuite(ctx: SuiteContext): void {
       await store.applyBatch(makeBatch([own]))
       expect(await store.getBet(reg.trialId)).toMatchObject({ status: 'settled', resultIndex: 1, resolveSignature: own.signature })
 
+      // Listed after the register but run before it: an earlier trial's too. Earlier in its block (the
+      // register in the same batch), or in an earlier slot (the bet stored already).
+      const again = makeRegister({ slot: 450, transactionIndex: 7 })
+      const before = makeResolve(again, { slot: 450, transactionIndex: 3, resultIndex: 0 })
+      const older = makeResolve(again, { slot: 449, resultIndex: 0 })
+      const first = await store.applyBatch(makeBatch([again, before]))
+      const second = await store.applyBatch(makeBatch([older]))
+      expect([...first.ignored ?? [], ...second.ignored ?? []].map(e => [e.signature, e.reason])).toEqual([
+        [before.signature, 'resolve without its register'], [older.signature, 'resolve without its register'],
+      ])
+      expect(await store.getBet(again.trialId)).toMatchObject({ status: 'pending' })
+
       // It ran after the register: listed out of order, it is the register's own.
       const other = makeRegister({ slot: 500, transactionIndex: 2 })
       const early = makeResolve(other, { slot: 500, transactionIndex: 5, resultIndex: 1 })
       expect((await store.applyBatch(makeBatch([early, other]))).ignored ?? []).toEqual([])
       expect(await store.getBet(other.trialId)).toMatchObject({ status: 'settled', resultIndex: 1 })
-      expect(await store.stats(0)).toMatchObject({ totalBets: 2, pendingBets: 0 })
+      expect(await store.stats(0)).toMatchObject({ totalBets: 2, pendingBets: 1 })
     })
 
     it('replaces a kept resolve with a later resolve of its trial, and applies that one', async () => {
