@@ -42,7 +42,10 @@ it('records a trial registered again with its keypair, and its second resolve: a
   ])
 })
 
-it('never settles a bet with the resolve of an earlier trial of its keypair, registered before the start', async () => {
+it.each([
+  ['in a later slot', false],
+  ['in the slot of that resolve, on a node that gives positions', true],
+] as const)('never settles a bet with the resolve of an earlier trial of its keypair, registered before the start: registered again %s', async (_, sameSlot) => {
   const chain = createFakeChain()
   const owner = newKey()
   const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
@@ -52,8 +55,9 @@ it('never settles a bet with the resolve of an earlier trial of its keypair, reg
   chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [first.register] }] })
   // The casino starts here: it sees the first trial's resolve, never its register.
   const start = chain.add({ instructions: [] })
+  if (sameSlot) chain.nextSlot()
   const firstResolved = chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [first.resolve] }] })
-  chain.nextSlot()
+  if (!sameSlot) chain.nextSlot()
   const second = betEvents({ trial, pool: host.pool, player, wager: 5000n, resultIndex: 1 })
   chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [second.register] }] })
   chain.nextSlot()
@@ -144,34 +148,4 @@ it('records the report itself for a store that does not write it with the batch'
   expect(recorded.filter(e => e.type === 'indexer.event_ignored').map(e => e.metadata)).toEqual([
     { count: 1, events: [{ id: expect.any(String), trialId: expect.any(String), signature: setup.again, reason: 'bet already settled' }] },
   ])
-})
-
-it('never settles a keypair\'s new bet with the resolve of its earlier trial in the same slot, where the node gives positions', async () => {
-  const chain = createFakeChain()
-  const owner = newKey()
-  const host = { pool: newKey(), mint: newKey(), hostToken: newKey(), hostOwner: owner }
-  const trial = newKey()
-  const player = newKey()
-  const first = betEvents({ trial, pool: host.pool, player, wager: 1000n, resultIndex: 0 })
-  chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [first.register] }] })
-  const start = chain.add({ instructions: [] })
-  chain.nextSlot()
-  // One slot: the earlier trial resolved, then the keypair registered again.
-  const firstResolved = chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [first.resolve] }] })
-  const second = betEvents({ trial, pool: host.pool, player, wager: 5000n, resultIndex: 1 })
-  chain.add({ instructions: [{ ...host, kind: 'register', trial, events: [second.register] }] })
-  chain.nextSlot()
-  const secondResolved = chain.add({ instructions: [{ ...host, kind: 'resolve', trial, events: [second.resolve] }] })
-  const store = memoryStore()
-  const indexer = createIndexer({
-    store, events: createCasinoEvents(), logger: quiet, rpc: chain.rpc(),
-    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: start }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000, groupWaitMs: 1, statsDebounce: 5 },
-  })
-  await indexer.start()
-  await waitFor(async () => (await store.getCursor())?.signature === secondResolved, 20_000, 'the cursor to reach the last transaction')
-  await indexer.stop()
-  expect((await allBets(store)).map(b => [b.wager, b.status, b.resultIndex, b.resolveSignature])).toEqual([[5000n, 'settled', 1, secondResolved]])
-  const reported = (await store.listSystemEvents({ limit: 10 })).filter(e => e.type === 'indexer.event_ignored')
-    .flatMap(e => (e.metadata?.events as { reason: string, signature: string }[]).map(i => [i.reason, i.signature]))
-  expect(reported).toEqual([['resolve without its register', firstResolved]])
 })
