@@ -1,5 +1,5 @@
-import { type BatchPlan, encodeFees } from '@fare-casino/core/store'
-import type { Helper, PendingQuery, Row, TransactionSql } from 'postgres'
+import { type BatchPlan, encodeFees, type SystemEvent } from '@fare-casino/core/store'
+import type { Helper, PendingQuery, Row, Sql, TransactionSql } from 'postgres'
 import { boolArray, numArray, textArray } from './_arrays'
 import { splitBetEvents, transactionOfId } from './_bet-events'
 
@@ -13,6 +13,12 @@ import { splitBetEvents, transactionOfId } from './_bet-events'
 
 /** A schema-qualified table name. */
 export type TableName = (name: string) => Helper<string, []>
+
+/** The INSERT of one SystemEvent: `recordSystemEvent`, and a batch's report of its ignored events. */
+export function insertSystemEvent(q: Sql | TransactionSql, t: TableName, event: Omit<SystemEvent, 'id'>): PendingQuery<Row[]> {
+  return q`INSERT INTO ${t('system_events')} (type, severity, message, metadata, created_at)
+    VALUES (${event.type}, ${event.severity}, ${event.message}, ${event.metadata === null ? null : JSON.stringify(event.metadata)}::text::jsonb, ${event.createdAt})`
+}
 
 const T = textArray
 const N = numArray
@@ -167,11 +173,7 @@ export function rowWrites(tx: TransactionSql, t: TableName, plan: BatchPlan): Pe
       ORDER BY ord
       ON CONFLICT (id) DO NOTHING`)
   }
-  const r = plan.report
-  if (r) {
-    q.push(tx`INSERT INTO ${t('system_events')} (type, severity, message, metadata, created_at)
-      VALUES (${r.type}, ${r.severity}, ${r.message}, ${r.metadata === null ? null : JSON.stringify(r.metadata)}::text::jsonb, ${r.createdAt})`)
-  }
+  if (plan.report) q.push(insertSystemEvent(tx, t, plan.report))
   return q
 }
 

@@ -8,6 +8,7 @@ import { type BetRow, type PlayerGameRow, type PlayerRow, toBet, toPlayer } from
 import { createBatchChain } from '../_pipeline'
 import { applyBatchPg, type PlannedPg } from './apply-batch'
 import { migrate } from './migrate'
+import { insertSystemEvent } from './_writes'
 import { rankedWindow, slideWindow } from './windows'
 
 /** What {@link createPostgresStore} needs: a connected client and where the tables live. */
@@ -266,9 +267,7 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async recordSystemEvent(event) {
-      await sql`INSERT INTO ${t('system_events')} (type, severity, message, metadata, created_at)
-        VALUES (${event.type}, ${event.severity}, ${event.message},
-          ${event.metadata === null ? null : JSON.stringify(event.metadata)}::text::jsonb, ${event.createdAt})`
+      await insertSystemEvent(sql, t, event)
     },
 
     async listSystemEvents(query): Promise<SystemEvent[]> {

@@ -3,7 +3,7 @@ import { batchKeys, CasinoError, planBatch } from '@fare-casino/core/store'
 import type { Batch, BatchPlan, BatchResult, Bet, BatchState, ChainEvent } from '@fare-casino/core/store'
 import { notWritten } from '../_pipeline'
 import { idsOnBets, splitBetEvents, transactionOfId } from '../postgres/_bet-events'
-import { type BetRow, betValues, fromOrphanJson, toBet } from './rows'
+import { type BetRow, betValues, fromOrphanJson, systemEventValues, toBet } from './rows'
 import type { SqliteStatements } from './statements'
 
 /** Counts writes so that a test can make a batch fail halfway (the `failNextBatch` hook). */
@@ -130,8 +130,7 @@ function writePlan(s: SqliteStatements, plan: BatchPlan, recorded: ReadonlyMap<s
   for (const j of plan.jackpots) run(s.insertJackpot, j.id, j.pool, j.trialId, j.receiver, String(j.amount), j.signature, j.slot, j.blockTime)
   if (plan.cursor) run(s.setCursor, plan.cursor.signature, plan.cursor.slot, plan.cursor.updatedAt)
   if (plan.published) run(s.setPublished, plan.published.signature, plan.published.slot, plan.published.slot)
-  const r = plan.report
-  if (r) run(s.addSystemEvent, r.type, r.severity, r.message, r.metadata === null ? null : JSON.stringify(r.metadata), r.createdAt)
+  if (plan.report) run(s.addSystemEvent, ...systemEventValues(plan.report))
 }
 
 function settleValues(bet: Bet, resolveEventId: string | null): unknown[] {

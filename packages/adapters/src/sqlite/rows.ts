@@ -119,6 +119,11 @@ export function toSystemEvent(row: SystemEventRow): SystemEvent {
   }
 }
 
+/** A SystemEvent as the values of the `addSystemEvent` statement, in its column order. */
+export function systemEventValues(event: Omit<SystemEvent, 'id'>): unknown[] {
+  return [event.type, event.severity, event.message, event.metadata === null ? null : JSON.stringify(event.metadata), event.createdAt]
+}
+
 /** A kept resolve as JSON (its fields are all JSON-safe numbers and strings). */
 export function fromOrphanJson(json: string): TrialResolvedEvent {
   return JSON.parse(json) as TrialResolvedEvent

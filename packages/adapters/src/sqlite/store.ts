@@ -9,7 +9,7 @@ import { migrate } from './migrate'
 import { createBetLister, createLeaderboard } from './queries'
 import {
   type BetRow, type ChatRow, type JackpotRow, type PlayerGameRow, type PlayerRow, type SystemEventRow,
-  toBet, toChatMessage, toJackpot, toPlayer, toSystemEvent,
+  systemEventValues, toBet, toChatMessage, toJackpot, toPlayer, toSystemEvent,
 } from './rows'
 import * as schema from './schema'
 import { prepareStatements, type SqliteStatements } from './statements'
@@ -318,7 +318,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async recordSystemEvent(event) {
-      q().s.addSystemEvent.run(event.type, event.severity, event.message, event.metadata === null ? null : JSON.stringify(event.metadata), event.createdAt)
+      q().s.addSystemEvent.run(...systemEventValues(event))
     },
     async listSystemEvents(query) {
       return (q().s.listSystemEvents.all(Math.max(0, Math.floor(query.limit))) as SystemEventRow[]).map(toSystemEvent)

@@ -66,8 +66,8 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   // Every event is written out as a literal: `{ ...base, more }` costs microseconds a call in V8.
   const slot = tx.slot
   // Newer nodes say where in its block the transaction ran: what tells a resolve of an earlier trial of
-  // the keypair from one listed before its register (planBatch).
-  // Anything but a position (a float, -1, 1e999 read as Infinity, which JSON then stores as null) is none.
+  // the keypair from one listed before its register (planBatch). Anything but a position (a float, -1,
+  // 1e999 read as Infinity, which JSON then stores as null) is none.
   const transactionIndex = Number.isSafeInteger(tx.transactionIndex) && tx.transactionIndex! >= 0 ? tx.transactionIndex : undefined
 
   const isOurs = (trialId: string | null, pool: string | null): boolean => {

@@ -480,8 +480,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
           // A trial registered again (its keypair reused) or resolved again changes no bet: never silently.
           // A store that records the report with the batch (exactly once) has; else it is recorded here.
           const report = ignoredEventsReport(result.ignored ?? [], Date.now())
-          if (report && ctx.store.recordsIgnoredEvents) logger.warn(report.message, report.metadata ?? undefined)
-          else if (report) void record(report.type, report.severity, report.message, report.metadata ?? {}).catch(() => {})
+          if (report) {
+            if (ctx.store.recordsIgnoredEvents) logger.warn(report.message, report.metadata ?? undefined)
+            else void record(report.type, report.severity, report.message, report.metadata ?? {}).catch(() => {})
+          }
           pub.publish(result)
           const position = { signature: group.last.signature, slot: group.last.slot }
           if (!group.replayed) runMark.committed(position.signature)

@@ -15,7 +15,7 @@ export function ignoredEventsReport(ignored: readonly IgnoredEvent[], createdAt:
     type: 'indexer.event_ignored',
     severity: 'warn',
     message: `${ignored.length} Fare Vault event(s) changed nothing`,
-    metadata: { count: ignored.length, events: ignored.slice(0, LISTED).map(e => ({ ...e })) },
+    metadata: { count: ignored.length, events: ignored.slice(0, LISTED) },
     createdAt,
   }
 }

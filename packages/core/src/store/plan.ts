@@ -197,17 +197,13 @@ export function planBatch(batch: Batch, state: BatchState): BatchPlan {
         const early = addOrphans.get(event.trialId) ?? state.orphans.get(event.trialId)
         if (early) {
           if (!addOrphans.delete(event.trialId)) removeOrphans.push(event.trialId)
-        }
-        if (early && !ranBefore(early, event)) {
-          // The resolve was seen first (two transactions of one slot listed out of order): apply it now.
-          bet = settle(bet, early)
-        }
-        else {
           // A resolve kept that ran before this register cannot be its trial's: the vault resolves only a
           // registered trial. It resolved an earlier trial of the same keypair, registered before the start.
-          if (early) ignored.push(staleResolve(early))
-          pending++
+          if (ranBefore(early, event)) ignored.push(staleResolve(early))
+          // Else the resolve was seen first (two transactions of one slot listed out of order): apply it now.
+          else bet = settle(bet, early)
         }
+        if (bet.status === 'pending') pending++
         insertedAt.set(bet.id, insertBets.length)
         insertBets.push(bet)
         registerIndexes.set(bet.id, event.transactionIndex)
