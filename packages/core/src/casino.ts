@@ -11,6 +11,7 @@ import { createGameRegistry, type GameRegistry } from './games/registry'
 import { createHttpApp } from './http/app'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createFetchHandler, createNodeHandler, type FetchContext } from './http/host-handlers'
+import { reportLimiterOutage } from './http/middleware/rate-limit'
 import { createIndexer } from './indexer/indexer'
 import { createRateLimiter, type RateLimiter } from './kv/rate-limit'
 import { createMemoryKv } from './kv/storage'
@@ -38,6 +39,8 @@ export interface CasinoContext {
   games: GameRegistry
   tokens: TokenService
   rateLimiter: RateLimiter
+  /** Told when {@link CasinoContext.rateLimiter} cannot be reached (the request then goes through unlimited). */
+  limiterOutage: (error: unknown) => void
   /** Aggregate responses; cleared whenever bets change. */
   cache: ResponseCache
   indexer: CasinoIndexer | null
@@ -162,6 +165,7 @@ export function createCasino(input: CasinoConfig): Casino {
     games: createGameRegistry(config.games),
     tokens,
     rateLimiter: createRateLimiter(kv),
+    limiterOutage: reportLimiterOutage(childLogger(logger, 'http')),
     cache: createResponseCache(config.cacheTtlMs),
     indexer,
     realtime,

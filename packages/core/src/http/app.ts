@@ -49,7 +49,7 @@ export function createHttpApp(ctx: CasinoContext): H3 {
     if (preflight) return preflight
     const path = event.url.pathname
     if (!isProbe(path)) {
-      if (rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'ip', requestIp(event, trustProxy), rateLimit.global)
+      if (rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'ip', requestIp(event, trustProxy), rateLimit.global, ctx.limiterOutage)
       // Closed (a server still draining while the casino shuts down): 503 at once, never the closed store's 500s.
       if (!ctx.state.ready || ctx.state.closed) await waitUntilReady(ctx)
     }

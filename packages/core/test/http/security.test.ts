@@ -1,5 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createConsola } from 'consola'
+import type { Storage } from 'unstorage'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createMemoryKv } from '../../src/kv/storage'
 import { createWallet, errorCode, startCasino, type TestCasino, transports } from './_harness'
+
+/** Runs as on a Fly.io Machine (Fly sets FLY_MACHINE_ID in its environment). */
+const onFly = () => vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
 
 describe.each(transports)('HTTP hardening via %s', (transport) => {
   let t: TestCasino
@@ -65,6 +71,10 @@ describe.each(transports)('HTTP hardening via %s', (transport) => {
 })
 
 describe.each(transports)('rate limits via %s', (transport) => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
   it('limits per IP with X-RateLimit headers and a 429 JSON error', async () => {
     const t = await startCasino(transport, { rateLimit: { max: 3, windowMs: 60_000 } })
     try {
@@ -87,6 +97,7 @@ describe.each(transports)('rate limits via %s', (transport) => {
   })
 
   it('believes X-Forwarded-For / Fly-Client-IP only with trustProxy', async () => {
+    onFly()
     const trusting = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
     const naive = await startCasino(transport, { rateLimit: { max: 1 } })
     try {
@@ -104,7 +115,8 @@ describe.each(transports)('rate limits via %s', (transport) => {
     }
   })
 
-  it('takes the rightmost X-Forwarded-For entry, which the trusted proxy appended, and prefers Fly-Client-IP', async () => {
+  it('takes the rightmost X-Forwarded-For entry, which the trusted proxy appended, and prefers Fly-Client-IP on Fly', async () => {
+    onFly()
     const t = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
     try {
       const forwarded = (value: string) => ({ headers: { 'x-forwarded-for': value } })
@@ -116,6 +128,64 @@ describe.each(transports)('rate limits via %s', (transport) => {
       const fly = { headers: { 'fly-client-ip': '198.51.100.7', 'x-forwarded-for': '203.0.113.9' } }
       expect((await t.request('/api/casino/info', fly)).status).toBe(200)
       expect((await t.request('/api/casino/info', fly)).status).toBe(429)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
+  it('off Fly, a Fly-Client-IP is the client\'s own text: rotating it buys no fresh window', async () => {
+    // Behind nginx or a load balancer the header reaches the casino as the client wrote it.
+    const t = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
+    try {
+      const spoofed = (ip: string) => ({ headers: { 'fly-client-ip': ip, 'x-forwarded-for': '203.0.113.9' } })
+      expect((await t.request('/api/casino/info', spoofed('198.51.100.1'))).status).toBe(200)
+      expect((await t.request('/api/casino/info', spoofed('198.51.100.2'))).status).toBe(429)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
+  it('keeps a window per client address, whatever the kv does to keys', async () => {
+    // unstorage collapses '::' and refuses a '..' segment: the two IPv6 hosts shared a window, and an
+    // address of '..' made the limiter fail (and, unhandled, ended the process).
+    const t = await startCasino(transport, { rateLimit: { max: 1 }, trustProxy: true })
+    try {
+      const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } })
+      for (const ip of ['2001:db8::1', '2001:db8:1::', '..', '::ffff:1', 'ffff::1', 'a/b', 'a:b', 'a?b', 'a?c']) {
+        expect((await t.request('/api/casino/info', from(ip))).status, ip).toBe(200)
+        expect((await t.request('/api/casino/info', from(ip))).status, ip).toBe(429)
+      }
+    }
+    finally {
+      await t.close()
+    }
+  })
+
+  it('lets requests through, and warns once, while the limiter\'s kv cannot be reached', async () => {
+    const memory = createMemoryKv()
+    let down = false
+    const refusal = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+    const kv: Storage = {
+      ...memory,
+      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? refusal() : memory.getItem(...args))) as Storage['getItem'],
+      setItem: ((...args: Parameters<Storage['setItem']>) => (down ? refusal() : memory.setItem(...args))) as Storage['setItem'],
+    }
+    const warnings: unknown[][] = []
+    const logger = createConsola({ level: 3, reporters: [{ log: (entry) => { if (entry.type === 'warn') warnings.push(entry.args) } }] })
+    const t = await startCasino(transport, { rateLimit: { max: 2 }, kv, logger })
+    try {
+      expect((await t.request('/api/casino/info')).status).toBe(200)
+      down = true
+      const statuses = await Promise.all(Array.from({ length: 5 }, () => t.request('/api/casino/info').then(r => r.status)))
+      expect(statuses).toEqual([200, 200, 200, 200, 200])
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]![0]).toBe('rate limiter unavailable: requests go through unlimited')
+      // Back up: the window it had is counted again.
+      down = false
+      expect((await t.request('/api/casino/info')).status).toBe(200)
+      expect((await t.request('/api/casino/info')).status).toBe(429)
     }
     finally {
       await t.close()

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type Casino, createCasino } from '../../src/casino'
-import { clientIp } from '../../src/http/client-ip'
+import { clientIp, runsOnFly } from '../../src/http/client-ip'
 import { createWallet } from '../http/_harness'
 import { startServer, TestClient } from './_harness'
 
@@ -8,6 +8,7 @@ const clients: TestClient[] = []
 const cleanups: (() => Promise<void>)[] = []
 
 afterEach(async () => {
+  vi.unstubAllEnvs()
   for (const c of clients.splice(0)) c.ws.terminate()
   for (const close of cleanups.splice(0)) await close()
 })
@@ -21,17 +22,19 @@ async function connectFrom(url: string, headers: Record<string, string>): Promis
 
 describe('client IP of a socket', () => {
   it('counts connections per rightmost X-Forwarded-For entry, not per client-chosen first entry', async () => {
+    vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
     const s = await startServer({ maxConnectionsPerIp: 1, trustProxy: true })
     cleanups.push(() => s.close())
     expect(await connectFrom(s.url, { 'x-forwarded-for': '1.1.1.1, 203.0.113.9' })).toBeInstanceOf(TestClient)
     expect(await connectFrom(s.url, { 'x-forwarded-for': '2.2.2.2, 203.0.113.9' })).toBe(1008)
     expect(await connectFrom(s.url, { 'x-forwarded-for': '203.0.113.10' })).toBeInstanceOf(TestClient)
-    // Fly-Client-IP is preferred to X-Forwarded-For.
+    // On a Fly Machine, Fly-Client-IP is preferred to X-Forwarded-For.
     expect(await connectFrom(s.url, { 'fly-client-ip': '198.51.100.7', 'x-forwarded-for': '203.0.113.9' })).toBeInstanceOf(TestClient)
     expect(await connectFrom(s.url, { 'fly-client-ip': '198.51.100.7' })).toBe(1008)
   })
 
   it('follows the casino trustProxy through createCasino', async () => {
+    vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
     const casino: Casino = createCasino({
       name: 'Proxy Casino',
       ownerWallet: createWallet().address,
@@ -60,8 +63,19 @@ describe('clientIp', () => {
     expect(clientIp(headers({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }), '10.0.0.1', false)).toBe('10.0.0.1')
     expect(clientIp(headers({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }), '10.0.0.1', true)).toBe('2.2.2.2')
     expect(clientIp(headers({ 'x-forwarded-for': '1.1.1.1,2.2.2.2 ' }), '10.0.0.1', true)).toBe('2.2.2.2')
-    expect(clientIp(headers({ 'fly-client-ip': ' 3.3.3.3 ', 'x-forwarded-for': '2.2.2.2' }), '10.0.0.1', true)).toBe('3.3.3.3')
+    expect(clientIp(headers({ 'fly-client-ip': ' 3.3.3.3 ', 'x-forwarded-for': '2.2.2.2' }), '10.0.0.1', true, true)).toBe('3.3.3.3')
+    // Off Fly a proxy passes Fly-Client-IP through as the client wrote it.
+    expect(clientIp(headers({ 'fly-client-ip': '3.3.3.3', 'x-forwarded-for': '2.2.2.2' }), '10.0.0.1', true, false)).toBe('2.2.2.2')
+    expect(clientIp(headers({ 'fly-client-ip': '3.3.3.3' }), '10.0.0.1', true, false)).toBe('10.0.0.1')
     expect(clientIp(headers({ 'x-forwarded-for': ' , ' }), '10.0.0.1', true)).toBe('10.0.0.1')
     expect(clientIp(undefined, undefined, true)).toBe('unknown')
+  })
+
+  it('knows a Fly Machine by the FLY_MACHINE_ID Fly sets in its environment', () => {
+    expect(runsOnFly({})).toBe(false)
+    expect(runsOnFly({ FLY_MACHINE_ID: '' })).toBe(false)
+    expect(runsOnFly({ FLY_MACHINE_ID: '148e21ea7e0e89', FLY_APP_NAME: 'my-casino' })).toBe(true)
+    vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
+    expect(clientIp(headers({ 'fly-client-ip': '3.3.3.3', 'x-forwarded-for': '2.2.2.2' }), '10.0.0.1', true)).toBe('3.3.3.3')
   })
 })

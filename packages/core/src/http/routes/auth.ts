@@ -21,7 +21,7 @@ const signInBody = v.object({
 export function registerAuthRoutes(app: H3, ctx: CasinoContext): void {
   const log = childLogger(ctx.logger, 'auth')
   const limitAuth = async (event: H3Event) => {
-    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'auth', requestIp(event, ctx.config.trustProxy), ctx.config.rateLimit.auth)
+    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'auth', requestIp(event, ctx.config.trustProxy), ctx.config.rateLimit.auth, ctx.limiterOutage)
   }
 
   app.get('/api/auth/message', async (event) => {

@@ -24,7 +24,7 @@ export function registerChatRoutes(app: H3, ctx: CasinoContext): void {
 
   app.post('/api/chat', async (event) => {
     const claims = await requireAuth(event, ctx.tokens)
-    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'chat', claims.sub, ctx.config.rateLimit.chat)
+    if (ctx.config.rateLimit) await enforceRateLimit(event, ctx.rateLimiter, 'chat', claims.sub, ctx.config.rateLimit.chat, ctx.limiterOutage)
     const { message } = await validBody(event, postBody)
     const stored = await postChatMessage(ctx, claims.sub, message)
     event.res.status = 201
