@@ -22,12 +22,27 @@ export interface Fanout {
   deliver(event: RoutedEvent): void
   /** Sends one event to one socket (replay), with the same filters and exactly-once rule as live delivery. */
   deliverTo(state: PeerState, event: RoutedEvent): void
+  /**
+   * Sends a control message (a reply, an error, a notice: not an event) as JSON, under the same
+   * slow-consumer rule as events: a client that sends frames without reading the answers fills its buffer
+   * with them as surely as with events.
+   */
+  reply(state: PeerState, message: { type: string, data?: unknown }): void
 }
 
 /** Creates the fan-out. `onSlow` is called once for a socket whose buffer passed `maxBufferedBytes`. */
 export function createFanout(options: { maxSubscriptions: number, maxBufferedBytes: number, onSlow: (state: PeerState) => void }): Fanout {
   const peers = new Map<Peer, PeerState>()
   const index = new Map<Channel, Set<PeerState>>()
+
+  // Checked after each send: a consumer that cannot keep up is cut off instead of growing our memory
+  // and delaying nobody else (each socket has its own buffer; we never wait for one).
+  const checkBuffer = (state: PeerState) => {
+    if (bufferedAmountOf(state) > options.maxBufferedBytes) {
+      state.closed = true
+      options.onSlow(state)
+    }
+  }
 
   const send = (state: PeerState, event: RoutedEvent) => {
     state.lastOffset = event.offset
@@ -38,12 +53,7 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
     catch {
       return
     }
-    // Checked after the send: a consumer that cannot keep up is cut off instead of growing our memory
-    // and delaying nobody else (each socket has its own buffer; we never wait for one).
-    if (bufferedAmountOf(state) > options.maxBufferedBytes) {
-      state.closed = true
-      options.onSlow(state)
-    }
+    checkBuffer(state)
   }
 
   const offer = (state: PeerState, event: RoutedEvent, channel: Channel) => {
@@ -116,6 +126,17 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
         send(state, event)
         return
       }
+    },
+    reply(state, message) {
+      if (state.closed) return
+      try {
+        state.peer.send(JSON.stringify(message))
+      }
+      catch {
+        // A socket that broke between the check and the send is cleaned up by its close hook.
+        return
+      }
+      checkBuffer(state)
     },
   }
 }

@@ -110,17 +110,6 @@ export function channelsOf(state: PeerState): Channel[] {
   return state.subscriptions.filter((_, i) => i % 2 === 0) as Channel[]
 }
 
-/** Sends a control message (not an event) as JSON. */
-export function sendJSON(state: PeerState, message: { type: string, data?: unknown }): void {
-  if (state.closed) return
-  try {
-    state.peer.send(JSON.stringify(message))
-  }
-  catch {
-    // A socket that broke between the check and the send is cleaned up by its close hook.
-  }
-}
-
 /** The number of bytes queued for a socket and not yet written to the network. */
 export function bufferedAmountOf(state: PeerState): number {
   return state.raw ? state.raw.bufferedAmount : state.peer.bufferedAmount

@@ -15,7 +15,7 @@ import type { HistoryStore } from './history'
 import { createIngest } from './ingest'
 import { memoryHistory } from './memory-history'
 import { type RealtimeOptions, resolveRealtimeOptions } from './options'
-import { createPeerState, type PeerState, releaseUpgradeRequest, sendJSON } from './peer-state'
+import { createPeerState, type PeerState, releaseUpgradeRequest } from './peer-state'
 import { createPublisher } from './publisher'
 import { createRateLimiter } from './rate-limit'
 import { authenticate, handleFrame, type SessionContext, type VerifiedToken } from './session'
@@ -110,7 +110,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
           state.pending.length = 0
           state.epochNotice = { epoch, offset }
         }
-        else sendJSON(state, { type: 'epoch.changed', data: { epoch, offset } })
+        else fanout.reply(state, { type: 'epoch.changed', data: { epoch, offset } })
       }
     },
   })
@@ -208,7 +208,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       // Frames that arrive before the hello is sent wait in the backlog, like during any other message.
       state.busy = true
       void ready.then(async () => {
-        sendJSON(state, { type: 'connection.established', data: { clientId: state.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
+        fanout.reply(state, { type: 'connection.established', data: { clientId: state.id, timestamp: Date.now(), epoch: ingest.epoch, offset: ingest.offset } })
         state.greeted = true
         if (token) await authenticate(session, state, token)
       }).catch(() => {}).then(() => drain(state)).catch(unexpected)

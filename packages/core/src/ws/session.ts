@@ -6,7 +6,7 @@ import type { Fanout } from './fanout'
 import type { HistoryStore } from './history'
 import type { Ingest } from './ingest'
 import type { ResolvedRealtimeOptions } from './options'
-import { type PeerState, sendJSON } from './peer-state'
+import type { PeerState } from './peer-state'
 import { type ClientMessage, parseClientMessage, type RealtimeErrorCode } from './protocol'
 import type { RateLimiter } from './rate-limit'
 import { routeFrame } from './route'
@@ -38,15 +38,15 @@ export interface VerifiedToken {
 const encoder = new TextEncoder()
 
 /** Sends `{ type: 'error', data: { code, message } }`. */
-export function sendError(state: PeerState, code: RealtimeErrorCode, message: string): void {
-  sendJSON(state, { type: 'error', data: { code, message } })
+export function sendError(ctx: Pick<SessionContext, 'fanout'>, state: PeerState, code: RealtimeErrorCode, message: string): void {
+  ctx.fanout.reply(state, { type: 'error', data: { code, message } })
 }
 
 /** Handles one text frame of a socket. Never throws: a bad message is answered, never fatal. */
 export async function handleFrame(ctx: SessionContext, state: PeerState, text: string): Promise<void> {
   // Characters never outnumber UTF-8 bytes, so most frames skip the encoding.
   if (text.length > ctx.options.maxFrameBytes || (text.length * 3 > ctx.options.maxFrameBytes && encoder.encode(text).byteLength > ctx.options.maxFrameBytes)) {
-    sendError(state, 'PAYLOAD_TOO_LARGE', `Frames are limited to ${ctx.options.maxFrameBytes} bytes`)
+    sendError(ctx, state, 'PAYLOAD_TOO_LARGE', `Frames are limited to ${ctx.options.maxFrameBytes} bytes`)
     return
   }
   // Parsing is inside too: a frame that makes anything throw is answered, and the socket's queue moves on.
@@ -54,7 +54,7 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
   try {
     const message = parseClientMessage(text)
     if ('code' in message) {
-      sendError(state, message.code, message.message)
+      sendError(ctx, state, message.code, message.message)
       return
     }
     type = message.type
@@ -62,7 +62,7 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
   }
   catch (error) {
     ctx.logger.error('websocket message failed', { type, error })
-    sendError(state, 'INTERNAL', 'Internal error')
+    sendError(ctx, state, 'INTERNAL', 'Internal error')
   }
 }
 
@@ -70,13 +70,13 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
 export async function authenticate(ctx: SessionContext, state: PeerState, token: string): Promise<void> {
   const result = await ctx.verifyToken(token).catch(() => null)
   if (!result) {
-    sendError(state, 'TOKEN_INVALID', 'Invalid or expired token')
+    sendError(ctx, state, 'TOKEN_INVALID', 'Invalid or expired token')
     return
   }
   state.wallet = result.wallet
   state.tokenExp = typeof result.exp === 'number' ? result.exp : null
   state.tokenJti = typeof result.jti === 'string' ? result.jti : null
-  sendJSON(state, { type: 'authenticated', data: { wallet: result.wallet } })
+  ctx.fanout.reply(state, { type: 'authenticated', data: { wallet: result.wallet } })
 }
 
 /**
@@ -98,31 +98,31 @@ async function currentWallet(ctx: SessionContext, state: PeerState, now: number)
 async function handleMessage(ctx: SessionContext, state: PeerState, message: ClientMessage): Promise<void> {
   switch (message.type) {
     case 'ping':
-      sendJSON(state, { type: 'pong', data: { timestamp: Date.now() } })
+      ctx.fanout.reply(state, { type: 'pong', data: { timestamp: Date.now() } })
       return
     case 'auth':
       await authenticate(ctx, state, message.token)
       return
     case 'unsubscribe':
       ctx.fanout.unsubscribe(state, message.channels)
-      sendJSON(state, { type: 'unsubscribed', data: { channels: message.channels } })
+      ctx.fanout.reply(state, { type: 'unsubscribed', data: { channels: message.channels } })
       return
     case 'subscribe':
       await subscribe(ctx, state, message)
       return
     case 'chat.send': {
       if (!state.wallet) {
-        sendError(state, 'UNAUTHORIZED', 'Authentication required')
+        sendError(ctx, state, 'UNAUTHORIZED', 'Authentication required')
         return
       }
       const now = Date.now()
       const wallet = await currentWallet(ctx, state, now)
       if (!wallet) {
-        sendError(state, 'TOKEN_INVALID', 'Token expired or revoked, authenticate again')
+        sendError(ctx, state, 'TOKEN_INVALID', 'Token expired or revoked, authenticate again')
         return
       }
       if (!ctx.chatLimiter.take(wallet, now)) {
-        sendError(state, 'RATE_LIMITED', 'Too many chat messages, slow down')
+        sendError(ctx, state, 'RATE_LIMITED', 'Too many chat messages, slow down')
         return
       }
       // What REST's POST /api/chat does: the wallet becomes a player, then the message is stored and emitted.
@@ -133,12 +133,12 @@ async function handleMessage(ctx: SessionContext, state: PeerState, message: Cli
 
 async function subscribe(ctx: SessionContext, state: PeerState, message: Extract<ClientMessage, { type: 'subscribe' }>): Promise<void> {
   if (!ctx.fanout.subscribe(state, message.channels, message.filters)) {
-    sendError(state, 'TOO_MANY_SUBSCRIPTIONS', `At most ${ctx.options.maxSubscriptionsPerPeer} channels per connection`)
+    sendError(ctx, state, 'TOO_MANY_SUBSCRIPTIONS', `At most ${ctx.options.maxSubscriptionsPerPeer} channels per connection`)
     return
   }
   const since = message.since
   if (!since) {
-    sendJSON(state, { type: 'subscribed', data: { channels: message.channels } })
+    ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels } })
     return
   }
   // Live events that arrive while the history is read wait in `pending`; replay and pending are then
@@ -160,8 +160,8 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   const notice = state.epochNotice
   state.epochNotice = null
   if (notice) entries = null
-  sendJSON(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
-  if (notice) sendJSON(state, { type: 'epoch.changed', data: notice })
+  ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
+  if (notice) ctx.fanout.reply(state, { type: 'epoch.changed', data: notice })
   const pending = state.pending
   state.pending = null
   if (entries) {

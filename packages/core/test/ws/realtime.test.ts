@@ -202,6 +202,27 @@ describe('slow consumers and limits', () => {
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 1))
   })
 
+  it('cuts off a client that keeps sending frames and never reads the answers', async () => {
+    // Each frame is answered (here a 7-byte frame by an ~80-byte error): without the buffer check on
+    // answers the server kept them all in memory for as long as the client kept sending. The kernel's
+    // socket buffers take a few MB first.
+    const s = await open({ maxBufferedBytes: 64 * 1024 })
+    const greedy = await connect(s.url)
+    const other = await connect(s.url)
+    ;(greedy.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    for (let round = 0; round < 5000 && !s.logs.some(l => l.includes('slow websocket consumer')); round++) {
+      // A few frames at a time, well under the per-socket queue (`maxPendingFrames`), as a paced client would.
+      for (let i = 0; i < 50; i++) greedy.ws.send('1')
+      other.send({ type: 'ping' })
+      await other.take('pong')
+    }
+    expect(s.logs.some(l => l.includes('slow websocket consumer'))).toBe(true)
+    ;(greedy.ws as unknown as { _socket: { resume(): void } })._socket.resume()
+    expect((await greedy.closed).code).toBe(1013)
+    other.send({ type: 'ping' })
+    await other.take('pong')
+  })
+
   it('closes connections over the per-IP limit with 1008 and keeps the others', async () => {
     const s = await open({ maxConnectionsPerIp: 2 })
     const a = await connect(s.url)
