@@ -128,7 +128,7 @@ export interface CasinoConfig {
   realtime?: RealtimeOptions | false
   /** Carries live events between instances, e.g. `redisPubSub({ url })`. @default memoryPubSub() (one process) */
   pubsub?: PubSub
-  /** Recovery history shared by instances, e.g. `redisHistory({ url })`; needed with a shared `pubsub`. @default memoryHistory() */
+  /** Recovery history shared by instances, e.g. `redisHistory({ client })`; required with `pubsub`. @default memoryHistory() */
   history?: HistoryStore
 }
 
@@ -251,6 +251,11 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     throw new CasinoError('INVALID_CONFIG', `config${path ? `.${path}` : ''}: ${issue.message}`, { data: { field: path } })
   }
   const c = result.output
+  // Offsets and epochs come from the history: with one history per process, each instance sees the
+  // others' events under an epoch its own history does not have, and drops them all, saying nothing.
+  if (c.pubsub && !c.history && c.realtime !== false) {
+    throw new CasinoError('INVALID_CONFIG', 'config.history: a `pubsub` shared by instances needs a `history` they share too (e.g. redisHistory({ client })); without it every instance drops the others\' events', { data: { field: 'history' } })
+  }
   const logger = createLogger(input.logger)
   const ids = new Set<string>()
   const hashes = new Set<string>()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCasino } from '../src/casino'
+import { memoryPubSub } from '../src/pubsub/memory'
 import { createWallet } from './http/_harness'
 
 const owner = createWallet().address
@@ -25,6 +26,8 @@ describe('config of the wired modules', () => {
       [{ leaderRetryMs: 0 }, /^config\.leaderRetryMs: /],
       [{ pubsub: {} }, /^config\.pubsub: /],
       [{ history: { head: () => null } }, /^config\.history: /],
+      // A pubsub with one history per process: every instance would drop the others' events.
+      [{ pubsub: memoryPubSub() }, /^config\.history: a `pubsub` shared by instances needs a `history`/],
     ]
     for (const [override, message] of bad) {
       expect(() => createCasino({ ...base, ...override } as never))

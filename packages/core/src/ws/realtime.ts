@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { defineHooks, type Hooks, type Peer } from 'crossws'
 import type { NodeAdapter } from 'crossws/adapters/node'
 import { consola } from 'consola'
+import { CasinoError } from '../errors'
 import { clientIp } from '../http/client-ip'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
@@ -73,6 +74,10 @@ export interface Realtime {
  * every process's ingest (ordered, gap-filled) -> the same bytes to each matching socket.
  */
 export function createRealtime(ctx: RealtimeContext): Realtime {
+  // See resolveConfig: a pubsub with a history per process drops every other instance's events.
+  if (ctx.pubsub && !ctx.history) {
+    throw new CasinoError('INVALID_CONFIG', 'history: a `pubsub` shared by instances needs a `history` they share too (e.g. redisHistory({ client }))', { data: { field: 'history' } })
+  }
   const options = resolveRealtimeOptions(ctx.options)
   const logger = ctx.logger ?? consola.withTag('fare').withTag('ws')
   const pubsub = ctx.pubsub ?? memoryPubSub({ onError: error => logger.error('event listener failed', { error }) })

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type WebSocket from 'ws'
+import { createCasinoEvents } from '../../src/events'
+import { memoryPubSub } from '../../src/pubsub/memory'
+import { memoryStore } from '../../src/store/memory'
+import { createRealtime } from '../../src/ws/realtime'
 import { bigWager, makeBet, makeStats, type Received, startServer, TestClient, wallet } from './_harness'
 
 type Server = Awaited<ReturnType<typeof startServer>>
@@ -174,6 +178,15 @@ describe('recovery', () => {
     expect((await subscribe(covered, { channels: ['bets'], since: { epoch, offset: 16 } })).data.recovered).toBe(true)
     await covered.take(m => m.offset === 20)
     expect(covered.events().map(e => e.offset)).toEqual([17, 18, 19, 20])
+  })
+})
+
+describe('configuration', () => {
+  it('refuses a pubsub without a shared history: each instance would drop the others\' events', () => {
+    // With a history per process, another instance's events carry an epoch this one's history does not
+    // have: they were dropped, silently (two servers on one memoryPubSub: B's client got only B's events).
+    expect(() => createRealtime({ events: createCasinoEvents(), store: memoryStore(), pubsub: memoryPubSub(), verifyToken: async () => null }))
+      .toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/^history: a `pubsub` shared by instances needs a `history`/) }))
   })
 })
 
