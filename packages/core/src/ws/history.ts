@@ -13,8 +13,12 @@ export interface HistoryStore {
   /**
    * Assigns the next offset, stores `head + offset + '}'` with the time of the event, prunes what is
    * beyond the size or age bound, and returns the stored frame. Offsets are consecutive integers.
+   *
+   * `id` names this event uniquely: an append repeated with the same id in the same epoch (its reply was
+   * lost and the call sent again, by the publisher's retry or by the client's own resend) answers the
+   * first one's entry instead of storing the event twice. Remembered for the last `size` appends at least.
    */
-  append(head: string, timestamp: number): Promise<HistoryEntry & { epoch: string }>
+  append(head: string, timestamp: number, id?: string): Promise<HistoryEntry & { epoch: string }>
   /**
    * Frames with offset greater than `after`, oldest first, when the history still holds ALL of them
    * (and `epoch` is the current epoch); `null` otherwise, so the caller can tell the client it missed some.

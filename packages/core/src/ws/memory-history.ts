@@ -22,6 +22,8 @@ export function memoryHistory(options: MemoryHistoryOptions = {}): HistoryStore 
   let entries: (HistoryEntry & { time: number })[] = []
   let start = 0
   let last = 0
+  /** The entries of the last `size` appends that named an id (see HistoryStore.append), oldest first. */
+  let appended = new Map<string, HistoryEntry>()
 
   const prune = (now: number) => {
     while (entries.length - start > size) start++
@@ -36,11 +38,17 @@ export function memoryHistory(options: MemoryHistoryOptions = {}): HistoryStore 
     async head() {
       return { epoch, offset: last }
     },
-    async append(head, timestamp) {
+    async append(head, timestamp, id) {
+      const known = id === undefined ? undefined : appended.get(id)
+      if (known) return { epoch, ...known }
       const offset = ++last
       const frame = toEventFrame(head, offset)
       entries.push({ offset, frame, time: timestamp })
       prune(timestamp)
+      if (id !== undefined) {
+        appended.set(id, { offset, frame })
+        if (appended.size > size) appended.delete(appended.keys().next().value!)
+      }
       return { epoch, offset, frame }
     },
     async since(askedEpoch, after, now) {
@@ -58,6 +66,7 @@ export function memoryHistory(options: MemoryHistoryOptions = {}): HistoryStore 
       entries = []
       start = 0
       last = 0
+      appended = new Map()
       return epoch
     },
     async close() {

@@ -1,7 +1,7 @@
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
 import type { PubSub } from '../pubsub/types'
-import type { HistoryStore } from './history'
+import { type HistoryStore, randomEpoch } from './history'
 import { toEventHead } from './serialize-event'
 
 /** Publishes the events of this process's bus to every process. */
@@ -28,6 +28,8 @@ interface Pending {
   type: CasinoEventType
   head: string
   timestamp: number
+  /** Unique to this event across processes: an append sent twice (a lost reply) stores it once. */
+  id: string
 }
 
 /**
@@ -52,6 +54,9 @@ export function createPublisher(ctx: {
   retry?: Partial<PublisherRetry>
 }): Publisher {
   const retry: PublisherRetry = { retries: 8, delay: 100, maxDelay: 5000, maxQueue: 10_000, ...ctx.retry }
+  // Event ids: this publisher's random prefix and a counter.
+  const publisherId = randomEpoch()
+  let eventSeq = 0
   // A moving index over an array, compacted when half read: O(1) per event, order preserved.
   let queue: Pending[] = []
   let next = 0
@@ -101,7 +106,7 @@ export function createPublisher(ctx: {
   }
 
   const publishOne = async (item: Pending) => {
-    const entry = await withRetry(() => ctx.history.append(item.head, item.timestamp))
+    const entry = await withRetry(() => ctx.history.append(item.head, item.timestamp, item.id))
     try {
       await ctx.pubsub.publish(ctx.channel, `${entry.epoch} ${entry.frame}`)
     }
@@ -175,7 +180,7 @@ export function createPublisher(ctx: {
         lost++
       }
     }
-    queue.push({ type, head, timestamp })
+    queue.push({ type, head, timestamp, id: `${publisherId}:${++eventSeq}` })
     start()
   })
 

@@ -24,7 +24,7 @@ local epoch = redis.call('GET', KEYS[1])
 if not epoch then
   epoch = ARGV[1]
   redis.call('SET', KEYS[1], epoch)
-  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -36,10 +36,29 @@ return { epoch, tonumber(redis.call('GET', KEYS[2]) or '0') }`
 
 // INCR and XADD in one script: offsets are consecutive and each one's frame is stored before any process
 // can see a later offset. Stream ids are the Redis clock, which is what the age trim (MINID) compares.
+// The event's id (ARGV[5], '' for none) is remembered with its offset in a sorted set (the last `size`
+// of them): an append sent again after its reply was lost (a dropped connection: ioredis resends what
+// was in flight, the publisher retries) answers the first one's offset and stored frame (found from the
+// newest end: offsets are consecutive, and a repeat comes soon), instead of storing the event twice.
 const appendScript = `${prelude}
+if ARGV[5] ~= '' then
+  local known = redis.call('ZSCORE', KEYS[4], ARGV[5])
+  if known then
+    local offset = tonumber(known)
+    local back = tonumber(redis.call('GET', KEYS[2]) or '0') - offset + 1
+    local entry = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', back)[back]
+    if entry and tonumber(entry[2][2]) == offset then return { epoch, offset, entry[2][4] } end
+    -- Trimmed since (by size or age): the frame the caller would have had.
+    return { epoch, offset, ARGV[4] .. offset .. '}' }
+  end
+end
 local offset = redis.call('INCR', KEYS[2])
 local frame = ARGV[4] .. offset .. '}'
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], '*', 'o', offset, 'f', frame)
+if ARGV[5] ~= '' then
+  redis.call('ZADD', KEYS[4], offset, ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', offset - tonumber(ARGV[3]))
+end
 return { epoch, offset, frame }`
 
 // The frames after ARGV[4] are the newest (last - after) entries of the stream, because offsets are
@@ -66,19 +85,20 @@ return out`
 // message and every older `since` is answered `recovered: false`.
 const resetScript = `
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 return ARGV[1]`
 
 /**
  * A {@link HistoryStore} in Redis, shared by every casino process: `INCR` gives offsets, a capped stream
- * keeps frames (by count and by age), and an epoch key names the lifetime. With it (and a Redis PubSub) a
+ * keeps frames (by count and by age), an epoch key names the lifetime, and a sorted set remembers the
+ * ids of the last appends (so that one sent twice is stored once). With it (and a Redis PubSub) a
  * client that reconnects to ANY instance with `since` resumes without gap or duplicate.
  *
  * Needs Redis 6.2+ (XTRIM MINID). Takes a structural client so core does not depend on ioredis.
  */
 export function redisHistory(options: RedisHistoryOptions): HistoryStore {
   const prefix = options.prefix ?? 'fare:ws:'
-  const keys = [`${prefix}epoch`, `${prefix}offset`, `${prefix}history`]
+  const keys = [`${prefix}epoch`, `${prefix}offset`, `${prefix}history`, `${prefix}appended`]
   const size = options.size ?? 10_000
   const maxAge = options.maxAge ?? 10 * 60_000
   const run = (script: string, ...args: (string | number)[]) =>
@@ -89,8 +109,8 @@ export function redisHistory(options: RedisHistoryOptions): HistoryStore {
       const [epoch, offset] = await run(headScript) as [string, number]
       return { epoch, offset: Number(offset) }
     },
-    async append(head) {
-      const [epoch, offset, frame] = await run(appendScript, size, head) as [string, number, string]
+    async append(head, _timestamp, id) {
+      const [epoch, offset, frame] = await run(appendScript, size, head, id ?? '') as [string, number, string]
       return { epoch, offset: Number(offset), frame }
     },
     async since(epoch, after) {

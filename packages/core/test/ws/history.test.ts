@@ -9,7 +9,7 @@ import { redisClient } from './_redis'
 const redis = redisClient()
 const prefixes: string[] = []
 afterAll(async () => {
-  for (const prefix of prefixes) await redis.del(`${prefix}epoch`, `${prefix}offset`, `${prefix}history`)
+  for (const prefix of prefixes) await redis.del(`${prefix}epoch`, `${prefix}offset`, `${prefix}history`, `${prefix}appended`)
   await redis.quit()
 })
 
@@ -55,6 +55,27 @@ describe.each(stores)('%s history', (_name, create) => {
     const next = await history.append(head('r4'), Date.now())
     expect([next.epoch, next.offset]).toEqual([epoch, 1])
     expect((await history.since(epoch, 0, Date.now()))?.map(e => JSON.parse(e.frame).data.id)).toEqual(['r4'])
+  })
+
+  it('stores an append sent again with the same id once: its reply was lost, not the event', async () => {
+    const history = create({ size: 3, maxAge: 60_000 })
+    const { epoch } = await history.head()
+    // The publisher sends the same head again, serialised once when the event was emitted.
+    const i1 = head('i1')
+    const first = await history.append(i1, Date.now(), 'p:1')
+    const again = await history.append(i1, Date.now(), 'p:1')
+    expect(again).toEqual(first)
+    const second = await history.append(head('i2'), Date.now(), 'p:2')
+    expect(second.offset).toBe(first.offset + 1)
+    // Sent again after another event: still the first one's entry.
+    expect(await history.append(i1, Date.now(), 'p:1')).toEqual(first)
+    // Without an id nothing is remembered: two appends, two events.
+    await history.append(head('i3'), Date.now())
+    await history.append(head('i3'), Date.now())
+    expect((await history.since(epoch, 1, Date.now()))?.map(e => [e.offset, JSON.parse(e.frame).data.id])).toEqual([[2, 'i2'], [3, 'i3'], [4, 'i3']])
+    // A new epoch forgets the ids with the frames: the event belongs to the new lifetime.
+    const next = await history.reset!()
+    expect(await history.append(head('i1'), Date.now(), 'p:1')).toMatchObject({ epoch: next, offset: 1 })
   })
 
   it('is not covered once the size bound dropped what follows the position', async () => {

@@ -32,6 +32,27 @@ function flakyHistory(failing: (head: string) => boolean) {
   return { history, failures: () => failures }
 }
 
+/**
+ * A memory history that loses the reply of the append of a head `losing(head)` picks, once: the event
+ * is stored, and the caller hears an error, as when the connection to Redis drops before the answer.
+ */
+function lossyHistory(losing: (head: string) => boolean) {
+  const inner = memoryHistory()
+  const lost = new Set<string>()
+  const history: HistoryStore = {
+    ...inner,
+    append: async (head, timestamp, id) => {
+      const entry = await inner.append(head, timestamp, id)
+      if (losing(head) && !lost.has(head)) {
+        lost.add(head)
+        throw new Error('Connection is closed.')
+      }
+      return entry
+    },
+  }
+  return history
+}
+
 async function connect(url: string) {
   const client = await TestClient.connect(url)
   clients.push(client)
@@ -58,6 +79,24 @@ describe('publishing when the history fails', () => {
     expect((await late.client.take('subscribed')).data.recovered).toBe(true)
     await late.client.take(m => m.data?.id === 'b4')
     expect(late.client.events().map(e => e.data.id)).toEqual(['b1', 'b2', 'b3', 'b4'])
+  })
+
+  it('stores an event whose append reply was lost once: the retry names it by its id', async () => {
+    // The append ran; its answer never came, so the publisher sent it again. Stored twice, the event took
+    // two offsets and every client received it twice.
+    server = await startServer({ publishRetryDelay: 5 }, { history: lossyHistory(head => head.includes('"l2"')) })
+    const { client, hello } = await connect(server.url)
+    client.send({ type: 'subscribe', channels: ['bets'] })
+    await client.take('subscribed')
+    for (const id of ['l1', 'l2', 'l3']) server.events.emit('bet.placed', makeBet({ id }))
+    await server.realtime.flush()
+    await client.take(m => m.data?.id === 'l3')
+    expect(client.events().map(e => [e.data.id, e.offset])).toEqual([['l1', 1], ['l2', 2], ['l3', 3]])
+    const late = await connect(server.url)
+    late.client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: hello.epoch, offset: 0 } })
+    expect((await late.client.take('subscribed')).data.recovered).toBe(true)
+    await late.client.take(m => m.data?.id === 'l3')
+    expect(late.client.events().map(e => e.data.id)).toEqual(['l1', 'l2', 'l3'])
   })
 
   it('moves to a new epoch when an append keeps failing, so a client resuming past it is told recovered: false', async () => {

@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   child?.kill()
-  await cleanup.del(`${prefix}epoch`, `${prefix}offset`, `${prefix}history`)
+  await cleanup.del(`${prefix}epoch`, `${prefix}offset`, `${prefix}history`, `${prefix}appended`)
   await cleanup.quit()
 })
 
