@@ -21,6 +21,7 @@ describe('config of the wired modules', () => {
       [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
       [{ realtime: { chatRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.chatRateLimit\.messages /],
       [{ realtime: { chatRateLimit: { messages: 3, windowMs: 0 } } }, /^config\.realtime\.chatRateLimit\.windowMs /],
+      [{ realtime: { replayRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.replayRateLimit\.replays /],
       [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
       [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],
       [{ leaderRetryMs: 0 }, /^config\.leaderRetryMs: /],

@@ -31,6 +31,13 @@ export interface RealtimeOptions {
   /** Chat messages per wallet per window. @default { messages: 5, windowMs: 10_000 } */
   chatRateLimit?: { messages: number, windowMs: number }
   /**
+   * Recoveries (`subscribe` with `since`) per client IP per window; past it the subscription is made live
+   * and answered `recovered: false` (the client refetches over REST). A recovery may read the whole
+   * history: without a bound, a few sockets asking again and again delayed every publish. Counted in each
+   * process. @default { replays: 10, windowMs: 10_000 }
+   */
+  replayRateLimit?: { replays: number, windowMs: number }
+  /**
    * Believe `Fly-Client-IP`, else the rightmost `X-Forwarded-For` entry, for the client IP (behind a proxy you
    * trust). @default false here; the casino's `trustProxy` through `createCasino`
    */
@@ -67,6 +74,7 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
     maxPendingFrames: options.maxPendingFrames ?? 64,
     maxPendingBytes: options.maxPendingBytes ?? 256 * 1024,
     chatRateLimit: options.chatRateLimit ?? { messages: 5, windowMs: 10_000 },
+    replayRateLimit: options.replayRateLimit ?? { replays: 10, windowMs: 10_000 },
     trustProxy: options.trustProxy ?? false,
     publishRetries: options.publishRetries ?? 8,
     publishRetryDelay: options.publishRetryDelay ?? 100,
@@ -78,11 +86,19 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
     const value = resolved[key]
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`realtime.${key} must be a positive number`)
   }
-  // `{ max }` (the REST rate-limit rules' word) would leave `messages` undefined, and every message refused.
-  const chat = resolved.chatRateLimit as { messages?: unknown, windowMs?: unknown } | null
-  if (typeof chat !== 'object' || chat === null) throw new TypeError('realtime.chatRateLimit must be { messages, windowMs }')
-  if (!Number.isInteger(chat.messages) || (chat.messages as number) < 1) throw new TypeError('realtime.chatRateLimit.messages must be a positive integer')
-  if (!(Number.isFinite(chat.windowMs) && (chat.windowMs as number) > 0)) throw new TypeError('realtime.chatRateLimit.windowMs must be a positive number')
+  checkRateRule('chatRateLimit', resolved.chatRateLimit, 'messages')
+  checkRateRule('replayRateLimit', resolved.replayRateLimit, 'replays')
   if (!resolved.path.startsWith('/')) throw new TypeError('realtime.path must start with /')
   return resolved
+}
+
+/**
+ * Throws a `TypeError` naming `name` unless `rule` is `{ [count]: positive integer, windowMs: positive }`.
+ * `{ max }` (the REST rate-limit rules' word) would leave the count undefined, and every action refused.
+ */
+function checkRateRule(name: string, rule: unknown, count: string): void {
+  const r = rule as Record<string, unknown> | null
+  if (typeof r !== 'object' || r === null) throw new TypeError(`realtime.${name} must be { ${count}, windowMs }`)
+  if (!Number.isInteger(r[count]) || (r[count] as number) < 1) throw new TypeError(`realtime.${name}.${count} must be a positive integer`)
+  if (!(Number.isFinite(r.windowMs) && (r.windowMs as number) > 0)) throw new TypeError(`realtime.${name}.windowMs must be a positive number`)
 }

@@ -138,6 +138,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     ingest,
     options,
     chatLimiter: createRateLimiter(options.chatRateLimit.messages, options.chatRateLimit.windowMs),
+    replayLimiter: createRateLimiter(options.replayRateLimit.replays, options.replayRateLimit.windowMs),
     logger,
     verifyToken: ctx.verifyToken,
     ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),
@@ -165,6 +166,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       else state.peer.ping()
     }
     session.chatLimiter.prune(now)
+    session.replayLimiter.prune(now)
   }, options.pingInterval)
   sweep.unref?.()
 

@@ -20,6 +20,8 @@ export interface SessionContext {
   ingest: Ingest
   options: ResolvedRealtimeOptions
   chatLimiter: RateLimiter
+  /** Recoveries (`since`) per client IP. */
+  replayLimiter: RateLimiter
   logger: CasinoLogger
   verifyToken: (token: string) => Promise<VerifiedToken | null>
   /** True when the token with this `jti` was revoked since it was verified (logout). @default never revoked */
@@ -139,6 +141,12 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   const since = message.since
   if (!since) {
     ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels } })
+    return
+  }
+  // A recovery may read the whole history (MBs from Redis, on the connection the publisher appends on):
+  // past its IP's budget the socket goes live without one, and refetches over REST as after any miss.
+  if (!ctx.replayLimiter.take(state.ip, Date.now())) {
+    ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels, recovered: false } })
     return
   }
   // Live events that arrive while the history is read wait in `pending`; replay and pending are then

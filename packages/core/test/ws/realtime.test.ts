@@ -179,6 +179,27 @@ describe('recovery', () => {
     await covered.take(m => m.offset === 20)
     expect(covered.events().map(e => e.offset)).toEqual([17, 18, 19, 20])
   })
+
+  it('recovers at most replayRateLimit times per IP, then subscribes live with recovered: false', async () => {
+    // A recovery from offset 0 reads the whole history: sockets asking again and again delayed every publish.
+    const s = await open({ replayRateLimit: { replays: 2, windowMs: 60_000 } })
+    const a = await connect(s.url)
+    const { epoch } = a.received[0]!.data
+    for (let i = 0; i < 3; i++) s.events.emit('bet.placed', makeBet({ id: `r${i}` }))
+    await s.realtime.flush()
+    expect((await subscribe(a, { channels: ['bets'], since: { epoch, offset: 0 } })).data.recovered).toBe(true)
+    expect((await subscribe(a, { channels: ['stats'], since: { epoch, offset: 0 } })).data.recovered).toBe(true)
+    // The budget is the IP's, whatever socket asks.
+    const b = await connect(s.url)
+    const refused = await subscribe(b, { channels: ['bets'], since: { epoch, offset: 0 } })
+    expect(refused.data).toEqual({ channels: ['bets'], recovered: false })
+    expect(b.events()).toEqual([])
+    // Refused a recovery, the socket is still subscribed: live events reach it.
+    s.events.emit('bet.placed', makeBet({ id: 'live' }))
+    expect((await b.take(m => m.type === 'bet.placed')).data.id).toBe('live')
+    // A plain subscribe is never counted.
+    expect((await subscribe(b, { channels: ['jackpots'] })).type).toBe('subscribed')
+  })
 })
 
 describe('configuration', () => {
