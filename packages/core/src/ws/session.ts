@@ -72,6 +72,11 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
 export async function authenticate(ctx: SessionContext, state: PeerState, token: string): Promise<void> {
   const result = await ctx.verifyToken(token).catch(() => null)
   if (!result) {
+    // The socket is no longer what it was: a client switching wallets with a bad token must not go on
+    // chatting as the one before.
+    state.wallet = null
+    state.tokenExp = null
+    state.tokenJti = null
     sendError(ctx, state, 'TOKEN_INVALID', 'Invalid or expired token')
     return
   }

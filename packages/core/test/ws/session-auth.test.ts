@@ -68,6 +68,15 @@ describe('a socket authenticated once', () => {
     expect((await casino.store.listChat({ limit: 10 })).filter(m => m.wallet === player.address).map(m => m.message)).toEqual(['before logout'])
   })
 
+  it('is signed out by an auth whose token is refused: it never goes on as the wallet before', async () => {
+    const player = createWallet()
+    const client = await authenticated(await signIn(player))
+    client.send({ type: 'auth', token: 'not-a-token' })
+    expect((await client.take('error')).data.code).toBe('TOKEN_INVALID')
+    expect((await chat(client, 'as whom?')).data.code).toBe('UNAUTHORIZED')
+    expect((await casino.store.listChat({ limit: 10 })).some(m => m.wallet === player.address)).toBe(false)
+  })
+
   it('loses its chat rights when the token expires, and gets them back with a fresh token', async () => {
     const player = createWallet()
     const client = await authenticated(await signIn(player))
