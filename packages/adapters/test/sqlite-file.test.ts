@@ -10,7 +10,7 @@ import { memoryStore, packTransactions } from '@fare-casino/core'
 import type { ChainEvent, PackedPart } from '@fare-casino/core/store'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { bulkLoad, migrate, sqliteMigrationsFolder, sqliteStore, type SqliteStore, warmLeaderboards } from '@fare-casino/adapters/sqlite'
-import { allTimeLeaderboardSql, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
+import { allTimeLeaderboardSql, betPageQuery, betPageSql, windowLeaderboardSql } from '../src/sqlite/queries'
 import { materializedWindowSql } from '../src/sqlite/windows'
 
 const dir = mkdtempSync(join(tmpdir(), 'fare-sqlite-file-'))
@@ -125,6 +125,13 @@ describe('sqliteStore on a file', () => {
       expect(materialized).not.toContain('TEMP B-TREE')
     }
     expect(plan(betPageSql(['seq < ?', 'player = ?']), 10, 'x', 11)).toContain('bets_player_seq_idx')
+    // No statistics here (no writer thread ran ANALYZE): for player + game SQLite picked the game's index,
+    // every bet of the game read to find the player's. The lister names the player's index.
+    expect(store.client.prepare(`SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'`).all()).toEqual([])
+    for (const filters of [{ game: 'coinflip' }, { game: 'coinflip', status: 'pending' as const }, { won: true }]) {
+      const { source, args } = betPageQuery({ player: randomWallet(), ...filters, limit: 10 })
+      expect(plan(source, ...args, 11), JSON.stringify(filters)).toContain('bets_player_seq_idx')
+    }
     expect(plan(betPageSql(['seq < ?', 'game = ?']), 10, 'x', 11)).toContain('bets_game_seq_idx')
     expect(plan(betPageSql(['seq < ?', `status = 'pending'`]), 10, 11)).toContain('bets_pending_seq_idx')
     expect(plan('SELECT * FROM bets WHERE substr(register_signature, 1, 16) = substr(?, 1, 16) AND register_signature = ?', 'x', 'x')).toContain('bets_register_signature_prefix_idx')
@@ -309,6 +316,27 @@ describe('sqliteStore writer thread', () => {
     expect(store.writerThread).toBe(false)
     await expect(store.applyBatch(makeBatch([makeRegister()]))).rejects.toMatchObject({ code: 'SQLITE_READONLY' })
     expect((await store.stats(Date.now())).pendingBets).toBe(1)
+  })
+
+  it('answers every leaderboard period from a read-only file, writing nothing', async () => {
+    // A windowed leaderboard slides its materialized window forward, a write: read-only, every 24h, 7d
+    // and 30d leaderboard threw SQLITE_READONLY.
+    const file = newFile()
+    const writable = await openStore(file)
+    const now = Date.UTC(2026, 11, 6, 9, 30)
+    const register = makeRegister({ blockTime: Math.floor(now / 1000) - 600 })
+    await writable.applyBatch(makeBatch([register, makeResolve(register, { resultIndex: 0 })], { now }))
+    const expected = await Promise.all((['all', '24h', '7d', '30d'] as const).map(period => writable.leaderboard({ by: 'wagered', period, limit: 10, now })))
+    await writable.close()
+    const store = sqliteStore({ file, databaseOptions: { readonly: true } })
+    open.push(store)
+    for (const [i, period] of (['all', '24h', '7d', '30d'] as const).entries()) {
+      const entries = await store.leaderboard({ by: 'wagered', period, limit: 10, now })
+      expect(entries, period).toEqual(expected[i])
+      expect(entries.map(e => e.wallet), period).toEqual([register.player])
+    }
+    // An hour later the stored windows are behind: summed from the hours instead.
+    expect(await store.leaderboard({ by: 'wagered', period: '24h', limit: 10, now: now + 3_600_000 })).toEqual(expected[1])
   })
 
   it('a writer thread that dies fails only the batches it held; the store then writes on its own connection', async () => {

@@ -13,26 +13,40 @@ import { createWindows } from './windows'
 /** Largest seq a cursor can carry; also "no cursor". */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER
 
-/** The bet page query for some `column = ?` conditions (exported for the query-plan test). */
-export function betPageSql(where: string[]): string {
-  return `SELECT * FROM bets WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`
+/**
+ * The bet page query for some `column = ?` conditions, through `index` when given (exported for the
+ * query-plan test).
+ */
+export function betPageSql(where: string[], index?: string): string {
+  return `SELECT * FROM bets${index ? ` INDEXED BY ${index}` : ''} WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`
+}
+
+/**
+ * The statement of a bet page and its arguments (without the LIMIT), by the filters of `query`
+ * (exported for the query-plan test).
+ */
+export function betPageQuery(query: BetQuery): { source: string, args: unknown[] } {
+  const before = query.cursor === undefined ? NO_CURSOR : decodeBetCursor(query.cursor)
+  const where = ['seq < ?']
+  const args: unknown[] = [before]
+  if (query.player !== undefined) { where.push('player = ?'); args.push(query.player) }
+  if (query.game !== undefined) { where.push('game = ?'); args.push(query.game) }
+  // 'pending' as a literal: only then can SQLite use the partial index of pending bets.
+  if (query.status === 'pending') where.push(`status = 'pending'`)
+  else if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
+  if (query.won !== undefined) { where.push('won = ?'); args.push(query.won ? 1 : 0) }
+  // A player's page walks the player's index: without table statistics (a store with no writer thread
+  // never runs ANALYZE) SQLite took the game's index for player + game and read every bet of the game,
+  // 110 ms against 0.2 ms at a million bets.
+  return { source: betPageSql(where, query.player !== undefined ? 'bets_player_seq_idx' : undefined), args }
 }
 
 /** Keyset pages of bets, newest first: `seq < cursor` walks an index backwards, so inserts never shift a page. */
 export function createBetLister(db: Database): (query: BetQuery) => BetPage {
   const cache = new Map<string, Statement>()
   return (query) => {
-    const before = query.cursor === undefined ? NO_CURSOR : decodeBetCursor(query.cursor)
     const limit = Math.max(1, Math.min(100, Math.floor(query.limit)))
-    const where = ['seq < ?']
-    const args: unknown[] = [before]
-    if (query.player !== undefined) { where.push('player = ?'); args.push(query.player) }
-    if (query.game !== undefined) { where.push('game = ?'); args.push(query.game) }
-    // 'pending' as a literal: only then can SQLite use the partial index of pending bets.
-    if (query.status === 'pending') where.push(`status = 'pending'`)
-    else if (query.status !== undefined) { where.push('status = ?'); args.push(query.status) }
-    if (query.won !== undefined) { where.push('won = ?'); args.push(query.won ? 1 : 0) }
-    const source = betPageSql(where)
+    const { source, args } = betPageQuery(query)
     let statement = cache.get(source)
     if (!statement) cache.set(source, statement = db.prepare(source).safeIntegers(true))
     // One row more than asked tells whether there is a next page.

@@ -87,7 +87,9 @@ export function createWindows(db: Database): MaterializedWindows {
   return {
     slideTo(hours, endHour) {
       const current = read(hours)
-      if (current === null || current < endHour) slide.immediate(hours, endHour)
+      // A read-only connection cannot slide a window (SQLITE_READONLY): it uses one another connection
+      // brought to the hour, else the caller sums the hours itself.
+      if ((current === null || current < endHour) && !db.readonly) slide.immediate(hours, endHour)
       return read(hours) === endHour
     },
     ranked,
