@@ -4,6 +4,7 @@ import * as v from 'valibot'
 import { CasinoError } from './errors'
 import type { GameDefinition } from './games/registry'
 import { resolveIndexerOptions } from './indexer/options'
+import { deriveWsUrl } from './solana/rpc'
 import type { IndexerOptions } from './indexer/types'
 import type { Leader } from './leader'
 import { createLogger, type CasinoLogger } from './logger'
@@ -77,7 +78,7 @@ export interface CasinoConfig {
   network?: CasinoNetwork
   /** Solana JSON-RPC endpoint; /health/ready checks it when set. @default none */
   rpcUrl?: string
-  /** Solana WebSocket endpoint, for the indexer. @default none */
+  /** Solana WebSocket endpoint, for the indexer. @default derived from `rpcUrl` (ws/wss, port + 1 when a port is given) */
   wsUrl?: string
   /** @default the Fare Vault id, FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe */
   programId?: string
@@ -161,7 +162,7 @@ const wallet = (what: string) => v.pipe(v.string(), v.check((s: string) => isWal
 const seconds = v.pipe(v.number(), v.integer(), v.minValue(1))
 const positive = v.pipe(v.number(), v.check(n => Number.isFinite(n) && n > 0, 'must be a positive number'))
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1))
-const rule = v.optional(v.object({ windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }))
+const rule = v.optional(v.strictObject({ windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))), max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }))
 const httpUrl = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//i, 'must be an http(s) URL'))
 /** A node's WebSocket endpoint: ws(s), or the http(s) form of it, which the ws client takes too. */
 const wsUrl = v.pipe(v.string(), v.url(), v.regex(/^(wss?|https?):\/\//i, 'must be a ws(s) or http(s) URL'))
@@ -170,7 +171,7 @@ const hasMethods = (...names: string[]) => v.custom<object>(
   `must have ${names.join(', ')}`,
 )
 
-const configSchema = v.object({
+const configSchema = v.strictObject({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
   slug: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'))),
   ownerWallet: wallet('ownerWallet'),
@@ -180,7 +181,7 @@ const configSchema = v.object({
   programId: v.optional(wallet('programId')),
   store: v.optional(hasMethods('migrate', 'applyBatch', 'close')),
   kv: v.optional(hasMethods('getItem', 'setItem', 'removeItem')),
-  auth: v.optional(v.object({
+  auth: v.optional(v.strictObject({
     jwtSecret: v.optional(v.string()),
     domain: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host, e.g. casino.example.com'))),
     uri: v.optional(v.pipe(v.string(), v.url())),
@@ -188,11 +189,11 @@ const configSchema = v.object({
     nonceTtl: v.optional(v.pipe(seconds, v.maxValue(300, 'must be at most 300 seconds'))),
     statement: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.check(s => !s.includes('\n'), 'must be one line'))),
   })),
-  cors: v.optional(v.union([v.literal(false), v.object({
+  cors: v.optional(v.union([v.literal(false), v.strictObject({
     origin: v.optional(v.union([v.boolean(), v.string(), v.array(v.string())])),
     credentials: v.optional(v.boolean()),
   })])),
-  rateLimit: v.optional(v.union([v.literal(false), v.object({
+  rateLimit: v.optional(v.union([v.literal(false), v.strictObject({
     windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     auth: rule,
@@ -201,7 +202,7 @@ const configSchema = v.object({
   trustProxy: v.optional(v.boolean()),
   bodyLimit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(256))),
   logger: v.optional(hasMethods('withTag', 'warn', 'error')),
-  games: v.optional(v.array(v.object({
+  games: v.optional(v.array(v.strictObject({
     id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')),
     name: v.pipe(v.string(), v.minLength(1)),
     extraDataHash: v.optional(v.string()),
@@ -236,6 +237,21 @@ const configSchema = v.object({
   history: v.optional(hasMethods('head', 'append', 'since', 'close')),
 })
 
+/**
+ * The issue that names the field: a union (`false` or an object) reports that its input matched no
+ * option, while the object's own issue, deeper in it, says which key is wrong and why.
+ */
+function deepest(issue: v.GenericIssue): { issue: v.GenericIssue, path: string } {
+  let found = issue
+  // An issue inside a union has its path from the union's input on.
+  const path = [v.getDotPath(issue)]
+  while (found.type === 'union' && found.issues?.length) {
+    found = found.issues.reduce((a, b) => ((b.path?.length ?? 0) > (a.path?.length ?? 0) ? b : a))
+    path.push(v.getDotPath(found))
+  }
+  return { issue: found, path: path.filter(Boolean).join('.') }
+}
+
 /** Bytes of a strong HS256 secret. */
 const MIN_SECRET_BYTES = 32
 
@@ -246,9 +262,10 @@ const MIN_SECRET_BYTES = 32
 export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
   const result = v.safeParse(configSchema, input)
   if (!result.success) {
-    const issue = result.issues[0]
-    const path = v.getDotPath(issue)
-    throw new CasinoError('INVALID_CONFIG', `config${path ? `.${path}` : ''}: ${issue.message}`, { data: { field: path } })
+    const { issue, path } = deepest(result.issues[0])
+    // A key no option has (a typo: `bodylimit`) would otherwise be dropped, and its setting with it.
+    const message = issue.type === 'strict_object' && issue.expected === 'never' ? 'is not an option' : issue.message
+    throw new CasinoError('INVALID_CONFIG', `config${path ? `.${path}` : ''}: ${message}`, { data: { field: path } })
   }
   const c = result.output
   // Offsets and epochs come from the history: with one history per process, each instance sees the
@@ -277,7 +294,7 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     ownerWallet: c.ownerWallet,
     network: c.network ?? 'devnet',
     rpcUrl: c.rpcUrl ?? null,
-    wsUrl: c.wsUrl ?? null,
+    wsUrl: c.wsUrl ?? (c.rpcUrl ? deriveWsUrl(c.rpcUrl) : null),
     programId: c.programId ?? FARE_VAULT_PROGRAM_ID,
     auth: {
       jwtSecret,
@@ -325,7 +342,8 @@ function resolveIndexer(input: CasinoConfig, ownerWallet: string): IndexerOption
     resolveIndexerOptions(options)
   }
   catch (error) {
-    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message.replace(/^indexer: /, 'indexer.')}`, { cause: error })
+    // `indexer: pollInterval must be …` as `config.indexer.pollInterval: must be …`, as the schema's own.
+    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message.replace(/^indexer: (\S+) /, 'indexer.$1: ')}`, { cause: error })
   }
   return options
 }
@@ -337,7 +355,7 @@ function resolveRealtime(options: RealtimeOptions | false | undefined, trustProx
     return resolveRealtimeOptions({ ...options, trustProxy: options?.trustProxy ?? trustProxy })
   }
   catch (error) {
-    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message}`, { cause: error })
+    throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message.replace(/^(realtime\.\S+) /, '$1: ')}`, { cause: error })
   }
 }
 

@@ -11,22 +11,29 @@ describe('config of the wired modules', () => {
   it('names the invalid field of the indexer, realtime and leader settings', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { pollInterval: 0 } }, /^config\.indexer\.pollInterval: /],
-      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { recent: -1 } } }, /^config\.indexer\.start\.recent /],
-      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { signature: 'not-a-signature' } } }, /^config\.indexer\.start\.signature /],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { recent: -1 } } }, /^config\.indexer\.start\.recent: must be a positive integer/],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { start: { signature: 'not-a-signature' } } }, /^config\.indexer\.start\.signature: must be a transaction signature/],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { commitment: 'processed' } }, /^config\.indexer\.commitment: /],
       // JSON-RPC is HTTP; a WebSocket URL there would only fail every request of the indexer.
       [{ rpcUrl: 'wss://rpc.example.com' }, /^config\.rpcUrl: must be an http\(s\) URL/],
       [{ indexer: { rpcUrl: 'ws://127.0.0.1:8900' } }, /^config\.indexer\.rpcUrl: must be an http\(s\) URL/],
       [{ rpcUrl: 'http://127.0.0.1:8899', wsUrl: 'ftp://127.0.0.1:8900' }, /^config\.wsUrl: must be a ws\(s\) or http\(s\) URL/],
-      [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize /],
-      [{ realtime: { chatRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.chatRateLimit\.messages /],
-      [{ realtime: { chatRateLimit: { messages: 3, windowMs: 0 } } }, /^config\.realtime\.chatRateLimit\.windowMs /],
-      [{ realtime: { replayRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.replayRateLimit\.replays /],
-      [{ realtime: { path: 'ws' } }, /^config\.realtime\.path /],
+      [{ realtime: { historySize: 0 } }, /^config\.realtime\.historySize: must be a positive number/],
+      [{ realtime: { chatRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.chatRateLimit\.messages: /],
+      [{ realtime: { chatRateLimit: { messages: 3, windowMs: 0 } } }, /^config\.realtime\.chatRateLimit\.windowMs: /],
+      [{ realtime: { replayRateLimit: { max: 3, windowMs: 1000 } } }, /^config\.realtime\.replayRateLimit\.replays: /],
+      [{ realtime: { path: 'ws' } }, /^config\.realtime\.path: /],
       [{ leader: { acquire: () => true } }, /^config\.leader: must have acquire, release, onLost/],
       [{ leaderRetryMs: 0 }, /^config\.leaderRetryMs: /],
       [{ pubsub: {} }, /^config\.pubsub: /],
       [{ history: { head: () => null } }, /^config\.history: /],
+      // A key no option has: a typo would otherwise be dropped, its setting with it.
+      [{ bodylimit: 10 }, /^config\.bodylimit: is not an option$/],
+      [{ auth: { jwtSecret: secret, domian: 'casino.test' } }, /^config\.auth\.domian: is not an option$/],
+      [{ rateLimit: { chat: { max: 1, windowMS: 10 } } }, /^config\.rateLimit\.chat\.windowMS: is not an option$/],
+      [{ games: [{ id: 'dice', name: 'Dice', extraDatahash: 'x' }] }, /^config\.games\.0\.extraDatahash: is not an option$/],
+      [{ realtime: { pingIntervall: 10 } }, /^config\.realtime\.pingIntervall: is not an option$/],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { pollIntervall: 5 } }, /^config\.indexer\.pollIntervall: is not an option$/],
       // A pubsub with one history per process: every instance would drop the others' events.
       [{ pubsub: memoryPubSub() }, /^config\.history: a `pubsub` shared by instances needs a `history`/],
     ]
@@ -62,6 +69,8 @@ describe('config of the wired modules', () => {
     const off = createCasino({ ...base, rpcUrl: 'http://127.0.0.1:1', indexer: false, realtime: false })
     expect(off.indexer).toBeNull()
     expect(off.realtime).toBeNull()
+    // The resolved config says the WebSocket URL the indexer derives from rpcUrl.
+    expect([plain.config.wsUrl, off.config.wsUrl]).toEqual([null, 'ws://127.0.0.1:2/'])
     expect(off.websocket).toEqual({})
     // Without a stream the stats carry no presence figure.
     await off.ready

@@ -27,7 +27,7 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
   if (typeof start === 'object' && 'signature' in start && decodeBase58(String(start.signature))?.length !== 64) {
     throw new CasinoError('INVALID_CONFIG', `indexer: start.signature must be a transaction signature (64 bytes in base58), got ${JSON.stringify(start.signature)}`)
   }
-  return {
+  const resolved: ResolvedIndexerOptions = {
     rpcUrl: options.rpcUrl,
     wsUrl: options.wsUrl ?? deriveWsUrl(options.rpcUrl),
     programId: options.programId ?? FARE_VAULT_PROGRAM_ID,
@@ -54,6 +54,11 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     decodeThread: oneOf('decodeThread', options.decodeThread, [true, false, 'auto'] as const, 'auto'),
     fetch: options.fetch,
   }
+  // A key no option has (a typo: `pollIntervall`) would otherwise be ignored, and its setting with it.
+  for (const key of Object.keys(options)) {
+    if (!(key in resolved)) throw new CasinoError('INVALID_CONFIG', `indexer: ${key} is not an option`)
+  }
+  return resolved
 }
 
 /**

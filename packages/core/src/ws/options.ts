@@ -59,7 +59,7 @@ export interface RealtimeOptions {
 /** {@link RealtimeOptions} with every default applied. */
 export type ResolvedRealtimeOptions = Required<RealtimeOptions>
 
-/** Applies the defaults of {@link RealtimeOptions}; throws a `TypeError` naming a field that is not a positive number. */
+/** Applies the defaults of {@link RealtimeOptions}; throws a `TypeError` naming a field that is not an option or not a positive number. */
 export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedRealtimeOptions {
   const resolved: ResolvedRealtimeOptions = {
     path: options.path ?? '/ws',
@@ -80,6 +80,10 @@ export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedR
     publishRetryDelay: options.publishRetryDelay ?? 100,
     maxPublishQueue: options.maxPublishQueue ?? 10_000,
     channel: options.channel ?? 'fare:events',
+  }
+  // A key no option has (a typo: `pingIntervall`) would otherwise be ignored, and its setting with it.
+  for (const key of Object.keys(options)) {
+    if (!(key in resolved)) throw new TypeError(`realtime.${key} is not an option`)
   }
   if (!Number.isInteger(resolved.publishRetries) || resolved.publishRetries < 0) throw new TypeError('realtime.publishRetries must be a non-negative integer')
   for (const key of ['historySize', 'historyMaxAge', 'pingInterval', 'idleTimeout', 'maxBufferedBytes', 'maxConnectionsPerIp', 'maxSubscriptionsPerPeer', 'maxFrameBytes', 'maxPendingFrames', 'maxPendingBytes', 'publishRetryDelay', 'maxPublishQueue'] as const) {
