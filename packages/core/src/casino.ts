@@ -97,6 +97,19 @@ export interface Casino {
 }
 
 /**
+ * `chat.send`'s budget counted in the kv, as REST's limits are: a wallet's sockets on several instances
+ * sharing a kv share one budget. A kv that cannot be reached lets the message through (and is reported),
+ * as it lets requests through.
+ */
+function kvChatLimit(limiter: RateLimiter, rule: { messages: number, windowMs: number }, outage: (error: unknown) => void) {
+  return (wallet: string, now: number): Promise<boolean> => limiter.hit('ws-chat', wallet, { max: rule.messages, windowMs: rule.windowMs }, now)
+    .then(result => result.allowed, (error: unknown) => {
+      outage(error)
+      return true
+    })
+}
+
+/**
  * Creates a casino. Synchronous: slow setup (migrations) runs behind `ready`, and every request but
  * the liveness probe waits for it. An invalid config throws `CasinoError('INVALID_CONFIG')` here.
  */
@@ -110,8 +123,11 @@ export function createCasino(input: CasinoConfig): Casino {
   const events = createCasinoEvents((error, type) => eventsLog.error('event listener failed', { type, error }))
   const state: CasinoState = { ready: false, error: undefined, closed: false }
   const tokens = createTokenService({ secret: config.auth.jwtSecret, issuer: config.slug, audience: config.auth.domain, ttl: config.auth.tokenTtl, kv })
+  const rateLimiter = createRateLimiter(kv)
+  const limiterOutage = reportLimiterOutage(childLogger(logger, 'http'))
 
-  const realtime = config.realtime
+  const realtimeOptions = config.realtime
+  const realtime = realtimeOptions
     ? createRealtime({
         events,
         store,
@@ -121,8 +137,9 @@ export function createCasino(input: CasinoConfig): Casino {
         // keeps `exp` and `jti` so that logout or expiry also ends its chat rights.
         verifyToken: token => tokens.verify(token).then(claims => ({ wallet: claims.sub, exp: claims.exp, jti: claims.jti }), () => null),
         isRevoked: jti => tokens.isRevoked(jti),
+        limitChat: kvChatLimit(rateLimiter, realtimeOptions.chatRateLimit, limiterOutage),
         logger: childLogger(logger, 'ws'),
-        options: config.realtime,
+        options: realtimeOptions,
       })
     : null
 
@@ -164,8 +181,8 @@ export function createCasino(input: CasinoConfig): Casino {
     logger,
     games: createGameRegistry(config.games),
     tokens,
-    rateLimiter: createRateLimiter(kv),
-    limiterOutage: reportLimiterOutage(childLogger(logger, 'http')),
+    rateLimiter,
+    limiterOutage,
     cache: createResponseCache(config.cacheTtlMs),
     indexer,
     realtime,

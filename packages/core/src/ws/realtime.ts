@@ -40,6 +40,12 @@ export interface RealtimeContext {
   verifyToken: (token: string) => Promise<VerifiedToken | null>
   /** True when the token with this `jti` was revoked (logout); checked on every `chat.send`. @default never */
   isRevoked?: (jti: string) => Promise<boolean>
+  /**
+   * Counts one `chat.send` of `wallet` against `options.chatRateLimit`; false when its window is spent.
+   * `createCasino` counts in its kv, so instances that share a kv share each wallet's budget.
+   * @default counted in this process
+   */
+  limitChat?: (wallet: string, now: number) => Promise<boolean>
   logger?: CasinoLogger
   options?: RealtimeOptions
 }
@@ -142,6 +148,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     logger,
     verifyToken: ctx.verifyToken,
     ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),
+    ...(ctx.limitChat ? { limitChat: ctx.limitChat } : {}),
   }
 
   let unsubscribe: (() => Promise<void>) | null = null
