@@ -51,3 +51,36 @@ export function createTerm() {
     },
   }
 }
+
+/**
+ * Until when a leader may act on what it last confirmed (a lease renewed, a lock seen held), on both
+ * clocks: the monotonic one, because a wall clock set back (NTP) must not stretch it past what the server
+ * keeps while another process may already lead; and the wall one, because the monotonic clock stands
+ * still while a machine sleeps or a VM is paused, and the server's clock does not. A confirmation that
+ * never answers (a client queueing commands while it reconnects, a connection gone silent) cannot extend
+ * it: past it, leadership is lost, whatever is pending.
+ */
+export function createValidity() {
+  let until = 0
+  let untilWall = 0
+  return {
+    /** A confirmation started at `started` (call {@link now} before asking) holds for `ms`. */
+    grant(started: { mono: number, wall: number }, ms: number): void {
+      until = started.mono + ms
+      untilWall = started.wall + ms
+    },
+    /** True while the last grant holds. */
+    held(): boolean {
+      return performance.now() < until && Date.now() < untilWall
+    },
+    /** Forgets the grant (released). */
+    reset(): void {
+      until = 0
+      untilWall = 0
+    },
+    /** Both clocks now: taken before a confirmation is asked for, so its grant never outlasts it. */
+    now(): { mono: number, wall: number } {
+      return { mono: performance.now(), wall: Date.now() }
+    },
+  }
+}

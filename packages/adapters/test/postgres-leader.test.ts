@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import postgres from 'postgres'
 import { postgresLeader } from '@fare-casino/adapters/postgres'
@@ -10,6 +11,44 @@ const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000
   while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not met in time')
     await new Promise(r => setTimeout(r, 20))
+  }
+}
+
+/**
+ * A TCP proxy to Postgres that can go silent: `silence()` closes every upstream socket (the server ends
+ * those sessions and frees their locks) and keeps the client sockets open, forwarding nothing more, as a
+ * partition or a database host that failed over does to a client.
+ */
+async function silentProxy(target: URL) {
+  const pairs: [client: Socket, upstream: Socket][] = []
+  let silent = false
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname)
+    pairs.push([client, upstream])
+    client.on('data', d => silent || upstream.write(d))
+    upstream.on('data', d => silent || client.write(d))
+    client.on('error', () => {})
+    upstream.on('error', () => {})
+    upstream.on('close', () => silent || client.destroy())
+    client.on('close', () => upstream.destroy())
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const url = new URL(target)
+  url.hostname = '127.0.0.1'
+  url.port = String((server.address() as { port: number }).port)
+  return {
+    url: url.toString(),
+    silence() {
+      silent = true
+      for (const [, upstream] of pairs) upstream.destroy()
+    },
+    async close() {
+      for (const [client, upstream] of pairs) {
+        client.destroy()
+        upstream.destroy()
+      }
+      await new Promise(resolve => server.close(resolve))
+    },
   }
 }
 
@@ -62,6 +101,38 @@ describe.skipIf(!up)('postgresLeader', () => {
       await other.close()
     }
   })
+
+  it('gives up leading when its lock connection goes silent, before another instance takes the freed lock, and closes promptly', async () => {
+    // Its checks never fail: they never answer. Before, the old leader kept leading (and committing) while
+    // the server had freed the lock to another instance, and close() hung on the unlock.
+    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
+    const name = uniqueName('lock')
+    const proxy = await silentProxy(new URL(postgresUrl))
+    const a = postgresLeader({ url: proxy.url, name, schema, checkEveryMs: 100 })
+    const b = postgresLeader({ url: postgresUrl, name, schema })
+    let lost = 0
+    a.onLost(() => lost++)
+    try {
+      expect(await a.acquire()).toBe(true)
+      expect(await b.acquire()).toBe(false)
+      const silencedAt = performance.now()
+      proxy.silence()
+      await waitFor(() => lost === 1, 2000)
+      // Within two check periods of the last answer, and no longer a leader by any account.
+      expect(performance.now() - silencedAt).toBeLessThan(1000)
+      expect([a.isLeader, a.fencingToken]).toEqual([false, null])
+      await waitFor(() => b.acquire())
+      expect(b.isLeader).toBe(true)
+      const closing = performance.now()
+      await a.close()
+      expect(performance.now() - closing).toBeLessThan(7000)
+    }
+    finally {
+      await a.close().catch(() => {})
+      await b.close()
+      await proxy.close()
+    }
+  }, 20_000)
 
   it('frees the lock when the leader\'s connection dies, and tells the old leader it lost', async () => {
     await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`

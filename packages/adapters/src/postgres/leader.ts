@@ -1,6 +1,6 @@
 import postgres, { type Options } from 'postgres'
 import type { Leader } from '@fare-casino/core'
-import { createTerm } from '../_term'
+import { createTerm, createValidity } from '../_term'
 
 /** Options of {@link postgresLeader}. */
 export interface PostgresLeaderOptions {
@@ -8,7 +8,11 @@ export interface PostgresLeaderOptions {
   name?: string
   /** Schema of the fencing sequence `fare_leader_fence`. @default 'public' */
   schema?: string
-  /** How often the leader checks, in ms, that its connection still holds the lock. @default 2000 */
+  /**
+   * How often the leader checks, in ms, that its connection still holds the lock. Leadership lasts two
+   * checks past the last one that answered: a connection gone silent (a partition, a failed-over
+   * database host) ends it then, although its checks never fail. @default 2000
+   */
   checkEveryMs?: number
   /** `postgres://...`; the leader opens its own single connection, the one that holds the lock. */
   url: string
@@ -22,7 +26,8 @@ export interface PostgresLeaderOptions {
  * by a pool): when the leader's process dies its connection closes and Postgres frees the lock, so
  * the next `acquire()` of another instance wins. Each acquisition takes a fencing token from a
  * sequence. The leader checks its lock every `checkEveryMs`; a failed check (connection lost or
- * terminated) means leadership is lost.
+ * terminated) means leadership is lost, and so does no answer for two periods: the server frees the lock
+ * of a session it considers gone while this side may still wait on a silent socket.
  */
 export function postgresLeader(options: PostgresLeaderOptions): Leader & { close(): Promise<void> } {
   const name = options.name ?? 'fare-casino:indexer'
@@ -32,6 +37,36 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
   // lost connection postgres.js reconnects on the next query, to a new session that holds no lock.
   const sql = postgres(options.url, { onnotice: () => {}, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 }) // 0 disables both timers
   const term = createTerm()
+  // Until when the lock last seen held counts as held (see createValidity): two check periods.
+  const validity = createValidity()
+  const validFor = 2 * every
+  const held = () => term.token !== null && validity.held()
+  let checking = false
+  const check = () => {
+    // A check that never answers (a silent connection: postgres.js waits on it without a deadline) must not
+    // keep this process leading while another may already hold the lock the server freed.
+    if (!validity.held()) {
+      term.lose()
+      return
+    }
+    if (checking) return
+    checking = true
+    const started = validity.now()
+    holds().then(
+      (yes) => {
+        if (yes) validity.grant(started, validFor)
+        else term.lose()
+      },
+      () => term.lose(),
+    ).finally(() => {
+      checking = false
+    })
+  }
+  /** `query`, or undefined once `ms` pass without an answer (the connection may be silent for good). */
+  const within = <T>(query: Promise<T>, ms: number): Promise<T | undefined> => new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms)
+    query.then(resolve, () => resolve(undefined)).finally(() => clearTimeout(timer))
+  })
   const seq = sql(`${schema}.fare_leader_fence`)
   const holds = async (): Promise<boolean> => {
     const [row] = await sql<{ held: boolean }[]>`
@@ -45,15 +80,19 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
 
   return {
     get isLeader() {
-      return term.token !== null
+      return held()
     },
     get fencingToken() {
       return term.token
     },
     async acquire() {
       if (term.token !== null) {
+        const started = validity.now()
         try {
-          if (await holds()) return true
+          if (await holds()) {
+            validity.grant(started, validFor)
+            return true
+          }
         }
         catch {}
         term.lose()
@@ -61,6 +100,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       }
       const c = sql
       let locked = false
+      const started = validity.now()
       try {
         const [row] = await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
         if (!row?.ok) {
@@ -72,6 +112,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
         await c`CREATE SEQUENCE IF NOT EXISTS ${seq}`.catch(() => {})
         const [next] = await c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`
         term.begin(Number(next!.v))
+        validity.grant(started, validFor)
       }
       catch (error) {
         // Won but not taken up (no fencing token, e.g. no right to create the sequence in `schema`): the
@@ -80,14 +121,14 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
         term.end()
         throw error
       }
-      term.watch(() => {
-        holds().then(held => held || term.lose(), () => term.lose())
-      }, every)
+      term.watch(check, every)
       return true
     },
     async release() {
-      if (term.token !== null) await sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
+      // Bounded: on a silent connection the unlock never answers (the server frees the lock with the session).
+      if (term.token !== null) await within(sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`, validFor)
       term.end()
+      validity.reset()
     },
     onLost: term.onLost,
     async close() {

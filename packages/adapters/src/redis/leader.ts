@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Leader } from '@fare-casino/core'
-import { createTerm } from '../_term'
+import { createTerm, createValidity } from '../_term'
 import { Redis } from 'ioredis'
 
 // The contract lives in core (`createCasino({ leader })` consumes it); re-exported for existing imports.
@@ -47,19 +47,9 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
   const owned = options.client === undefined
   const redis = options.client ?? new Redis(options.url)
   const term = createTerm()
-  /**
-   * Until when the lease last granted holds, on both clocks: the monotonic one, because a wall clock set
-   * back (NTP) must not stretch it past the TTL Redis keeps while another process may already lead; and
-   * the wall one, because the monotonic clock stands still while a machine sleeps or a VM is paused, and
-   * Redis' TTL does not.
-   */
-  let validUntil = 0
-  let validUntilWall = 0
-  const held = () => performance.now() < validUntil && Date.now() < validUntilWall
-  const grant = (startedMono: number, startedWall: number) => {
-    validUntil = startedMono + ttl
-    validUntilWall = startedWall + ttl
-  }
+  // Until when the lease last granted holds (see createValidity).
+  const validity = createValidity()
+  const held = validity.held
   let renewing = false
   const renew = async () => {
     // A renewal that never answers (ioredis queues commands while it reconnects, without a timeout) must
@@ -70,11 +60,10 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
     }
     if (renewing) return
     renewing = true
-    const started = performance.now()
-    const startedWall = Date.now()
+    const started = validity.now()
     try {
       const ok = await redis.eval(renewLua, 1, key, id, String(ttl)) as number
-      if (ok === 1) grant(started, startedWall)
+      if (ok === 1) validity.grant(started, ttl)
       else term.lose()
     }
     catch {
@@ -94,14 +83,13 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
       return term.token
     },
     async acquire() {
-      const started = performance.now()
-      const startedWall = Date.now()
+      const started = validity.now()
       const result = await redis.eval(acquireLua, 2, key, fenceKey, id, String(ttl)) as number
       if (result === -1) {
         term.lose()
         return false
       }
-      grant(started, startedWall)
+      validity.grant(started, ttl)
       if (result > 0) term.begin(result)
       // Ours already (same id, e.g. a restarted instance): keep leading with the current token.
       else if (term.token === null) term.begin(Number(await redis.get(fenceKey)))
@@ -110,8 +98,7 @@ export function redisLeader(options: RedisLeaderOptions): Leader & { close(): Pr
     },
     async release() {
       term.end()
-      validUntil = 0
-      validUntilWall = 0
+      validity.reset()
       await redis.eval(releaseLua, 1, key, id).catch(() => {})
     },
     onLost: term.onLost,
