@@ -17,16 +17,18 @@ const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 5000
 /**
  * A TCP proxy to Postgres that can go silent: `silence()` closes every upstream socket (the server ends
  * those sessions and frees their locks) and keeps the client sockets open, forwarding nothing more, as a
- * partition or a database host that failed over does to a client.
+ * partition or a database host that failed over does to a client. `hold()` keeps the server's answers
+ * back until `resume()` (a slow network; the sessions live on).
  */
 async function silentProxy(target: URL) {
   const pairs: [client: Socket, upstream: Socket][] = []
   let silent = false
+  let held: [Socket, Buffer][] | null = null
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname)
     pairs.push([client, upstream])
     client.on('data', d => silent || upstream.write(d))
-    upstream.on('data', d => silent || client.write(d))
+    upstream.on('data', d => silent || (held ? held.push([client, d]) : client.write(d)))
     client.on('error', () => {})
     upstream.on('error', () => {})
     upstream.on('close', () => silent || client.destroy())
@@ -41,6 +43,13 @@ async function silentProxy(target: URL) {
     silence() {
       silent = true
       for (const [, upstream] of pairs) upstream.destroy()
+    },
+    hold() {
+      held ??= []
+    },
+    resume() {
+      for (const [client, data] of held ?? []) client.write(data)
+      held = null
     },
     async close() {
       for (const [client, upstream] of pairs) {
@@ -126,6 +135,34 @@ describe.skipIf(!up)('postgresLeader', () => {
       const closing = performance.now()
       await a.close()
       expect(performance.now() - closing).toBeLessThan(7000)
+    }
+    finally {
+      await a.close().catch(() => {})
+      await b.close()
+      await proxy.close()
+    }
+  }, 20_000)
+
+  it('leads again on a session that kept the lock after a late check, and lets it go for good at release', async () => {
+    // Session advisory locks nest: taking it a second time on the same session made the next release
+    // leave it held, so that no other instance could ever lead while this process lived.
+    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
+    const name = uniqueName('lock')
+    const proxy = await silentProxy(new URL(postgresUrl))
+    const a = postgresLeader({ url: proxy.url, name, schema, checkEveryMs: 50 })
+    const b = postgresLeader({ url: postgresUrl, name, schema })
+    let lost = 0
+    a.onLost(() => lost++)
+    try {
+      expect(await a.acquire()).toBe(true)
+      proxy.hold()
+      await waitFor(() => lost === 1, 2000)
+      proxy.resume()
+      // The session never ended: nobody else can have the lock, and `a` may lead again.
+      expect(await b.acquire()).toBe(false)
+      expect(await a.acquire()).toBe(true)
+      await a.release()
+      expect(await b.acquire()).toBe(true)
     }
     finally {
       await a.close().catch(() => {})

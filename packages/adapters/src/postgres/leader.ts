@@ -102,7 +102,10 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       let locked = false
       const started = validity.now()
       try {
-        const [row] = await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
+        // A term lost on a session that still holds the lock (a check that answered too late): leading again
+        // needs no second lock, which would count twice (session locks nest) and outlive the next release.
+        const already = await holds()
+        const [row] = already ? [{ ok: true }] : await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
         if (!row?.ok) {
           term.end()
           return false
