@@ -223,6 +223,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         // that answers at once leaves the thread busy listing: fetching then only slows the walk down (the
         // ingest bench measured 290-490 ms for its 40 pages instead of 130, and a slower run).
         onListed: (page, idle) => {
+          // A walk lists newest first: its first page names the head of this casino's transactions at once,
+          // while a backlog is handed over oldest chunk first (the lag figures count from it).
+          if (page.length > 0) headSlot = Math.max(headSlot ?? 0, page[0]!.slot)
           if (idle >= FETCH_AHEAD_IDLE) runPipeline.fetchListed(page)
         },
         // At once, beside the hand-over of a long backlog: a node keeping a short history could prune the
@@ -554,11 +557,14 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       const pending = pipeline?.pending ?? 0
       const oldest = pipeline?.oldest()
       const waiting = pending > 0 && oldest !== undefined
+      // Not caught up yet and listing, with nothing queued: behind by what the walk has seen so far, from
+      // the last commit (or the start position of a casino that has none).
+      const from = waiting ? lastSlot ?? oldest.slot : !live && listingChunks ? lastSlot ?? newest.untilSlot : undefined
       return {
         running,
         live,
         subscribed: subscription?.active ?? false,
-        lagSlots: waiting && headSlot !== null ? Math.max(0, headSlot - (lastSlot ?? oldest.slot)) : 0,
+        lagSlots: from !== undefined && from !== null && headSlot !== null ? Math.max(0, headSlot - from) : 0,
         lagSeconds: waiting && oldest.blockTime !== null ? Math.max(0, Math.round(Date.now() / 1000 - oldest.blockTime)) : 0,
         lastSignature,
         lastSlot,
