@@ -52,7 +52,7 @@ describe('web3.js Connection against the localnet', () => {
     expect(context.slot).toBeGreaterThanOrEqual(finalized)
     expect(bh.lastValidBlockHeight).toBe(context.slot + 150)
     const v = await conn.getVersion()
-    expect(v['solana-core']).toBe('2.3.7')
+    expect(v['solana-core']).toBe('4.1.1')
     expect(await conn.getBalance(new PublicKey(player.publicKey))).toBe(1_000_000_000_000)
   })
 

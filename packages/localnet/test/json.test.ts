@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { uiAmountOf } from '../src/rpc/encode-tx'
 import { F64, formatF64, toJson } from '../src/rpc/json'
 
 describe('formatF64 (serde_json, which prints f64 with ryu)', () => {
@@ -20,5 +21,16 @@ describe('formatF64 (serde_json, which prints f64 with ryu)', () => {
 
   it('is what toJson writes for an F64', () => {
     expect(toJson({ uiAmount: new F64(0.000005), decimals: 6 }, true)).toBe('{"decimals":6,"uiAmount":5e-6}')
+  })
+})
+
+describe('uiAmount of a token balance', () => {
+  it('is the amount as an f64 over 10^decimals as an f64, as Agave computes it', () => {
+    // Read back from the decimal string, a balance past 2^53 differed in its last digits.
+    expect(formatF64(uiAmountOf(99_999_999_997_015_000n, 6)!)).toBe('99999999997.01501')
+    expect(formatF64(uiAmountOf(15_000_000n, 6)!)).toBe('15.0')
+    expect(formatF64(uiAmountOf(1n, 9)!)).toBe('1e-9')
+    // Zero, and 10^decimals past a u64: none.
+    expect([uiAmountOf(0n, 6), uiAmountOf(5n, 20)]).toEqual([null, null])
   })
 })

@@ -70,8 +70,8 @@ describe('JSON-RPC wire format', () => {
     const sigs = JSON.parse((await rpc({ jsonrpc: '2.0', id: 3, method: 'getSignaturesForAddress', params: [FARE_VAULT_PROGRAM_ID, { commitment: 'confirmed', limit: 1 }] })).text)
     expect(Object.keys(sigs.result[0])).toEqual(['blockTime', 'confirmationStatus', 'err', 'memo', 'signature', 'slot', 'transactionIndex'])
     const bh = await rpc({ jsonrpc: '2.0', id: 4, method: 'getLatestBlockhash' })
-    expect(bh.text).toMatch(/^\{"jsonrpc":"2.0","result":\{"context":\{"apiVersion":"2.3.7","slot":\d+\},"value":\{"blockhash":"\w+","lastValidBlockHeight":\d+\}\},"id":4\}\n$/)
-    expect((await rpc({ jsonrpc: '2.0', id: 5, method: 'getVersion' })).text).toBe('{"jsonrpc":"2.0","result":{"feature-set":3294202862,"solana-core":"2.3.7"},"id":5}\n')
+    expect(bh.text).toMatch(/^\{"jsonrpc":"2.0","result":\{"context":\{"apiVersion":"4.1.1","slot":\d+\},"value":\{"blockhash":"\w+","lastValidBlockHeight":\d+\}\},"id":4\}\n$/)
+    expect((await rpc({ jsonrpc: '2.0', id: 5, method: 'getVersion' })).text).toBe('{"jsonrpc":"2.0","result":{"feature-set":3345198602,"solana-core":"4.1.1"},"id":5}\n')
     expect((await rpc({ jsonrpc: '2.0', id: 6, method: 'getHealth' })).text).toBe('{"jsonrpc":"2.0","result":"ok","id":6}\n')
   })
 
@@ -354,7 +354,7 @@ describe('WebSocket frames', () => {
     expect(await error(13, 'logsUnsubscribe', [1e20])).toEqual(invalid('Invalid params: invalid type: floating point `100000000000000000000.0`, expected u64.'))
     expect(await error(14, 'slotUnsubscribe', [987654])).toEqual(invalid('Invalid subscription id.'))
     // getVersion is served on the socket too; a method Agave does not have is not found.
-    expect((await ask(15, 'getVersion')).result).toEqual({ 'feature-set': expect.any(Number), 'solana-core': '2.3.7' })
+    expect((await ask(15, 'getVersion')).result).toEqual({ 'feature-set': expect.any(Number), 'solana-core': '4.1.1' })
     expect(await error(16, 'fooSubscribe', [])).toEqual({ code: -32601, message: 'Method not found' })
     ws.close()
   })

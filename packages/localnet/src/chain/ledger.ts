@@ -32,14 +32,20 @@ export class Ledger {
   private readonly byAddress = new Map<string, TxRecord[]>()
   private readonly slotTimes: number[] = []
   private readonly listeners = new Set<LedgerListener>()
-  private current = 0
+  /**
+   * Slot 0 is the genesis block, rooted from the start and holding no transaction (as on a real cluster):
+   * transactions land from slot 1 on, so that every one is confirmed before it is finalized. In slot 0,
+   * with the root at 0 too, a bet was finalized the moment it landed.
+   */
+  private current = 1
   private nextIndex = 0
   private finalizedPtr = 0
 
   private readonly start = Date.now()
 
   constructor(private readonly opts: LedgerOptions) {
-    this.slotTimes.push(Math.floor(this.start / 1000))
+    const now = Math.floor(this.start / 1000)
+    this.slotTimes.push(now, now)
   }
 
   /**
@@ -47,7 +53,7 @@ export class Ledger {
    * burst of synchronous bets that starves the event loop still spreads over the right slots.
    */
   sync(now = Date.now()): void {
-    const target = Math.floor((now - this.start) / this.opts.slotMs)
+    const target = 1 + Math.floor((now - this.start) / this.opts.slotMs)
     while (this.current < target) this.tick()
   }
 

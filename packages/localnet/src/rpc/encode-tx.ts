@@ -20,8 +20,19 @@ export function uiAmountString(amount: bigint, decimals: number): string {
   return frac ? `${int}.${frac}` : int
 }
 
+/**
+ * `uiAmount` as Agave computes it: the amount as an f64 divided by 10^decimals as an f64 (not the decimal
+ * string read back, which differs in the last digits past 2^53), and none when 10^decimals overflows a
+ * u64 (more than 19 decimals) or the amount is zero.
+ */
+export function uiAmountOf(amount: bigint, decimals: number): number | null {
+  if (amount === 0n || decimals > 19) return null
+  return Number(amount) / 10 ** decimals
+}
+
 function tokenBalanceJson(b: TokenBalance) {
   const ui = uiAmountString(b.amount, b.decimals)
+  const uiAmount = uiAmountOf(b.amount, b.decimals)
   return {
     accountIndex: b.accountIndex,
     mint: b.mint,
@@ -31,7 +42,7 @@ function tokenBalanceJson(b: TokenBalance) {
       amount: b.amount.toString(),
       decimals: b.decimals,
       // serde prints the f64 with a decimal point; a zero balance is null, as Agave does.
-      uiAmount: b.amount === 0n ? null : new F64(Number(ui)),
+      uiAmount: uiAmount === null ? null : new F64(uiAmount),
       uiAmountString: ui,
     },
   }

@@ -11,9 +11,13 @@ import { checkMinContextSlot, commitmentOf, confirmedCommitmentOf, contextConfig
 import { getSignaturesForAddress, type PageSizer } from './signatures'
 import { transactionJson } from './tx-cache'
 
-/** Node version reported by getVersion and `context.apiVersion`. */
-export const SOLANA_CORE_VERSION = '2.3.7'
-const FEATURE_SET = 3294202862
+/**
+ * Node version reported by getVersion and `context.apiVersion`: an Agave 4.1, the line whose answers carry
+ * what the localnet's do (`transactionIndex` on transactions and signatures, `costUnits`). With 2.3.7 it
+ * named a version that has neither. Its feature set is the one such a node reports.
+ */
+export const SOLANA_CORE_VERSION = '4.1.1'
+const FEATURE_SET = 3345198602
 
 /** What the methods read. */
 export interface RpcContext {
