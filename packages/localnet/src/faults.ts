@@ -47,12 +47,12 @@ export interface FaultStats {
 
 const ALL_KINDS: HttpFaultKind[] = ['http429', 'http500', 'hang', 'reset']
 
-/** Bodies an rpcpool proxy sends with HTTP 429 (note its non-standard spacing and code). */
-export function http429Body(id: string | number | null, perIp: boolean): string {
+/** Bodies an rpcpool proxy sends with HTTP 429 (note its non-standard spacing and code); `idJson`: the request's id as JSON. */
+export function http429Body(idJson: string, perIp: boolean): string {
   const message = perIp
     ? 'Too many requests from your IP, contact your app developer or support@rpcpool.com.'
     : 'Too many requests for a specific RPC call, contact your app developer or support@rpcpool.com.'
-  return `{"jsonrpc":"2.0","error":{"code": 429, "message":"${message}"}, "id": ${JSON.stringify(id)} }`
+  return `{"jsonrpc":"2.0","error":{"code": 429, "message":"${message}"}, "id": ${idJson} }`
 }
 
 /** The fault injector of one localnet. */

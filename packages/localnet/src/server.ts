@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { ALLOWED_METHODS, corsOf } from './cors'
 import { http429Body, type Faults } from './faults'
-import { firstRequestId, handleRpcBody } from './rpc/dispatch'
+import { firstRequestIdJson, handleRpcBody } from './rpc/dispatch'
 import type { RpcContext } from './rpc/methods'
 import type { PubSub } from './ws'
 
@@ -175,7 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<RpcServer> {
     const answer = () => {
       switch (fate.fault) {
         case 'http429':
-          return send(res, 429, http429Body(firstRequestId(body), fate.perIp))
+          return send(res, 429, http429Body(firstRequestIdJson(body), fate.perIp))
         case 'http500':
           return send(res, 500, 'Internal Server Error', 'text/plain; charset=utf-8')
         case 'hang':

@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws'
 import type { Ledger } from './chain/ledger'
 import type { Commitment, TxRecord } from './chain/types'
 import type { Faults } from './faults'
-import { answerCall, errorEnvelope, isReadable, readCall } from './rpc/dispatch'
+import { answerCall, errorEnvelope, isReadable, readCall, readRequestBody } from './rpc/dispatch'
 import { invalidParams, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { type Arity, checkArity, endOfTuple } from './rpc/arity'
@@ -106,12 +106,8 @@ export class PubSub {
   }
 
   private onMessage(client: Client, text: string): void {
-    let req: unknown
-    try {
-      req = JSON.parse(text)
-    } catch {
-      return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
-    }
+    const req = readRequestBody(text)
+    if (req === undefined) return this.reply(client, errorEnvelope(rpcErrors.parse(), null))
     // A batch is answered with the array of its answers (nothing when there is none), as over HTTP;
     // as there, one element that cannot be read as a call makes the whole message a parse error.
     if (Array.isArray(req)) {

@@ -110,6 +110,37 @@ describe('JSON-RPC wire format', () => {
     expect((await rpc([{ jsonrpc: '2.0', id: 1, method: 'getSlot' }, { jsonrpc: '2.0', id: 1.5, method: 'getSlot' }])).text).toBe(parseError)
     expect(await rpc({ jsonrpc: '2.0', method: 'getSlot' })).toEqual({ status: 200, text: '' })
     expect(await rpc([])).toEqual({ status: 200, text: '' })
+  })
+
+  it('reads what JSON.parse would lose as serde_json does: id digits, floats, members twice, lone surrogates', async () => {
+    const parseError = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}\n'
+    const health = (id: string) => `{"jsonrpc":"2.0","result":"ok","id":${id}}\n`
+    // A u64 id is echoed digit for digit (a double rounded 2^53 + 1 and u64's maximum).
+    for (const id of ['9007199254740993', '18446744073709551615', '0']) {
+      expect((await rpc(`{"jsonrpc":"2.0","id":${id},"method":"getHealth"}`)).text, id).toBe(health(id))
+    }
+    expect((await rpc(`[{"jsonrpc":"2.0","id":9007199254740993,"method":"getHealth"}]`)).text).toBe(`[${health('9007199254740993').trim()}]\n`)
+    // No id reading takes a float, a number past u64, or an id given twice: the whole body is a parse error.
+    for (const id of ['1.0', '1e3', '1E3', '-0', '18446744073709551616']) {
+      expect((await rpc(`{"jsonrpc":"2.0","id":${id},"method":"getHealth"}`)).text, id).toBe(parseError)
+    }
+    expect((await rpc('{"jsonrpc":"2.0","id":1,"id":2,"method":"getHealth"}')).text).toBe(parseError)
+    expect((await rpc('[{"jsonrpc":"2.0","id":1,"method":"getHealth"},{"jsonrpc":"2.0","id":2.0,"method":"getHealth"}]')).text).toBe(parseError)
+    // Another member twice: not a call, an invalid request with its id.
+    expect((await rpc('{"jsonrpc":"2.0","id":4,"method":"getHealth","method":"getHealth"}')).text)
+      .toBe('{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":4}\n')
+    // A lone surrogate escape anywhere is no JSON to serde_json; a pair is a character.
+    expect((await rpc('{"jsonrpc":"2.0","id":5,"method":"getSlot","params":[{"commitment":"\\ud800"}]}')).text).toBe(parseError)
+    expect((await rpc('{"jsonrpc":"2.0","id":5,"method":"getSlot","params":[{"commitment":"\\udc00x"}]}')).text).toBe(parseError)
+    expect((await rpc('{"jsonrpc":"2.0","id":"\\ud83d\\ude00","method":"getHealth"}')).text).toBe(health('"\ud83d\ude00"'))
+    expect((await rpc('{"jsonrpc":"2.0","id":6,"method":"getHealth","params":null}')).text).toBe(health('6'))
+    // The WebSocket reads its frames the same way.
+    const socket = await socketTo(net.wsUrl)
+    socket.ws.send('{"jsonrpc":"2.0","id":18446744073709551615,"method":"slotUnsubscribe","params":[424242]}')
+    expect(await socket.waitFor(f => f.includes('18446744073709551615'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":18446744073709551615}')
+    socket.ws.send('{"jsonrpc":"2.0","id":1e3,"method":"slotUnsubscribe","params":[424242]}')
+    expect(await socket.waitFor(f => f.includes('Parse error'))).toBe(parseError.trim())
+    socket.ws.close()
     expect(await rpc([{ jsonrpc: '2.0', method: 'getSlot' }])).toEqual({ status: 200, text: '' })
   })
 

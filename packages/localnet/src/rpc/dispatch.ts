@@ -5,26 +5,70 @@
 import { RpcError, rpcErrors } from './errors'
 import { toJson } from './json'
 import { callMethod, type RpcContext } from './methods'
+import { idTextKind, type RequestText, scanRequestText } from './request-text'
 
-type Id = string | number | null
+/** A u64 id past 2^53, kept as written: echoed digit for digit, where a double would round it. */
+export class ExactId {
+  constructor(readonly digits: string) {}
+}
+
+type Id = string | number | ExactId | null
+
+/** Set on a request object no reading of jsonrpc-core takes (its id twice, or not a u64): a parse error. */
+const UNREADABLE = Symbol('unreadable')
+/** Set on a request object with another member twice: not a call, an invalid request. */
+const NOT_A_CALL = Symbol('not a call')
 
 function idOf(req: unknown): Id {
   if (req && typeof req === 'object' && 'id' in req) {
     const id = (req as { id: unknown }).id
-    if (typeof id === 'string' || typeof id === 'number') return id
+    if (typeof id === 'string' || typeof id === 'number' || id instanceof ExactId) return id
   }
   return null
 }
 
+/** An id as the envelope writes it. */
+function idJson(id: Id): string {
+  return id instanceof ExactId ? id.digits : JSON.stringify(id)
+}
+
 /** Serializes a success envelope. */
 export function successEnvelope(result: unknown, id: Id): string {
-  return `{"jsonrpc":"2.0","result":${toJson(result, true)},"id":${JSON.stringify(id)}}`
+  return `{"jsonrpc":"2.0","result":${toJson(result, true)},"id":${idJson(id)}}`
 }
 
 /** Serializes an error envelope (`data` only when present). */
 export function errorEnvelope(e: RpcError, id: Id): string {
   const data = e.data === undefined ? '' : `,"data":${toJson(e.data, false)}`
-  return `{"jsonrpc":"2.0","error":{"code":${e.code},"message":${JSON.stringify(e.message)}${data}},"id":${JSON.stringify(id)}}`
+  return `{"jsonrpc":"2.0","error":{"code":${e.code},"message":${JSON.stringify(e.message)}${data}},"id":${idJson(id)}}`
+}
+
+/**
+ * A request body as jsonrpc-core reads it, or undefined when it is no JSON it takes at all (a parse
+ * error): JSON.parse, then what the text says that the value lost (see request-text.ts), marked on each
+ * request object.
+ */
+export function readRequestBody(body: string): unknown {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  }
+  catch {
+    return undefined
+  }
+  const text = scanRequestText(body)
+  if (text.loneSurrogate) return undefined
+  const mark = (req: unknown, t: RequestText | undefined) => {
+    if (!t || !req || typeof req !== 'object') return
+    const r = req as Record<string | symbol, unknown>
+    const kind = t.id === undefined ? 'plain' : idTextKind(t.id)
+    if (t.duplicateId || kind === 'float') r[UNREADABLE] = true
+    else if (kind === 'exact') r.id = new ExactId(t.id!)
+    if (t.duplicateOther) r[NOT_A_CALL] = true
+  }
+  if (Array.isArray(parsed)) parsed.forEach((req, i) => mark(req, (text.requests as (RequestText | undefined)[])[i]))
+  else mark(parsed, text.requests as RequestText | undefined)
+  return parsed
 }
 
 /** The members a request may have: jsonrpc-core refuses any other (`deny_unknown_fields`). */
@@ -32,7 +76,7 @@ const REQUEST_KEYS = new Set(['jsonrpc', 'method', 'params', 'id'])
 
 /** An id jsonrpc-core takes: null, a string, or an unsigned integer. */
 const isValidId = (id: unknown): id is Id =>
-  id === null || typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id) && id >= 0)
+  id === null || typeof id === 'string' || id instanceof ExactId || (typeof id === 'number' && Number.isInteger(id) && id >= 0)
 
 /** A request as jsonrpc-core reads it: answered already (refused, or nothing to say), or a call to run. */
 export type ReadCall =
@@ -45,7 +89,7 @@ export type ReadCall =
  * batch holding one included.
  */
 export function isReadable(req: unknown): boolean {
-  return !!req && typeof req === 'object' && !Array.isArray(req) && (!('id' in req) || isValidId((req as { id: unknown }).id))
+  return !!req && typeof req === 'object' && !Array.isArray(req) && !(UNREADABLE in req) && (!('id' in req) || isValidId((req as { id: unknown }).id))
 }
 
 /**
@@ -61,12 +105,12 @@ export function readCall(req: unknown): ReadCall {
   const hasId = 'id' in r
   const id = hasId ? (r.id as Id) : null
   const v1 = r.jsonrpc === undefined || r.jsonrpc === null
-  const wellFormed = Object.keys(r).every(k => REQUEST_KEYS.has(k))
+  const wellFormed = !(NOT_A_CALL in r) && Object.keys(r).every(k => REQUEST_KEYS.has(k))
     && typeof r.method === 'string'
     && (r.params === undefined || r.params === null || typeof r.params === 'object')
     && (v1 || r.jsonrpc === '2.0')
   if (!wellFormed) return { kind: 'answered', text: errorEnvelope(rpcErrors.invalidRequest(), id) }
-  if (v1) return { kind: 'answered', text: hasId ? `{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":${JSON.stringify(id)}}` : null }
+  if (v1) return { kind: 'answered', text: hasId ? `{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":${idJson(id)}}` : null }
   return { kind: 'call', id, notification: !hasId, method: r.method as string, params: r.params }
 }
 
@@ -96,12 +140,8 @@ function handleOne(ctx: RpcContext, req: unknown): string | null {
  */
 export function handleRpcBody(ctx: RpcContext, body: string, batchCapExceeded?: (calls: number) => number | undefined): string {
   ctx.ledger.sync()
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return errorEnvelope(rpcErrors.parse(), null)
-  }
+  const parsed = readRequestBody(body)
+  if (parsed === undefined) return errorEnvelope(rpcErrors.parse(), null)
   if (Array.isArray(parsed)) {
     // An empty batch has no call to answer: jsonrpc-core answers nothing (an empty body).
     if (parsed.length === 0) return ''
@@ -114,12 +154,8 @@ export function handleRpcBody(ctx: RpcContext, body: string, batchCapExceeded?: 
   return handleOne(ctx, parsed) ?? ''
 }
 
-/** The request id(s) of a body, for fault responses that echo them. */
-export function firstRequestId(body: string): Id {
-  try {
-    const p: unknown = JSON.parse(body)
-    return idOf(Array.isArray(p) ? p[0] : p)
-  } catch {
-    return null
-  }
+/** The id of a body's (first) request as JSON text, for fault responses that echo it. */
+export function firstRequestIdJson(body: string): string {
+  const p = readRequestBody(body)
+  return idJson(idOf(Array.isArray(p) ? p[0] : p))
 }

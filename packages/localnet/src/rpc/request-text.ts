@@ -1,0 +1,151 @@
+/**
+ * What a request body's text says that `JSON.parse` loses, and that changes how jsonrpc-core (serde_json)
+ * reads it:
+ * - a string with a lone surrogate escape (`"\ud800"`): serde_json refuses the whole text, a parse error;
+ * - a request object with a member twice: serde's derived structs refuse it; an `id` twice even the
+ *   catch-all reading of an invalid request (a parse error), another member a call (an invalid request);
+ * - an id written `1.0` or `1e3`: a float, which jsonrpc-core's id (null, a u64 or a string) is not;
+ * - an id above 2^53 (up to u64's 18446744073709551615): a u64, echoed digit for digit, where a double
+ *   would round it.
+ * The body is scanned once JSON.parse has accepted it, so the scanner can trust its syntax.
+ */
+
+/** What the text says of one request object: its `id` as written, and which member came twice. */
+export interface RequestText {
+  /** The `id` member's text (the last one), or undefined without one. */
+  id?: string
+  /** `id` came twice: no reading of the object takes it (a parse error). */
+  duplicateId: boolean
+  /** Another member came twice: not a call, only an invalid request with its id. */
+  duplicateOther: boolean
+}
+
+/** What the text of a body says: a lone surrogate anywhere, and each request object (the body's, or each of a batch's). */
+export interface BodyText {
+  loneSurrogate: boolean
+  /** The body's request (an object), or its elements' (an array; undefined for an element that is no object). */
+  requests: RequestText | (RequestText | undefined)[] | undefined
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5C
+
+/** Scans `text`, valid JSON (JSON.parse accepted it). */
+export function scanRequestText(text: string): BodyText {
+  let i = 0
+  let loneSurrogate = false
+
+  const space = () => {
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0A || c === 0x0D; c = text.charCodeAt(++i));
+  }
+  /** Skips a string at `i` (its opening quote), noting a lone surrogate escape. */
+  const string = () => {
+    i++
+    let pendingHigh = false
+    for (;;) {
+      const c = text.charCodeAt(i)
+      if (c === QUOTE) break
+      if (c === BACKSLASH && text[i + 1] === 'u') {
+        const unit = Number.parseInt(text.slice(i + 2, i + 6), 16)
+        if (unit >= 0xDC00 && unit <= 0xDFFF && !pendingHigh) loneSurrogate = true
+        if (pendingHigh && !(unit >= 0xDC00 && unit <= 0xDFFF)) loneSurrogate = true
+        pendingHigh = unit >= 0xD800 && unit <= 0xDBFF
+        i += 6
+        continue
+      }
+      if (pendingHigh) loneSurrogate = true
+      pendingHigh = false
+      i += c === BACKSLASH ? 2 : 1
+    }
+    if (pendingHigh) loneSurrogate = true
+    i++
+  }
+  /** Skips any value at `i`; for an object, `member` is told each member's key and value text. */
+  const value = (member?: (key: string, from: number, to: number) => void): void => {
+    const c = text[i]
+    if (c === '"') return string()
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']'
+      i++
+      space()
+      if (text[i] === close) {
+        i++
+        return
+      }
+      for (;;) {
+        space()
+        let key: string | undefined
+        if (c === '{') {
+          const from = i
+          string()
+          key = JSON.parse(text.slice(from, i)) as string
+          space()
+          i++ // ':'
+          space()
+        }
+        const from = i
+        value()
+        if (key !== undefined) member?.(key, from, i)
+        space()
+        if (text[i++] === close) return
+      }
+    }
+    // A number or a literal: up to the next delimiter.
+    while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++
+  }
+
+  /** The request at `i`, when it is an object. */
+  const request = (): RequestText | undefined => {
+    if (text[i] !== '{') {
+      value()
+      return undefined
+    }
+    const out: RequestText = { duplicateId: false, duplicateOther: false }
+    const seen = new Set<string>()
+    value((key, from, to) => {
+      if (seen.has(key)) {
+        if (key === 'id') out.duplicateId = true
+        else out.duplicateOther = true
+      }
+      seen.add(key)
+      if (key === 'id') out.id = text.slice(from, to)
+    })
+    return out
+  }
+
+  space()
+  let requests: BodyText['requests']
+  if (text[i] === '[') {
+    const elements: (RequestText | undefined)[] = []
+    i++
+    space()
+    if (text[i] !== ']') {
+      for (;;) {
+        space()
+        elements.push(request())
+        space()
+        if (text[i++] === ']') break
+      }
+    }
+    requests = elements
+  }
+  else {
+    requests = request()
+  }
+  return { loneSurrogate, requests }
+}
+
+/** Largest id jsonrpc-core reads as a number: u64's maximum. */
+const U64_MAX = 2n ** 64n - 1n
+
+/**
+ * How jsonrpc-core reads an id written `text` (a member's text, from {@link scanRequestText}): `'float'`
+ * for a number it cannot read as a u64 (`1.0`, `1e3`, `-1`, past u64), `'exact'` for a u64 past 2^53
+ * (kept as its digits), `'plain'` otherwise (JSON.parse's value is the id).
+ */
+export function idTextKind(text: string): 'float' | 'exact' | 'plain' {
+  const c = text[0]!
+  if (c !== '-' && (c < '0' || c > '9')) return 'plain'
+  if (!/^\d+$/.test(text) || BigInt(text) > U64_MAX) return 'float'
+  return Number.isSafeInteger(Number(text)) ? 'plain' : 'exact'
+}
