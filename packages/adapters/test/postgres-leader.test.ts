@@ -111,22 +111,33 @@ describe.skipIf(!up)('postgresLeader', () => {
     }
   })
 
-  it('gives up leading when its lock connection goes silent, before another instance takes the freed lock, and closes promptly', async () => {
-    // Its checks never fail: they never answer. Before, the old leader kept leading (and committing) while
-    // the server had freed the lock to another instance, and close() hung on the unlock.
+  /** Two contenders for one lock, `a` reaching Postgres through a proxy that can go silent or hold answers back. */
+  const contendersBehindProxy = async (checkEveryMs: number) => {
     await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
     const name = uniqueName('lock')
     const proxy = await silentProxy(new URL(postgresUrl))
-    const a = postgresLeader({ url: proxy.url, name, schema, checkEveryMs: 100 })
+    const a = postgresLeader({ url: proxy.url, name, schema, checkEveryMs })
     const b = postgresLeader({ url: postgresUrl, name, schema })
     let lost = 0
     a.onLost(() => lost++)
+    const close = async () => {
+      await a.close().catch(() => {})
+      await b.close()
+      await proxy.close()
+    }
+    return { proxy, a, b, lost: () => lost, close }
+  }
+
+  it('gives up leading when its lock connection goes silent, before another instance takes the freed lock, and closes promptly', async () => {
+    // Its checks never fail: they never answer. Before, the old leader kept leading (and committing) while
+    // the server had freed the lock to another instance, and close() hung on the unlock.
+    const { proxy, a, b, lost, close } = await contendersBehindProxy(100)
     try {
       expect(await a.acquire()).toBe(true)
       expect(await b.acquire()).toBe(false)
       const silencedAt = performance.now()
       proxy.silence()
-      await waitFor(() => lost === 1, 2000)
+      await waitFor(() => lost() === 1, 2000)
       // Within two check periods of the last answer, and no longer a leader by any account.
       expect(performance.now() - silencedAt).toBeLessThan(1000)
       expect([a.isLeader, a.fencingToken]).toEqual([false, null])
@@ -137,26 +148,18 @@ describe.skipIf(!up)('postgresLeader', () => {
       expect(performance.now() - closing).toBeLessThan(7000)
     }
     finally {
-      await a.close().catch(() => {})
-      await b.close()
-      await proxy.close()
+      await close()
     }
   }, 20_000)
 
   it('leads again on a session that kept the lock after a late check, and lets it go for good at release', async () => {
     // Session advisory locks nest: taking it a second time on the same session made the next release
     // leave it held, so that no other instance could ever lead while this process lived.
-    await admin`CREATE SCHEMA IF NOT EXISTS ${admin(schema)}`
-    const name = uniqueName('lock')
-    const proxy = await silentProxy(new URL(postgresUrl))
-    const a = postgresLeader({ url: proxy.url, name, schema, checkEveryMs: 50 })
-    const b = postgresLeader({ url: postgresUrl, name, schema })
-    let lost = 0
-    a.onLost(() => lost++)
+    const { proxy, a, b, lost, close } = await contendersBehindProxy(50)
     try {
       expect(await a.acquire()).toBe(true)
       proxy.hold()
-      await waitFor(() => lost === 1, 2000)
+      await waitFor(() => lost() === 1, 2000)
       proxy.resume()
       // The session never ended: nobody else can have the lock, and `a` may lead again.
       expect(await b.acquire()).toBe(false)
@@ -165,9 +168,7 @@ describe.skipIf(!up)('postgresLeader', () => {
       expect(await b.acquire()).toBe(true)
     }
     finally {
-      await a.close().catch(() => {})
-      await b.close()
-      await proxy.close()
+      await close()
     }
   }, 20_000)
 

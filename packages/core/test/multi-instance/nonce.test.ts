@@ -1,10 +1,9 @@
 import { postgresStore } from '@fare-casino/adapters/postgres'
-import { createStorage, type Storage } from 'unstorage'
-import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postgresAvailable, postgresUrl, redisAvailable, redisUrl, uniqueName } from '../../../adapters/test/_services'
-import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
+import { postgresAvailable, postgresUrl, redisAvailable, uniqueName } from '../../../adapters/test/_services'
+import type { CasinoServer } from '../../src/casino'
 import { createWallet, type TestWallet } from '../http/_harness'
+import { sharedKvInstances } from './_shared-kv'
 
 // Two instances of one casino behind a load balancer: one Postgres store (single-use nonces) and one
 // Redis-backed unstorage kv (issued messages, revocations, rate limits), as docs/deployment.md describes.
@@ -12,44 +11,19 @@ const up = (await postgresAvailable()) && (await redisAvailable())
 
 describe.skipIf(!up)('sign-in across two instances (Postgres store, Redis kv)', () => {
   const schema = uniqueName('fare_nonce')
-  const base = uniqueName('fare_nonce_kv')
-  const kvs: Storage[] = []
-  const casinos: Casino[] = []
-  const servers: CasinoServer[] = []
+  const instances = sharedKvInstances(uniqueName('fare_nonce_kv'), () => ({ store: postgresStore({ url: postgresUrl, schema, max: 2 }), realtime: false }))
   let a: CasinoServer
   let b: CasinoServer
 
-  const instance = async () => {
-    const kv = createStorage({ driver: redisDriver({ url: redisUrl, base }) })
-    kvs.push(kv)
-    const casino = createCasino({
-      name: 'Shared Casino',
-      ownerWallet: createWallet().address,
-      store: postgresStore({ url: postgresUrl, schema, max: 2 }),
-      kv,
-      auth: { jwtSecret: 'shared-secret-of-two-instances-32-bytes!', domain: 'casino.test', uri: 'https://casino.test' },
-      realtime: false,
-    })
-    casinos.push(casino)
-    await casino.ready
-    const server = await casino.listen({ port: 0 })
-    servers.push(server)
-    return server
-  }
-
   beforeAll(async () => {
-    a = await instance()
-    b = await instance()
+    a = await instances.start()
+    b = await instances.start()
   })
 
   afterAll(async () => {
-    const sql = (casinos[0]?.store as { sql?: { unsafe(query: string): Promise<unknown> } } | undefined)?.sql
+    const sql = (instances.casinos[0]?.store as { sql?: { unsafe(query: string): Promise<unknown> } } | undefined)?.sql
     await sql?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-    await Promise.all(casinos.map(c => c.close()))
-    for (const kv of kvs) {
-      await kv.clear()
-      await kv.dispose()
-    }
+    await instances.close()
   })
 
   const issue = async (server: CasinoServer, wallet: TestWallet) => {

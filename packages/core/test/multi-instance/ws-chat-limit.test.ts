@@ -1,50 +1,28 @@
-import { createStorage, type Storage } from 'unstorage'
-import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisAvailable, redisUrl, uniqueName } from '../../../adapters/test/_services'
-import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
+import { redisAvailable, uniqueName } from '../../../adapters/test/_services'
+import type { CasinoServer } from '../../src/casino'
 import { createWallet } from '../http/_harness'
 import { TestClient } from '../ws/_harness'
+import { sharedKvInstances } from './_shared-kv'
 
 // Two instances sharing a Redis kv, as docs/deployment.md describes: a wallet's sockets on both share one
 // chat budget. Counted in each process, the budget was per instance: N instances, N times the messages.
 const up = await redisAvailable()
 
 describe.skipIf(!up)('chat.send limits across two instances (Redis kv)', () => {
-  const base = uniqueName('fare_ws_chat_kv')
-  const kvs: Storage[] = []
-  const casinos: Casino[] = []
+  const instances = sharedKvInstances(uniqueName('fare_ws_chat_kv'), () => ({ realtime: { chatRateLimit: { messages: 3, windowMs: 60_000 } } }))
   const clients: TestClient[] = []
   let a: CasinoServer
   let b: CasinoServer
 
-  const instance = async () => {
-    const kv = createStorage({ driver: redisDriver({ url: redisUrl, base }) })
-    kvs.push(kv)
-    const casino = createCasino({
-      name: 'Shared Casino',
-      ownerWallet: createWallet().address,
-      kv,
-      auth: { jwtSecret: 'shared-secret-of-two-instances-32-bytes!', domain: 'casino.test', uri: 'https://casino.test' },
-      realtime: { chatRateLimit: { messages: 3, windowMs: 60_000 } },
-    })
-    casinos.push(casino)
-    await casino.ready
-    return casino.listen({ port: 0 })
-  }
-
   beforeAll(async () => {
-    a = await instance()
-    b = await instance()
+    a = await instances.start()
+    b = await instances.start()
   })
 
   afterAll(async () => {
     for (const c of clients) c.ws.terminate()
-    await Promise.all(casinos.map(c => c.close()))
-    for (const kv of kvs) {
-      await kv.clear()
-      await kv.dispose()
-    }
+    await instances.close()
   })
 
   const signIn = async (server: CasinoServer, wallet: ReturnType<typeof createWallet>) => {
@@ -58,13 +36,8 @@ describe.skipIf(!up)('chat.send limits across two instances (Redis kv)', () => {
   }
 
   const socket = async (server: CasinoServer, token: string) => {
-    const client = await TestClient.connect(`${server.url.replace('http', 'ws')}/ws`)
+    const client = await TestClient.chatting(server.url, token)
     clients.push(client)
-    await client.take('connection.established')
-    client.send({ type: 'subscribe', channels: ['chat'] })
-    await client.take('subscribed')
-    client.send({ type: 'auth', token })
-    await client.take('authenticated')
     return client
   }
 

@@ -80,6 +80,20 @@ export class TestClient {
     ws.on('error', () => {})
   }
 
+  /**
+   * A socket of the casino served at `httpUrl` (its `/ws`), subscribed to chat and authenticated with
+   * `token`, as a frontend's chat does.
+   */
+  static async chatting(httpUrl: string, token: string): Promise<TestClient> {
+    const client = await TestClient.connect(`${httpUrl.replace('http', 'ws')}/ws`)
+    await client.take('connection.established')
+    client.send({ type: 'subscribe', channels: ['chat'] })
+    await client.take('subscribed')
+    client.send({ type: 'auth', token })
+    await client.take('authenticated')
+    return client
+  }
+
   static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
     const ws = new WebSocket(url, options)
     const client = new TestClient(ws)

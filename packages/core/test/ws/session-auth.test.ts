@@ -36,13 +36,8 @@ async function signIn(wallet: TestWallet): Promise<string> {
 }
 
 async function authenticated(token: string): Promise<TestClient> {
-  const client = await TestClient.connect(`${server.url.replace('http', 'ws')}/ws`)
+  const client = await TestClient.chatting(server.url, token)
   clients.push(client)
-  await client.take('connection.established')
-  client.send({ type: 'subscribe', channels: ['chat'] })
-  await client.take('subscribed')
-  client.send({ type: 'auth', token })
-  await client.take('authenticated')
   return client
 }
 
