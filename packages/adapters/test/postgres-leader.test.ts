@@ -143,6 +143,10 @@ describe.skipIf(!up)('postgresLeader', () => {
       expect([a.isLeader, a.fencingToken]).toEqual([false, null])
       await waitFor(() => b.acquire())
       expect(b.isLeader).toBe(true)
+      // Campaigning again on the silent connection is lost, not waited on: a closing casino waits for it.
+      const campaign = performance.now()
+      expect(await a.acquire().catch(() => false)).toBe(false)
+      expect(performance.now() - campaign).toBeLessThan(2000)
       const closing = performance.now()
       await a.close()
       expect(performance.now() - closing).toBeLessThan(7000)

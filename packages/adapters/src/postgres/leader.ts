@@ -67,6 +67,14 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
     const timer = setTimeout(() => resolve(undefined), ms)
     query.then(resolve, () => resolve(undefined)).finally(() => clearTimeout(timer))
   })
+  /**
+   * `query`, or a rejection once `validFor` passes without an answer: an election on a silent connection
+   * is lost, never waited on (a casino closing waits for the election under way).
+   */
+  const answered = <T>(query: Promise<T>): Promise<T> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`postgres did not answer within ${validFor} ms`)), validFor)
+    query.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
   const seq = sql(`${schema}.fare_leader_fence`)
   const holds = async (): Promise<boolean> => {
     const [row] = await sql<{ held: boolean }[]>`
@@ -89,7 +97,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       if (term.token !== null) {
         const started = validity.now()
         try {
-          if (await holds()) {
+          if (await answered(holds())) {
             validity.grant(started, validFor)
             return true
           }
@@ -104,23 +112,23 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       try {
         // A term lost on a session that still holds the lock (a check that answered too late): leading again
         // needs no second lock, which would count twice (session locks nest) and outlive the next release.
-        const already = await holds()
-        const [row] = already ? [{ ok: true }] : await c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`
+        const already = await answered(holds())
+        const [row] = already ? [{ ok: true }] : await answered(c<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS ok`)
         if (!row?.ok) {
           term.end()
           return false
         }
         locked = true
         // The sequence is created by the first leader; a concurrent creator is harmless.
-        await c`CREATE SEQUENCE IF NOT EXISTS ${seq}`.catch(() => {})
-        const [next] = await c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`
+        await answered(c`CREATE SEQUENCE IF NOT EXISTS ${seq}`).catch(() => {})
+        const [next] = await answered(c<{ v: string }[]>`SELECT nextval(${`${schema}.fare_leader_fence`}::regclass) AS v`)
         term.begin(Number(next!.v))
         validity.grant(started, validFor)
       }
       catch (error) {
         // Won but not taken up (no fencing token, e.g. no right to create the sequence in `schema`): the
         // lock is let go, or this session would hold it (once more at each retry) while nobody leads.
-        if (locked) await c`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.catch(() => {})
+        if (locked) await within(c`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`, validFor)
         term.end()
         throw error
       }
