@@ -9,7 +9,7 @@ import type { Ledger } from './chain/ledger'
 import type { Commitment, TxRecord } from './chain/types'
 import type { Faults } from './faults'
 import { answerCall, errorEnvelope, isReadable, readCall, readRequestBody } from './rpc/dispatch'
-import { invalidParams, rpcErrors } from './rpc/errors'
+import { invalidParams, RpcError, rpcErrors } from './rpc/errors'
 import { toJson } from './rpc/json'
 import { type Arity, checkArity, endOfTuple } from './rpc/arity'
 import { commitmentOf, configAt, stringOf, unexpected, unsignedOf } from './rpc/params'
@@ -71,7 +71,15 @@ export class PubSub {
         socket.terminate()
       }, dropAfter)
     }
-    socket.on('message', (data) => this.onMessage(client, String(data)))
+    socket.on('message', (data) => {
+      // A throw in a socket's listener would end the whole localnet: that socket is told, as over HTTP.
+      try {
+        this.onMessage(client, String(data))
+      }
+      catch {
+        this.reply(client, errorEnvelope(new RpcError(-32603, 'Internal error'), null))
+      }
+    })
     socket.on('close', () => this.detach(client))
     socket.on('error', () => this.detach(client))
   }

@@ -134,12 +134,25 @@ describe('JSON-RPC wire format', () => {
     expect((await rpc('{"jsonrpc":"2.0","id":5,"method":"getSlot","params":[{"commitment":"\\udc00x"}]}')).text).toBe(parseError)
     expect((await rpc('{"jsonrpc":"2.0","id":"\\ud83d\\ude00","method":"getHealth"}')).text).toBe(health('"\ud83d\ude00"'))
     expect((await rpc('{"jsonrpc":"2.0","id":6,"method":"getHealth","params":null}')).text).toBe(health('6'))
+    // Nesting past serde_json's recursion limit (127 levels) is no JSON to it, however deep (no stack spent).
+    const nested = (levels: number) => `{"jsonrpc":"2.0","id":7,"method":"getHealth","params":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`
+    expect((await rpc(nested(127))).text).not.toBe(parseError)
+    for (const levels of [128, 20_000]) expect((await rpc(nested(levels))).text, String(levels)).toBe(parseError)
+    expect((await rpc(`[${nested(126)}]`)).text).not.toBe(parseError)
+    expect((await rpc(`[${nested(127)}]`)).text).toBe(parseError)
     // The WebSocket reads its frames the same way.
     const socket = await socketTo(net.wsUrl)
     socket.ws.send('{"jsonrpc":"2.0","id":18446744073709551615,"method":"slotUnsubscribe","params":[424242]}')
     expect(await socket.waitFor(f => f.includes('18446744073709551615'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":18446744073709551615}')
     socket.ws.send('{"jsonrpc":"2.0","id":1e3,"method":"slotUnsubscribe","params":[424242]}')
     expect(await socket.waitFor(f => f.includes('Parse error'))).toBe(parseError.trim())
+    const before = socket.frames.length
+    socket.ws.send(nested(20_000))
+    for (let i = 0; i < 500 && socket.frames.length === before; i++) await new Promise(r => setTimeout(r, 10))
+    expect(socket.frames.slice(before)).toEqual([parseError.trim()])
+    // Still up and answering.
+    socket.ws.send('{"jsonrpc":"2.0","id":8,"method":"slotUnsubscribe","params":[424242]}')
+    await socket.waitFor(f => f.includes('"id":8}'))
     socket.ws.close()
     expect(await rpc([{ jsonrpc: '2.0', method: 'getSlot' }])).toEqual({ status: 200, text: '' })
   })

@@ -38,7 +38,7 @@ export interface RealtimeOptions {
    */
   replayRateLimit?: { replays: number, windowMs: number }
   /**
-   * Believe `Fly-Client-IP`, else the rightmost `X-Forwarded-For` entry, for the client IP (behind a proxy you
+   * Believe `Fly-Client-IP` (on a Fly.io Machine), else the rightmost `X-Forwarded-For` entry, for the client IP (behind a proxy you
    * trust). @default false here; the casino's `trustProxy` through `createCasino`
    */
   trustProxy?: boolean

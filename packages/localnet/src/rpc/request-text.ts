@@ -7,6 +7,7 @@
  * - an id written `1.0` or `1e3`: a float, which jsonrpc-core's id (null, a u64 or a string) is not;
  * - an id above 2^53 (up to u64's 18446744073709551615): a u64, echoed digit for digit, where a double
  *   would round it.
+ * - nesting deeper than 127 arrays and objects: past serde_json's recursion limit, a parse error.
  * The body is scanned once JSON.parse has accepted it, so the scanner can trust its syntax.
  */
 
@@ -22,18 +23,30 @@ export interface RequestText {
 
 /** What the text of a body says: a lone surrogate anywhere, and each request object (the body's, or each of a batch's). */
 export interface BodyText {
+  /** A `\uXXXX` escape of half a surrogate pair in some string: no JSON to serde_json. */
   loneSurrogate: boolean
+  /** Arrays and objects nested deeper than serde_json reads (its recursion limit): scanned no further. */
+  tooDeep: boolean
   /** The body's request (an object), or its elements' (an array; undefined for an element that is no object). */
   requests: RequestText | (RequestText | undefined)[] | undefined
 }
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5C
+/**
+ * Deepest nesting serde_json reads: it starts with a depth budget of 128 and fails when entering an
+ * array or object takes it to 0, so 127 levels read and 128 do not.
+ */
+export const MAX_NESTING = 127
+
+/** Thrown inside the scan when the nesting passes {@link MAX_NESTING}: it stops there (no deep recursion). */
+const TOO_DEEP = Symbol('too deep')
 
 /** Scans `text`, valid JSON (JSON.parse accepted it). */
 export function scanRequestText(text: string): BodyText {
   let i = 0
   let loneSurrogate = false
+  let depth = 0
 
   const space = () => {
     for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0A || c === 0x0D; c = text.charCodeAt(++i));
@@ -65,11 +78,13 @@ export function scanRequestText(text: string): BodyText {
     const c = text[i]
     if (c === '"') return string()
     if (c === '{' || c === '[') {
+      if (++depth > MAX_NESTING) throw TOO_DEEP
       const close = c === '{' ? '}' : ']'
       i++
       space()
       if (text[i] === close) {
         i++
+        depth--
         return
       }
       for (;;) {
@@ -87,7 +102,10 @@ export function scanRequestText(text: string): BodyText {
         value()
         if (key !== undefined) member?.(key, from, i)
         space()
-        if (text[i++] === close) return
+        if (text[i++] === close) {
+          depth--
+          return
+        }
       }
     }
     // A number or a literal: up to the next delimiter.
@@ -115,24 +133,32 @@ export function scanRequestText(text: string): BodyText {
 
   space()
   let requests: BodyText['requests']
-  if (text[i] === '[') {
-    const elements: (RequestText | undefined)[] = []
-    i++
-    space()
-    if (text[i] !== ']') {
-      for (;;) {
-        space()
-        elements.push(request())
-        space()
-        if (text[i++] === ']') break
+  try {
+    if (text[i] === '[') {
+      // The batch's own array is a level of nesting too.
+      depth = 1
+      const elements: (RequestText | undefined)[] = []
+      i++
+      space()
+      if (text[i] !== ']') {
+        for (;;) {
+          space()
+          elements.push(request())
+          space()
+          if (text[i++] === ']') break
+        }
       }
+      requests = elements
     }
-    requests = elements
+    else {
+      requests = request()
+    }
   }
-  else {
-    requests = request()
+  catch (error) {
+    if (error !== TOO_DEEP) throw error
+    return { loneSurrogate, tooDeep: true, requests: undefined }
   }
-  return { loneSurrogate, requests }
+  return { loneSurrogate, tooDeep: false, requests }
 }
 
 /** Largest id jsonrpc-core reads as a number: u64's maximum. */
