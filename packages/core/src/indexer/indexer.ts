@@ -403,6 +403,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         mentions: options.programId,
         commitment: options.commitment,
         onNotification: (n) => {
+          // One in flight when this run stopped: a timer for a poll of a run that is over would swallow the
+          // next run's notifications (see triggerSoon).
+          if (!running || gen !== generation) return
           if (n.slot) headSlot = Math.max(headSlot ?? 0, n.slot)
           // Live only: a backfill lists first, and its transactions are fetched in order anyway.
           if (live && (n.err === null || n.err === undefined)) prefetcher?.add(n.signature)
@@ -423,6 +426,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       if (running) return
       running = true
       const gen = ++generation
+      // A poll asked for by the run before must not stand for this one's (triggerSoon keeps one timer).
+      if (soonTimer) clearTimeout(soonTimer)
+      soonTimer = undefined
       live = false
       polling = false
       pollAgain = false

@@ -319,9 +319,16 @@ export function createPipeline(ctx: PipelineContext) {
     if (again.length > 0) void fetchGroup(again)
   }
 
-  /** Settles `entry` with a fetch a notification started (see prefetch.ts). */
+  /**
+   * Settles `entry` with a fetch a notification started (see prefetch.ts). One of another slot than the
+   * listing's (a fork moved the transaction after it was fetched) is of the old block: fetched again, as
+   * a fetch ahead of the listing would be, so that the bet's slot and time are the listed block's.
+   */
   const settleFrom = (prefetched: Promise<TransactionJson | null>, entry: Entry): Promise<void> =>
-    prefetched.then(tx => settleAhead([entry], [decodeHere(tx, entry)]), () => settleAhead([entry], [null]))
+    prefetched.then(
+      tx => settleAhead([entry], [tx && tx.slot !== entry.info.slot ? null : decodeHere(tx, entry)]),
+      () => settleAhead([entry], [null]),
+    )
 
   /** Listed groups waiting for their fetch ahead (see `startAhead`). */
   const aheadGroups: Entry[][] = []

@@ -26,6 +26,11 @@ export interface SubscribeLogsOptions {
   onError?: (error: unknown) => void
   /** First reconnect delay in ms, doubled up to 30 s. @default 500 */
   reconnectDelay?: number
+  /**
+   * How long the node may take to confirm the subscription, in ms; past it, or on a refusal, the socket is
+   * closed and the subscription tried again on a new one (with the reconnect backoff). @default 10000
+   */
+  subscribeTimeout?: number
   /** Where the WebSocket class comes from (tests). @default {@link loadWebSocket} */
   loadWebSocket?: () => Promise<WebSocketConstructor>
 }
@@ -101,6 +106,12 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
       return
     }
     socket = ws
+    let confirmTimer: ReturnType<typeof setTimeout> | undefined
+    /** A subscription refused or never confirmed: this socket is given up, and onclose tries a new one. */
+    const giveUp = (error: Error): void => {
+      options.onError?.(error)
+      ws.close()
+    }
     ws.onopen = () => {
       ws.send(JSON.stringify({
         jsonrpc: '2.0',
@@ -108,8 +119,12 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
         method: 'logsSubscribe',
         params: [{ mentions: [options.mentions] }, { commitment: options.commitment ?? 'confirmed' }],
       }))
+      const ms = options.subscribeTimeout ?? 10_000
+      confirmTimer = setTimeout(() => giveUp(new Error(`logsSubscribe not confirmed within ${ms} ms`)), ms)
     }
     ws.onmessage = (event) => {
+      // Frames already on their way when the socket was closed (or replaced) belong to no subscription.
+      if (closed || socket !== ws) return
       let message: { id?: number, result?: unknown, error?: { message: string }, method?: string, params?: { result?: { context?: { slot?: number }, value?: { signature?: string, err?: unknown, logs?: string[] } } } }
       try {
         message = JSON.parse(typeof event.data === 'string' ? event.data : String(event.data))
@@ -118,8 +133,10 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
         return
       }
       if (message.id === 1) {
+        clearTimeout(confirmTimer)
         if (message.error) {
-          options.onError?.(new Error(`logsSubscribe refused: ${message.error.message}`))
+          // Refused (too many subscriptions, a node starting): asked again on a new socket, after the backoff.
+          giveUp(new Error(`logsSubscribe refused: ${message.error.message}`))
           return
         }
         active = true
@@ -141,6 +158,7 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
       options.onError?.((event as { error?: unknown })?.error ?? new Error('WebSocket error'))
     }
     ws.onclose = () => {
+      clearTimeout(confirmTimer)
       active = false
       if (socket === ws) socket = undefined
       reconnect()

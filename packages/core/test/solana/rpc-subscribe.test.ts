@@ -37,6 +37,27 @@ afterEach(() => {
   for (const c of open.splice(0)) c.close()
 })
 
+/**
+ * A logsSubscribe endpoint whose first `refusals` subscriptions are refused (-32005, as a node out of
+ * subscription slots answers) and the next `silences` never answered; then it accepts. `connections()`
+ * counts the sockets it was given.
+ */
+function moodyServer(port: number, refusals: number, silences: number) {
+  let connections = 0
+  let asked = 0
+  const server = new WebSocketServer({ port, host: '127.0.0.1' })
+  server.on('connection', (socket: WebSocket) => {
+    connections++
+    socket.on('message', (data: unknown) => {
+      const request = JSON.parse(String(data)) as { id: number }
+      asked++
+      if (asked <= refusals) socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, error: { code: -32005, message: 'Node is behind' } }))
+      else if (asked > refusals + silences) socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: 7 }))
+    })
+  })
+  return { server, connections: () => connections }
+}
+
 function track(options: Partial<SubscribeLogsOptions> & { wsUrl: string }) {
   const seen = { subscribed: 0, notifications: [] as string[], errors: [] as unknown[] }
   const subscription: LogsSubscription = subscribeLogs({
@@ -47,6 +68,7 @@ function track(options: Partial<SubscribeLogsOptions> & { wsUrl: string }) {
     onError: error => seen.errors.push(error),
     wsUrl: options.wsUrl,
     ...(options.loadWebSocket ? { loadWebSocket: options.loadWebSocket } : {}),
+    ...(options.subscribeTimeout ? { subscribeTimeout: options.subscribeTimeout } : {}),
   })
   open.push(subscription)
   return { subscription, seen }
@@ -106,6 +128,50 @@ describe('subscribeLogs', () => {
     }
     finally {
       process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('tries again on a new socket when the subscription is refused or never confirmed', async () => {
+    // Before, the socket stayed open unsubscribed for good: no live notification, `subscribed` false.
+    const port = await freePort()
+    const moody = moodyServer(port, 1, 1)
+    try {
+      const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}`, subscribeTimeout: 200 })
+      await waitFor(() => subscription.active, 10_000, 'a subscription')
+      expect(moody.connections()).toBe(3)
+      expect(seen.errors.map(e => (e as Error).message)).toEqual(['logsSubscribe refused: Node is behind', 'logsSubscribe not confirmed within 200 ms'])
+      expect(seen.subscribed).toBe(1)
+    }
+    finally {
+      moody.server.close()
+    }
+  })
+
+  it('hears nothing once closed, not even frames already on their way', async () => {
+    const port = await freePort()
+    const server = new WebSocketServer({ port, host: '127.0.0.1' })
+    let socket: WebSocket | undefined
+    server.on('connection', (s: WebSocket) => {
+      socket = s
+      s.on('message', (data: unknown) => s.send(JSON.stringify({ jsonrpc: '2.0', id: (JSON.parse(String(data)) as { id: number }).id, result: 7 })))
+    })
+    try {
+      const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}` })
+      await waitFor(() => subscription.active, 10_000, 'a subscription')
+      const notification = (signature: string) => JSON.stringify({
+        jsonrpc: '2.0', method: 'logsNotification',
+        params: { subscription: 7, result: { context: { slot: 42 }, value: { signature, err: null, logs: [] } } },
+      })
+      socket!.send(notification('before'))
+      await waitFor(() => seen.notifications.length === 1, 5000, 'the first notification')
+      // Sent, then the subscription closed before they arrive: a stopped indexer must not act on them.
+      for (let i = 0; i < 5; i++) socket!.send(notification(`late-${i}`))
+      subscription.close()
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(seen.notifications).toEqual(['before'])
+    }
+    finally {
+      server.close()
     }
   })
 
