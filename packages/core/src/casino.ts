@@ -11,7 +11,7 @@ import { createGameRegistry, type GameRegistry } from './games/registry'
 import { createHttpApp } from './http/app'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createFetchHandler, createNodeHandler, type FetchContext } from './http/host-handlers'
-import { reportLimiterOutage } from './http/middleware/rate-limit'
+import { hitOrPass, reportLimiterOutage } from './http/middleware/rate-limit'
 import { createIndexer } from './indexer/indexer'
 import { createRateLimiter, type RateLimiter } from './kv/rate-limit'
 import { createMemoryKv } from './kv/storage'
@@ -102,11 +102,8 @@ export interface Casino {
  * as it lets requests through.
  */
 function kvChatLimit(limiter: RateLimiter, rule: { messages: number, windowMs: number }, outage: (error: unknown) => void) {
-  return (wallet: string, now: number): Promise<boolean> => limiter.hit('ws-chat', wallet, { max: rule.messages, windowMs: rule.windowMs }, now)
-    .then(result => result.allowed, (error: unknown) => {
-      outage(error)
-      return true
-    })
+  return async (wallet: string, now: number): Promise<boolean> =>
+    (await hitOrPass(limiter, 'ws-chat', wallet, { max: rule.messages, windowMs: rule.windowMs }, now, outage))?.allowed ?? true
 }
 
 /**

@@ -11,7 +11,7 @@ import { createLogger, type CasinoLogger } from './logger'
 import type { PubSub } from './pubsub/types'
 import { isWalletAddress } from './solana/address'
 import type { CasinoStore } from './store/types'
-import type { HistoryStore } from './ws/history'
+import { type HistoryStore, UNSHARED_HISTORY } from './ws/history'
 import { type RealtimeOptions, type ResolvedRealtimeOptions, resolveRealtimeOptions } from './ws/options'
 
 /** The Fare Vault program id on every cluster. */
@@ -268,11 +268,7 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     throw new CasinoError('INVALID_CONFIG', `config${path ? `.${path}` : ''}: ${message}`, { data: { field: path } })
   }
   const c = result.output
-  // Offsets and epochs come from the history: with one history per process, each instance sees the
-  // others' events under an epoch its own history does not have, and drops them all, saying nothing.
-  if (c.pubsub && !c.history && c.realtime !== false) {
-    throw new CasinoError('INVALID_CONFIG', 'config.history: a `pubsub` shared by instances needs a `history` they share too (e.g. redisHistory({ client })); without it every instance drops the others\' events', { data: { field: 'history' } })
-  }
+  if (c.pubsub && !c.history && c.realtime !== false) throw new CasinoError('INVALID_CONFIG', `config.history: ${UNSHARED_HISTORY}`, { data: { field: 'history' } })
   const logger = createLogger(input.logger)
   const ids = new Set<string>()
   const hashes = new Set<string>()

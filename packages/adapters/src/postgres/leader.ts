@@ -62,11 +62,6 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       checking = false
     })
   }
-  /** `query`, or undefined once `ms` pass without an answer (the connection may be silent for good). */
-  const within = <T>(query: Promise<T>, ms: number): Promise<T | undefined> => new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms)
-    query.then(resolve, () => resolve(undefined)).finally(() => clearTimeout(timer))
-  })
   /**
    * `query`, or a rejection once `validFor` passes without an answer: an election on a silent connection
    * is lost, never waited on (a casino closing waits for the election under way).
@@ -128,7 +123,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
       catch (error) {
         // Won but not taken up (no fencing token, e.g. no right to create the sequence in `schema`): the
         // lock is let go, or this session would hold it (once more at each retry) while nobody leads.
-        if (locked) await within(c`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`, validFor)
+        if (locked) await answered(c`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`).catch(() => {})
         term.end()
         throw error
       }
@@ -137,7 +132,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
     },
     async release() {
       // Bounded: on a silent connection the unlock never answers (the server frees the lock with the session).
-      if (term.token !== null) await within(sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`, validFor)
+      if (term.token !== null) await answered(sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`).catch(() => {})
       term.end()
       validity.reset()
     },

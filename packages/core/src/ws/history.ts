@@ -53,3 +53,10 @@ export function randomEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8))
   return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
 }
+
+/**
+ * Why a `pubsub` without a `history` is refused (here and by createCasino's config): offsets and epochs
+ * come from the history, and with one per process each instance sees the others' events under an epoch its
+ * own history does not have, and drops them all, saying nothing.
+ */
+export const UNSHARED_HISTORY = 'a `pubsub` shared by instances needs a `history` they share too (e.g. redisHistory({ client })); without it every instance drops the others\' events'

@@ -12,7 +12,7 @@ import type { PubSub } from '../pubsub/types'
 import type { CasinoStore } from '../store/types'
 import { createBacklog } from './backlog'
 import { createFanout, SLOW_CONSUMER_CLOSE } from './fanout'
-import type { HistoryStore } from './history'
+import { type HistoryStore, UNSHARED_HISTORY } from './history'
 import { createIngest } from './ingest'
 import { memoryHistory } from './memory-history'
 import { type RealtimeOptions, resolveRealtimeOptions } from './options'
@@ -80,10 +80,7 @@ export interface Realtime {
  * every process's ingest (ordered, gap-filled) -> the same bytes to each matching socket.
  */
 export function createRealtime(ctx: RealtimeContext): Realtime {
-  // See resolveConfig: a pubsub with a history per process drops every other instance's events.
-  if (ctx.pubsub && !ctx.history) {
-    throw new CasinoError('INVALID_CONFIG', 'history: a `pubsub` shared by instances needs a `history` they share too (e.g. redisHistory({ client }))', { data: { field: 'history' } })
-  }
+  if (ctx.pubsub && !ctx.history) throw new CasinoError('INVALID_CONFIG', `history: ${UNSHARED_HISTORY}`, { data: { field: 'history' } })
   const options = resolveRealtimeOptions(ctx.options)
   const logger = ctx.logger ?? consola.withTag('fare').withTag('ws')
   const pubsub = ctx.pubsub ?? memoryPubSub({ onError: error => logger.error('event listener failed', { error }) })
@@ -136,6 +133,8 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       ? { ...payload, onlinePlayers: states.size }
       : payload),
   })
+  // Without a shared budget, chat is counted in this process.
+  const localChat = ctx.limitChat ? undefined : createRateLimiter(options.chatRateLimit.messages, options.chatRateLimit.windowMs)
   const session: SessionContext = {
     events: ctx.events,
     store: ctx.store,
@@ -143,12 +142,11 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     fanout,
     ingest,
     options,
-    chatLimiter: createRateLimiter(options.chatRateLimit.messages, options.chatRateLimit.windowMs),
+    limitChat: ctx.limitChat ?? (async (wallet, now) => localChat!.take(wallet, now)),
     replayLimiter: createRateLimiter(options.replayRateLimit.replays, options.replayRateLimit.windowMs),
     logger,
     verifyToken: ctx.verifyToken,
     ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),
-    ...(ctx.limitChat ? { limitChat: ctx.limitChat } : {}),
   }
 
   let unsubscribe: (() => Promise<void>) | null = null
@@ -172,7 +170,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       if (now - state.lastSeen > options.idleTimeout) state.peer.terminate()
       else state.peer.ping()
     }
-    session.chatLimiter.prune(now)
+    localChat?.prune(now)
     session.replayLimiter.prune(now)
   }, options.pingInterval)
   sweep.unref?.()

@@ -19,15 +19,14 @@ export interface SessionContext {
   fanout: Fanout
   ingest: Ingest
   options: ResolvedRealtimeOptions
-  chatLimiter: RateLimiter
+  /** Counts one `chat.send` of a wallet; false when its window is spent (see RealtimeContext.limitChat). */
+  limitChat: (wallet: string, now: number) => Promise<boolean>
   /** Recoveries (`since`) per client IP. */
   replayLimiter: RateLimiter
   logger: CasinoLogger
   verifyToken: (token: string) => Promise<VerifiedToken | null>
   /** True when the token with this `jti` was revoked since it was verified (logout). @default never revoked */
   isRevoked?: (jti: string) => Promise<boolean>
-  /** A shared chat budget (see RealtimeContext.limitChat); `chatLimiter` counts in this process without it. */
-  limitChat?: (wallet: string, now: number) => Promise<boolean>
 }
 
 /** What a verified token says: the wallet, and (for the casino's JWTs) its expiry and id. */
@@ -130,7 +129,7 @@ async function handleMessage(ctx: SessionContext, state: PeerState, message: Cli
         sendError(ctx, state, 'TOKEN_INVALID', 'Token expired or revoked, authenticate again')
         return
       }
-      if (!(ctx.limitChat ? await ctx.limitChat(wallet, now) : ctx.chatLimiter.take(wallet, now))) {
+      if (!await ctx.limitChat(wallet, now)) {
         sendError(ctx, state, 'RATE_LIMITED', 'Too many chat messages, slow down')
         return
       }

@@ -11,8 +11,7 @@ const OUTAGE_REPORT_MS = 60_000
  * `RATE_LIMITED` (429, with `Retry-After`) when the window is spent.
  *
  * When the limiter cannot be reached (its kv, e.g. Redis, is down) the request goes through unlimited
- * and `unavailable` is told: limits are abuse control (nonces and tokens carry the security), and a kv
- * outage should not turn into an outage of the whole API.
+ * and `unavailable` is told (see {@link hitOrPass}).
  */
 export async function enforceRateLimit(
   event: H3Event,
@@ -23,14 +22,8 @@ export async function enforceRateLimit(
   unavailable: (error: unknown) => void,
 ): Promise<void> {
   const now = Date.now()
-  let result: RateLimitResult
-  try {
-    result = await limiter.hit(scope, id, rule, now)
-  }
-  catch (error) {
-    unavailable(error)
-    return
-  }
+  const result = await hitOrPass(limiter, scope, id, rule, now, unavailable)
+  if (!result) return
   const headers = event.res.headers
   headers.set('x-ratelimit-limit', String(result.limit))
   headers.set('x-ratelimit-remaining', String(result.remaining))
@@ -39,6 +32,28 @@ export async function enforceRateLimit(
     const retryAfter = Math.max(1, Math.ceil((result.resetAt - now) / 1000))
     headers.set('retry-after', String(retryAfter))
     throw new CasinoError('RATE_LIMITED', 'too many requests, slow down', { data: { retryAfter } })
+  }
+}
+
+/**
+ * One hit of `limiter`, or null when it cannot be reached (its kv is down), after telling `unavailable`:
+ * the caller lets the action through. Limits are abuse control (nonces and tokens carry the security),
+ * and a kv outage should not turn into an outage of what they guard.
+ */
+export async function hitOrPass(
+  limiter: RateLimiter,
+  scope: string,
+  id: string,
+  rule: { windowMs: number, max: number },
+  now: number,
+  unavailable: (error: unknown) => void,
+): Promise<RateLimitResult | null> {
+  try {
+    return await limiter.hit(scope, id, rule, now)
+  }
+  catch (error) {
+    unavailable(error)
+    return null
   }
 }
 
