@@ -2,6 +2,12 @@
  * `logsSubscribe` over WebSocket, kept open: reconnects with backoff and resubscribes after a drop.
  * Uses the global `WebSocket` where the runtime has one (Node ≥ 22, Bun, Deno, workers) and otherwise
  * the `ws` package, imported only when needed so that core does not require it.
+ *
+ * A connection can die without closing: a NAT or load balancer that forgets it, a node that hangs. No
+ * frame arrives then, and a program with no transaction for a while looks the same. So once subscribed,
+ * the socket also takes `slotSubscribe`, whose notification a node sends every slot (~400 ms): a socket
+ * silent for `idleTimeout` is taken for dead and replaced. The WebSocket API has no ping a browser-style
+ * client can send, and a slot notification is what every Solana node serves.
  */
 
 /** One `logsNotification`. */
@@ -31,6 +37,12 @@ export interface SubscribeLogsOptions {
    * closed and the subscription tried again on a new one (with the reconnect backoff). @default 10000
    */
   subscribeTimeout?: number
+  /**
+   * How long a subscribed socket may stay silent, in ms, before it is taken for dead and replaced (its
+   * slot notifications keep it talking; see the module's comment). A node that refuses `slotSubscribe`
+   * is not watched (reported through `onError`). @default 15000
+   */
+  idleTimeout?: number
   /** Where the WebSocket class comes from (tests). @default {@link loadWebSocket} */
   loadWebSocket?: () => Promise<WebSocketConstructor>
 }
@@ -47,6 +59,8 @@ export interface SocketLike {
   readyState: number
   send(data: string): void
   close(): void
+  /** Ends the connection at once, without the closing handshake a dead peer never answers (`ws` has it). */
+  terminate?(): void
   onopen: ((event: unknown) => void) | null
   onmessage: ((event: { data: unknown }) => void) | null
   onclose: ((event: unknown) => void) | null
@@ -74,13 +88,20 @@ export function loadWebSocket(): Promise<WebSocketConstructor> {
   })
 }
 
+/** The request ids of this module's two subscriptions on a socket. */
+const LOGS_REQUEST = 1
+const SLOTS_REQUEST = 2
+
 /** Subscribes to the logs of transactions that mention an address. */
 export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
   const baseDelay = options.reconnectDelay ?? 500
+  const idleMs = options.idleTimeout ?? 15_000
   let delay = baseDelay
   let closed = false
   let active = false
   let socket: SocketLike | undefined
+  /** Clears the current socket's confirmation and silence timers. */
+  let stopSocketTimers = (): void => {}
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const load = options.loadWebSocket ?? loadWebSocket
@@ -107,24 +128,47 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
     }
     socket = ws
     let confirmTimer: ReturnType<typeof setTimeout> | undefined
-    /** A subscription refused or never confirmed: this socket is given up, and onclose tries a new one. */
-    const giveUp = (error: Error): void => {
+    let idleTimer: ReturnType<typeof setTimeout> | undefined
+    let watched = false
+    const stopTimers = (): void => {
+      clearTimeout(confirmTimer)
+      clearTimeout(idleTimer)
+    }
+    stopSocketTimers = stopTimers
+    /**
+     * This socket is done: forgotten at once and the next attempt scheduled (once: its `onclose`, which
+     * a dead peer may delay by the closing handshake's timeout, does nothing more).
+     */
+    const drop = (error: Error): void => {
+      if (socket !== ws) return
       options.onError?.(error)
-      ws.close()
+      stopTimers()
+      socket = undefined
+      active = false
+      reconnect()
+      if (ws.terminate) ws.terminate()
+      else ws.close()
+    }
+    /** Restarts the silence countdown (every frame does, once the slot notifications are on). */
+    const heard = (): void => {
+      if (!watched) return
+      clearTimeout(idleTimer)
+      idleTimer = setTimeout(() => drop(new Error(`no message for ${idleMs} ms: the connection is taken for dead`)), idleMs)
     }
     ws.onopen = () => {
       ws.send(JSON.stringify({
         jsonrpc: '2.0',
-        id: 1,
+        id: LOGS_REQUEST,
         method: 'logsSubscribe',
         params: [{ mentions: [options.mentions] }, { commitment: options.commitment ?? 'confirmed' }],
       }))
       const ms = options.subscribeTimeout ?? 10_000
-      confirmTimer = setTimeout(() => giveUp(new Error(`logsSubscribe not confirmed within ${ms} ms`)), ms)
+      confirmTimer = setTimeout(() => drop(new Error(`logsSubscribe not confirmed within ${ms} ms`)), ms)
     }
     ws.onmessage = (event) => {
       // Frames already on their way when the socket was closed (or replaced) belong to no subscription.
       if (closed || socket !== ws) return
+      heard()
       let message: { id?: number, result?: unknown, error?: { message: string }, method?: string, params?: { result?: { context?: { slot?: number }, value?: { signature?: string, err?: unknown, logs?: string[] } } } }
       try {
         message = JSON.parse(typeof event.data === 'string' ? event.data : String(event.data))
@@ -132,16 +176,27 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
       catch {
         return
       }
-      if (message.id === 1) {
+      if (message.id === LOGS_REQUEST) {
         clearTimeout(confirmTimer)
         if (message.error) {
           // Refused (too many subscriptions, a node starting): asked again on a new socket, after the backoff.
-          giveUp(new Error(`logsSubscribe refused: ${message.error.message}`))
+          drop(new Error(`logsSubscribe refused: ${message.error.message}`))
           return
         }
         active = true
         delay = baseDelay
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: SLOTS_REQUEST, method: 'slotSubscribe' }))
+        // Watched from now on: the answer to slotSubscribe is due within the same window as any frame.
+        watched = true
+        heard()
         options.onSubscribed?.()
+        return
+      }
+      if (message.id === SLOTS_REQUEST && message.error) {
+        // Without slot notifications silence says nothing: a quiet program would be taken for a dead socket.
+        watched = false
+        clearTimeout(idleTimer)
+        options.onError?.(new Error(`slotSubscribe refused (${message.error.message}): a silent connection will not be noticed`))
         return
       }
       const value = message.params?.result?.value
@@ -158,9 +213,11 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
       options.onError?.((event as { error?: unknown })?.error ?? new Error('WebSocket error'))
     }
     ws.onclose = () => {
-      clearTimeout(confirmTimer)
+      stopTimers()
+      // A socket already dropped has its next attempt scheduled.
+      if (socket !== ws) return
+      socket = undefined
       active = false
-      if (socket === ws) socket = undefined
       reconnect()
     }
   }
@@ -174,8 +231,10 @@ export function subscribeLogs(options: SubscribeLogsOptions): LogsSubscription {
       closed = true
       active = false
       if (timer) clearTimeout(timer)
-      socket?.close()
+      stopSocketTimers()
+      const last = socket
       socket = undefined
+      last?.close()
     },
   }
 }

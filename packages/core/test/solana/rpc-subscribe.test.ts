@@ -69,6 +69,7 @@ function track(options: Partial<SubscribeLogsOptions> & { wsUrl: string }) {
     wsUrl: options.wsUrl,
     ...(options.loadWebSocket ? { loadWebSocket: options.loadWebSocket } : {}),
     ...(options.subscribeTimeout ? { subscribeTimeout: options.subscribeTimeout } : {}),
+    ...(options.idleTimeout ? { idleTimeout: options.idleTimeout } : {}),
   })
   open.push(subscription)
   return { subscription, seen }
@@ -180,5 +181,97 @@ describe('subscribeLogs', () => {
     await waitFor(() => seen.errors.length >= 3, 10_000, 'repeated attempts')
     subscription.close()
     expect(subscription.active).toBe(false)
+  })
+})
+
+/**
+ * A node that confirms both subscriptions, then, per `mode`: sends a slot notification every 30 ms
+ * (`'slots'`), or goes silent and stops reading its socket, as a peer behind a connection a NAT forgot
+ * (`'silent'`), or refuses slotSubscribe (`'no-slots'`). Counts the sockets it was given.
+ */
+function heartbeatServer(port: number, mode: 'slots' | 'silent' | 'no-slots') {
+  let connections = 0
+  const asked: string[] = []
+  const timers: ReturnType<typeof setInterval>[] = []
+  const server = new WebSocketServer({ port, host: '127.0.0.1' })
+  server.on('connection', (socket: WebSocket) => {
+    const index = ++connections
+    socket.on('message', (data: unknown) => {
+      const request = JSON.parse(String(data)) as { id: number, method: string }
+      asked.push(`${index}:${request.method}`)
+      if (request.method === 'slotSubscribe' && mode === 'no-slots') {
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, error: { code: -32601, message: 'Method not found' } }))
+        return
+      }
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: index }))
+      if (request.method !== 'slotSubscribe') return
+      if (mode === 'slots') {
+        let slot = 1
+        timers.push(setInterval(() => socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'slotNotification', params: { result: { slot: ++slot, parent: slot - 1, root: slot - 2 }, subscription: index } })), 30))
+      }
+      // Only the first connection dies: the next one must be subscribed for good.
+      if (mode === 'silent' && index === 1) (socket as unknown as { _socket: { pause(): void } })._socket.pause()
+    })
+  })
+  return {
+    connections: () => connections,
+    asked,
+    close() {
+      for (const t of timers) clearInterval(t)
+      for (const client of server.clients) client.terminate()
+      server.close()
+    },
+  }
+}
+
+describe('subscribeLogs on a connection that dies without closing', () => {
+  it('takes a socket silent for idleTimeout for dead and subscribes on a new one at once', async () => {
+    // Before, a confirmed subscription whose connection went silent was kept for good: `active` stayed
+    // true, and no notification ever came again.
+    const port = await freePort()
+    const node = heartbeatServer(port, 'silent')
+    try {
+      const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}`, idleTimeout: 300 })
+      await waitFor(() => seen.subscribed === 2, 5_000, 'a second subscription')
+      expect(node.connections()).toBe(2)
+      expect(subscription.active).toBe(true)
+      expect(seen.errors.map(e => (e as Error).message)).toEqual(['no message for 300 ms: the connection is taken for dead'])
+      expect(node.asked).toEqual(['1:logsSubscribe', '1:slotSubscribe', '2:logsSubscribe', '2:slotSubscribe'])
+    }
+    finally {
+      node.close()
+    }
+  })
+
+  it('keeps a socket whose slot notifications keep coming, however quiet the program', async () => {
+    const port = await freePort()
+    const node = heartbeatServer(port, 'slots')
+    try {
+      const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}`, idleTimeout: 200 })
+      await waitFor(() => subscription.active, 5_000, 'a subscription')
+      await new Promise(resolve => setTimeout(resolve, 1_000))
+      expect(node.connections()).toBe(1)
+      expect(seen.subscribed).toBe(1)
+      expect(seen.errors).toEqual([])
+    }
+    finally {
+      node.close()
+    }
+  })
+
+  it('does not watch for silence on a node that refuses slotSubscribe, and says so', async () => {
+    const port = await freePort()
+    const node = heartbeatServer(port, 'no-slots')
+    try {
+      const { subscription, seen } = track({ wsUrl: `ws://127.0.0.1:${port}`, idleTimeout: 200 })
+      await waitFor(() => seen.errors.length === 1, 5_000, 'the refusal reported')
+      await new Promise(resolve => setTimeout(resolve, 800))
+      expect(node.connections()).toBe(1)
+      expect(subscription.active).toBe(true)
+      expect(seen.errors.map(e => (e as Error).message)).toEqual(['slotSubscribe refused (Method not found): a silent connection will not be noticed'])
+    }
+    finally {
+      node.close()
+    }
   })
 })
