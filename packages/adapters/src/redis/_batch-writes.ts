@@ -22,10 +22,11 @@ const CHUNK = 1000
  * `name, argc, args...` per command, every value a string, new totals computed here as bigint. Flat
  * (one array of strings, not an array per command): the script decodes it into one table and runs
  * each command with `unpack(stream, from, to)`, and the client builds no array per command.
- * `after`, when given, receives every total as the stream leaves it (what a batch planned behind this
- * one adds to).
+ * `hourToken` marks every player-hour hash it writes as changed (see `windows.ts`): a token no other
+ * batch writes. `after`, when given, receives every total as the stream leaves it (what a batch planned
+ * behind this one adds to).
  */
-export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTotals, after?: CurrentTotals): string[] {
+export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTotals, hourToken: string, after?: CurrentTotals): string[] {
   const out: string[] = []
   const zadd = new Map<string, string[]>()
   const addZ = (key: string, score: number, member: string) => {
@@ -135,6 +136,8 @@ export function planWrites(keys: RedisKeys, plan: BatchPlan, current: CurrentTot
     else byHour.set(t.hour, [t.wallet, value])
   }
   for (const [hour, args] of byHour) pushChunked(out, 'HSET', keys.playerHour(hour), args)
+  // In the same atomic script as the hours: a reader that sees a token unchanged saw the hour unchanged.
+  if (byHour.size) pushChunked(out, 'HSET', keys.playerHourVersions, [...byHour.keys()].flatMap(hour => [String(hour), hourToken]))
 
   for (const j of plan.jackpots) {
     // LPUSH in chain order leaves the newest at the head.

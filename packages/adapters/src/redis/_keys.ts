@@ -37,6 +37,11 @@ export function redisKeys(prefix: string) {
     hourly: `${prefix}hourly`,
     /** Hash per hour: wallet -> that player's totals in that hour. */
     playerHour: (hour: number) => `${prefix}ph:${hour}`,
+    /**
+     * Hash: hour -> a random token, written anew by every batch that writes that hour's `playerHour` hash
+     * (windowed leaderboards tell from it which hours changed; see `windows.ts`).
+     */
+    playerHourVersions: `${prefix}phv`,
     /** What every `playerHour` key starts with (the batch script appends the hour). */
     playerHourPrefix: `${prefix}ph:`,
     /** List of jackpot JSON, newest first. */

@@ -66,11 +66,12 @@ export async function applyBatchRedis(
     const plan = planBatch(batch, state)
     await readMissing(redis, keys, plan, current)
     const written = { casino: current.casino, players: new Map(), hourly: new Map(), playerHourly: new Map() } satisfies CurrentTotals
-    const stream = planWrites(keys, plan, current, written)
+    // The version once written, also the token of the hours it writes: random, so never another batch's.
+    const next = randomBytes(12).toString('base64url')
+    const stream = planWrites(keys, plan, current, next, written)
     // Checked by the script before any write (one command at the head of a few thousand).
     if (batch.expectCursor !== undefined) stream.unshift('EXPECT', '2', keys.cursor, batch.expectCursor)
     if (options.failBeforeWrite) throw new CasinoError('STORE_ERROR', 'injected failure')
-    const next = randomBytes(12).toString('base64url')
     const sent = scripts.applyBatch(keys.version, version, JSON.stringify(stream), next)
     // Sent: a batch planned behind this one sends its write after this one's, on the same connection.
     options.onPlanned?.({ overlay: overlayOf(plan, state.lastSeq), totals: written, version: next })

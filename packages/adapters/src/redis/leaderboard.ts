@@ -1,9 +1,9 @@
 import { hourOf, rankLeaderboard, windowStartHour } from '@fare-casino/core/store'
 import type { LeaderboardEntry, LeaderboardQuery, Totals } from '@fare-casino/core/store'
 import type { Redis } from 'ioredis'
-import { addTotals, decodeTotals } from './_codec'
 import type { RedisKeys } from './_keys'
 import type { StoreScripts } from './scripts'
+import { createWindowSums } from './windows'
 
 /**
  * Above this many members tied at the floor score, the tie is narrowed in Redis (see
@@ -21,11 +21,11 @@ const NARROW_TIES_ABOVE = 256
  * candidates are all members scoring more, and of those tied at it the ones that can rank best (all of
  * them while they are few), re-ranked exactly from their bigint totals.
  *
- * Windows: one hash per hour (wallet -> totals); the window's hours are read in one pipeline and summed
- * as bigint. The sum is cached per (window, store version), so repeated reads between batches are cheap.
+ * Windows: one hash per hour (wallet -> totals), summed as bigint in this process, incrementally: a
+ * read after a batch reads again only the hours that batch wrote (see `windows.ts`).
  */
 export function createLeaderboards(redis: Redis, keys: RedisKeys, scripts: StoreScripts) {
-  const cache = new Map<string, { version: string, rows: Map<string, Totals> }>()
+  const windows = createWindowSums(redis, keys)
 
   const usernames = async (wallets: string[]): Promise<Map<string, string | null>> => {
     const p = redis.pipeline()
@@ -53,25 +53,7 @@ export function createLeaderboards(redis: Redis, keys: RedisKeys, scripts: Store
   }
 
   async function windowed(query: LeaderboardQuery, start: number): Promise<LeaderboardEntry[]> {
-    const end = hourOf(Math.floor(query.now / 1000))
-    const cacheKey = `${start}:${end}`
-    // The version is read before the hours: a batch committed meanwhile only makes the cache entry older.
-    const version = (await redis.get(keys.version)) ?? '0'
-    let rows = cache.get(cacheKey)?.version === version ? cache.get(cacheKey)!.rows : undefined
-    if (!rows) {
-      const p = redis.pipeline()
-      for (let h = start; h <= end; h++) p.hgetall(keys.playerHour(h))
-      const res = (await p.exec()) ?? []
-      rows = new Map()
-      for (const [error, value] of res) {
-        if (error) throw error
-        for (const [wallet, v] of Object.entries(value as Record<string, string>)) {
-          rows.set(wallet, addTotals(rows.get(wallet) ?? decodeTotals(null), decodeTotals(v)))
-        }
-      }
-      if (cache.size > 64) cache.clear()
-      cache.set(cacheKey, { version, rows })
-    }
+    const rows = await windows.rows(start, hourOf(Math.floor(query.now / 1000)))
     const ranked = rankLeaderboard(rows, query, () => null)
     const names = await usernames(ranked.map(e => e.wallet))
     return ranked.map(e => ({ ...e, username: names.get(e.wallet) ?? null }))
