@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { RpcClient, SignatureInfo } from '../solana/rpc'
+import { RpcError } from '../solana/rpc-errors'
 
 /**
  * Finding the program's transactions with getSignaturesForAddress, without gaps.
@@ -17,6 +18,12 @@ import type { RpcClient, SignatureInfo } from '../solana/rpc'
  * short page, the transactions between that page and `until` would never be listed (and the cursor would
  * move past them). So every page `before` a signature asks for `minContextSlot` = its slot: a node that
  * has not reached it answers -32016, which is retried (another node, or the same one caught up).
+ *
+ * That leaves an empty page from a node that has reached the slot and still does not know `before`: one
+ * whose transaction statuses trail its bank, or a fork that dropped `before`. So an empty page `before` a
+ * signature ends a walk down to `until` only once the node shows it knows that signature (it lists what
+ * is older than it, which `until` at least is). Otherwise the page is asked again after a pause, a few
+ * times; a walk that still cannot tell ends as before and says so (`onUnconfirmedEnd`).
  */
 
 /** Where a walk stops: the newest signature already known, and its slot when known. */
@@ -47,6 +54,31 @@ export const SIGNATURE_PAGE_LIMIT = 1000
 /** Runs one RPC call (through the indexer's queue and retries). */
 type Call = <T>(fn: (rpc: RpcClient) => Promise<T>) => Promise<T>
 
+/** Pauses before asking again for a page whose `before` the node did not show it knows (ms, in turn). */
+export const UNCONFIRMED_END_PAUSES = [100, 250, 500, 1000, 2000]
+
+/**
+ * Told when a walk ends on an empty page `before` a signature the node never showed it knows (see the
+ * module's comment): what lies between it and `until` may not have been listed.
+ */
+export type OnUnconfirmedEnd = (before: { signature: string, slot: number | undefined }) => void
+
+/** How a walk ended: `older` is the node's answer for the signature just before the oldest it listed, when asked. */
+export interface WalkEnd {
+  /** That signature, or null when the node listed none before it; undefined when not asked. */
+  older?: SignatureInfo | null
+}
+
+/**
+ * A page as the node answered it, checked: a list of entries with a signature and a slot. A proxy may
+ * answer `null` (or anything else): worth asking again, and never taken for the end of a walk.
+ */
+function checkedPage(page: unknown): SignatureInfo[] {
+  const valid = Array.isArray(page) && page.every(info => typeof info?.signature === 'string' && Number.isSafeInteger(info?.slot))
+  if (!valid) throw new RpcError('getSignaturesForAddress', 'invalid-response', 'getSignaturesForAddress: the node answered no list of signatures', { retryable: true })
+  return page
+}
+
 /**
  * The pages of getSignaturesForAddress newer than `until` and older than `before`, newest first, each
  * page cut to the signatures not seen before (the `max` newest at most). A signature seen on an earlier
@@ -59,6 +91,8 @@ async function* freshPages(
   bounds: ListBounds & Older,
   rememberAll: boolean,
   onListed?: OnListed,
+  onUnconfirmedEnd?: OnUnconfirmedEnd,
+  end?: WalkEnd,
 ): AsyncGenerator<SignatureInfo[]> {
   let seen = new Set<string>()
   let before = bounds.before
@@ -69,7 +103,31 @@ async function* freshPages(
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
     if (limit <= 0 || ended) return
     const asked = onListed ? performance.eventLoopUtilization() : undefined
-    const page = await call(rpc => rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit, minContextSlot: beforeSlot }))
+    const ask = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit, minContextSlot: beforeSlot })))
+    let page = await ask()
+    if (page.length === 0 && before !== undefined && bounds.until !== undefined) {
+      const after = before
+      const knows = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before: after, limit: 1, minContextSlot: beforeSlot })))
+      // `doubted`: the node did not know `before` when last asked, so the page it answered since may be
+      // stale too; once it knows it, the page is asked again before the end is believed.
+      for (let attempt = 0, doubted = false; page.length === 0;) {
+        const [older] = await knows()
+        if (end) end.older = older ?? null
+        if (older && !doubted) break
+        if (older) {
+          doubted = false
+          page = await ask()
+          continue
+        }
+        if (attempt === UNCONFIRMED_END_PAUSES.length) {
+          onUnconfirmedEnd?.({ signature: after, slot: beforeSlot })
+          break
+        }
+        doubted = true
+        await new Promise(resolve => setTimeout(resolve, UNCONFIRMED_END_PAUSES[attempt++]))
+        page = await ask()
+      }
+    }
     const waited = asked ? 1 - performance.eventLoopUtilization(asked).utilization : 0
     const fresh: SignatureInfo[] = []
     for (const info of page) {
@@ -110,9 +168,10 @@ export async function listSignatures(
   address: string,
   bounds: ListBounds & Older,
   onListed?: OnListed,
+  onUnconfirmedEnd?: OnUnconfirmedEnd,
 ): Promise<SignatureInfo[]> {
   const out: SignatureInfo[] = []
-  for await (const page of freshPages(call, address, bounds, true, onListed)) out.push(...page)
+  for await (const page of freshPages(call, address, bounds, true, onListed, onUnconfirmedEnd)) out.push(...page)
   return out
 }
 
@@ -126,7 +185,9 @@ export interface ChunkedListing {
    * Told once the first walk has listed everything down to `bounds`, before any chunk is handed over,
    * with the oldest signature it listed (undefined when it listed none).
    */
-  onWalked?: (oldest: SignatureInfo | undefined) => void
+  onWalked?: (oldest: SignatureInfo | undefined, end: WalkEnd) => void
+  /** Told when a walk ends without the node showing it knows the signature the end was asked before. */
+  onUnconfirmedEnd?: OnUnconfirmedEnd
 }
 
 /**
@@ -154,7 +215,7 @@ export async function listSignaturesInChunks(
   bounds: ListBounds,
   chunk: number,
   onChunk: (newestFirst: SignatureInfo[]) => Promise<void> | void,
-  { keep = WALK_KEPT_SIGNATURES, onListed, onWalked }: ChunkedListing = {},
+  { keep = WALK_KEPT_SIGNATURES, onListed, onWalked, onUnconfirmedEnd }: ChunkedListing = {},
 ): Promise<void> {
   const marks: SignatureInfo[] = []
   // The walk's last two segments: the oldest full chunk so far and what is older than it.
@@ -163,7 +224,8 @@ export async function listSignaturesInChunks(
   // Every full chunk, newest first, while the walk stays within `keep`.
   let kept: SignatureInfo[][] | undefined = []
   let oldest: SignatureInfo | undefined
-  for await (const page of freshPages(call, address, bounds, false, onListed)) {
+  const end: WalkEnd = {}
+  for await (const page of freshPages(call, address, bounds, false, onListed, onUnconfirmedEnd, end)) {
     oldest = page[page.length - 1]
     for (const info of page) {
       segment.push(info)
@@ -176,7 +238,8 @@ export async function listSignaturesInChunks(
       }
     }
   }
-  onWalked?.(oldest)
+  // What the walk's end asked is only about its own oldest signature.
+  onWalked?.(oldest, oldest ? end : {})
   if (marks.length === 0 || (marks.length === 1 && segment.length === 0)) {
     const all = marks.length === 0 ? segment : lastChunk
     if (all.length > 0) await onChunk(all)
@@ -206,7 +269,7 @@ export async function listSignaturesInChunks(
   lastChunk = []
   for (let i = next; i >= -1; i--) {
     const mark = i >= 0 ? marks[i] : undefined
-    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: mark?.signature, beforeSlot: mark?.slot }, onListed)
+    const found = await listSignatures(call, address, { until: handed, untilSlot: handedSlot, before: mark?.signature, beforeSlot: mark?.slot }, onListed, onUnconfirmedEnd)
     if (found.length === 0) continue
     await onChunk(found)
     handed = found[0]!.signature
@@ -232,8 +295,8 @@ export type ListingReach = 'reaches' | 'gap' | 'unknown'
 /**
  * Whether the node's listing reaches back to `known`, a transaction already indexed, from `oldest`, the
  * oldest signature a walk down to `known` listed (undefined when it listed none). A walk that went down
- * to `known`'s slot proves it. Otherwise the signature just before `oldest` must be `known`, or of its
- * slot or older. A node whose history starts later (a pruned ledger, a provider without long-term
+ * to `known`'s slot proves it. Otherwise the signature just before `oldest` (as the walk's `end` found it,
+ * else asked here) must be `known`, or of its slot or older. A node whose history starts later (a pruned ledger, a provider without long-term
  * storage) has nothing there: the transactions between `known` and its history were never listed, and a
  * walk alone cannot tell. With nothing listed, the node's newest signature is asked for: one newer than
  * `known` arrived after the walk, and says nothing yet (`unknown`: ask again after the next walk).
@@ -243,9 +306,13 @@ export async function listingReach(
   address: string,
   known: { signature: string, slot: number },
   oldest?: { signature: string, slot: number },
+  end: WalkEnd = {},
 ): Promise<ListingReach> {
   if (oldest && oldest.slot <= known.slot) return 'reaches'
-  const [older] = await call(rpc => rpc.getSignaturesForAddress(address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))
+  // The walk's end asked the node this already (see freshPages), unless it listed nothing.
+  const older = end.older !== undefined && oldest
+    ? end.older ?? undefined
+    : (await call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))))[0]
   if (!older) return 'gap'
   if (older.signature === known.signature || older.slot <= known.slot) return 'reaches'
   return oldest ? 'gap' : 'unknown'

@@ -8,7 +8,7 @@ import type { SystemEventSeverity } from '../store/types'
 import { ignoredEventsReport } from '../store/ignored-report'
 import { decodeOptionsOf, type DecodeThread, decodeThreadUrl, startDecodeThread, wantsDecodeThread } from './decode-thread'
 import { createCancellation, IndexerStoppedError } from './cancellation'
-import { boundsAfter, type ListBounds, type ListingReach, listingReach, listSignatures, listSignaturesInChunks, toChainOrder } from './discover'
+import { boundsAfter, type ListBounds, type ListingReach, listingReach, listSignatures, listSignaturesInChunks, toChainOrder, type WalkEnd } from './discover'
 import { resolveIndexerOptions } from './options'
 import { createPipeline, type Pipeline } from './pipeline'
 import { createPrefetcher, type Prefetcher } from './prefetch'
@@ -230,7 +230,11 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         },
         // At once, beside the hand-over of a long backlog: a node keeping a short history could prune the
         // oldest listed transaction meanwhile, and the operator should know early.
-        onWalked: reachFrom ? oldest => void checkHistoryReach(gen, reachFrom, oldest) : undefined,
+        onWalked: reachFrom ? (oldest, end) => void checkHistoryReach(gen, reachFrom, oldest, end) : undefined,
+        onUnconfirmedEnd: (before) => {
+          if (gen !== generation) return
+          void record('indexer.listing_unconfirmed', 'warn', 'the RPC node answered an empty page before a signature it did not show it knows, after several tries: transactions between it and the cursor may not have been listed', { before: before.signature, beforeSlot: before.slot ?? null })
+        },
       })
     }
     finally {
@@ -256,10 +260,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
    * it (see `listingReach`). If not, what lies between it and the node's oldest transaction cannot be
    * listed from this node: recorded, so that an operator backfills from an archival RPC, never silently.
    */
-  const checkHistoryReach = async (gen: number, from: { signature: string, slot: number }, oldest: SignatureInfo | undefined): Promise<void> => {
+  const checkHistoryReach = async (gen: number, from: { signature: string, slot: number }, oldest: SignatureInfo | undefined, end: WalkEnd): Promise<void> => {
     let reach: ListingReach
     try {
-      reach = await listingReach(pageCall(gen), options.programId, from, oldest)
+      reach = await listingReach(pageCall(gen), options.programId, from, oldest, end)
     }
     catch {
       return // stopped

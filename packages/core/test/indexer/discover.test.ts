@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { listSignatures, listSignaturesInChunks } from '../../src/indexer/discover'
+import { listSignatures, listSignaturesInChunks, UNCONFIRMED_END_PAUSES } from '../../src/indexer/discover'
 import type { RpcClient, SignatureInfo } from '../../src/solana/rpc'
 import { isRetryableRpcCode, RpcError } from '../../src/solana/rpc-errors'
 import { createFakeChain, seeded } from './fake-chain'
@@ -62,7 +62,9 @@ describe('listSignaturesInChunks', () => {
       chunks.push(chunk.length)
     })
     expect(chunks).toEqual([1_500])
-    expect(rpc.calls).toBe(3) // two full-ish pages and the empty one that proves the end
+    // Two full-ish pages, the empty one, and the node showing it knows the signature the empty one was
+    // asked before (the signature older than it): only then is the end an end.
+    expect(rpc.calls).toBe(4)
   })
 
   it('hands a backlog it can keep over from the first walk, and lists one longer than that again chunk by chunk, the same chunks either way', async () => {
@@ -190,4 +192,66 @@ describe('listSignaturesInChunks', () => {
     expect(listed.map(i => i.signature)).toEqual([newer, same[2], same[1], same[0]])
   })
 
+})
+
+describe('a walk ending on an empty page', () => {
+  /**
+   * A node in front of `chain` that answers `[]` for every page before `hidden` (a signature it does not
+   * know: its transaction statuses trail its bank, or a fork dropped it) the first `times` times.
+   */
+  function notKnowing(chain: ReturnType<typeof createFakeChain>, hidden: () => string | undefined, times: number) {
+    const node = chain.rpc()
+    let refused = 0
+    return {
+      rpc: { ...node, async getSignaturesForAddress(address: string, page: { before?: string, until?: string, limit?: number } = {}) {
+        if (page.before !== undefined && page.before === hidden() && refused < times) {
+          refused++
+          return []
+        }
+        return node.getSignaturesForAddress(address, page)
+      } } as RpcClient,
+      refused: () => refused,
+    }
+  }
+
+  it('asks again when the node does not show it knows the signature the empty page was asked before', async () => {
+    // Before, the empty page ended the walk: the 1,500 signatures between the first page and `until` were
+    // never listed, and the cursor moved past their bets.
+    const { chain, first } = chainOf(2_500)
+    const all = await listSignatures(direct(chain.rpc()), chain.programId, { until: first })
+    const node = notKnowing(chain, () => all[999]!.signature, 3)
+    const unsure: unknown[] = []
+    const listed = await listSignatures(direct(node.rpc), chain.programId, { until: first }, undefined, before => unsure.push(before))
+    expect(listed.map(i => i.signature)).toEqual(all.map(i => i.signature))
+    expect(node.refused()).toBe(3)
+    expect(unsure).toEqual([])
+  })
+
+  it('ends, and says so, when the node never shows it knows that signature', async () => {
+    const { chain, first } = chainOf(1_500)
+    const all = await listSignatures(direct(chain.rpc()), chain.programId, { until: first })
+    const node = notKnowing(chain, () => all[999]!.signature, Number.POSITIVE_INFINITY)
+    const unsure: unknown[] = []
+    const handed: SignatureInfo[] = []
+    await listSignaturesInChunks(direct(node.rpc), chain.programId, { until: first }, 500, (chunk) => {
+      handed.push(...chunk)
+    }, { onUnconfirmedEnd: before => unsure.push(before) })
+    expect(handed.map(i => i.signature).sort()).toEqual(all.slice(0, 1_000).map(i => i.signature).sort())
+    expect(unsure).toEqual([{ signature: all[999]!.signature, slot: all[999]!.slot }])
+    // The page and the question were asked once and again after every pause.
+    expect(node.refused()).toBe(2 * (UNCONFIRMED_END_PAUSES.length + 1))
+  }, 15_000)
+
+  it('asks again when the node answers no list at all, never taking it for the end', async () => {
+    const { chain, first } = chainOf(10)
+    const node = chain.rpc()
+    let nulls = 2
+    const proxy = { ...node, async getSignaturesForAddress(address: string, page?: { before?: string, until?: string, limit?: number }) {
+      return nulls-- > 0 ? null as unknown as SignatureInfo[] : node.getSignaturesForAddress(address, page)
+    } } as RpcClient
+    await expect(listSignatures(direct(proxy), chain.programId, { until: first })).rejects.toMatchObject({ name: 'RpcError', kind: 'invalid-response', retryable: true })
+    // Through a retrying call, as the indexer's: every signature.
+    const retrying = <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(proxy).catch(() => retrying(fn))
+    expect(await listSignatures(retrying, chain.programId, { until: first })).toHaveLength(10)
+  })
 })
