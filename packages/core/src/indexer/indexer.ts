@@ -529,14 +529,19 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       // Requests still in flight keep the closed one: status() must not show a pause of a stopped run.
       throttle = undefined
       prefetcher?.clear()
+      // This run's own: a start() while this stop() waits for a commit begins a new run with new ones,
+      // which must be neither waited for nor closed here.
+      const stoppingRun = runPromise
       const stoppingPipeline = pipeline
       const stoppingMark = mark
       const stoppingDelivery = delivery
+      const stoppingPublisher = publisher
+      const stoppingThread = thread
       // Everything above settles at once; only a store call in progress may take its time (a commit cannot
       // be cut in half, and it is atomic). stop() resolves regardless after `timeout`: a hung store must
       // not hang casino.close(), nor keep a deposed leader from running for leadership again.
       const settled = (async () => {
-        await runPromise
+        await stoppingRun
         await stoppingPipeline?.idle()
         // What was published (and delivered) is marked, so that the next run announces none of it again.
         await stoppingDelivery?.chain
@@ -553,13 +558,12 @@ export function createIndexer(ctx: IndexerContext): Indexer {
       clearTimeout(bound)
       if (timedOut) logger.warn('stopped without waiting for the store call in progress', { timeout: options.timeout })
       // The last stats update goes out now rather than being dropped (unless the store hangs: not waited for).
-      const closingPublisher = publisher?.close()
+      const closingPublisher = stoppingPublisher?.close()
       if (!timedOut) await closingPublisher
       stoppingMark?.close()
       if (mark === stoppingMark) mark = undefined
-      const stopping = thread
-      thread = undefined
-      await stopping?.close()
+      if (thread === stoppingThread) thread = undefined
+      await stoppingThread?.close()
       resolveReady()
       logger.info('stopped', { lastSignature, lastSlot })
     },
