@@ -1,5 +1,5 @@
 import { CasinoError } from '../errors'
-import { decodeBase58 } from '../solana/address'
+import { decodeBase58, isWalletAddress } from '../solana/address'
 import { deriveWsUrl } from '../solana/rpc'
 import { BATCH_REGROW_MS } from './batch-size'
 import { FARE_VAULT_PROGRAM_ID } from '../solana/vault-events'
@@ -72,12 +72,34 @@ function oneOf<const T extends string | boolean>(name: string, value: T | undefi
   throw new CasinoError('INVALID_CONFIG', `indexer: ${name} must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)} (got ${JSON.stringify(value)})`)
 }
 
+/**
+ * The filter, checked: a filter that matches nothing by mistake (a pool list given as one string, a typo
+ * of a key, a host that is no address) would index nothing, silently, so it is `INVALID_CONFIG`.
+ */
 function resolveFilter(options: IndexerOptions): ResolvedIndexerFilter {
-  const filter = options.filter
-  if (filter === 'all') return { kind: 'all' }
-  if (filter && 'pools' in filter) {
-    if (filter.pools.length === 0) throw new CasinoError('INVALID_CONFIG', 'indexer: filter.pools is empty')
-    return { kind: 'pools', pools: new Set(filter.pools) }
+  const filter: unknown = options.filter
+  const refuse = (why: string): never => {
+    throw new CasinoError('INVALID_CONFIG', `indexer: filter${why.startsWith('.') ? '' : ' '}${why} (got ${JSON.stringify(filter)?.slice(0, 200)})`)
   }
-  return { kind: 'host', host: filter?.host ?? options.ownerWallet }
+  if (filter === 'all') return { kind: 'all' }
+  if (filter === undefined) return { kind: 'host', host: checkedHost(options.ownerWallet) }
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) return refuse('must be \'all\', { host } or { pools }')
+  const keys = Object.keys(filter)
+  if (keys.length !== 1 || (keys[0] !== 'host' && keys[0] !== 'pools')) return refuse('must have exactly one key, host or pools')
+  if ('pools' in filter) {
+    const pools = filter.pools
+    if (!Array.isArray(pools) || pools.length === 0) return refuse('.pools must be a non-empty array of pool addresses')
+    const bad = pools.find(pool => !isWalletAddress(pool))
+    if (bad !== undefined) return refuse(`.pools holds ${JSON.stringify(bad)}, which is no address`)
+    return { kind: 'pools', pools: new Set(pools as string[]) }
+  }
+  const host = (filter as { host?: unknown }).host
+  if (!isWalletAddress(host)) return refuse('.host must be a wallet address')
+  return { kind: 'host', host }
+}
+
+/** The owner wallet as the default host filter: an address, or nothing would ever match. */
+function checkedHost(wallet: string): string {
+  if (!isWalletAddress(wallet)) throw new CasinoError('INVALID_CONFIG', `indexer: ownerWallet must be a wallet address (got ${JSON.stringify(wallet)})`)
+  return wallet
 }

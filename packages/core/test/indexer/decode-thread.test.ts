@@ -122,7 +122,7 @@ describe('the decode thread', () => {
   })
 
   it('takes true, false or auto, and says so for anything else', () => {
-    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: 'owner' }
+    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: '11111111111111111111111111111111' }
     expect(resolveIndexerOptions(base).decodeThread).toBe('auto')
     expect(resolveIndexerOptions({ ...base, decodeThread: false }).decodeThread).toBe(false)
     expect(() => resolveIndexerOptions({ ...base, decodeThread: 'false' as never })).toThrow(/decodeThread must be/)

@@ -646,4 +646,30 @@ describe('createIndexer', () => {
     expect(resolveIndexerOptions({ ...base, groupWaitMs: 40 }, { preferredGroupWaitMs: 5 }).groupWaitMs).toBe(40)
     expect(() => resolveIndexerOptions(base, { preferredGroupWaitMs: -1 })).toThrow(/groupWaitMs/)
   })
+
+  it('refuses a filter that would match nothing by mistake, and takes the three it documents', () => {
+    // Before, a pool list given as one string became a set of its letters, a typo of a key fell back to
+    // the owner's host, and a host that is no address was taken: the casino indexed nothing, silently.
+    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: newKey() }
+    const pool = newKey()
+    const refused: [unknown, RegExp][] = [
+      [{ pools: pool }, /filter\.pools must be a non-empty array/],
+      [{ pools: [] }, /filter\.pools must be a non-empty array/],
+      [{ pools: [pool, 123] }, /filter\.pools holds 123, which is no address/],
+      [{ pool: [pool] }, /filter must have exactly one key, host or pools/],
+      [{ host: base.ownerWallet, pools: [pool] }, /exactly one key/],
+      [{ host: 'not-a-wallet' }, /filter\.host must be a wallet address/],
+      [{ host: '' }, /filter\.host must be a wallet address/],
+      ['ALL', /filter must be 'all', \{ host \} or \{ pools \}/],
+      [[pool], /filter must be 'all'/],
+    ]
+    for (const [filter, message] of refused) {
+      expect(() => resolveIndexerOptions({ ...base, filter: filter as never }), JSON.stringify(filter)).toThrow(message)
+    }
+    expect(() => resolveIndexerOptions({ ...base, ownerWallet: 'owner' })).toThrow(/ownerWallet must be a wallet address/)
+    expect(resolveIndexerOptions(base).filter).toEqual({ kind: 'host', host: base.ownerWallet })
+    expect(resolveIndexerOptions({ ...base, filter: { host: pool } }).filter).toEqual({ kind: 'host', host: pool })
+    expect(resolveIndexerOptions({ ...base, filter: { pools: [pool] } }).filter).toEqual({ kind: 'pools', pools: new Set([pool]) })
+    expect(resolveIndexerOptions({ ...base, filter: 'all' }).filter).toEqual({ kind: 'all' })
+  })
 })
