@@ -176,6 +176,8 @@ function storableText(text: string, field: string, index: number, warnings: stri
 /** What one register takes in: the fees and the pool's new accumulated amount of its trial in its pool. */
 interface RegisterFold extends Pick<TrialRegisteredEvent, 'fees' | 'poolAccumulatedAmount'> {
   pool: string
+  /** The payload index of the register: only what the vault emitted before it is the register's. */
+  at: number
 }
 
 /** What the registers of one transaction take in: see {@link foldIntoRegisters}. */
@@ -191,22 +193,23 @@ interface RegisterFolds {
  * an event of its own (three FeeCharged and a PoolAccumulatedAmountUpdated before every
  * TrialRegistered). Carried as five events, they cost the whole pipeline (packing, planning, a row
  * each) about as much as the bets themselves; as fields of the register, next to nothing. Only the
- * events of a trial registered (for this casino, as `ours` says) in the same transaction and pool are
- * folded: any other stays an event of its own, as before.
+ * events of a trial registered (for this casino, as `ours` says) in the same transaction and pool, and
+ * emitted before that register, are folded: any other stays an event of its own, as before (a
+ * transaction that also resolves the trial emits the resolve's own pool update after it).
  */
 function foldIntoRegisters(decoded: readonly (VaultEvent | undefined)[], ours: (fields: { trialId: string, poolId: string }) => boolean): RegisterFolds {
   const byTrial = new Map<string, RegisterFold>()
-  for (const event of decoded) {
-    if (event?.name !== 'TrialRegistered' || byTrial.has(event.fields.trialId) || !ours(event.fields)) continue
-    byTrial.set(event.fields.trialId, { pool: event.fields.poolId, fees: [], poolAccumulatedAmount: null })
-  }
+  decoded.forEach((event, at) => {
+    if (event?.name !== 'TrialRegistered' || byTrial.has(event.fields.trialId) || !ours(event.fields)) return
+    byTrial.set(event.fields.trialId, { pool: event.fields.poolId, fees: [], poolAccumulatedAmount: null, at })
+  })
   const folded: boolean[] = []
   if (byTrial.size === 0) return { byTrial, folded }
   decoded.forEach((event, index) => {
     if (event?.name !== 'FeeCharged' && event?.name !== 'PoolAccumulatedAmountUpdated') return
     const f = event.fields
     const fold = byTrial.get(f.trialId)
-    if (fold?.pool !== f.poolId) return
+    if (fold?.pool !== f.poolId || index > fold.at) return
     if (event.name === 'FeeCharged') fold.fees.push({ type: event.fields.feeType, amount: event.fields.feeAmount })
     else fold.poolAccumulatedAmount = event.fields.newAccumulatedAmount
     folded[index] = true

@@ -131,13 +131,28 @@ describe('decodeTransaction', () => {
       })
     })
 
-    it('without fees: an empty list and no pool amount; the last pool update wins', () => {
+    it('without fees: an empty list and no pool amount; the last pool update before the register wins', () => {
       const trial = newKey()
       const { register } = betEvents({ trial, player: newKey(), pool, wager: 5n })
       expect(decodeOne([register], { trial }).out.events[0]).toMatchObject({ fees: [], poolAccumulatedAmount: null })
-      const later = decodeOne([poolUpdate(trial, 1n), register, poolUpdate(trial, 2n)], { trial }).out
-      expect(later.events.map(e => e.kind)).toEqual(['trialRegistered'])
-      expect(later.events[0]).toMatchObject({ fees: [], poolAccumulatedAmount: 2n })
+      const twice = decodeOne([poolUpdate(trial, 1n), poolUpdate(trial, 2n), register], { trial }).out
+      expect(twice.events.map(e => e.kind)).toEqual(['trialRegistered'])
+      expect(twice.events[0]).toMatchObject({ fees: [], poolAccumulatedAmount: 2n })
+    })
+
+    it('keeps what the vault emits after the register as events of their own: a resolve of the trial in the same transaction', () => {
+      // Before, a jackpot resolve in the register's transaction gave the register the release's pool amount
+      // (0) and took in any fee charged after it.
+      const trial = newKey()
+      const player = newKey()
+      const { register, resolve } = betEvents({ trial, player, pool, wager: 1000n })
+      const release: VaultEvent = { name: 'PoolAccumulatedAmountReleased', fields: { poolId: pool, trialId: trial, receiver: player, releasedAmount: 510n } }
+      const { out, sig } = decodeOne([fee(trial, 2, 10n), poolUpdate(trial, 510n), register, resolve, fee(trial, 0, 4n), poolUpdate(trial, 0n), release], { trial })
+      expect(out.events.map(e => [e.id, e.kind])).toEqual([
+        [`${sig}:2`, 'trialRegistered'], [`${sig}:3`, 'trialResolved'], [`${sig}:4`, 'feeCharged'], [`${sig}:5`, 'poolAccumulatedAmountUpdated'], [`${sig}:6`, 'jackpotReleased'],
+      ])
+      expect(out.events[0]).toMatchObject({ fees: [{ type: 2, amount: 10n }], poolAccumulatedAmount: 510n })
+      expect(out.events[3]).toMatchObject({ data: { newAccumulatedAmount: '0' } })
     })
 
     it('keeps as events of their own the fees of another trial or pool, and of a transaction that registers nothing', () => {
