@@ -14,14 +14,24 @@ export interface CasinoEventMap {
   'stats.updated': CasinoStats & { onlinePlayers?: number }
   /** A chat message was stored. */
   'chat.message': ChatMessage
+  /** The owner deleted a chat message: clients that show it take it down. */
+  'chat.deleted': ChatDeletion
 }
 
-/** One of the six event types. */
+/** The payload of `chat.deleted`. */
+export interface ChatDeletion {
+  /** The id of the deleted message (its `chat.message` id). */
+  id: string
+  /** Unix ms. */
+  deletedAt: number
+}
+
+/** One of the event types. */
 export type CasinoEventType = keyof CasinoEventMap
 
 /** The list of event types, in a stable order. */
 export const casinoEventTypes: readonly CasinoEventType[] = [
-  'bet.placed', 'bet.settled', 'jackpot.won', 'player.joined', 'stats.updated', 'chat.message',
+  'bet.placed', 'bet.settled', 'jackpot.won', 'player.joined', 'stats.updated', 'chat.message', 'chat.deleted',
 ]
 
 type Listener<T extends CasinoEventType> = (payload: CasinoEventMap[T]) => void

@@ -21,7 +21,7 @@ export type { GameDefinition, GameRegistry } from './games/registry'
 
 // Events
 export { casinoEventTypes, createCasinoEvents } from './events'
-export type { CasinoEventMap, CasinoEvents, CasinoEventType } from './events'
+export type { CasinoEventMap, CasinoEvents, CasinoEventType, ChatDeletion } from './events'
 
 // Logging
 export { childLogger, createLogger } from './logger'

@@ -19,7 +19,7 @@ const encoder = new TextEncoder()
 /**
  * Parses a wire frame once and lists its channels: bets on `bets` and `player:<wallet>`, jackpots on
  * `jackpots` and `player:<receiver>`, `player.joined` on `players`, `stats.updated` on `stats`,
- * `chat.message` on `chat`. Returns null for a frame that is not an event (it is then dropped, and logged).
+ * `chat.message` and `chat.deleted` on `chat`. Returns null for a frame that is not an event (it is then dropped, and logged).
  */
 export function routeFrame(frame: string): RoutedEvent | null {
   let parsed: { type?: unknown, data?: Record<string, unknown>, offset?: unknown }
@@ -56,6 +56,7 @@ export function routeFrame(frame: string): RoutedEvent | null {
       channels = ['stats']
       break
     case 'chat.message':
+    case 'chat.deleted':
       channels = ['chat']
       break
     default:

@@ -29,6 +29,10 @@ export function toEventData<T extends CasinoEventType>(type: T, payload: CasinoE
     }
     case 'chat.message':
       return toChatMessageJSON(p as CasinoEventMap['chat.message'])
+    case 'chat.deleted': {
+      const deletion = p as CasinoEventMap['chat.deleted']
+      return { id: deletion.id, deletedAt: deletion.deletedAt }
+    }
     default:
       return p
   }

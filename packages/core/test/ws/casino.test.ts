@@ -11,13 +11,14 @@ import { TestClient } from './_harness'
 // wires it the way casino.ts should.
 let casino: Casino
 let server: CasinoServer
+const owner = createWallet()
 let realtime: Realtime
 let ownRealtime = false
 
 beforeAll(async () => {
   casino = createCasino({
     name: 'Realtime Casino',
-    ownerWallet: createWallet().address,
+    ownerWallet: owner.address,
     auth: { jwtSecret: 'realtime-e2e-secret-of-at-least-32-bytes', domain: 'casino.test', uri: 'https://casino.test' },
     games: [{ id: 'coinflip', name: 'Coin flip', extraDataHash: 'coinflip-v1', qk: [[0.5, 1.98], [0.5, 0]] }],
     realtime: false,
@@ -83,5 +84,46 @@ describe('realtime through createCasino', () => {
     expect((await casino.store.listChat({ limit: 5 }))[0]?.message).toBe('gm from a signed-in wallet')
     watcher.ws.terminate()
     talker.ws.terminate()
+  })
+
+  it('takes a message the owner deleted down on every socket, and in a replay after it', async () => {
+    // Before, DELETE /api/chat/:id told no socket: connected clients kept showing the message, and one
+    // recovering with `since` got it back, `recovered: true`.
+    const wsUrl = `${server.url.replace('http', 'ws')}/ws`
+    const signIn = async (wallet: ReturnType<typeof createWallet>) => {
+      const issued = await (await fetch(`${server.url}/api/auth/message?walletAddress=${wallet.address}`)).json() as { message: string }
+      const res = await fetch(`${server.url}/api/auth/signin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ walletAddress: wallet.address, message: issued.message, signature: wallet.sign(issued.message) }),
+      })
+      return ((await res.json()) as { token: string }).token
+    }
+    const player = createWallet()
+    const [playerToken, ownerToken] = [await signIn(player), await signIn(owner)]
+    const watcher = await TestClient.connect(wsUrl)
+    const { epoch, offset } = (await watcher.take('connection.established')).data as { epoch: string, offset: number }
+    watcher.send({ type: 'subscribe', channels: ['chat'] })
+    await watcher.take('subscribed')
+    const posted = await fetch(`${server.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'authorization': `Bearer ${playerToken}` }, body: JSON.stringify({ message: 'something to take down' }),
+    })
+    const { message } = await posted.json() as { message: { id: string } }
+    expect((await watcher.take('chat.message')).data).toMatchObject({ id: message.id })
+    const deleted = await fetch(`${server.url}/api/chat/${message.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ownerToken}` } })
+    expect(deleted.status).toBe(200)
+    const live = await watcher.take('chat.deleted')
+    expect(live.data).toEqual({ id: message.id, deletedAt: expect.any(Number) })
+    // A client recovering from before the message gets it and its deletion, in that order.
+    const late = await TestClient.connect(wsUrl)
+    await late.take('connection.established')
+    late.send({ type: 'subscribe', channels: ['chat'], since: { epoch, offset } })
+    expect((await late.take('subscribed')).data).toMatchObject({ recovered: true })
+    const replayed = [await late.take(m => m.type.startsWith('chat.')), await late.take(m => m.type.startsWith('chat.'))]
+    expect(replayed.map(m => [m.type, (m.data as { id: string }).id])).toEqual([['chat.message', message.id], ['chat.deleted', message.id]])
+    const listed = await (await fetch(`${server.url}/api/chat`)).json() as { messages: { id: string }[] }
+    expect(listed.messages.map(m => m.id)).not.toContain(message.id)
+    watcher.ws.terminate()
+    late.ws.terminate()
   })
 })

@@ -34,7 +34,10 @@ export function registerChatRoutes(app: H3, ctx: CasinoContext): void {
   app.delete('/api/chat/:id', async (event) => {
     await requireOwner(event, ctx.tokens, ctx.config.ownerWallet)
     const { id } = await validParams(event, idParams)
-    if (!(await ctx.store.deleteChatMessage(id, Date.now()))) throw new CasinoError('NOT_FOUND', 'message not found')
+    const deletedAt = Date.now()
+    if (!(await ctx.store.deleteChatMessage(id, deletedAt))) throw new CasinoError('NOT_FOUND', 'message not found')
+    // Sockets showing it, and clients replaying the history past it, take it down.
+    ctx.events.emit('chat.deleted', { id, deletedAt })
     return { success: true }
   })
 }
