@@ -193,7 +193,11 @@ export function createCasino(input: CasinoConfig): Casino {
 
   const app = createHttpApp(ctx)
   if (realtime) app.use('/api/casino/stats', withOnlinePlayers(realtime))
-  const handler = createNodeHandler(app)
+  const httpLog = childLogger(logger, 'http')
+  const handler = createNodeHandler(app, {
+    bodyLimit: config.bodyLimit,
+    onAborted: req => httpLog.debug('client hung up while sending the request', { method: req.method, path: req.url?.split('?')[0] }),
+  })
   const upgrade = realtime?.handleUpgrade ?? null
   const servers = new Set<CasinoServer>()
   let closing: Promise<void> | undefined

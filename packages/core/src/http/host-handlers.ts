@@ -19,18 +19,94 @@ export interface FetchContext {
 type ParsedRequest = IncomingMessage & { body?: unknown, rawBody?: unknown }
 
 /**
- * The casino's Node `(req, res)` handler. A host that parsed the body before the casino saw the request
- * (a global `express.json()`, `express.text()` or `express.raw()`) leaves its stream read to the end and
- * the value on `req.body`; that value becomes `req.rawBody`, which h3's Node adapter reads instead of the
- * spent stream. A JSON body comes back re-serialized: the same JSON value, which is all the casino's
- * routes read. Without this, such a POST failed with a 500.
+ * The casino's Node `(req, res)` handler.
+ *
+ * A host that parsed the body before the casino saw the request (a global `express.json()`, `text()` or
+ * `raw()`) leaves its stream read to the end and the value on `req.body`; that value becomes
+ * `req.rawBody`, which h3's Node adapter reads instead of the spent stream. A JSON body comes back
+ * re-serialized: the same JSON value, which is all the casino's routes read. Without this, such a POST
+ * failed with a 500.
+ *
+ * Any other body is read here, up to `bodyLimit` + 1 bytes, into `req.rawBody` too, before the app runs.
+ * The app's own reading wraps the Node stream in a web stream (`Readable.toWeb`), and on Node 20 that
+ * adapter throws an uncaught exception (`Controller is already closed`: the process ends) when a body
+ * over the limit is cut off while more of it arrives; and an answer sent before the body was read (a 401)
+ * left the rest unread on a keep-alive connection, where the next request hung. A body over the limit is
+ * read no further: the app answers 413 from what it has, and the connection is closed after the answer.
  */
-export function createNodeHandler(app: H3): (req: IncomingMessage, res: ServerResponse) => void {
+export function createNodeHandler(
+  app: H3,
+  options: { bodyLimit?: number, onAborted?: (req: IncomingMessage) => void } = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = toNodeHandler(app) as (req: IncomingMessage, res: ServerResponse) => void
+  const limit = options.bodyLimit ?? Number.POSITIVE_INFINITY
   return (req, res) => {
     restoreParsedBody(req as ParsedRequest)
-    handle(req, res)
+    if (!hasBodyToRead(req as ParsedRequest)) return handle(req, res)
+    readBody(req, limit).then(({ body, whole }) => {
+      const read: ParsedRequest = req
+      read.rawBody = body
+      if (!whole) closeAfterAnswer(req, res)
+      handle(req, res)
+    }, () => {
+      // The client went away mid-body: nobody to answer, and no error of ours.
+      options.onAborted?.(req)
+      res.destroy()
+    })
   }
+}
+
+/** True when the request has a body still on the wire (none read by a host's parser). */
+function hasBodyToRead(req: ParsedRequest): boolean {
+  if (req.readableEnded || Buffer.isBuffer(req.rawBody)) return false
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+/**
+ * The request's body, whole, or (when it declares or reaches more than `limit` bytes) cut off past the
+ * limit, with the rest left unread: enough for the app to answer 413, as it does for a declared length.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer, whole: boolean }> {
+  const declared = Number(req.headers['content-length'])
+  if (declared > limit) return Promise.resolve({ body: Buffer.alloc(0), whole: false })
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = (whole: boolean, error?: Error): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+      if (error) reject(error)
+      else resolve({ body: Buffer.concat(chunks), whole })
+    }
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size > limit) {
+        req.pause()
+        done(false)
+      }
+    }
+    const onEnd = (): void => done(true)
+    const onError = (error: Error): void => done(false, error)
+    const onClose = (): void => done(false, new Error('request closed before its body arrived'))
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
+}
+
+/**
+ * The answer to a request whose body was not read to the end closes the connection, and the rest of the
+ * body is thrown away meanwhile: announced as keep-alive, the connection would hold the rest unread,
+ * and the next request on it (a proxy pools them) would hang until the keep-alive timeout.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('connection', 'close')
+  req.resume()
 }
 
 function restoreParsedBody(req: ParsedRequest): void {
@@ -58,6 +134,17 @@ export function createFetchHandler(app: H3): (request: Request, context?: FetchC
         // A frozen request keeps no address: it is served all the same, in the shared rate-limit bucket.
       }
     }
-    return Promise.resolve(app.fetch(request))
+    return Promise.resolve(app.fetch(request)).then(closeAfterRefusedBody)
   }
+}
+
+/**
+ * A 413 tells the host to close the connection: the body it refused was not read to the end, and a host
+ * that keeps the connection (@hono/node-server) left the rest on it, where the next request failed.
+ */
+function closeAfterRefusedBody(response: Response): Response {
+  if (response.status !== 413) return response
+  const headers = new Headers(response.headers)
+  headers.set('connection', 'close')
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }

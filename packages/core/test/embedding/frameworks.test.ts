@@ -5,7 +5,7 @@
  * through untouched: GETs, a signed-in POST with a JSON body, bad JSON answered 400, the WebSocket
  * upgrade, and the client's own address for per-IP rate limits.
  */
-import { request as httpRequest, type Server } from 'node:http'
+import { Agent, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import express from 'express'
@@ -178,6 +178,39 @@ describe.each(Object.keys(recipes))('the casino inside %s', (framework) => {
     // Bad JSON is the client's error (Express's own parser answers it before the casino sees it).
     const bad = await fetch(`${host.url}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"walletAddress":' })
     expect(bad.status).toBe(400)
+  })
+
+  it('refuses a body streamed past the limit with 413, and the process goes on', async () => {
+    // Node's Readable.toWeb (under srvx and @hono/node-server) threw an uncaught exception when such a
+    // body was cut off while more of it arrived: the whole process ended.
+    await start()
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown): void => void uncaught.push(error)
+    process.on('uncaughtException', onUncaught)
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const big = JSON.stringify({ walletAddress: 'x'.repeat(300_000) })
+      for (let i = 0; i < 3; i++) {
+        const status = await new Promise<number | undefined>((resolve) => {
+          const req = httpRequest(`${host.url}/api/auth/signin`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode))
+          })
+          req.on('error', () => resolve(undefined))
+          for (let at = 0; at < big.length; at += 50_000) req.write(big.slice(at, at + 50_000))
+          req.end()
+        })
+        // Express's own parser refuses it first (413 too); every host answers.
+        expect(status).toBe(413)
+      }
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(uncaught).toEqual([])
+      expect((await fetch(`${host.url}/health`)).status).toBe(200)
+    }
+    finally {
+      process.off('uncaughtException', onUncaught)
+      agent.destroy()
+    }
   })
 
   // Linux routes all of 127.0.0.0/8 to the loopback; macOS has only 127.0.0.1 there.

@@ -1,3 +1,4 @@
+import http from 'node:http'
 import { createConsola } from 'consola'
 import type { Storage } from 'unstorage'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -204,6 +205,79 @@ describe.each(transports)('rate limits via %s', (transport) => {
     }
     finally {
       await t.close()
+    }
+  })
+})
+
+describe('an answer sent before the body arrived whole, on a Node server', () => {
+  let t: TestCasino
+  let origin: URL
+  beforeAll(async () => {
+    t = await startCasino('node server', { bodyLimit: 1024 })
+    origin = new URL((await t.request('/health')).url)
+  })
+  afterAll(() => t.close())
+
+  /** One POST on `agent`, its body written in `chunks`; resolves with what came back, or the error. */
+  const post = (agent: http.Agent, chunks: string[], headers: Record<string, string> = {}) => new Promise<{ status?: number, connection?: string, error?: string, ms: number }>((resolve) => {
+    const started = Date.now()
+    const req = http.request({ host: origin.hostname, port: origin.port, path: '/api/chat', method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, ms: Date.now() - started }))
+    })
+    req.on('error', error => resolve({ error: error.message, ms: Date.now() - started }))
+    for (const chunk of chunks) req.write(chunk)
+    req.end()
+  })
+
+  it('refuses a streamed body over the limit on a route anyone can call without an uncaught exception', async () => {
+    // Before, h3 read the body through Node's Readable.toWeb, which threw `Controller is already closed`
+    // out of a 'data' listener when the body was cut off while more arrived: the process ended.
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown): void => void uncaught.push(error)
+    process.on('uncaughtException', onUncaught)
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const big = JSON.stringify({ walletAddress: 'x'.repeat(300_000) })
+      for (let i = 0; i < 3; i++) {
+        const answer = await new Promise<number | undefined>((resolve) => {
+          const req = http.request({ host: origin.hostname, port: origin.port, path: '/api/auth/signin', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode))
+          })
+          req.on('error', () => resolve(undefined))
+          for (let at = 0; at < big.length; at += 50_000) req.write(big.slice(at, at + 50_000))
+          req.end()
+        })
+        expect(answer).toBe(413)
+      }
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(uncaught).toEqual([])
+    }
+    finally {
+      process.off('uncaughtException', onUncaught)
+      agent.destroy()
+    }
+  })
+
+  it('closes the connection, so that the next request on the same agent is answered at once', async () => {
+    // Before, the 413 went out as keep-alive with the rest of the body unread: the next request on the
+    // connection hung until the keep-alive timeout, then failed with ECONNRESET.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const auth = { authorization: `Bearer ${await t.signIn(createWallet())}` }
+      const big = JSON.stringify({ message: 'x'.repeat(200_000) })
+      const refused = await post(agent, [big.slice(0, 100_000), big.slice(100_000)], auth)
+      expect(refused).toMatchObject({ status: 413, connection: 'close' })
+      const next = await post(agent, [JSON.stringify({ message: 'hi' })], auth)
+      expect(next).toMatchObject({ status: 201, connection: 'keep-alive' })
+      expect(next.ms).toBeLessThan(2_000)
+      // Refused before the body is read (no token): the same.
+      expect(await post(agent, [big.slice(0, 100_000), big.slice(100_000)])).toMatchObject({ status: 401, connection: 'close' })
+      expect(await post(agent, [JSON.stringify({ message: 'hi again' })], auth)).toMatchObject({ status: 201, connection: 'keep-alive' })
+    }
+    finally {
+      agent.destroy()
     }
   })
 })
