@@ -26,6 +26,11 @@ describe('config', () => {
       [{ auth: { jwtSecret: secret, nonceTtl: 3600 } }, /^config\.auth\.nonceTtl: /],
       [{ rpcUrl: 'ftp://x' }, /^config\.rpcUrl: /],
       [{ games: [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }] }, /^config\.games\.1\.id: /],
+      // What sign-in messages could not carry: every sign-in of such a casino failed (INVALID_MESSAGE).
+      [{ name: 'Lucky\nSeven' }, /^config\.name: the sign-in statement made of it/],
+      [{ name: 'x'.repeat(101) }, /^config\.name: /],
+      [{ auth: { jwtSecret: secret, uri: 'https://casino.test/a b' } }, /^config\.auth\.uri: must have no whitespace/],
+      [{ auth: { jwtSecret: secret, uri: `https://casino.test/${'a'.repeat(600)}` } }, /^config\.auth\.uri: must have no whitespace and at most 512/],
     ]
     for (const [override, message] of bad) {
       expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret }, ...override } as never))
