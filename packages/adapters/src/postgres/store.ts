@@ -254,9 +254,10 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     async listChat(query): Promise<ChatMessage[]> {
       if (query.before !== undefined && !isChatPosition(query.before)) return []
       const rows = await sql<{ id: string, wallet: string, username: string | null, message: string, created_at: string }[]>`
-        SELECT id, wallet, username, message, created_at FROM ${t('chat')}
-        WHERE deleted_at IS NULL ${query.before === undefined ? sql`` : sql`AND id < ${query.before}::int8`}
-        ORDER BY id DESC LIMIT ${query.limit}`
+        SELECT c.id, c.wallet, p.username, c.message, c.created_at
+        FROM ${t('chat')} AS c LEFT JOIN ${t('players')} AS p ON p.wallet = c.wallet
+        WHERE c.deleted_at IS NULL ${query.before === undefined ? sql`` : sql`AND c.id < ${query.before}::int8`}
+        ORDER BY c.id DESC LIMIT ${query.limit}`
       return rows.map(r => ({ id: String(r.id), wallet: r.wallet, username: r.username, message: r.message, createdAt: Number(r.created_at) }))
     },
 

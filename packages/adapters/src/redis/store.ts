@@ -211,13 +211,18 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
       const ids = await redis.zrevrangebyscore(keys.chatLive, max, '-inf', 'LIMIT', 0, query.limit)
       if (!ids.length) return []
       const rows = await redis.hmget(keys.chat, ...ids)
-      return ids.flatMap((id, i) => {
+      const messages = ids.flatMap((id, i) => {
         const row = rows[i]
         if (!row) return []
-        const cut = row.indexOf('\n')
-        const m = JSON.parse(row.slice(0, cut)) as { wallet: string, message: string, createdAt: number }
-        return [{ id, wallet: m.wallet, username: row.slice(cut + 1) || null, message: m.message, createdAt: m.createdAt }]
+        const m = JSON.parse(row.slice(0, row.indexOf('\n'))) as { wallet: string, message: string, createdAt: number }
+        return [{ id, wallet: m.wallet, message: m.message, createdAt: m.createdAt }]
       })
+      // The author's name now (see ChatMessage.username), one read per author.
+      const wallets = [...new Set(messages.map(m => m.wallet))]
+      const p = redis.pipeline()
+      for (const wallet of wallets) p.hget(keys.player(wallet), 'username')
+      const names = new Map(((await p.exec()) ?? []).map(([, name], i) => [wallets[i]!, (name as string | null) || null]))
+      return messages.map(m => ({ id: m.id, wallet: m.wallet, username: names.get(m.wallet) ?? null, message: m.message, createdAt: m.createdAt }))
     },
 
     async deleteChatMessage(id) {

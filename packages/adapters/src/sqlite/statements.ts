@@ -87,8 +87,10 @@ export function prepareStatements(db: Database) {
     // chat, operations
     addChat: p(`INSERT INTO chat_messages (wallet, username, message, created_at)
       VALUES (?, (SELECT username FROM players WHERE wallet = ?), ?, ?) RETURNING id, wallet, username, message, created_at`),
-    listChat: p(`SELECT id, wallet, username, message, created_at FROM chat_messages
-      WHERE deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?`),
+    // The author's name now (see ChatMessage.username).
+    listChat: p(`SELECT c.id AS id, c.wallet AS wallet, p.username AS username, c.message AS message, c.created_at AS created_at
+      FROM chat_messages AS c LEFT JOIN players AS p ON p.wallet = c.wallet
+      WHERE c.deleted_at IS NULL AND c.id < ? ORDER BY c.id DESC LIMIT ?`),
     deleteChat: p('UPDATE chat_messages SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
     addSystemEvent: p('INSERT INTO system_events (type, severity, message, metadata, created_at) VALUES (?, ?, ?, ?, ?)'),
     listSystemEvents: p('SELECT * FROM system_events ORDER BY id DESC LIMIT ?'),

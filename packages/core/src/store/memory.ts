@@ -232,7 +232,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
         const m = state.chat[i]!
         if (m.deletedAt !== null || !(Number(m.id) < before)) continue
         const { deletedAt: _, ...visible } = m
-        out.push(visible)
+        // The author's name now, not when posting (see ChatMessage.username).
+        out.push({ ...visible, username: state.players.get(m.wallet)?.username ?? null })
       }
       return out
     },

@@ -137,6 +137,10 @@ export interface Jackpot {
 export interface ChatMessage {
   id: string
   wallet: string
+  /**
+   * The author's username: as it is now when listed (a name the author gave up, and another wallet took,
+   * must not stand on the author's old messages), as it was when posted in the message's own event.
+   */
   username: string | null
   message: string
   /** Unix ms. */

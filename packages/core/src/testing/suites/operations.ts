@@ -41,6 +41,26 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect((await store.listChat({ limit: 1 }))[0]).toEqual(later)
     })
 
+    it('lists each chat message under its author\'s name as it is now', async () => {
+      // Before, a message kept the name of its posting time: once the author gave a name up and another
+      // wallet took it, both wallets' messages showed that name.
+      const store = ctx.store()
+      const [a, b] = [randomWallet(), randomWallet()]
+      const name = `bob_${Math.floor(Math.random() * 1e9)}`
+      await store.ensurePlayer(a, 1)
+      await store.ensurePlayer(b, 1)
+      await store.setUsername(a, name)
+      const old = await store.addChatMessage({ wallet: a, message: 'from a', createdAt: 10 })
+      expect(old.username).toBe(name)
+      await store.setUsername(a, null)
+      await store.setUsername(b, name)
+      await store.addChatMessage({ wallet: b, message: 'from b', createdAt: 11 })
+      const listed = (await store.listChat({ limit: 50 })).filter(m => m.wallet === a || m.wallet === b)
+      expect(listed.map(m => [m.message, m.username])).toEqual([['from b', name], ['from a', null]])
+      await store.setUsername(a, 'renamed_a')
+      expect((await store.listChat({ limit: 50 })).find(m => m.id === old.id)?.username).toBe('renamed_a')
+    })
+
     it('records system events and lists them newest first', async () => {
       const store = ctx.store()
       await store.recordSystemEvent({ type: 'indexer.error', severity: 'error', message: 'rpc down', metadata: { attempt: 3, rpc: 'x' }, createdAt: 10 })
