@@ -47,6 +47,18 @@ const ALG = 'HS256'
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const key = new TextEncoder().encode(options.secret)
   const revokedKey = (jti: string) => `${REVOCATION_PREFIX}${jti}`
+  /**
+   * Whether `jti` was revoked. A kv that cannot be reached (a Redis outage) is `NOT_READY` (503): the
+   * token can be neither trusted nor refused until it answers, and it was an unexplained 500.
+   */
+  const revoked = async (jti: string): Promise<boolean> => {
+    try {
+      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true
+    }
+    catch (error) {
+      throw new CasinoError('NOT_READY', 'the session store cannot be reached', { cause: error })
+    }
+  }
   return {
     async issue(wallet, now = Date.now()) {
       const iat = Math.floor(now / 1000)
@@ -79,12 +91,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         || walletAddress !== sub || casinoSlug !== options.issuer) {
         throw new CasinoError('TOKEN_INVALID', 'token is not valid')
       }
-      if (await getExpiring<true>(options.kv, revokedKey(jti))) throw new CasinoError('TOKEN_INVALID', 'token revoked')
+      if (await revoked(jti)) throw new CasinoError('TOKEN_INVALID', 'token revoked')
       return { sub, walletAddress: sub, playerId: sub, casinoSlug, jti, iat, exp }
     },
-    async isRevoked(jti) {
-      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true
-    },
+    isRevoked: revoked,
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
       if (ttl > 0) await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)

@@ -193,6 +193,32 @@ describe.each(transports)('rate limits via %s', (transport) => {
     }
   })
 
+  it('answers 503, not 500, on a route that needs a token while the kv cannot be reached', async () => {
+    const memory = createMemoryKv()
+    let down = false
+    const kv: Storage = {
+      ...memory,
+      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) : memory.getItem(...args))) as Storage['getItem'],
+    }
+    const errors: unknown[][] = []
+    const logger = createConsola({ level: 3, reporters: [{ log: (entry) => { if (entry.type === 'error') errors.push(entry.args) } }] })
+    const t = await startCasino(transport, { rateLimit: false, kv, logger })
+    try {
+      const token = await t.signIn(createWallet())
+      down = true
+      const res = await t.request('/api/player/profile', { token })
+      expect(res.status).toBe(503)
+      expect(await errorCode(res)).toBe('NOT_READY')
+      // Not a server fault of ours: nothing logged as a failed request.
+      expect(errors).toEqual([])
+      down = false
+      expect((await t.request('/api/player/profile', { token })).status).toBe(200)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
   it('limits chat posts per wallet', async () => {
     const t = await startCasino(transport, { rateLimit: { max: 1000, chat: { max: 2, windowMs: 60_000 } } })
     try {
