@@ -16,8 +16,9 @@ const TRANSIENT_CODES = new Set(['STORE_ERROR', 'NOT_READY', 'INTERNAL', 'RATE_L
  */
 export function permanentCommitErrorKey(error: unknown): string | undefined {
   if (isCasinoError(error)) return TRANSIENT_CODES.has(error.code) ? undefined : `casino:${error.code}`
-  // Deterministic conversions: a bigint a driver cannot bind, BigInt() of a bad value.
-  if (error instanceof RangeError) return `range:${error.message}`
+  // Deterministic conversions: a bigint a driver cannot bind, BigInt() of a bad value. Not memory that
+  // ran out (V8 says so with a RangeError too): that heals, and splitting a group for it would skip bets.
+  if (error instanceof RangeError) return /allocation failed|out of memory/i.test(error.message) ? undefined : `range:${error.message}`
   // Postgres SQLSTATE class 22 (data exception: numeric_value_out_of_range...) and CHECK violations.
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string' && /^(?:22[0-9A-Z]{3}|23514)$/.test(code)) return `sqlstate:${code}`
