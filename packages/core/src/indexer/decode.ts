@@ -53,7 +53,10 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   if (!tx.meta) throw new TransactionDecodeError('transaction has no meta')
   if (tx.meta.err !== null && tx.meta.err !== undefined) return out
 
-  const scan = programDataOf(tx.meta.logMessages ?? [], options.programId)
+  // `null` is what a node answers when it did not record the logs: the events are in them, so such a
+  // transaction is recorded as undecodable, never read as one without events (its bets lost silently).
+  if (!Array.isArray(tx.meta.logMessages)) throw new TransactionDecodeError('the node served the transaction without its logs (log recording off): its vault events cannot be read')
+  const scan = programDataOf(tx.meta.logMessages, options.programId)
   if (scan.inconsistent) throw new TransactionDecodeError('log invoke frames do not nest')
   if (scan.truncated) out.warnings.push('log truncated: events after the cut are lost')
   if (scan.payloads.length === 0) return out

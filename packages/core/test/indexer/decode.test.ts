@@ -184,6 +184,18 @@ describe('decodeTransaction', () => {
     })
   })
 
+  it('takes a transaction served without its logs for undecodable, not for one without events', () => {
+    // Before, `logMessages: null` (a node that did not record them) read as no event: the bets were lost
+    // without a word.
+    const { tx, sig } = oneBet()
+    for (const logMessages of [null, undefined]) {
+      expect(() => decodeTransaction({ ...tx, meta: { ...tx.meta!, logMessages } } as typeof tx, sig, options()), String(logMessages))
+        .toThrow(TransactionDecodeError)
+    }
+    // A failed transaction has no events either way.
+    expect(decodeTransaction({ ...tx, meta: { ...tx.meta!, err: { InstructionError: [0, 'Custom'] }, logMessages: null } } as typeof tx, sig, options()).events).toEqual([])
+  })
+
   it('throws TransactionDecodeError on a malformed vault payload', () => {
     const chain = createFakeChain()
     const sig = chain.add({ instructions: [{ kind: 'register', trial: newKey(), pool, mint, hostToken, hostOwner: owner, events: [] }], rawVaultPayloads: ['tgDUy45X1t0AAQ=='] })
