@@ -81,7 +81,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer, 
       if (error) reject(error)
       else resolve({ body: Buffer.concat(chunks), whole })
     }
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer | string): void => {
+      // A string when a host called req.setEncoding(): as the bytes it came from.
+      if (typeof chunk === 'string') chunk = Buffer.from(chunk, req.readableEncoding ?? 'utf8')
       chunks.push(chunk)
       size += chunk.length
       if (size > limit) {

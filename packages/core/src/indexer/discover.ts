@@ -21,9 +21,9 @@ import { RpcError } from '../solana/rpc-errors'
  *
  * That leaves an empty page from a node that has reached the slot and still does not know `before`: one
  * whose transaction statuses trail its bank, or a fork that dropped `before`. So an empty page `before` a
- * signature ends a walk down to `until` only once the node shows it knows that signature (it lists what
- * is older than it, which `until` at least is). Otherwise the page is asked again after a pause, a few
- * times; a walk that still cannot tell ends as before and says so (`onUnconfirmedEnd`).
+ * signature ends a walk down to `until` only once the node shows that nothing lies between: the signature
+ * it lists just older than `before` is `until` (or of an older slot). Otherwise the page is asked again
+ * after a pause, a few times; a walk that still cannot tell ends as before and says so (`onUnconfirmedEnd`).
  */
 
 /** Where a walk stops: the newest signature already known, and its slot when known. */
@@ -104,27 +104,24 @@ async function* freshPages(
     if (limit <= 0 || ended) return
     const asked = onListed ? performance.eventLoopUtilization() : undefined
     const ask = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit, minContextSlot: beforeSlot })))
+    // Only the answer about the last page's `before` says how the walk ended.
+    if (end) end.older = undefined
     let page = await ask()
     if (page.length === 0 && before !== undefined && bounds.until !== undefined) {
       const after = before
       const knows = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before: after, limit: 1, minContextSlot: beforeSlot })))
-      // `doubted`: the node did not know `before` when last asked, so the page it answered since may be
-      // stale too; once it knows it, the page is asked again before the end is believed.
-      for (let attempt = 0, doubted = false; page.length === 0;) {
+      // The end is proven by the answer about `before` alone: the signature just older than it is `until`
+      // (or of an older slot, from a node that does not know `until`), so nothing lies between. The empty
+      // page may come from another node than that answer (a load balancer): it proves nothing by itself.
+      for (let attempt = 0; page.length === 0; attempt++) {
         const [older] = await knows()
         if (end) end.older = older ?? null
-        if (older && !doubted) break
-        if (older) {
-          doubted = false
-          page = await ask()
-          continue
-        }
+        if (older && (older.signature === bounds.until || (bounds.untilSlot !== undefined && older.slot < bounds.untilSlot))) break
         if (attempt === UNCONFIRMED_END_PAUSES.length) {
           onUnconfirmedEnd?.({ signature: after, slot: beforeSlot })
           break
         }
-        doubted = true
-        await new Promise(resolve => setTimeout(resolve, UNCONFIRMED_END_PAUSES[attempt++]))
+        await new Promise(resolve => setTimeout(resolve, UNCONFIRMED_END_PAUSES[attempt]))
         page = await ask()
       }
     }

@@ -227,6 +227,24 @@ describe('a walk ending on an empty page', () => {
     expect(unsure).toEqual([])
   })
 
+  it('takes the end only from an answer that shows nothing lies between, not from an empty page another node gave', async () => {
+    // A load balancer: the page goes to a node whose statuses trail (it answers []), the question about
+    // `before` to one that is up to date. Before (review of 95a7d1b), any answer to the question ended
+    // the walk: 1,500 signatures were never listed, and nothing was recorded.
+    const { chain, first } = chainOf(2_500)
+    const all = await listSignatures(direct(chain.rpc()), chain.programId, { until: first })
+    const node = chain.rpc()
+    let stale = 1
+    const balanced = { ...node, async getSignaturesForAddress(address: string, page: { before?: string, until?: string, limit?: number } = {}) {
+      if (page.before === all[999]!.signature && page.until !== undefined && stale-- > 0) return []
+      return node.getSignaturesForAddress(address, page)
+    } } as RpcClient
+    const unsure: unknown[] = []
+    const listed = await listSignatures(direct(balanced), chain.programId, { until: first }, undefined, before => unsure.push(before))
+    expect(listed.map(i => i.signature)).toEqual(all.map(i => i.signature))
+    expect(unsure).toEqual([])
+  })
+
   it('ends, and says so, when the node never shows it knows that signature', async () => {
     const { chain, first } = chainOf(1_500)
     const all = await listSignatures(direct(chain.rpc()), chain.programId, { until: first })
