@@ -224,6 +224,8 @@ const configSchema = v.strictObject({
     retryDelay: v.optional(positive),
     slowRetryDelay: v.optional(positive),
     maxBatchTransactions: v.optional(positiveInt),
+    fetchBatchSize: v.optional(positiveInt),
+    backfillChunk: v.optional(positiveInt),
     fetchBatchRegrowMs: v.optional(positive),
     statsDebounce: v.optional(positive),
     subscribe: v.optional(v.boolean()),

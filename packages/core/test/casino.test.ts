@@ -29,6 +29,8 @@ describe('config', () => {
       // What sign-in messages could not carry: every sign-in of such a casino failed (INVALID_MESSAGE).
       [{ name: 'Lucky\nSeven' }, /^config\.name: the sign-in statement made of it/],
       [{ name: 'x'.repeat(101) }, /^config\.name: /],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { fetchBatchSize: 0.5 } }, /^config\.indexer\.fetchBatchSize: /],
+      [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { backfillChunk: 0 } }, /^config\.indexer\.backfillChunk: /],
       [{ auth: { jwtSecret: secret, uri: 'https://casino.test/a b' } }, /^config\.auth\.uri: must have no whitespace/],
       [{ auth: { jwtSecret: secret, uri: `https://casino.test/${'a'.repeat(600)}` } }, /^config\.auth\.uri: must have no whitespace and at most 512/],
     ]

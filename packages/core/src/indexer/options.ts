@@ -19,6 +19,12 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     if (!(v > 0)) throw new CasinoError('INVALID_CONFIG', `indexer: ${name} must be positive`)
     return v
   }
+  /** A count: a whole number of at least 1 (0.5 requests at a time, or per batch, would stall ingestion). */
+  const count = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback
+    if (!(Number.isInteger(v) && v >= 1)) throw new CasinoError('INVALID_CONFIG', `indexer: ${name} must be a whole number of at least 1 (got ${JSON.stringify(v)})`)
+    return v
+  }
   const start = options.start ?? 'now'
   if (typeof start === 'object' && 'recent' in start && !(Number.isInteger(start.recent) && start.recent > 0)) {
     throw new CasinoError('INVALID_CONFIG', 'indexer: start.recent must be a positive integer')
@@ -36,20 +42,20 @@ export function resolveIndexerOptions(options: IndexerOptions, store?: Pick<Casi
     games: options.games ?? [],
     start,
     pollInterval: positive('pollInterval', options.pollInterval, 1000),
-    concurrency: positive('concurrency', options.concurrency, 16),
+    concurrency: count('concurrency', options.concurrency, 16),
     rpcRateLimit: positive('rpcRateLimit', options.rpcRateLimit, 100),
     timeout: positive('timeout', options.timeout, 10_000),
-    retries: positive('retries', options.retries, 3),
+    retries: count('retries', options.retries, 3),
     retryDelay: positive('retryDelay', options.retryDelay, 250),
     slowRetryDelay: positive('slowRetryDelay', options.slowRetryDelay, 5000),
     subscribe: options.subscribe ?? true,
     // 'processed' would index transactions of slots that may never be confirmed: bets that never were.
     commitment: oneOf('commitment', options.commitment, ['confirmed', 'finalized'] as const, 'confirmed'),
-    maxBatchTransactions: positive('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
-    fetchBatchSize: Math.floor(positive('fetchBatchSize', options.fetchBatchSize, 50)),
+    maxBatchTransactions: count('maxBatchTransactions', options.maxBatchTransactions, store?.preferredBatchTransactions ?? 1000),
+    fetchBatchSize: count('fetchBatchSize', options.fetchBatchSize, 50),
     fetchBatchRegrowMs: positive('fetchBatchRegrowMs', options.fetchBatchRegrowMs, BATCH_REGROW_MS),
     groupWaitMs: positive('groupWaitMs', options.groupWaitMs, store?.preferredGroupWaitMs ?? 25),
-    backfillChunk: Math.floor(positive('backfillChunk', options.backfillChunk, 10_000)),
+    backfillChunk: count('backfillChunk', options.backfillChunk, 10_000),
     statsDebounce: positive('statsDebounce', options.statsDebounce, 250),
     decodeThread: oneOf('decodeThread', options.decodeThread, [true, false, 'auto'] as const, 'auto'),
     fetch: options.fetch,

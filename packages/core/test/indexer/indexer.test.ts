@@ -672,4 +672,16 @@ describe('createIndexer', () => {
     expect(resolveIndexerOptions({ ...base, filter: { pools: [pool] } }).filter).toEqual({ kind: 'pools', pools: new Set([pool]) })
     expect(resolveIndexerOptions({ ...base, filter: 'all' }).filter).toEqual({ kind: 'all' })
   })
+
+  it('takes only whole counts of at least 1 for counts', () => {
+    // Before, fetchBatchSize 0.5 passed (positive) and was floored to 0: notified transactions were never
+    // fetched, and live ingestion stopped for good.
+    const base = { rpcUrl: 'http://127.0.0.1:1', ownerWallet: newKey() }
+    for (const name of ['fetchBatchSize', 'backfillChunk', 'concurrency', 'retries', 'maxBatchTransactions'] as const) {
+      for (const bad of [0.5, 2.5, 0, -1]) {
+        expect(() => resolveIndexerOptions({ ...base, [name]: bad }), `${name} ${bad}`).toThrow(new RegExp(`${name} must (be a whole number of at least 1|be positive)`))
+      }
+      expect(resolveIndexerOptions({ ...base, [name]: 7 })[name]).toBe(7)
+    }
+  })
 })
