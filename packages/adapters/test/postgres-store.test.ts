@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '@fare-casino/core'
 import { generateWorkload, makeBatch, makeRegister, makeResolve, snapshotStore } from '@fare-casino/core/testing'
@@ -68,4 +70,19 @@ describe.skipIf(!up)('postgresStore beyond the contract', () => {
       await store.close()
     }
   })
+
+  it('survives its backends killed in the middle of transactions, and writes again once they stay up', async () => {
+    // Before, postgres.js's sql.begin sent its ROLLBACK on the dead connection: a write to a closed socket
+    // from a setImmediate, an uncaught TypeError that ended the process (porsager/postgres#1154).
+    const runner = fileURLToPath(new URL('../../../scripts/run-ts.mjs', import.meta.url))
+    const child = fileURLToPath(new URL('./_pg-kill-child.ts', import.meta.url))
+    const { code, stdout, stderr } = await new Promise<{ code: number | null, stdout: string, stderr: string }>((resolve) => {
+      const p = execFile(process.execPath, [runner, child, postgresUrl, '20'], { timeout: 170_000 }, (_error, out, err) => resolve({ code: p.exitCode, stdout: out, stderr: err }))
+    })
+    expect(stderr).not.toMatch(/TypeError|Uncaught|unhandled/i)
+    expect(code).toBe(0)
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { written: number, refused: number, recovered: boolean }
+    expect(summary.recovered).toBe(true)
+    expect(summary.written + summary.refused).toBe(40)
+  }, 180_000)
 })

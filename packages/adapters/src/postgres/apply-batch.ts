@@ -6,6 +6,7 @@ import { notWritten, type PendingBatch } from '../_pipeline'
 import { textArray } from './_arrays'
 import { idsOnBets, transactionsOfIds } from './_bet-events'
 import { type BetRow, toBet } from './_rows'
+import { transaction } from './_transaction'
 import { rowWrites, type TableName, totalsWrites } from './_writes'
 
 /** What a batch planned behind a pending one needs from it. */
@@ -85,7 +86,7 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
   const keys = batchKeys(batch)
   const after = options.after
   if (!after) {
-    return sql.begin(async (tx) => {
+    return transaction(sql, async (tx) => {
       const [casino, rows] = await Promise.all([lockCasino(tx, t).finally(() => options.onLocked?.()), loadRows(tx, t, keys)])
       if (batch.expectCursor !== undefined && casino.cursorSignature !== batch.expectCursor) throw notWritten('the store is not at its expected cursor')
       const state = toState(keys, rows, casino.lastSeq)
@@ -119,7 +120,7 @@ export async function applyBatchPg(sql: Sql, schema: string, batch: Batch, optio
   await after.locked
   let guardTripped = false
   try {
-    return await sql.begin(async (tx) => {
+    return await transaction(sql, async (tx) => {
       const lock = tx`SELECT 1 FROM ${t('casino')} WHERE id = 1 FOR UPDATE`.execute()
       void lock.then(() => options.onLocked?.(), () => options.onLocked?.())
       // Read after the lock is granted: the last write must be the batch before's (its token, which no

@@ -44,6 +44,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     // `CREATE ... IF NOT EXISTS` notices during migrate() are expected, not worth a console line.
     onnotice: () => {},
     connection: { application_name: 'fare-casino' },
+    // The store casts every array it sends (`_arrays.ts`): it needs no array types. And postgres.js 3.4
+    // fetches them on each new connection from an async function nobody awaits: a connection killed
+    // during that fetch (a failover) was an unhandled rejection, which ends a Node process.
+    fetch_types: false,
   })
   return createPostgresStore({
     sql,

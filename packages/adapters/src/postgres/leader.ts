@@ -35,7 +35,8 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
   const every = options.checkEveryMs ?? 2000
   // One connection, never recycled by age or idleness: the lock lives exactly as long as it does. After a
   // lost connection postgres.js reconnects on the next query, to a new session that holds no lock.
-  const sql = postgres(options.url, { onnotice: () => {}, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 }) // 0 disables both timers
+  // 0 disables both timers. No array types (see postgresStore): their fetch could end the process.
+  const sql = postgres(options.url, { onnotice: () => {}, fetch_types: false, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 })
   const term = createTerm()
   // Until when the lock last seen held counts as held (see createValidity): two check periods.
   const validity = createValidity()

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { Sql } from 'postgres'
+import { transaction } from './_transaction'
 
 /** Options of {@link migrate}. */
 export interface PostgresMigrateOptions {
@@ -25,7 +26,7 @@ export const postgresMigrationsFolder: string = fileURLToPath(new URL('../../mig
 export async function migrate(sql: Sql, options: PostgresMigrateOptions = {}): Promise<void> {
   const schema = options.schema ?? 'public'
   const migrations = readMigrationFiles({ migrationsFolder: options.migrationsFolder ?? postgresMigrationsFolder })
-  await sql.begin(async (tx) => {
+  await transaction(sql, async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`fare-casino:migrate:${schema}`}))`
     await tx`CREATE SCHEMA IF NOT EXISTS ${tx(schema)}`
     // The generated SQL names tables unqualified: search_path points it at our schema, for this transaction only.

@@ -1,5 +1,6 @@
 import type { LeaderboardBy } from '@fare-casino/core/store'
 import type { Helper, Sql } from 'postgres'
+import { transaction } from './_transaction'
 
 /**
  * Materialized leaderboard windows on Postgres (tables `leaderboard_windows` and `player_windows`),
@@ -47,7 +48,7 @@ export async function slideWindow(sql: Sql, t: Table, hours: number, endHour: nu
   }
   const before = await read()
   if (before !== null && before >= endHour) return before === endHour
-  return sql.begin(async (tx) => {
+  return transaction(sql, async (tx) => {
     await tx`SELECT 1 FROM ${t('casino')} WHERE id = 1 FOR UPDATE`
     const [row] = await tx<{ end_hour: number }[]>`SELECT end_hour FROM ${t('leaderboard_windows')} WHERE hours = ${hours}`
     const current = row ? Number(row.end_hour) : null
