@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { memoryStore } from '@fare-casino/core'
@@ -357,6 +358,54 @@ describe.skipIf(!up)('redisStore beyond the contract', () => {
     finally {
       await writer.close()
       await reader.close()
+    }
+  })
+
+  it('reports a batch written whose reply was lost as written, not as duplicates of itself', async () => {
+    // The connection drops after Redis ran the write script; ioredis sends it again on the new connection.
+    // Before, that second run found the batch's own version, answered "another batch first", and the
+    // batch re-planned into duplicates: applied 0, placed [], its bets never published.
+    const target = new URL(redisUrl)
+    const register = makeRegister({ slot: 10 })
+    // The load script names the trial first, the write script second: the reply of the second is lost.
+    let naming = 0
+    let drops = 0
+    const sockets = new Set<Socket>()
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname)
+      sockets.add(client).add(upstream)
+      let dropReply = false
+      const kill = () => {
+        client.destroy()
+        upstream.destroy()
+      }
+      client.on('data', (chunk: Buffer) => {
+        if (chunk.includes(register.trialId) && ++naming === 2) dropReply = true
+        upstream.write(chunk)
+      })
+      upstream.on('data', (chunk: Buffer) => {
+        if (!dropReply) return void client.write(chunk)
+        drops++
+        kill()
+      })
+      for (const socket of [client, upstream]) {
+        socket.on('error', kill)
+        socket.on('close', kill)
+      }
+    })
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+    const store = redisStore({ url: `redis://127.0.0.1:${(proxy.address() as { port: number }).port}`, prefix: prefix() })
+    try {
+      const result = await store.applyBatch(makeBatch([register]))
+      expect(drops).toBe(1)
+      expect(result).toMatchObject({ applied: 1, duplicates: 0 })
+      expect(result.placed.map(b => b.id)).toEqual([register.trialId])
+      expect((await store.stats(Date.now())).pendingBets).toBe(1)
+    }
+    finally {
+      await store.close()
+      for (const socket of sockets) socket.destroy()
+      await new Promise(resolve => proxy.close(resolve))
     }
   })
 })

@@ -84,6 +84,8 @@ export async function applyBatchRedis(
       }
       return plan.result
     }
+    // Written by the first send, whose reply was lost: the players it created are not known any more.
+    if (done === 3) return plan.result
     if (done === 2) throw notWritten('the store is not at its expected cursor')
     if (after) throw notWritten('the store is not where the batch before it left it')
     // Another writer committed in between: back off a little (jittered) and plan again from fresh state.

@@ -39,6 +39,9 @@ export type RedisStoreOptions = RedisStoreCommonOptions & (
 export function redisStore(options: RedisStoreOptions): RedisStore {
   const owned = options.client === undefined
   const redis = options.client ?? new Redis(options.url, { lazyConnect: false, ...options.redisOptions })
+  // A connection error of a client the store owns fails the commands it concerns, which say so; without a
+  // listener ioredis also printed "[ioredis] Unhandled error event" for every dropped connection.
+  if (owned) redis.on('error', () => {})
   return createRedisStore({
     redis,
     keys: redisKeys(options.prefix ?? 'fare:'),

@@ -15,7 +15,11 @@ const scripts = {
    * client writes one string (ioredis serialises each argument separately, which cost more than the
    * script saved), and `cjson.decode` of a flat array of strings is one table.
    * Returns {1, wallets of the players it created} when written, {0, {}} when another batch committed first
-   * (the caller re-plans), {2, {}} when the cursor is not the one an {'EXPECT', key, signature} asks for.
+   * (the caller re-plans), {2, {}} when the cursor is not the one an {'EXPECT', key, signature} asks for,
+   * {3, {}} when this same write (its ARGV[3]) was written before: ioredis sends a command again after a
+   * reconnect when its reply was lost, and the write had landed (`<version>:written:<token>`, an hour).
+   * Read as "another batch first", that made the batch re-plan into duplicates of its own events: its
+   * bets were never published.
    */
   fareCasinoApplyBatch: {
     numberOfKeys: 1,
@@ -33,7 +37,11 @@ const scripts = {
     // with the next id of the counter (a SystemEvent, as fareCasinoPushNumbered does).
     lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
-if current ~= ARGV[1] then return {0, {}} end
+if current ~= ARGV[1] then
+  -- This very write landed before (its reply was lost and the client sent it again): say so.
+  if redis.call('EXISTS', KEYS[1] .. ':written:' .. ARGV[3]) == 1 then return {3, {}} end
+  return {0, {}}
+end
 local want = { HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', PLAYER = 'hash', CURSOR = 'hash', PUBLISHED = 'hash', EXPECT = 'hash', NUMBERED = 'string', ZADD = 'zset', ZREM = 'zset', SADD = 'set', LPUSH = 'list', MSET = 'any' }
 local checked = {}
 local function check(key, t)
@@ -112,6 +120,7 @@ while i <= n do
   i = last + 1
 end
 redis.call('SET', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[1] .. ':written:' .. ARGV[3], '1', 'EX', 3600)
 return {1, created}`,
   },
   /**
