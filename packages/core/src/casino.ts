@@ -108,7 +108,7 @@ function kvChatLimit(limiter: RateLimiter, rule: { messages: number, windowMs: n
 
 /**
  * Creates a casino. Synchronous: slow setup (migrations) runs behind `ready`, and every request but
- * the liveness probe waits for it. An invalid config throws `CasinoError('INVALID_CONFIG')` here.
+ * the health probes waits for it. An invalid config throws `CasinoError('INVALID_CONFIG')` here.
  */
 export function createCasino(input: CasinoConfig): Casino {
   const config = resolveConfig(input)

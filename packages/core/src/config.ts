@@ -104,7 +104,8 @@ export interface CasinoConfig {
   cacheTtlMs?: number
   /**
    * Indexer tuning (see `IndexerOptions`: `start`, `pollInterval` ms, `concurrency`, `rpcRateLimit` per s,
-   * `timeout` ms, `retries`, `filter`, …). An indexer runs whenever `rpcUrl` is set, unless this is `false`.
+   * `timeout` ms, `retries`, `filter`, …). An indexer runs whenever `rpcUrl` (here or in this object) is set,
+   * unless this is `false`.
    * `rpcUrl`, `wsUrl`, `programId`, `ownerWallet` and `games` come from the casino config unless given here.
    * @default {} (the indexer's own defaults; `start: 'now'` for a store with no cursor)
    */

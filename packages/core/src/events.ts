@@ -8,7 +8,7 @@ export interface CasinoEventMap {
   'bet.settled': Bet
   /** A pool's accumulated amount was released to a player. */
   'jackpot.won': Jackpot
-  /** A player row was created (first sign-in or first bet). */
+  /** A player row was created: a wallet's first bet, sign-in, chat message or authenticated `/api/player` request. */
   'player.joined': Player
   /** Casino statistics changed (debounced). */
   'stats.updated': CasinoStats & { onlinePlayers?: number }

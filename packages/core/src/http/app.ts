@@ -15,8 +15,9 @@ import { registerChatRoutes } from './routes/chat'
 import { registerHealthRoutes } from './routes/health'
 import { registerPlayerRoutes } from './routes/player'
 
-/** Probes answer before the casino is ready (that is their point) and are never rate limited. */
-const isProbe = (path: string) => path.startsWith('/health') || path.startsWith('/api/health')
+/** The probes (exactly these paths) answer before the casino is ready, which is their point, and are never rate limited. */
+const probes = new Set(['/health', '/health/ready', '/api/health', '/api/health/ready'])
+const isProbe = (path: string) => probes.has(path)
 
 /**
  * The casino's h3 app: one global middleware (security headers, CORS, per-IP rate limit, readiness,

@@ -5,8 +5,11 @@
  * calls {@link ResponseCache.invalidate} on bet events), it is stale: requests keep getting it while
  * ONE refresh per key runs, so a slow aggregate query never runs once per request and a burst of bet
  * events never empties the cache. Two exceptions keep it honest:
- * - the first request after an invalidation waits for its refresh (the others are served the stale
- *   entry meanwhile), so a client that just saw a bet event reads the new totals on its next request;
+ * - the first request after an invalidation waits for a refresh (the others are served the stale
+ *   entry meanwhile), so a client that just saw a bet event mostly reads the new totals on its next
+ *   request. A refresh already under way counts, even one that started before the change: a burst of bet
+ *   events must not make every request wait. Its value is marked stale at once, so the request after it
+ *   refreshes again;
  * - an entry that went stale and was not refreshed within `maxStaleMs` (an idle key) is dropped, so
  *   an old value is never served to the first request after a quiet period.
  * A refresh that fails leaves the stale entry in place; the next request tries again.

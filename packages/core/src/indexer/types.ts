@@ -8,7 +8,7 @@ import type { CasinoStore } from '../store/types'
  * - `{ pools }`: the trials played in these pools;
  * - `'all'`: every trial of the program (an explorer, not a casino).
  */
-export type IndexerFilter = { host?: string } | { pools: string[] } | 'all'
+export type IndexerFilter = { host: string } | { pools: string[] } | 'all'
 
 /**
  * Where a casino with no stored cursor starts:

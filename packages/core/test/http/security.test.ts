@@ -89,8 +89,10 @@ describe.each(transports)('rate limits via %s', (transport) => {
       expect(statuses).toEqual([200, 200, 200, 429])
       expect(last!.headers.get('retry-after')).toMatch(/^\d+$/)
       expect(await errorCode(last!)).toBe('RATE_LIMITED')
-      // Probes are never limited, so an orchestrator can still see the casino.
-      expect((await t.request('/health')).status).toBe(200)
+      // Probes are never limited, so an orchestrator can still see the casino; only the probes (a path
+      // that merely starts like one was exempt too).
+      for (const probe of ['/health', '/health/ready', '/api/health', '/api/health/ready']) expect((await t.request(probe)).status, probe).toBe(200)
+      expect((await t.request('/healthz')).status).toBe(429)
     }
     finally {
       await t.close()
