@@ -360,6 +360,10 @@ describe('sqliteStore writer thread', () => {
       }
     }
     expect(store.writerThread).toBe(false)
+    // Recorded for the operator (before, nothing said so: store-failure review).
+    expect((await store.listSystemEvents({ limit: 10 })).filter(e => e.type === 'store.writer_thread_ended')).toEqual([
+      expect.objectContaining({ severity: 'warn', metadata: { why: expect.stringContaining('7') } }),
+    ])
     expect(store.pipelinesBatches).toBe(false)
     expect(store.preferredBatchTransactions).toBeUndefined()
     expect(store.preferredGroupWaitMs).toBeUndefined()

@@ -109,10 +109,27 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       busyTimeout: options.busyTimeout,
       cacheSizeKiB: options.cacheSizeKiB,
       databaseOptions: threadDatabaseOptions(options.databaseOptions),
-    }, threadUrl, () => {
+    }, threadUrl, (why) => {
       threadAlive = false
+      deathUnreported = why
     })
     : undefined
+  /** Why the writer thread ended, until the first batch written without it records it. */
+  let deathUnreported: string | undefined
+  /**
+   * Records the writer thread's end where an operator looks (the owner's /api/admin/events): from then on
+   * the main thread writes, and its event loop waits on every commit. Recorded with the first batch
+   * written after it, when the schema surely exists (the thread may end before `migrate()`).
+   */
+  const reportDeath = (): void => {
+    if (deathUnreported === undefined) return
+    const why = deathUnreported
+    deathUnreported = undefined
+    q().s.addSystemEvent.run(...systemEventValues({
+      type: 'store.writer_thread_ended', severity: 'warn', createdAt: Date.now(),
+      message: 'the SQLite writer thread ended; the store writes on the main thread from now on', metadata: { why },
+    }))
+  }
   /** Batches sent to the writer thread and not settled yet. */
   let inFlight = 0
 
@@ -247,6 +264,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     async applyBatch(batch) {
       if (thread && threadAlive) return applyOnThread(batch)
+      reportDeath()
       const armedAfter = failAfter
       failAfter = undefined
       return q().applyBatch(batch, gateFor(armedAfter))
