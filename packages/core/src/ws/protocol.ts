@@ -40,7 +40,7 @@ export type ClientMessage =
 /** Error codes of `{ type: 'error', data: { code, message } }`. */
 export type RealtimeErrorCode =
   | 'INVALID_JSON' | 'UNKNOWN_TYPE' | 'VALIDATION_FAILED' | 'INVALID_CHANNEL' | 'INVALID_FILTER'
-  | 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_SUBSCRIPTIONS' | 'UNAUTHORIZED' | 'TOKEN_INVALID' | 'RATE_LIMITED' | 'INTERNAL'
+  | 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_SUBSCRIPTIONS' | 'UNAUTHORIZED' | 'TOKEN_INVALID' | 'RATE_LIMITED' | 'NOT_READY' | 'INTERNAL'
 
 /** A protocol error to answer with. */
 export interface ProtocolError {

@@ -1,3 +1,4 @@
+import { isCasinoError } from '../errors'
 import type { CasinoEvents } from '../events'
 import type { CasinoLogger } from '../logger'
 import { postChatMessage } from '../http/post-chat'
@@ -64,6 +65,13 @@ export async function handleFrame(ctx: SessionContext, state: PeerState, text: s
     await handleMessage(ctx, state, message)
   }
   catch (error) {
+    // What the casino depends on cannot be reached (the kv holding token revocations): the client may try
+    // again; not a fault of ours to log as one.
+    if (isCasinoError(error) && error.code === 'NOT_READY') {
+      ctx.logger.warn('websocket message refused for now', { type, error: error.message })
+      sendError(ctx, state, 'NOT_READY', 'Temporarily unavailable, try again')
+      return
+    }
     ctx.logger.error('websocket message failed', { type, error })
     sendError(ctx, state, 'INTERNAL', 'Internal error')
   }

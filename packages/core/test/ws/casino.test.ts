@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Storage } from 'unstorage'
 import { createTokenService } from '../../src/auth/tokens'
+import { createMemoryKv } from '../../src/kv/storage'
 import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
 import { makeBatch, makeRegister } from '../../src/testing/fixtures'
 import { createRealtime, type Realtime } from '../../src/ws/realtime'
@@ -126,4 +128,49 @@ describe('realtime through createCasino', () => {
     watcher.ws.terminate()
     late.ws.terminate()
   })
+
+  it('answers chat.send with NOT_READY, not INTERNAL, while the kv holding token revocations is down', async () => {
+    const memory = createMemoryKv()
+    let down = false
+    const kv: Storage = {
+      ...memory,
+      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) : memory.getItem(...args))) as Storage['getItem'],
+    }
+    const own = createCasino({
+      name: 'Kv Outage Casino', ownerWallet: owner.address, kv,
+      auth: { jwtSecret: 'realtime-e2e-secret-of-at-least-32-bytes', domain: 'casino.test', uri: 'https://casino.test' },
+    })
+    const listening = await own.listen({ port: 0 })
+    try {
+      const player = createWallet()
+      const issued = await (await fetch(`${listening.url}/api/auth/message?walletAddress=${player.address}`)).json() as { message: string }
+      const signin = await fetch(`${listening.url}/api/auth/signin`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ walletAddress: player.address, message: issued.message, signature: player.sign(issued.message) }),
+      })
+      const { token } = await signin.json() as { token: string }
+      const talker = await TestClient.connect(`${listening.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}`)
+      await talker.take('connection.established')
+      await talker.take('authenticated')
+      down = true
+      talker.send({ type: 'chat.send', message: 'while the kv is down' })
+      expect((await talker.take('error')).data).toMatchObject({ code: 'NOT_READY' })
+      down = false
+      talker.send({ type: 'chat.send', message: 'back up' })
+      await waitForChat(own, 'back up')
+      talker.ws.terminate()
+    }
+    finally {
+      await own.close()
+    }
+  })
 })
+
+/** Waits until `casino`'s store lists a chat message `text`. */
+async function waitForChat(casino: Casino, text: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await casino.store.listChat({ limit: 10 })).some(m => m.message === text)) return
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  throw new Error(`no chat message ${text}`)
+}
