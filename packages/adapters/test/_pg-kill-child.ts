@@ -25,7 +25,8 @@ try {
     ]
     await new Promise(resolve => setTimeout(resolve, Math.random() * 8))
     await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fare-casino' AND query LIKE ${`%${app}%`} AND pid <> pg_backend_pid()`
-    await within(Promise.all(settled), 15_000)
+    // A batch may wait out postgres.js's reconnect backoff, which grows with every connection killed.
+    await within(Promise.all(settled), 8_000)
   }
   let recovered = false
   for (let i = 0; i < 5 && !recovered; i++) {
