@@ -79,6 +79,11 @@ function checkedPage(page: unknown): SignatureInfo[] {
   return page
 }
 
+/** One getSignaturesForAddress page through `call`, checked (see {@link checkedPage}). */
+function listPage(call: Call, address: string, page: Parameters<RpcClient['getSignaturesForAddress']>[1]): Promise<SignatureInfo[]> {
+  return call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, page)))
+}
+
 /**
  * The pages of getSignaturesForAddress newer than `until` and older than `before`, newest first, each
  * page cut to the signatures not seen before (the `max` newest at most). A signature seen on an earlier
@@ -103,13 +108,13 @@ async function* freshPages(
     const limit = bounds.max === undefined ? SIGNATURE_PAGE_LIMIT : Math.min(SIGNATURE_PAGE_LIMIT, bounds.max - listed)
     if (limit <= 0 || ended) return
     const asked = onListed ? performance.eventLoopUtilization() : undefined
-    const ask = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before, until: bounds.until, limit, minContextSlot: beforeSlot })))
+    const ask = () => listPage(call, address, { before, until: bounds.until, limit, minContextSlot: beforeSlot })
     // Only the answer about the last page's `before` says how the walk ended.
     if (end) end.older = undefined
     let page = await ask()
     if (page.length === 0 && before !== undefined && bounds.until !== undefined) {
       const after = before
-      const knows = () => call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before: after, limit: 1, minContextSlot: beforeSlot })))
+      const knows = () => listPage(call, address, { before: after, limit: 1, minContextSlot: beforeSlot })
       // The end is proven by the answer about `before` alone: the signature just older than it is `until`
       // (or of an older slot, from a node that does not know `until`), so nothing lies between. The empty
       // page may come from another node than that answer (a load balancer): it proves nothing by itself.
@@ -309,7 +314,7 @@ export async function listingReach(
   // The walk's end asked the node this already (see freshPages), unless it listed nothing.
   const older = end.older !== undefined && oldest
     ? end.older ?? undefined
-    : (await call(async rpc => checkedPage(await rpc.getSignaturesForAddress(address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))))[0]
+    : (await listPage(call, address, { before: oldest?.signature, limit: 1, minContextSlot: oldest?.slot }))[0]
   if (!older) return 'gap'
   if (older.signature === known.signature || older.slot <= known.slot) return 'reaches'
   return oldest ? 'gap' : 'unknown'

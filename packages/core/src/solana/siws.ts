@@ -51,14 +51,25 @@ export function formatSiwsMessage(m: SiwsMessage): string {
 }
 
 const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z`
+
+/**
+ * What a message can carry of the casino's own settings, as whole-value patterns: the casino's config is
+ * checked against them at start (a setting outside them would make every sign-in fail to parse).
+ */
+export const SIWS_FIELD_PATTERNS = {
+  domain: String.raw`[A-Za-z0-9.-]+(?::\d{1,5})?`,
+  statement: String.raw`[^\n]{1,200}`,
+  uri: String.raw`[^\s]{1,512}`,
+} as const
+
 /** The whole message, line by line: anything else (an extra line, a reordered field) is refused. */
 const MESSAGE_RE = new RegExp([
-  String.raw`^(?<domain>[A-Za-z0-9.-]+(?::\d{1,5})?) wants you to sign in with your Solana account:`,
+  String.raw`^(?<domain>${SIWS_FIELD_PATTERNS.domain}) wants you to sign in with your Solana account:`,
   String.raw`(?<address>[1-9A-HJ-NP-Za-km-z]{32,44})`,
   '',
-  String.raw`(?<statement>[^\n]{1,200})`,
+  String.raw`(?<statement>${SIWS_FIELD_PATTERNS.statement})`,
   '',
-  String.raw`URI: (?<uri>[^\s]{1,512})`,
+  String.raw`URI: (?<uri>${SIWS_FIELD_PATTERNS.uri})`,
   'Version: (?<version>1)',
   'Chain ID: (?<chainId>mainnet|devnet|localnet)',
   'Nonce: (?<nonce>[A-Za-z0-9]{8,64})',

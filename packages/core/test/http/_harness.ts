@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import bs58 from 'bs58'
 import nacl from 'tweetnacl'
+import type { Storage } from 'unstorage'
 import { type Casino, createCasino } from '../../src/casino'
 import type { CasinoConfig } from '../../src/config'
+import { createMemoryKv } from '../../src/kv/storage'
 import { memoryStore } from '../../src/store/memory'
 import type { CasinoStore } from '../../src/store/types'
 
@@ -108,4 +110,19 @@ export async function errorCode(res: Response): Promise<string> {
   const body = await res.json() as { error?: { code?: unknown, message?: unknown } }
   if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') throw new Error(`not an error body: ${JSON.stringify(body)}`)
   return body.error.code
+}
+
+/** A memory kv whose reads and writes fail, as against an unreachable Redis, while `down` is true. */
+export function outageKv(): { kv: Storage, down: boolean } {
+  const memory = createMemoryKv()
+  const refusal = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+  const state = {
+    down: false,
+    kv: {
+      ...memory,
+      getItem: ((...args: Parameters<Storage['getItem']>) => (state.down ? refusal() : memory.getItem(...args))) as Storage['getItem'],
+      setItem: ((...args: Parameters<Storage['setItem']>) => (state.down ? refusal() : memory.setItem(...args))) as Storage['setItem'],
+    } as Storage,
+  }
+  return state
 }

@@ -1,9 +1,7 @@
 import http from 'node:http'
 import { createConsola } from 'consola'
-import type { Storage } from 'unstorage'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createMemoryKv } from '../../src/kv/storage'
-import { createWallet, errorCode, startCasino, type TestCasino, transports } from './_harness'
+import { createWallet, errorCode, outageKv, startCasino, type TestCasino, transports } from './_harness'
 
 /** Runs as on a Fly.io Machine (Fly sets FLY_MACHINE_ID in its environment). */
 const onFly = () => vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
@@ -167,26 +165,20 @@ describe.each(transports)('rate limits via %s', (transport) => {
   })
 
   it('lets requests through, and warns once, while the limiter\'s kv cannot be reached', async () => {
-    const memory = createMemoryKv()
-    let down = false
-    const refusal = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
-    const kv: Storage = {
-      ...memory,
-      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? refusal() : memory.getItem(...args))) as Storage['getItem'],
-      setItem: ((...args: Parameters<Storage['setItem']>) => (down ? refusal() : memory.setItem(...args))) as Storage['setItem'],
-    }
+    const outage = outageKv()
+    const { kv } = outage
     const warnings: unknown[][] = []
     const logger = createConsola({ level: 3, reporters: [{ log: (entry) => { if (entry.type === 'warn') warnings.push(entry.args) } }] })
     const t = await startCasino(transport, { rateLimit: { max: 2 }, kv, logger })
     try {
       expect((await t.request('/api/casino/info')).status).toBe(200)
-      down = true
+      outage.down = true
       const statuses = await Promise.all(Array.from({ length: 5 }, () => t.request('/api/casino/info').then(r => r.status)))
       expect(statuses).toEqual([200, 200, 200, 200, 200])
       expect(warnings).toHaveLength(1)
       expect(warnings[0]![0]).toBe('rate limiter unavailable: requests go through unlimited')
       // Back up: the window it had is counted again.
-      down = false
+      outage.down = false
       expect((await t.request('/api/casino/info')).status).toBe(200)
       expect((await t.request('/api/casino/info')).status).toBe(429)
     }
@@ -196,24 +188,20 @@ describe.each(transports)('rate limits via %s', (transport) => {
   })
 
   it('answers 503, not 500, on a route that needs a token while the kv cannot be reached', async () => {
-    const memory = createMemoryKv()
-    let down = false
-    const kv: Storage = {
-      ...memory,
-      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) : memory.getItem(...args))) as Storage['getItem'],
-    }
+    const outage = outageKv()
+    const { kv } = outage
     const errors: unknown[][] = []
     const logger = createConsola({ level: 3, reporters: [{ log: (entry) => { if (entry.type === 'error') errors.push(entry.args) } }] })
     const t = await startCasino(transport, { rateLimit: false, kv, logger })
     try {
       const token = await t.signIn(createWallet())
-      down = true
+      outage.down = true
       const res = await t.request('/api/player/profile', { token })
       expect(res.status).toBe(503)
       expect(await errorCode(res)).toBe('NOT_READY')
       // Not a server fault of ours: nothing logged as a failed request.
       expect(errors).toEqual([])
-      down = false
+      outage.down = false
       expect((await t.request('/api/player/profile', { token })).status).toBe(200)
     }
     finally {

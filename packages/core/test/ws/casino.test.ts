@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Storage } from 'unstorage'
 import { createTokenService } from '../../src/auth/tokens'
-import { createMemoryKv } from '../../src/kv/storage'
 import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
 import { makeBatch, makeRegister } from '../../src/testing/fixtures'
 import { createRealtime, type Realtime } from '../../src/ws/realtime'
-import { createWallet } from '../http/_harness'
+import { createWallet, outageKv } from '../http/_harness'
 import { TestClient } from './_harness'
 
 // End to end through createCasino: sign in over REST with a real keypair, then use that JWT on the socket.
@@ -54,14 +52,7 @@ describe('realtime through createCasino', () => {
   it('streams a committed bet with the REST shape, and chat from a wallet signed in over REST', async () => {
     const wsUrl = `${server.url.replace('http', 'ws')}/ws`
     const player = createWallet()
-    const issued = await (await fetch(`${server.url}/api/auth/message?walletAddress=${player.address}`)).json() as { message: string }
-    const signin = await fetch(`${server.url}/api/auth/signin`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ walletAddress: player.address, message: issued.message, signature: player.sign(issued.message) }),
-    })
-    expect(signin.status).toBe(200)
-    const { token } = await signin.json() as { token: string }
+    const token = await signIn(server.url, player)
 
     const watcher = await TestClient.connect(wsUrl)
     await watcher.take('connection.established')
@@ -92,17 +83,8 @@ describe('realtime through createCasino', () => {
     // Before, DELETE /api/chat/:id told no socket: connected clients kept showing the message, and one
     // recovering with `since` got it back, `recovered: true`.
     const wsUrl = `${server.url.replace('http', 'ws')}/ws`
-    const signIn = async (wallet: ReturnType<typeof createWallet>) => {
-      const issued = await (await fetch(`${server.url}/api/auth/message?walletAddress=${wallet.address}`)).json() as { message: string }
-      const res = await fetch(`${server.url}/api/auth/signin`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ walletAddress: wallet.address, message: issued.message, signature: wallet.sign(issued.message) }),
-      })
-      return ((await res.json()) as { token: string }).token
-    }
     const player = createWallet()
-    const [playerToken, ownerToken] = [await signIn(player), await signIn(owner)]
+    const [playerToken, ownerToken] = [await signIn(server.url, player), await signIn(server.url, owner)]
     const watcher = await TestClient.connect(wsUrl)
     const { epoch, offset } = (await watcher.take('connection.established')).data as { epoch: string, offset: number }
     watcher.send({ type: 'subscribe', channels: ['chat'] })
@@ -130,32 +112,22 @@ describe('realtime through createCasino', () => {
   })
 
   it('answers chat.send with NOT_READY, not INTERNAL, while the kv holding token revocations is down', async () => {
-    const memory = createMemoryKv()
-    let down = false
-    const kv: Storage = {
-      ...memory,
-      getItem: ((...args: Parameters<Storage['getItem']>) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) : memory.getItem(...args))) as Storage['getItem'],
-    }
+    const outage = outageKv()
+    const { kv } = outage
     const own = createCasino({
       name: 'Kv Outage Casino', ownerWallet: owner.address, kv,
       auth: { jwtSecret: 'realtime-e2e-secret-of-at-least-32-bytes', domain: 'casino.test', uri: 'https://casino.test' },
     })
     const listening = await own.listen({ port: 0 })
     try {
-      const player = createWallet()
-      const issued = await (await fetch(`${listening.url}/api/auth/message?walletAddress=${player.address}`)).json() as { message: string }
-      const signin = await fetch(`${listening.url}/api/auth/signin`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ walletAddress: player.address, message: issued.message, signature: player.sign(issued.message) }),
-      })
-      const { token } = await signin.json() as { token: string }
+      const token = await signIn(listening.url, createWallet())
       const talker = await TestClient.connect(`${listening.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}`)
       await talker.take('connection.established')
       await talker.take('authenticated')
-      down = true
+      outage.down = true
       talker.send({ type: 'chat.send', message: 'while the kv is down' })
       expect((await talker.take('error')).data).toMatchObject({ code: 'NOT_READY' })
-      down = false
+      outage.down = false
       talker.send({ type: 'chat.send', message: 'back up' })
       await waitForChat(own, 'back up')
       talker.ws.terminate()
@@ -173,4 +145,16 @@ async function waitForChat(casino: Casino, text: string): Promise<void> {
     await new Promise(resolve => setTimeout(resolve, 20))
   }
   throw new Error(`no chat message ${text}`)
+}
+
+/** Signs `wallet` in over REST at `baseUrl` (a real signature of the issued message) and returns its JWT. */
+async function signIn(baseUrl: string, wallet: ReturnType<typeof createWallet>): Promise<string> {
+  const issued = await (await fetch(`${baseUrl}/api/auth/message?walletAddress=${wallet.address}`)).json() as { message: string }
+  const signin = await fetch(`${baseUrl}/api/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ walletAddress: wallet.address, message: issued.message, signature: wallet.sign(issued.message) }),
+  })
+  expect(signin.status).toBe(200)
+  return (await signin.json() as { token: string }).token
 }
