@@ -280,14 +280,37 @@ export async function listSignaturesInChunks(
 }
 
 /**
- * Chain order, oldest first: by slot, then by position in the block when the node gives it, else the
- * reverse of the order the node listed them in (which is newest first).
+ * Chain order, oldest first: by slot, then by position in the block where the node gives it, else the
+ * reverse of the order the node listed them in (which is newest first). Within a slot, the entries that
+ * carry a position take, in position order, the places such entries hold in the listing; the others keep
+ * theirs. A slot listed by two nodes behind a load balancer, one that gives positions and one that does
+ * not, mixes both: a comparator that compares positions where both have one and calls the rest equal is
+ * not transitive there, and the sort's result would depend on its algorithm.
  */
 export function toChainOrder(newestFirst: readonly SignatureInfo[]): SignatureInfo[] {
-  return [...newestFirst].reverse().sort((a, b) => {
-    if (a.slot !== b.slot) return a.slot - b.slot
-    if (a.transactionIndex !== undefined && b.transactionIndex !== undefined) return a.transactionIndex - b.transactionIndex
-    return 0 // stable sort keeps the reversed listing order
+  // Stable: within a slot, the reversed listing order.
+  const ordered = [...newestFirst].reverse().sort((a, b) => a.slot - b.slot)
+  for (let start = 0, end = 1; start < ordered.length; start = end, end = start + 1) {
+    while (end < ordered.length && ordered[end]!.slot === ordered[start]!.slot) end++
+    if (end - start > 1) orderByPosition(ordered, start, end)
+  }
+  return ordered
+}
+
+/** A listed position in the block: a whole number from 0 (anything else a node sends is none). */
+const positionOf = (info: SignatureInfo): number | undefined =>
+  Number.isSafeInteger(info.transactionIndex) && info.transactionIndex! >= 0 ? info.transactionIndex : undefined
+
+/** Sorts, in place, the entries of `ordered[start..end)` (one slot) that carry a position among their own places. */
+function orderByPosition(ordered: SignatureInfo[], start: number, end: number): void {
+  const places: number[] = []
+  for (let i = start; i < end; i++) {
+    if (positionOf(ordered[i]!) !== undefined) places.push(i)
+  }
+  if (places.length < 2) return
+  const positioned = places.map(i => ordered[i]!).sort((a, b) => positionOf(a)! - positionOf(b)!)
+  places.forEach((place, k) => {
+    ordered[place] = positioned[k]!
   })
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { listSignatures, listSignaturesInChunks, UNCONFIRMED_END_PAUSES } from '../../src/indexer/discover'
+import { listSignatures, listSignaturesInChunks, toChainOrder, UNCONFIRMED_END_PAUSES } from '../../src/indexer/discover'
 import type { RpcClient, SignatureInfo } from '../../src/solana/rpc'
 import { isRetryableRpcCode, RpcError } from '../../src/solana/rpc-errors'
 import { createFakeChain, seeded } from './fake-chain'
@@ -271,5 +271,55 @@ describe('a walk ending on an empty page', () => {
     // Through a retrying call, as the indexer's: every signature.
     const retrying = <T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> => fn(proxy).catch(() => retrying(fn))
     expect(await listSignatures(retrying, chain.programId, { until: first })).toHaveLength(10)
+  })
+})
+
+describe('toChainOrder', () => {
+  const entry = (name: string, slot: number, transactionIndex?: number | null): SignatureInfo =>
+    ({ signature: name, slot, err: null, blockTime: null, ...(transactionIndex === undefined ? {} : { transactionIndex }) }) as SignatureInfo
+  const names = (list: SignatureInfo[]) => list.map(e => e.signature)
+
+  /** Every order of `items`. */
+  function* permutations<T>(items: T[]): Generator<T[]> {
+    if (items.length <= 1) return yield items
+    for (let i = 0; i < items.length; i++) {
+      for (const rest of permutations([...items.slice(0, i), ...items.slice(i + 1)])) yield [items[i]!, ...rest]
+    }
+  }
+
+  it('orders by slot, then by position in the block, whatever order the node listed them in', () => {
+    const listed = [entry('c', 7, 2), entry('a', 5, 9), entry('d', 7, 0), entry('b', 7, 1)]
+    expect(names(toChainOrder(listed))).toEqual(['a', 'd', 'b', 'c'])
+  })
+
+  it('keeps the reverse of the listing order within a slot without positions', () => {
+    expect(names(toChainOrder([entry('z', 3), entry('y', 3), entry('x', 2), entry('w', 3)]))).toEqual(['x', 'w', 'y', 'z'])
+  })
+
+  it('in a slot listed with and without positions, sorts the positioned among their own places and leaves the rest where the listing has them', () => {
+    // A slot listed partly by a node that gives positions and partly by one that does not (a load
+    // balancer): every listing order gives one answer by that rule (a comparator that calls the
+    // unpositioned equal to everything is not transitive, and its sort's answer depended on the order).
+    const slot = [entry('p4', 9, 4), entry('u1', 9), entry('p1', 9, 1), entry('u2', 9), entry('p7', 9, 7), entry('p0', 9, 0), entry('u3', 9)]
+    let orders = 0
+    for (const listing of permutations(slot)) {
+      const listed = [entry('late', 10, 0), ...listing, entry('early', 8)]
+      const got = names(toChainOrder(listed))
+      const reversed = names([...listing].reverse())
+      const expected = [...reversed]
+      const positioned = ['p0', 'p1', 'p4', 'p7']
+      reversed.forEach((name, i) => {
+        if (name.startsWith('p')) expected[i] = positioned.shift()!
+      })
+      expect(got).toEqual(['early', ...expected, 'late'])
+      orders++
+    }
+    expect(orders).toBe(5040)
+  })
+
+  it('takes a position that is no whole number from 0 (null, -1, 1.5) for none', () => {
+    const listed = [entry('b', 4, 1), entry('n', 4, null), entry('m', 4, -1), entry('f', 4, 1.5), entry('a', 4, 0)]
+    // Reversed listing: a f m n b; the positioned (a, b) keep their places 0 and 4 in position order.
+    expect(names(toChainOrder(listed))).toEqual(['a', 'f', 'm', 'n', 'b'])
   })
 })
