@@ -85,7 +85,30 @@ interface Entry {
   enqueued: boolean
   /** Its fetch was started before it was enqueued (see `fetchListed`): the pipeline does not fetch it again. */
   fetchedAhead: boolean
+  /** Answers so far that could not be decoded (see {@link UNDECODABLE_FETCHES}). */
+  undecodable?: number
 }
+
+/**
+ * Answers that cannot be decoded before a transaction is recorded as undecodable and skipped. Chain data
+ * decodes the same way every time, but an answer can also be damaged on its way (a proxy, a node serving
+ * a transaction it has not fully stored): fetched again, a good answer keeps the bet.
+ */
+export const UNDECODABLE_FETCHES = 3
+
+/**
+ * True when `decoded` settles its entry: decoded, or undecodable for the {@link UNDECODABLE_FETCHES}th
+ * time (each call with an undecodable answer counts one).
+ */
+function settles(entry: Entry, decoded: DecodedTransaction): boolean {
+  if (decoded.undecodable === null) return true
+  entry.undecodable = (entry.undecodable ?? 0) + 1
+  return entry.undecodable >= UNDECODABLE_FETCHES
+}
+
+/** The error of a fetch whose answer could not be decoded, before the last attempt: fetched again. */
+const undecodableAnswer = (signature: string, reason: string): RpcError =>
+  new RpcError('getTransaction', 'invalid-response', `the answer for ${signature} cannot be decoded (${reason.slice(0, 200)}); fetching it again`, { retryable: true })
 
 /** Thrown by `fetchBatch` when the RPC client has no batch request (a custom client): one request each, at once. */
 const noBatchSupport = new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
@@ -177,7 +200,7 @@ export function createPipeline(ctx: PipelineContext) {
       await ctx.record('indexer.decode_warning', 'warn', warning, { signature, slot: decoded.slot })
     }
     if (decoded.undecodable !== null) {
-      // Deterministic: another attempt would fail the same way. Recorded, then skipped.
+      // Fetched UNDECODABLE_FETCHES times, undecodable every time: recorded, then skipped.
       await ctx.record('indexer.undecodable', 'error', 'a Fare Vault transaction cannot be decoded; skipped', {
         signature, slot: decoded.slot, reason: decoded.undecodable,
       })
@@ -201,10 +224,12 @@ export function createPipeline(ctx: PipelineContext) {
         // By position; an answer missing from a short reply counts as not served yet.
         missing.forEach((entry, i) => {
           const answer = answers[i]
-          if (answer?.ok && answer.value !== null) done.push(finish(entry, answer.value))
+          if (answer?.ok && answer.value !== null && settles(entry, answer.value)) done.push(finish(entry, answer.value))
           else {
             left.push(entry)
-            firstError ??= answer && !answer.ok ? answer.error : notYet(entry.info.signature)
+            firstError ??= answer && !answer.ok
+              ? answer.error
+              : answer?.value ? undecodableAnswer(entry.info.signature, answer.value.undecodable!) : notYet(entry.info.signature)
           }
         })
         missing = left
@@ -301,7 +326,8 @@ export function createPipeline(ctx: PipelineContext) {
 
   /**
    * Settles fetches started before the pipeline's own (by a notification, or by the listing before the
-   * enqueue): a decoded transaction is ready; any other is fetched the pipeline's way (retries, reports)
+   * enqueue): a decoded transaction is ready (an undecodable answer counts one of UNDECODABLE_FETCHES, see
+   * `settles`); any other is fetched the pipeline's way (retries, reports)
    * when it is enqueued already, else forgotten, and fetched once it is. A fetch ahead is one attempt:
    * a listed transaction may never be enqueued (a fork drops it), and must not be retried forever.
    */
@@ -310,7 +336,7 @@ export function createPipeline(ctx: PipelineContext) {
     const done: Promise<void>[] = []
     group.forEach((entry, i) => {
       const value = decoded[i]
-      if (value) done.push(finish(entry, value))
+      if (value && settles(entry, value)) done.push(finish(entry, value))
       else if (entry.enqueued) again.push(entry)
       else if (early.get(entry.info.signature) === entry) early.delete(entry.info.signature)
     })
