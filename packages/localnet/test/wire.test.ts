@@ -140,6 +140,12 @@ describe('JSON-RPC wire format', () => {
     for (const levels of [128, 20_000]) expect((await rpc(nested(levels))).text, String(levels)).toBe(parseError)
     expect((await rpc(`[${nested(126)}]`)).text).not.toBe(parseError)
     expect((await rpc(`[${nested(127)}]`)).text).toBe(parseError)
+    // A number past the largest f64 is out of range to serde_json, wherever it is (JSON.parse reads Infinity).
+    for (const n of ['1e400', '-1e400', `1${'0'.repeat(400)}`]) {
+      expect((await rpc(`{"jsonrpc":"2.0","id":8,"method":"getBlockTime","params":[${n}]}`)).text, n).toBe(parseError)
+      expect((await rpc(`{"jsonrpc":"2.0","id":8,"method":"getSlot","params":[{"commitment":"confirmed","x":${n}}]}`)).text, n).toBe(parseError)
+    }
+    expect((await rpc('{"jsonrpc":"2.0","id":8,"method":"getBlockTime","params":[1.7976931348623157e308]}')).text).toContain('invalid type: floating point')
     // The WebSocket reads its frames the same way.
     const socket = await socketTo(net.wsUrl)
     socket.ws.send('{"jsonrpc":"2.0","id":18446744073709551615,"method":"slotUnsubscribe","params":[424242]}')
@@ -187,6 +193,8 @@ describe('JSON-RPC wire format', () => {
     expect(await error([FARE_VAULT_PROGRAM_ID, 5])).toBe('Invalid params: invalid type: integer `5`, expected struct RpcSignaturesForAddressConfig.')
     expect(await error(['nope', 5])).toBe('Invalid params: invalid type: integer `5`, expected struct RpcSignaturesForAddressConfig.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { limit: '5' }])).toBe('Invalid params: invalid type: string "5", expected usize.')
+    // serde quotes the string as Rust's Debug does, not as JSON does.
+    expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 'a\u0001\u007f"\\b\n' }])).toBe('Invalid params: invalid type: string "a\\u{1}\\u{7f}\\"\\\\b\\n", expected usize.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { limit: -1 }])).toBe('Invalid params: invalid value: integer `-1`, expected usize.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { limit: 1.5 }])).toBe('Invalid params: invalid type: floating point `1.5`, expected usize.')
     expect(await error([FARE_VAULT_PROGRAM_ID, { before: 5 }])).toBe('Invalid params: invalid type: integer `5`, expected a string.')

@@ -3,7 +3,7 @@
  * jsonrpc-derive (jsonrpc-core 18), which counts the params before any is parsed.
  */
 import { invalidParams, RpcError } from './errors'
-import { isJsonInteger, positional, shortestDecimal } from './params'
+import { debugString, isJsonInteger, positional, shortestDecimal } from './params'
 
 /** A method's params: how many are required, then how many optional ones (trailing `Option`s) may follow. */
 export type Arity = readonly [required: number, optional: number]
@@ -82,23 +82,4 @@ function ryu(v: number): string {
   if (point > -5 && point <= 16) return sign + positional(digits, point)
   const rest = digits.length > 1 ? `.${digits.slice(1)}` : ''
   return `${sign}${digits[0]}${rest}e${point - 1}`
-}
-
-/**
- * A string as Rust's `{:?}` quotes it: `"` and `\` escaped, `\0`, `\t`, `\r`, `\n`, and the other C0,
- * DEL and C1 controls as `\u{..}`.
- */
-function debugString(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!
-    if (ch === '"' || ch === '\\') out += `\\${ch}`
-    else if (c === 0) out += '\\0'
-    else if (ch === '\n') out += '\\n'
-    else if (ch === '\t') out += '\\t'
-    else if (ch === '\r') out += '\\r'
-    else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) out += `\\u{${c.toString(16)}}`
-    else out += ch
-  }
-  return `${out}"`
 }

@@ -57,7 +57,7 @@ export function readRequestBody(body: string): unknown {
     return undefined
   }
   const text = scanRequestText(body)
-  if (text.loneSurrogate || text.tooDeep) return undefined
+  if (text.loneSurrogate || text.tooDeep || text.numberOutOfRange) return undefined
   const mark = (req: unknown, t: RequestText | undefined) => {
     if (!t || !req || typeof req !== 'object') return
     const r = req as Record<string | symbol, unknown>

@@ -94,10 +94,30 @@ export function rustFloat(v: number): string {
   return sign + positional(digits, point)
 }
 
+/**
+ * A string as Rust's `{:?}` quotes it: `"` and `\` escaped, `\0`, `\t`, `\r`, `\n`, and the other C0,
+ * DEL and C1 controls as `\u{..}`.
+ */
+export function debugString(s: string): string {
+  let out = '"'
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!
+    if (ch === '"' || ch === '\\') out += `\\${ch}`
+    else if (c === 0) out += '\\0'
+    else if (ch === '\n') out += '\\n'
+    else if (ch === '\t') out += '\\t'
+    else if (ch === '\r') out += '\\r'
+    else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) out += `\\u{${c.toString(16)}}`
+    else out += ch
+  }
+  return `${out}"`
+}
+
 /** How serde names a JSON value it did not expect (`Unexpected`), for Agave's `Invalid params` wording. */
 export function unexpected(v: unknown): string {
   if (v === null) return 'null'
-  if (typeof v === 'string') return `string ${JSON.stringify(v)}`
+  // serde writes `string {:?}`: Rust's quoting (`"\u{1}"`), not JSON's.
+  if (typeof v === 'string') return `string ${debugString(v)}`
   if (typeof v === 'boolean') return `boolean \`${v}\``
   if (typeof v === 'number') return isJsonInteger(v) ? `integer \`${BigInt(v)}\`` : `floating point \`${rustFloat(v)}\``
   return Array.isArray(v) ? 'sequence' : 'map'

@@ -7,7 +7,9 @@
  * - an id written `1.0` or `1e3`: a float, which jsonrpc-core's id (null, a u64 or a string) is not;
  * - an id above 2^53 (up to u64's 18446744073709551615): a u64, echoed digit for digit, where a double
  *   would round it.
- * - nesting deeper than 127 arrays and objects: past serde_json's recursion limit, a parse error.
+ * - nesting deeper than 127 arrays and objects: past serde_json's recursion limit, a parse error;
+ * - a number past the largest f64 (`1e400`, or 400 digits): serde_json refuses it ("number out of range"),
+ *   a parse error, where JSON.parse reads Infinity.
  * The body is scanned once JSON.parse has accepted it, so the scanner can trust its syntax.
  */
 
@@ -27,6 +29,8 @@ export interface BodyText {
   loneSurrogate: boolean
   /** Arrays and objects nested deeper than serde_json reads (its recursion limit): scanned no further. */
   tooDeep: boolean
+  /** A number whose value passes the largest f64 somewhere: no JSON to serde_json. */
+  numberOutOfRange: boolean
   /** The body's request (an object), or its elements' (an array; undefined for an element that is no object). */
   requests: RequestText | (RequestText | undefined)[] | undefined
 }
@@ -46,6 +50,7 @@ const TOO_DEEP = Symbol('too deep')
 export function scanRequestText(text: string): BodyText {
   let i = 0
   let loneSurrogate = false
+  let numberOutOfRange = false
   let depth = 0
 
   const space = () => {
@@ -109,7 +114,9 @@ export function scanRequestText(text: string): BodyText {
       }
     }
     // A number or a literal: up to the next delimiter.
+    const from = i
     while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++
+    if ((c === '-' || (c! >= '0' && c! <= '9')) && !Number.isFinite(Number(text.slice(from, i)))) numberOutOfRange = true
   }
 
   /** The request at `i`, when it is an object. */
@@ -156,9 +163,9 @@ export function scanRequestText(text: string): BodyText {
   }
   catch (error) {
     if (error !== TOO_DEEP) throw error
-    return { loneSurrogate, tooDeep: true, requests: undefined }
+    return { loneSurrogate, tooDeep: true, numberOutOfRange, requests: undefined }
   }
-  return { loneSurrogate, tooDeep: false, requests }
+  return { loneSurrogate, tooDeep: false, numberOutOfRange, requests }
 }
 
 /** Largest id jsonrpc-core reads as a number: u64's maximum. */
