@@ -142,8 +142,13 @@ export interface Localnet {
   trial(trialId: string): TrialOutcome | undefined
   /** Current slot. */
   slot(): number
-  /** Resolves when every scheduled resolution has landed. */
+  /**
+   * Resolves when every scheduled resolution has landed and every transaction landed by then is
+   * confirmed (its slot is over: up to one slot later), so that `confirmed` readers see all of them.
+   */
   waitForIdle(): Promise<void>
+  /** Resolves once every transaction landed so far is confirmed (its slot is over), resolutions aside. */
+  waitForConfirmed(): Promise<void>
   setFaults(faults: FaultOptions): void
   stats(): LocalnetStats
   close(): Promise<void>
@@ -193,6 +198,23 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       idleWaiters = []
       for (const f of w) f()
     }
+  }
+  /** Callers of `confirmedThrough`, released by the clock or by `close`. */
+  const confirmWaiters = new Set<() => void>()
+  /** Resolves once every transaction landed so far is confirmed (at once when the localnet is closed). */
+  const confirmedThrough = (): Promise<void> => {
+    const slot = ledger.txs.at(-1)?.slot ?? 0
+    ledger.sync()
+    if (closed || ledger.confirmedSlot >= slot) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        off()
+        confirmWaiters.delete(done)
+        resolve()
+      }
+      const off = ledger.listen({ slot: () => ledger.confirmedSlot >= slot && done() })
+      confirmWaiters.add(done)
+    })
   }
   const schedule = (trials: PendingTrial[]) => {
     if (trials.length === 0) return
@@ -306,7 +328,11 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     },
     trial: (id) => outcomes.get(id),
     slot: () => ledger.slot,
-    waitForIdle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    async waitForIdle() {
+      if (pending > 0) await new Promise<void>((r) => idleWaiters.push(r))
+      await confirmedThrough()
+    },
+    waitForConfirmed: confirmedThrough,
     setFaults: (f) => faults.set(f),
     stats: () => ({
       slot: ledger.slot,
@@ -327,6 +353,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       timers.clear()
       pending = 0
       settle()
+      for (const done of [...confirmWaiters]) done()
       pubsub.close()
       await server.close()
     },

@@ -47,9 +47,12 @@ export class PubSub {
     private readonly faults: Faults,
   ) {
     this.unlisten = ledger.listen({
-      landed: (tx) => this.onTx(tx, false),
+      landed: tx => this.onTx(tx, 'processed'),
+      confirmed: (txs) => {
+        for (const tx of txs) this.onTx(tx, 'confirmed')
+      },
       finalized: (txs) => {
-        for (const tx of txs) this.onTx(tx, true)
+        for (const tx of txs) this.onTx(tx, 'finalized')
       },
       slot: (slot, parent, root) => this.onSlot(slot, parent, root),
     })
@@ -199,10 +202,11 @@ export class PubSub {
     }
   }
 
-  private onTx(tx: TxRecord, finalizedPass: boolean): void {
+  /** Notifies the logs subscriptions of `commitment` of a transaction that reached it. */
+  private onTx(tx: TxRecord, commitment: Commitment): void {
     let value: string | undefined
     for (const sub of this.subs.values()) {
-      if (sub.method !== 'logs' || (sub.commitment === 'finalized') !== finalizedPass) continue
+      if (sub.method !== 'logs' || sub.commitment !== commitment) continue
       const f = sub.filter!
       if (f.kind === 'mentions' && !tx.accountKeys.includes(f.address)) continue
       value ??= `{"context":{"slot":${tx.slot}},"value":{"signature":${JSON.stringify(tx.signature)},"err":${toJson(tx.meta.err, false)},"logs":${JSON.stringify(tx.meta.logMessages)}}}`

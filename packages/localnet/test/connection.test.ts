@@ -107,6 +107,8 @@ describe('web3.js Connection against the localnet', () => {
       { player, wager: 3_000_000n, game: 'plinko', host },
     ])
     const spoof = await net.spoofEvent({ player, wager: 9_000_000n })
+    // Confirmed once their slot is over.
+    await net.waitForIdle()
     const f = await conn.getTransaction(failed.signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 })
     expect(f!.meta!.err).toEqual({ InstructionError: [0, { Custom: 6013 }] })
     expect(f!.meta!.logMessages!.at(-1)).toBe(`Program ${FARE_VAULT_PROGRAM_ID} failed: custom program error: 0x177d`)

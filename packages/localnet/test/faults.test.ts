@@ -61,6 +61,7 @@ describe('fault injection', () => {
     const net = await startLocalnet({ seed: 5, slotMs: 20, resolveDelayMs: 60_000, faults: { shortPageRate: 1 } })
     const p = await net.createPlayer()
     for (let i = 0; i < 40; i++) await net.placeBet({ player: p, wager: 1_000_000n, game: 'coinFlip', host: p.publicKey })
+    await net.waitForConfirmed()
     const page = async (params: Record<string, unknown>) => {
       const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSignaturesForAddress', params: [p.publicKey, { commitment: 'confirmed', ...params }] }) })
       return ((await res.json()) as { result: { signature: string }[] }).result.map((x) => x.signature)

@@ -491,3 +491,39 @@ describe('WebSocket frames', () => {
     ws.close()
   })
 })
+
+describe('commitment over the WebSocket', () => {
+  it('notifies processed subscribers when a transaction lands and confirmed ones when its slot is over, when getTransaction serves it', async () => {
+    const slow = await startLocalnet({ seed: 5, slotMs: 1000, resolveDelayMs: 60_000 })
+    const socket = await socketTo(slow.wsUrl)
+    try {
+      const mentions = { mentions: [FARE_VAULT_PROGRAM_ID] }
+      const processedId = (await socket.ask(1, 'logsSubscribe', [mentions, { commitment: 'processed' }])).result
+      const confirmedId = (await socket.ask(2, 'logsSubscribe', [mentions, { commitment: 'confirmed' }])).result
+      const p = await slow.createPlayer()
+      // Placed just after a slot starts (a slot's notification comes at most a quarter slot late): the
+      // checks below run long before it ends.
+      const slotId = (await socket.ask(3, 'slotSubscribe')).result
+      const slots = socket.frames.length
+      await socket.waitFor(f => socket.frames.indexOf(f) >= slots && f.includes(`"subscription":${slotId}}`))
+      const { signature } = await slow.placeBet({ player: p, wager: 1_000_000n, game: 'dice', host: p.publicKey })
+      const note = (id: unknown) => (f: string) => f.includes(signature) && f.includes(`"subscription":${id}}`)
+      const getTransaction = async () => {
+        const res = await fetch(slow.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }] }) })
+        return ((await res.json()) as { result: { slot: number } | null }).result
+      }
+      await socket.waitFor(note(processedId))
+      // Its slot is still open: no confirmed notification, and not served at confirmed, yet.
+      expect(socket.frames.some(note(confirmedId))).toBe(false)
+      expect(await getTransaction()).toBeNull()
+      const confirmed = JSON.parse(await socket.waitFor(note(confirmedId))) as { params: { result: { context: { slot: number } } } }
+      const served = await getTransaction()
+      expect(served?.slot).toBe(confirmed.params.result.context.slot)
+      expect(socket.frames.findIndex(note(processedId))).toBeLessThan(socket.frames.findIndex(note(confirmedId)))
+    }
+    finally {
+      socket.ws.close()
+      await slow.close()
+    }
+  })
+})

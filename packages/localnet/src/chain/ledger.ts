@@ -1,7 +1,9 @@
 /**
  * The ledger: a slot clock, landed transactions in order, and per-address indexes.
- * A transaction lands in the current slot (so it is `confirmed` at once); a slot is finalized
- * `finalizedLagSlots` slots later, which is when finalized readers and subscribers see it.
+ * A transaction lands in the current slot, the one `processed` readers see. As on a real cluster, a slot
+ * is `confirmed` only once it is over (the next slot has started), so the transactions of a slot a
+ * reader saw confirmed never change; it is finalized `finalizedLagSlots` slots after that. Confirmed and
+ * finalized readers and subscribers see a slot's transactions from then on, all at once.
  */
 import { createHash } from 'node:crypto'
 import bs58 from 'bs58'
@@ -9,8 +11,10 @@ import type { Commitment, PreparedTx, TxRecord } from './types'
 
 /** Callbacks fired by the ledger; listeners must not throw. */
 export interface LedgerListener {
-  /** A transaction landed (it is confirmed). */
+  /** A transaction landed in the current slot (processed). */
   landed?(tx: TxRecord): void
+  /** Transactions of a newly confirmed slot, in ledger order. */
+  confirmed?(txs: TxRecord[], slot: number): void
   /** A new slot started; root is the finalized slot. */
   slot?(slot: number, parent: number, root: number): void
   /** Transactions of a newly finalized slot, in ledger order. */
@@ -39,6 +43,8 @@ export class Ledger {
    */
   private current = 1
   private nextIndex = 0
+  /** Transactions before these indexes of `txs` have been handed to the `confirmed` / `finalized` listeners. */
+  private confirmedPtr = 0
   private finalizedPtr = 0
 
   private readonly start = Date.now()
@@ -63,19 +69,24 @@ export class Ledger {
     return () => this.listeners.delete(l)
   }
 
-  /** Current (processed = confirmed) slot. */
+  /** Current (processed) slot: where transactions land. */
   get slot(): number {
     return this.current
   }
 
+  /** Highest confirmed slot: the last one that is over. */
+  get confirmedSlot(): number {
+    return this.current - 1
+  }
+
   /** Highest finalized (rooted) slot. */
   get finalizedSlot(): number {
-    return Math.max(0, this.current - this.opts.finalizedLagSlots)
+    return Math.max(0, this.confirmedSlot - this.opts.finalizedLagSlots)
   }
 
   /** Highest slot visible at a commitment. */
   slotAt(commitment: Commitment): number {
-    return commitment === 'finalized' ? this.finalizedSlot : this.current
+    return commitment === 'finalized' ? this.finalizedSlot : commitment === 'confirmed' ? this.confirmedSlot : this.current
   }
 
   /** Blockhash of a slot: deterministic from seed and slot. */
@@ -96,14 +107,24 @@ export class Ledger {
     this.slotTimes.push(Math.floor(Date.now() / 1000))
     const root = this.finalizedSlot
     for (const l of this.listeners) l.slot?.(this.current, parent, root)
-    // Flush each newly finalized slot separately so subscribers see per-slot batches in order.
-    while (this.finalizedPtr < this.txs.length && this.txs[this.finalizedPtr]!.slot <= root) {
-      const slot = this.txs[this.finalizedPtr]!.slot
-      const start = this.finalizedPtr
-      while (this.finalizedPtr < this.txs.length && this.txs[this.finalizedPtr]!.slot === slot) this.finalizedPtr++
-      const batch = this.txs.slice(start, this.finalizedPtr)
-      for (const l of this.listeners) l.finalized?.(batch, slot)
+    this.confirmedPtr = this.flush(this.confirmedPtr, this.confirmedSlot, (l, batch, slot) => l.confirmed?.(batch, slot))
+    this.finalizedPtr = this.flush(this.finalizedPtr, root, (l, batch, slot) => l.finalized?.(batch, slot))
+  }
+
+  /**
+   * Hands the transactions from index `from` of slots up to `upTo` to `fire`, one call per slot so that
+   * subscribers see per-slot batches in order; returns the index after the last one handed.
+   */
+  private flush(from: number, upTo: number, fire: (l: LedgerListener, batch: TxRecord[], slot: number) => void): number {
+    let ptr = from
+    while (ptr < this.txs.length && this.txs[ptr]!.slot <= upTo) {
+      const slot = this.txs[ptr]!.slot
+      const start = ptr
+      while (ptr < this.txs.length && this.txs[ptr]!.slot === slot) ptr++
+      const batch = this.txs.slice(start, ptr)
+      for (const l of this.listeners) fire(l, batch, slot)
     }
+    return ptr
   }
 
   /** Lands a prepared transaction in the current slot. */

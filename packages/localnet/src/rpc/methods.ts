@@ -100,7 +100,8 @@ export const methods: Readonly<Record<string, RpcMethodEntry>> = {
     // serde reads the tuple's element before it finds one too many.
     const slot = unsignedOf(params[0], 64)
     endOfTuple(params, 1)
-    const t = slot <= ctx.ledger.slot ? ctx.ledger.blockTime(slot) : undefined
+    // A node has the time of a block once it is confirmed (Agave: rooted, or at most the confirmed bank's slot).
+    const t = slot <= ctx.ledger.confirmedSlot ? ctx.ledger.blockTime(slot) : undefined
     if (t === undefined) throw rpcErrors.blockNotAvailable(slot)
     return t
   }),
