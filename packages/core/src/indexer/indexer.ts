@@ -83,7 +83,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
   let polling = false
   /** A poll is listing (and queueing) a backlog chunk by chunk. */
   let listingChunks = false
-  /** The stored position a run resumed from, until its first walk checked that the node's history reaches it. */
+  /**
+   * The stored position a run resumed from, until a check of a walk down to it settles whether the node's
+   * history reaches it (see `checkHistoryReach`).
+   */
   let checkReach: { signature: string, slot: number } | undefined
   let pollAgain = false
   let lastSlotCheck = 0
@@ -210,8 +213,10 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     // Each page is retried on its own: a long backfill must not start over because one page failed.
     // A long one is listed and queued in chunks, each once the one before is nearly committed.
     listingChunks = true
-    const reachFrom = checkReach
-    checkReach = undefined
+    // Every walk down to the resume position is checked until one settles it: the check runs beside the
+    // walks, and the walk that lists what arrived meanwhile may be the next one, before its answer.
+    const reachFrom = checkReach && newest.until === checkReach.signature ? checkReach : undefined
+    checkReach = reachFrom
     try {
       const runPipeline = pipeline!
       await listSignaturesInChunks(pageCall(gen), options.programId, newest, options.backfillChunk, async (chunk) => {
@@ -268,9 +273,12 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     catch {
       return // stopped
     }
-    if (gen !== generation) return
     // A transaction arrived after a walk that listed nothing: the next walk lists it, and is checked instead.
-    if (reach === 'unknown') checkReach ??= from
+    // Settled once, by whichever check answers first: a walk that listed nothing and is answered after
+    // the next walk listed and settled it must not start over against a cursor that has moved (each
+    // later walk would find "unknown" again, and the first that listed anything a gap that is none).
+    if (gen !== generation || reach === 'unknown' || checkReach !== from) return
+    checkReach = undefined
     if (reach !== 'gap') return
     const metadata = { from: from.signature, fromSlot: from.slot, oldestListed: oldest?.signature ?? null, oldestListedSlot: oldest?.slot ?? null }
     await record('indexer.history_gap', 'error', 'the RPC node\'s history does not reach back to the cursor: transactions between it and the oldest the node lists may be missing; backfill them from an archival RPC', metadata)

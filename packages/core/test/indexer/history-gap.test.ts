@@ -140,6 +140,73 @@ it('records a history gap when the node cannot list back to the cursor, and none
   }
 })
 
+it('settles the check once when the walk listing what arrived during the check comes before its answer: no false gap, no check each poll', async () => {
+  const net = await startLocalnet({ seed: 53, slotMs: 20, resolveDelayMs: 10 })
+  const store = sqliteStore({ file: join(dir, 'race.sqlite') })
+  try {
+    await store.migrate()
+    const owner = (await net.createPlayer()).publicKey
+    const player = await net.createPlayer({ tokens: 10n ** 30n })
+    const game = net.games[0]!.id
+    const genesis = (await net.spoofEvent({ player, wager: 1n, game })).signature
+    const bet = () => net.placeBet({ player, wager: 1000n, game, host: owner })
+    const settled = async () => (await store.stats(Date.now())).totalBets
+    const indexUntil = async (fetchFn: typeof fetch, done: () => Promise<boolean>) => {
+      const indexer = createIndexer({
+        store, events: createCasinoEvents(), logger: quiet,
+        config: { rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50, retryDelay: 5, slowRetryDelay: 20, fetch: fetchFn },
+      })
+      await indexer.start()
+      try {
+        await waitFor(done, 30_000, 'the run')
+      }
+      finally {
+        await indexer.stop()
+      }
+    }
+    await bet()
+    await net.waitForIdle()
+    await indexUntil(fetch, async () => (await settled()) === 1)
+
+    // Resumed with nothing new: the first walk lists nothing and asks the node for its newest. While that
+    // question is out, a bet arrives and the next walk lists and commits it; only then is it answered.
+    let newestChecks = 0
+    let held = false
+    const slowCheck = (async (url: string, init: RequestInit) => {
+      const request = JSON.parse(String(init.body)) as { method?: string, params?: [string, { limit?: number, before?: string }] }
+      if (request.method === 'getSignaturesForAddress' && request.params?.[1]?.limit === 1 && request.params[1].before === undefined) {
+        newestChecks++
+        if (!held) {
+          held = true
+          await bet()
+          await net.waitForIdle()
+          await waitFor(async () => (await settled()) === 2, 30_000, 'the bet listed by the next walk')
+        }
+      }
+      return fetch(url, init)
+    }) as typeof fetch
+    let quietUntil = 0
+    let third = false
+    await indexUntil(slowCheck, async () => {
+      if ((await settled()) < 2) return false
+      // Then a quiet while (walks that list nothing), and one more bet.
+      if (quietUntil === 0) quietUntil = Date.now() + 400
+      if (Date.now() < quietUntil) return false
+      if (!third) {
+        third = true
+        await bet()
+      }
+      return (await settled()) === 3
+    })
+    expect((await store.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.history_gap')).toEqual([])
+    expect(newestChecks).toBe(1)
+  }
+  finally {
+    await store.close()
+    await net.close()
+  }
+})
+
 it('tells a listing that reaches the cursor from one that does not, and from one it cannot judge yet', async () => {
   const known = { signature: 'known', slot: 100 }
   const answering = (page: SignatureInfo[]) => {
