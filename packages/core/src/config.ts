@@ -24,36 +24,36 @@ export type CasinoNetwork = 'mainnet-beta' | 'devnet' | 'localnet'
 /** Sign In With Solana and JWT settings. */
 export interface AuthOptions {
   /** HS256 secret, at least 32 bytes. Required in production; generated per process (with a warning) otherwise. */
-  jwtSecret?: string
+  jwtSecret?: string | undefined
   /**
    * The host (RFC 3986 authority) sign-in messages are issued for, i.e. the frontend's. Required when
    * `NODE_ENV=production`. @default 'localhost' (outside production)
    */
-  domain?: string
+  domain?: string | undefined
   /** The URI sign-in messages name. Required when `NODE_ENV=production`. @default `https://${domain}` (`http://` for localhost) */
-  uri?: string
+  uri?: string | undefined
   /** Token lifetime in seconds. @default 604800 (7 days) */
-  tokenTtl?: number
+  tokenTtl?: number | undefined
   /** How long an issued sign-in message stays valid, in seconds (at most 300). @default 300 */
-  nonceTtl?: number
+  nonceTtl?: number | undefined
   /** The human statement in the message. @default `Sign in to ${name}` */
-  statement?: string
+  statement?: string | undefined
 }
 
 /** Cross-origin settings. */
 export interface CorsConfig {
   /** `true` reflects any origin, `false` sends no CORS headers, a string or list allows those origins. @default true */
-  origin?: string | string[] | boolean
+  origin?: string | string[] | boolean | undefined
   /** Send `Access-Control-Allow-Credentials`. @default false */
-  credentials?: boolean
+  credentials?: boolean | undefined
 }
 
 /** One fixed-window limit. */
 export interface RateLimitRule {
   /** Window length in milliseconds. */
-  windowMs?: number
+  windowMs?: number | undefined
   /** Requests allowed per window. */
-  max?: number
+  max?: number | undefined
 }
 
 /**
@@ -62,9 +62,9 @@ export interface RateLimitRule {
  */
 export interface RateLimitConfig extends RateLimitRule {
   /** Per-IP limit of the sign-in endpoints. @default { windowMs: 60000, max: 20 } */
-  auth?: RateLimitRule
+  auth?: RateLimitRule | undefined
   /** Per-wallet limit of chat posts. @default { windowMs: 10000, max: 5 } */
-  chat?: RateLimitRule
+  chat?: RateLimitRule | undefined
 }
 
 /** What `createCasino()` accepts. Every field but `name` and `ownerWallet` has a default. */
@@ -72,36 +72,36 @@ export interface CasinoConfig {
   /** Display name. */
   name: string
   /** URL-safe id, also the JWT issuer. @default name lower-cased with dashes */
-  slug?: string
+  slug?: string | undefined
   /** The casino owner's wallet (base58): its JWT unlocks the admin routes. */
   ownerWallet: string
   /** @default 'devnet' */
-  network?: CasinoNetwork
+  network?: CasinoNetwork | undefined
   /** Solana JSON-RPC endpoint; /health/ready checks it when set. @default none */
-  rpcUrl?: string
+  rpcUrl?: string | undefined
   /** Solana WebSocket endpoint, for the indexer. @default derived from `rpcUrl` (ws/wss, port + 1 when a port is given) */
-  wsUrl?: string
+  wsUrl?: string | undefined
   /** @default the Fare Vault id, FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe */
-  programId?: string
+  programId?: string | undefined
   /** @default memoryStore() */
-  store?: CasinoStore
+  store?: CasinoStore | undefined
   /** unstorage instance for sign-in nonces, rate-limit counters and token revocations. @default memory driver */
-  kv?: Storage
-  auth?: AuthOptions
+  kv?: Storage | undefined
+  auth?: AuthOptions | undefined
   /** `false` disables CORS headers. */
-  cors?: CorsConfig | false
+  cors?: CorsConfig | false | undefined
   /** `false` disables rate limiting (benchmarks, or a proxy that does it). */
-  rateLimit?: RateLimitConfig | false
+  rateLimit?: RateLimitConfig | false | undefined
   /** Trust `Fly-Client-IP` / `X-Forwarded-For` for the client IP. Only behind a proxy you control. @default false */
-  trustProxy?: boolean
+  trustProxy?: boolean | undefined
   /** Largest request body in bytes. @default 65536 */
-  bodyLimit?: number
+  bodyLimit?: number | undefined
   /** A consola instance; the casino logs under the tag `fare`. @default the global consola */
-  logger?: ConsolaInstance
+  logger?: ConsolaInstance | undefined
   /** The games this casino offers. @default [] */
-  games?: GameDefinition[]
+  games?: GameDefinition[] | undefined
   /** How long aggregate responses (stats, leaderboard) are cached, in milliseconds; bet events invalidate them. @default 2000 */
-  cacheTtlMs?: number
+  cacheTtlMs?: number | undefined
   /**
    * Indexer tuning (see `IndexerOptions`: `start`, `pollInterval` ms, `concurrency`, `rpcRateLimit` per s,
    * `timeout` ms, `retries`, `filter`, …). An indexer runs whenever `rpcUrl` (here or in this object) is set,
@@ -109,30 +109,30 @@ export interface CasinoConfig {
    * `rpcUrl`, `wsUrl`, `programId`, `ownerWallet` and `games` come from the casino config unless given here.
    * @default {} (the indexer's own defaults; `start: 'now'` for a store with no cursor)
    */
-  indexer?: Partial<IndexerOptions> | false
+  indexer?: Partial<IndexerOptions> | false | undefined
   /**
    * Leader election among instances sharing one store: only the leader indexes. `postgresLeader()` or
    * `redisLeader()` from the adapters. Without it, this instance indexes (one instance only!).
    * `casino.close()` releases it and calls its `close()` if it has one.
    * @default none
    */
-  leader?: Leader
+  leader?: Leader | undefined
   /** Milliseconds between attempts to become the leader while another instance leads. @default 2000 */
-  leaderRetryMs?: number
+  leaderRetryMs?: number | undefined
   /**
    * Milliseconds without a commit while transactions wait, after which `/health/ready` reports the
    * indexer stuck (503). @default 60000
    */
-  indexerStallMs?: number
+  indexerStallMs?: number | undefined
   /**
    * The live event stream at `/ws` (channels, filters, recovery, chat). `false` turns it off.
    * @default {} (see `RealtimeOptions`: path '/ws', historySize 10000, pingInterval 30000 ms, …)
    */
-  realtime?: RealtimeOptions | false
+  realtime?: RealtimeOptions | false | undefined
   /** Carries live events between instances, e.g. `redisPubSub({ url })`. @default memoryPubSub() (one process) */
-  pubsub?: PubSub
+  pubsub?: PubSub | undefined
   /** Recovery history shared by instances, e.g. `redisHistory({ client })`; required with `pubsub`. @default memoryHistory() */
-  history?: HistoryStore
+  history?: HistoryStore | undefined
 }
 
 /** The normalised config every module reads: defaults applied, all fields present. */
@@ -347,18 +347,25 @@ function checkSignInMessage(m: { domain: string, uri: string, statement: string,
   }
 }
 
-/** The indexer's input from the casino config: its chain settings and games, then the user's overrides. */
+/**
+ * The indexer's input from the casino config: its chain settings and games, then the user's overrides.
+ * An override given as `undefined` (`pollInterval: process.env.POLL` unset) is no override. Without an
+ * `rpcUrl` no indexer runs, but its settings are still checked: a typo would otherwise pass silently, and
+ * be dropped the day an `rpcUrl` is added.
+ */
 function resolveIndexer(input: CasinoConfig, ownerWallet: string): IndexerOptions | null {
-  const rpcUrl = input.indexer === false ? undefined : input.indexer?.rpcUrl ?? input.rpcUrl
-  if (input.indexer === false || !rpcUrl) return null
+  if (input.indexer === false) return null
+  const overrides = Object.fromEntries(Object.entries(input.indexer ?? {}).filter(([, value]) => value !== undefined)) as Partial<IndexerOptions>
+  const rpcUrl = overrides.rpcUrl ?? input.rpcUrl
   const games = (input.games ?? []).flatMap(g => (g.extraDataHash ? [{ id: g.id, extraDataHash: g.extraDataHash }] : []))
   const options: IndexerOptions = {
     ...(input.wsUrl ? { wsUrl: input.wsUrl } : {}),
     programId: input.programId ?? FARE_VAULT_PROGRAM_ID,
     games,
-    ...input.indexer,
-    rpcUrl,
-    ownerWallet: input.indexer?.ownerWallet ?? ownerWallet,
+    ...overrides,
+    // Checked with a stand-in when none is set (see above); the result is then dropped.
+    rpcUrl: rpcUrl || 'http://127.0.0.1:8899',
+    ownerWallet: overrides.ownerWallet ?? ownerWallet,
   }
   try {
     // Fails now, naming the field, rather than when the indexer starts.
@@ -368,7 +375,7 @@ function resolveIndexer(input: CasinoConfig, ownerWallet: string): IndexerOption
     // `indexer: pollInterval must be …` as `config.indexer.pollInterval: must be …`, as the schema's own.
     throw new CasinoError('INVALID_CONFIG', `config.${(error as Error).message.replace(/^indexer: (\S+) /, 'indexer.$1: ')}`, { cause: error })
   }
-  return options
+  return rpcUrl ? options : null
 }
 
 function resolveRealtime(options: RealtimeOptions | false | undefined, trustProxy: boolean): ResolvedRealtimeOptions | null {

@@ -34,6 +34,9 @@ describe('config of the wired modules', () => {
       [{ games: [{ id: 'dice', name: 'Dice', extraDatahash: 'x' }] }, /^config\.games\.0\.extraDatahash: is not an option$/],
       [{ realtime: { pingIntervall: 10 } }, /^config\.realtime\.pingIntervall: is not an option$/],
       [{ rpcUrl: 'http://127.0.0.1:8899', indexer: { pollIntervall: 5 } }, /^config\.indexer\.pollIntervall: is not an option$/],
+      // Without an rpcUrl no indexer runs, but its settings are checked: the typo would be dropped the day one is set.
+      [{ indexer: { pollIntervall: 5 } }, /^config\.indexer\.pollIntervall: is not an option$/],
+      [{ indexer: { pollInterval: 0 } }, /^config\.indexer\.pollInterval: /],
       // A pubsub with one history per process: every instance would drop the others' events.
       [{ pubsub: memoryPubSub() }, /^config\.history: a `pubsub` shared by instances needs a `history`/],
     ]
@@ -77,5 +80,31 @@ describe('config of the wired modules', () => {
     const stats = await (await off.fetch(new Request('http://x/api/casino/stats'))).json() as Record<string, unknown>
     expect(stats).not.toHaveProperty('onlinePlayers')
     await Promise.all([plain.close(), off.close()])
+  })
+
+  it('takes every optional field given as undefined for not given (exactOptionalPropertyTypes, unset environment variables)', async () => {
+    const env: Record<string, string | undefined> = {}
+    const unset = {
+      slug: env.SLUG, network: undefined, rpcUrl: env.RPC, wsUrl: undefined, programId: undefined, store: undefined, kv: undefined,
+      cors: undefined, rateLimit: undefined, trustProxy: undefined, bodyLimit: undefined, logger: undefined, games: undefined,
+      cacheTtlMs: undefined, leader: undefined, leaderRetryMs: undefined, indexerStallMs: undefined, pubsub: undefined, history: undefined,
+    }
+    const given = createCasino({ ...base, ...unset, auth: { jwtSecret: secret, domain: undefined, uri: undefined, tokenTtl: undefined, nonceTtl: undefined, statement: undefined }, realtime: { path: undefined, historySize: undefined, pingInterval: undefined } })
+    const omitted = createCasino(base)
+    const comparable = (c: typeof given) => ({ ...c.config, logger: null })
+    expect(comparable(given)).toEqual(comparable(omitted))
+    const nested = createCasino({ ...base, cors: { origin: undefined, credentials: undefined }, rateLimit: { windowMs: undefined, max: undefined, auth: undefined, chat: { max: undefined } } })
+    expect(nested.config.cors).toEqual(omitted.config.cors)
+    expect(nested.config.rateLimit).toEqual(omitted.config.rateLimit)
+    // An indexer override given as undefined keeps the casino's own setting.
+    const programId = createWallet().address
+    const indexed = createCasino({
+      ...base, rpcUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1', programId, games: [{ id: 'coinflip', name: 'Coin flip', extraDataHash: 'abc' }],
+      indexer: { programId: undefined, wsUrl: undefined, games: undefined, rpcUrl: undefined, ownerWallet: undefined, pollInterval: undefined, start: undefined },
+    })
+    expect(indexed.config.indexer).toEqual({ rpcUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1', programId, ownerWallet: owner, games: [{ id: 'coinflip', extraDataHash: 'abc' }] })
+    await given.ready
+    expect((await given.fetch(new Request('http://x/api/casino/stats'))).status).toBe(200)
+    await Promise.all([given.close(), omitted.close(), nested.close(), indexed.close()])
   })
 })

@@ -36,45 +36,45 @@ export interface IndexerOptions {
   /** HTTP(S) JSON-RPC endpoint. */
   rpcUrl: string
   /** WebSocket endpoint for logsSubscribe. @default derived from rpcUrl (ws/wss, port + 1 when a port is given) */
-  wsUrl?: string
+  wsUrl?: string | undefined
   /** The Fare Vault program id. @default 'FAREvmepkHArRWwLjHmwPQGL9Byg8iKF3hu1vewxTSXe' */
-  programId?: string
+  programId?: string | undefined
   /** The casino owner's wallet: the default host filter. */
   ownerWallet: string
   /** Which trials belong to this casino. @default { host: ownerWallet } */
-  filter?: IndexerFilter
+  filter?: IndexerFilter | undefined
   /** Game registry: extra_data_hash to game id; unknown hashes become game `'unknown'`. @default [] */
-  games?: IndexerGame[]
+  games?: IndexerGame[] | undefined
   /** Where to start when the store has no cursor. @default 'now' */
-  start?: IndexerStart
+  start?: IndexerStart | undefined
   /** Milliseconds between polls of getSignaturesForAddress (the backstop of logsSubscribe). @default 1000 */
-  pollInterval?: number
+  pollInterval?: number | undefined
   /** Concurrent RPC requests. @default 16 */
-  concurrency?: number
+  concurrency?: number | undefined
   /** RPC requests per second, at most. @default 100 */
-  rpcRateLimit?: number
+  rpcRateLimit?: number | undefined
   /** Per-request timeout in milliseconds. @default 10000 */
-  timeout?: number
+  timeout?: number | undefined
   /** Attempts with exponential backoff before a failure is reported (and retried slowly). @default 3 */
-  retries?: number
+  retries?: number | undefined
   /** First backoff delay in milliseconds, doubled at each attempt. @default 250 */
-  retryDelay?: number
+  retryDelay?: number | undefined
   /** Delay between attempts once `retries` are exhausted, in milliseconds. @default 5000 */
-  slowRetryDelay?: number
+  slowRetryDelay?: number | undefined
   /** Open a logsSubscribe WebSocket for low latency. @default true */
-  subscribe?: boolean
+  subscribe?: boolean | undefined
   /**
    * The commitment every read and the logsSubscribe WebSocket use. `'confirmed'`: a bet is seen
    * about 400 ms after its slot, once a supermajority voted on it. `'finalized'`: only once its slot
    * is rooted (about 32 slots, 13 s later): slower, but nothing the casino records can be rolled back
    * by a fork, for casinos that credit players off chain on `bet.settled`. @default 'confirmed'
    */
-  commitment?: 'confirmed' | 'finalized'
+  commitment?: 'confirmed' | 'finalized' | undefined
   /**
    * Transactions committed together, at most, in one `applyBatch` (a backfill fills them; live, a commit
    * holds what has arrived). @default the store's `preferredBatchTransactions`, else 1000
    */
-  maxBatchTransactions?: number
+  maxBatchTransactions?: number | undefined
   /**
    * getTransaction calls sent together in one JSON-RPC batch request (one HTTP round trip, counted as
    * one request by `concurrency` and `rpcRateLimit`). 1 sends one request per transaction. A node that
@@ -83,36 +83,36 @@ export interface IndexerOptions {
    * `indexer.batch_refused` SystemEvent. The size doubles back after `fetchBatchRegrowMs`.
    * @default 50
    */
-  fetchBatchSize?: number
+  fetchBatchSize?: number | undefined
   /**
    * Milliseconds a cut fetch batch size holds before it doubles again, up to `fetchBatchSize`, so that a
    * one-off refusal does not cost full batches for good. Each time a regrown size is refused again, the
    * wait doubles (at most 6 hours). @default 300_000 (5 minutes)
    */
-  fetchBatchRegrowMs?: number
+  fetchBatchRegrowMs?: number | undefined
   /**
    * While backfilling, milliseconds a short run of fetched transactions may wait for those in flight
    * behind it, to commit them in one bigger `applyBatch`. Live traffic is never held. @default the
    * store's `preferredGroupWaitMs` (SQLite on its writer thread: 5), else 25
    */
-  groupWaitMs?: number
+  groupWaitMs?: number | undefined
   /**
    * Signatures listed and queued at a time while catching up: a longer backlog is listed in chunks of
    * this size, oldest first, each once the previous is nearly committed, so that memory stays bounded
    * however long the casino was down (about 200 bytes per signature). @default 10000
    */
-  backfillChunk?: number
+  backfillChunk?: number | undefined
   /** Milliseconds `stats.updated` is held back to coalesce commits. @default 250 */
-  statsDebounce?: number
+  statsDebounce?: number | undefined
   /**
    * Parse and decode fetched transactions on a worker thread, so that ingestion uses two cores (the
    * main thread keeps the I/O, the store and publishing). `'auto'`: on a machine with more than one
    * core, when running the built package. `true` from TypeScript sources uses the package's build
    * (`pnpm build` first). @default 'auto'
    */
-  decodeThread?: boolean | 'auto'
+  decodeThread?: boolean | 'auto' | undefined
   /** A `fetch` for the RPC client (tests, benches, proxies). @default globalThis.fetch */
-  fetch?: typeof fetch
+  fetch?: typeof fetch | undefined
 }
 
 /** {@link IndexerOptions} with every default applied. */

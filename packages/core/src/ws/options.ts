@@ -1,59 +1,59 @@
 /** Tuning and limits of the realtime stream. Every field is optional; defaults live in {@link resolveRealtimeOptions}. */
 export interface RealtimeOptions {
   /** URL path the socket is served at. @default '/ws' */
-  path?: string
+  path?: string | undefined
   /** Events kept for recovery (`since`). @default 10_000 */
-  historySize?: number
+  historySize?: number | undefined
   /** Events older than this (ms) are not replayed. @default 600_000 (10 minutes) */
-  historyMaxAge?: number
+  historyMaxAge?: number | undefined
   /** Interval (ms) of the server's WebSocket ping. @default 30_000 */
-  pingInterval?: number
+  pingInterval?: number | undefined
   /** A peer that sent nothing (no message, no pong) for this long (ms) is dropped. @default 60_000 */
-  idleTimeout?: number
+  idleTimeout?: number | undefined
   /** A peer whose unsent bytes pass this is closed with 1013 (slow consumer). @default 1_048_576 (1 MiB) */
-  maxBufferedBytes?: number
+  maxBufferedBytes?: number | undefined
   /** Open sockets per client IP; one more is closed with 1008. @default 50 */
-  maxConnectionsPerIp?: number
+  maxConnectionsPerIp?: number | undefined
   /** Channels one socket may subscribe to at once. @default 20 */
-  maxSubscriptionsPerPeer?: number
+  maxSubscriptionsPerPeer?: number | undefined
   /**
    * Largest client frame (bytes) answered normally; a bigger one gets a `PAYLOAD_TOO_LARGE` error.
    * Frames over 4× this are refused by the WebSocket layer itself (close 1009). @default 16_384
    */
-  maxFrameBytes?: number
+  maxFrameBytes?: number | undefined
   /**
    * Frames one socket may have waiting while one of its messages is handled (or before its hello is sent);
    * one more closes it with 1008 (policy violation). @default 64
    */
-  maxPendingFrames?: number
+  maxPendingFrames?: number | undefined
   /** Bytes one socket may have waiting, as for `maxPendingFrames` (closed with 1008). @default 262_144 (256 KiB) */
-  maxPendingBytes?: number
+  maxPendingBytes?: number | undefined
   /** Chat messages per wallet per window. @default { messages: 5, windowMs: 10_000 } */
-  chatRateLimit?: { messages: number, windowMs: number }
+  chatRateLimit?: { messages: number, windowMs: number } | undefined
   /**
    * Recoveries (`subscribe` with `since`) per client IP per window; past it the subscription is made live
    * and answered `recovered: false` (the client refetches over REST). A recovery may read the whole
    * history: without a bound, a few sockets asking again and again delayed every publish. Counted in each
    * process. @default { replays: 10, windowMs: 10_000 }
    */
-  replayRateLimit?: { replays: number, windowMs: number }
+  replayRateLimit?: { replays: number, windowMs: number } | undefined
   /**
    * Believe `Fly-Client-IP` (on a Fly.io Machine), else the rightmost `X-Forwarded-For` entry, for the client IP (behind a proxy you
    * trust). @default false here; the casino's `trustProxy` through `createCasino`
    */
-  trustProxy?: boolean
+  trustProxy?: boolean | undefined
   /**
    * Retries of an event whose history append failed (a Redis blip), with doubling delays from
    * `publishRetryDelay` up to 5 s; later events wait behind it. An event still refused is given up and the
    * history moves to a new epoch (clients resuming with `since` get `recovered: false`). @default 8
    */
-  publishRetries?: number
+  publishRetries?: number | undefined
   /** Milliseconds before the first retry of a failed append. @default 100 */
-  publishRetryDelay?: number
+  publishRetryDelay?: number | undefined
   /** Events waiting for the history; past it the oldest waiting one is given up (new epoch). @default 10_000 */
-  maxPublishQueue?: number
+  maxPublishQueue?: number | undefined
   /** PubSub channel the events travel on. @default 'fare:events' */
-  channel?: string
+  channel?: string | undefined
 }
 
 /** {@link RealtimeOptions} with every default applied. */
