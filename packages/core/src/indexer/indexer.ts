@@ -87,7 +87,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
    * The stored position a run resumed from, until a check of a walk down to it settles whether the node's
    * history reaches it (see `checkHistoryReach`).
    */
-  let checkReach: { signature: string, slot: number } | undefined
+  let checkReach: { signature: string, slot: number, walkUntil: string | undefined } | undefined
   let pollAgain = false
   let lastSlotCheck = 0
   let lastPollAt = 0
@@ -215,7 +215,7 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     listingChunks = true
     // Every walk down to the resume position is checked until one settles it: the check runs beside the
     // walks, and the walk that lists what arrived meanwhile may be the next one, before its answer.
-    const reachFrom = checkReach && newest.until === checkReach.signature ? checkReach : undefined
+    const reachFrom = checkReach && newest.until === checkReach.walkUntil ? checkReach : undefined
     checkReach = reachFrom
     try {
       const runPipeline = pipeline!
@@ -348,7 +348,6 @@ export function createIndexer(ctx: IndexerContext): Indexer {
     const cursor = await retryStep(gen, 'loading the cursor', () => ctx.store.getCursor())
     if (cursor) {
       newest = boundsAfter(cursor)
-      checkReach = { signature: cursor.signature, slot: cursor.slot }
       lastSignature = cursor.signature
       lastSlot = cursor.slot
       const published = cursor.published
@@ -359,6 +358,9 @@ export function createIndexer(ctx: IndexerContext): Indexer {
         newest = published.signature === chainStart.signature ? {} : boundsAfter(published)
         runPipeline.replayThrough({ signature: cursor.signature, slot: cursor.slot })
       }
+      // Checked on the walks from where they start: the cursor, or the published mark behind it after a
+      // crash (such a walk lists down past the cursor, and whether the node reaches it is the question).
+      checkReach = { signature: cursor.signature, slot: cursor.slot, walkUntil: newest.until }
       // A store that has no mark yet (one written before it): nothing to publish again.
       runMark.begin(published ?? { signature: cursor.signature, slot: cursor.slot }, cursor.signature)
       return

@@ -207,6 +207,64 @@ it('settles the check once when the walk listing what arrived during the check c
   }
 })
 
+it('checks the reach of a run resumed after a crash, whose walks start from the published mark behind the cursor', async () => {
+  const net = await startLocalnet({ seed: 61, slotMs: 20, resolveDelayMs: 10 })
+  const store = sqliteStore({ file: join(dir, 'crashed.sqlite') })
+  try {
+    await store.migrate()
+    const owner = (await net.createPlayer()).publicKey
+    const player = await net.createPlayer({ tokens: 10n ** 30n })
+    const game = net.games[0]!.id
+    const genesis = (await net.spoofEvent({ player, wager: 1n, game })).signature
+    const bet = (i: number) => net.placeBet({ player, wager: 1000n + BigInt(i), game, host: owner })
+    const slotOf = async (signature: string) => {
+      const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [signature, { maxSupportedTransactionVersion: 0, commitment: 'confirmed' }] }) })
+      return ((await res.json()) as { result: { slot: number } }).result.slot
+    }
+    /** Bets `from` to `to`, a slot or two apart (slots of 20 ms), all confirmed. */
+    const bets = async (from: number, to: number) => {
+      const placed: string[] = []
+      for (let i = from; i < to; i++) {
+        placed.push((await bet(i)).signature)
+        await new Promise(resolve => setTimeout(resolve, 40))
+      }
+      await net.waitForIdle()
+      return placed
+    }
+    const first = await bets(0, 6)
+    const config = { rpcUrl: net.rpcUrl, ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 50, retryDelay: 5, slowRetryDelay: 20 }
+    let indexer = createIndexer({ store, events: createCasinoEvents(), logger: quiet, config })
+    await indexer.start()
+    await waitFor(async () => (await store.stats(Date.now())).totalBets === 6, 30_000, '6 bets')
+    await indexer.stop()
+    const cursor = (await store.getCursor())!
+    // The published mark two bets behind the cursor, as a crash between a commit and its publish leaves it.
+    const mark = { signature: first[3]!, slot: await slotOf(first[3]!) }
+    expect(mark.slot).toBeLessThan(cursor.slot)
+    const crashed: CasinoStore = Object.create(store, { getCursor: { value: async () => ({ ...(await store.getCursor())!, published: mark }) } })
+    // Then a node whose history starts after the fourth of eight more bets.
+    const later = await bets(6, 14)
+    const firstSlot = (await slotOf(later[3]!)) + 1
+    const visible = (await Promise.all(later.map(slotOf))).filter(slot => slot >= firstSlot).length
+    const before = (await allBets(store)).length
+    indexer = createIndexer({ store: crashed, events: createCasinoEvents(), logger: quiet, config: { ...config, fetch: prunedBelow(firstSlot) } })
+    await indexer.start()
+    try {
+      await waitFor(async () => (await allBets(store)).length >= before + visible, 30_000, 'the bets the node lists')
+      await waitFor(async () => (await store.listSystemEvents({ limit: 100 })).some(e => e.type === 'indexer.history_gap'), 5_000, 'a history gap recorded')
+    }
+    finally {
+      await indexer.stop()
+    }
+    const gaps = (await store.listSystemEvents({ limit: 100 })).filter(e => e.type === 'indexer.history_gap')
+    expect(gaps).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ from: cursor.signature }) })])
+  }
+  finally {
+    await store.close()
+    await net.close()
+  }
+})
+
 it('tells a listing that reaches the cursor from one that does not, and from one it cannot judge yet', async () => {
   const known = { signature: 'known', slot: 100 }
   const answering = (page: SignatureInfo[]) => {
