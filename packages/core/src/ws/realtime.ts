@@ -229,7 +229,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       const state = states.get(peer)
       if (!state || state.closed) return
       state.lastSeen = Date.now()
-      const text = message.text()
+      const text = frameText(message)
       if (state.busy) enqueue(state, text, byteLengthOf(message.rawData, text))
       else void run(state, text).catch(unexpected)
     },
@@ -323,6 +323,30 @@ function tokenFromUrl(url: string | undefined): string | null {
 }
 
 /** Bytes of a received frame: the raw buffer's length when the runtime gives one, else the text's length. */
+/** Decodes frames strictly: invalid UTF-8 is refused, never read with U+FFFD in its place. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Not JSON (a lone noncharacter), so that the frame is answered `INVALID_JSON` like any other bad frame:
+ * what a frame of invalid UTF-8 reads as.
+ */
+const UNREADABLE_FRAME = '\uFFFF'
+
+/**
+ * A frame's text. `ws` checks the UTF-8 of text frames only: a binary frame's bytes decoded leniently
+ * would store a chat message with U+FFFD where the sender's bytes were, where REST answers 400.
+ */
+function frameText(message: { text(): string, rawData: unknown }): string {
+  const raw = message.rawData
+  if (!(raw instanceof Uint8Array || raw instanceof ArrayBuffer)) return message.text()
+  try {
+    return utf8.decode(raw)
+  }
+  catch {
+    return UNREADABLE_FRAME
+  }
+}
+
 function byteLengthOf(raw: unknown, text: string): number {
   const length = (raw as { byteLength?: unknown } | null | undefined)?.byteLength
   return typeof length === 'number' ? length : text.length

@@ -111,6 +111,21 @@ describe('realtime through createCasino', () => {
     late.ws.terminate()
   })
 
+  it('refuses a binary frame of invalid UTF-8 as INVALID_JSON, and takes a binary frame of valid UTF-8 as it is', async () => {
+    // ws checks the UTF-8 of text frames only: a binary one decoded leniently stored `hi \uFFFD\uFFFD`.
+    const token = await signIn(server.url, createWallet())
+    const talker = await TestClient.connect(`${server.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}`)
+    await talker.take('connection.established')
+    await talker.take('authenticated')
+    const frame = (text: string, tail: number[] = []) => Buffer.concat([Buffer.from(text), Buffer.from(tail), Buffer.from('"}')])
+    talker.ws.send(frame('{"type":"chat.send","message":"binary hi ', [0xFF, 0xFE]), { binary: true })
+    expect((await talker.take('error')).data).toMatchObject({ code: 'INVALID_JSON' })
+    talker.ws.send(frame('{"type":"chat.send","message":"binary gm \u00e9 ', [0xC3, 0xA9]), { binary: true })
+    await waitForChat(casino, 'binary gm é é')
+    expect((await casino.store.listChat({ limit: 10 })).map(m => m.message).filter(m => m.startsWith('binary'))).toEqual(['binary gm é é'])
+    talker.ws.terminate()
+  })
+
   it('answers chat.send with NOT_READY, not INTERNAL, while the kv holding token revocations is down', async () => {
     const outage = outageKv()
     const { kv } = outage
