@@ -140,15 +140,24 @@ it('records a history gap when the node cannot list back to the cursor, and none
   }
 })
 
+/**
+ * A localnet (slots of 20 ms) with one funded player, a SQLite store in `file`, and a spoofed event as the
+ * indexer's start: nothing of the casino's before it.
+ */
+async function oneBettor(seed: number, file: string) {
+  const net = await startLocalnet({ seed, slotMs: 20, resolveDelayMs: 10 })
+  const store = sqliteStore({ file: join(dir, file) })
+  await store.migrate()
+  const owner = (await net.createPlayer()).publicKey
+  const player = await net.createPlayer({ tokens: 10n ** 30n })
+  const game = net.games[0]!.id
+  const genesis = (await net.spoofEvent({ player, wager: 1n, game })).signature
+  return { net, store, owner, player, game, genesis }
+}
+
 it('settles the check once when the walk listing what arrived during the check comes before its answer: no false gap, no check each poll', async () => {
-  const net = await startLocalnet({ seed: 53, slotMs: 20, resolveDelayMs: 10 })
-  const store = sqliteStore({ file: join(dir, 'race.sqlite') })
+  const { net, store, owner, player, game, genesis } = await oneBettor(53, 'race.sqlite')
   try {
-    await store.migrate()
-    const owner = (await net.createPlayer()).publicKey
-    const player = await net.createPlayer({ tokens: 10n ** 30n })
-    const game = net.games[0]!.id
-    const genesis = (await net.spoofEvent({ player, wager: 1n, game })).signature
     const bet = () => net.placeBet({ player, wager: 1000n, game, host: owner })
     const settled = async () => (await store.stats(Date.now())).totalBets
     const indexUntil = async (fetchFn: typeof fetch, done: () => Promise<boolean>) => {
@@ -208,14 +217,8 @@ it('settles the check once when the walk listing what arrived during the check c
 })
 
 it('checks the reach of a run resumed after a crash, whose walks start from the published mark behind the cursor', async () => {
-  const net = await startLocalnet({ seed: 61, slotMs: 20, resolveDelayMs: 10 })
-  const store = sqliteStore({ file: join(dir, 'crashed.sqlite') })
+  const { net, store, owner, player, game, genesis } = await oneBettor(61, 'crashed.sqlite')
   try {
-    await store.migrate()
-    const owner = (await net.createPlayer()).publicKey
-    const player = await net.createPlayer({ tokens: 10n ** 30n })
-    const game = net.games[0]!.id
-    const genesis = (await net.spoofEvent({ player, wager: 1n, game })).signature
     const bet = (i: number) => net.placeBet({ player, wager: 1000n + BigInt(i), game, host: owner })
     const slotOf = async (signature: string) => {
       const res = await fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getTransaction', params: [signature, { maxSupportedTransactionVersion: 0, commitment: 'confirmed' }] }) })
