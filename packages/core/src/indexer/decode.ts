@@ -1,3 +1,4 @@
+import { blockPosition } from '../solana/block-position'
 import { decodeBase64Transient } from '../solana/codecs'
 import { programDataOf } from '../solana/logs'
 import type { CompiledInstructionJson, TransactionJson } from '../solana/rpc'
@@ -69,9 +70,8 @@ export function decodeTransaction(tx: TransactionJson, signature: string, option
   // Every event is written out as a literal: `{ ...base, more }` costs microseconds a call in V8.
   const slot = tx.slot
   // Newer nodes say where in its block the transaction ran: what tells a resolve of an earlier trial of
-  // the keypair from one listed before its register (planBatch). Anything but a position (a float, -1,
-  // 1e999 read as Infinity, which JSON then stores as null) is none.
-  const transactionIndex = Number.isSafeInteger(tx.transactionIndex) && tx.transactionIndex! >= 0 ? tx.transactionIndex : undefined
+  // the keypair from one listed before its register (planBatch).
+  const transactionIndex = blockPosition(tx.transactionIndex)
 
   const isOurs = (trialId: string | null, pool: string | null): boolean => {
     const filter = options.filter

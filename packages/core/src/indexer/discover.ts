@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import { blockPosition } from '../solana/block-position'
 import type { RpcClient, SignatureInfo } from '../solana/rpc'
 import { RpcError } from '../solana/rpc-errors'
 
@@ -297,18 +298,14 @@ export function toChainOrder(newestFirst: readonly SignatureInfo[]): SignatureIn
   return ordered
 }
 
-/** A listed position in the block: a whole number from 0 (anything else a node sends is none). */
-const positionOf = (info: SignatureInfo): number | undefined =>
-  Number.isSafeInteger(info.transactionIndex) && info.transactionIndex! >= 0 ? info.transactionIndex : undefined
-
 /** Sorts, in place, the entries of `ordered[start..end)` (one slot) that carry a position among their own places. */
 function orderByPosition(ordered: SignatureInfo[], start: number, end: number): void {
   const places: number[] = []
   for (let i = start; i < end; i++) {
-    if (positionOf(ordered[i]!) !== undefined) places.push(i)
+    if (blockPosition(ordered[i]!.transactionIndex) !== undefined) places.push(i)
   }
   if (places.length < 2) return
-  const positioned = places.map(i => ordered[i]!).sort((a, b) => positionOf(a)! - positionOf(b)!)
+  const positioned = places.map(i => ordered[i]!).sort((a, b) => blockPosition(a.transactionIndex)! - blockPosition(b.transactionIndex)!)
   places.forEach((place, k) => {
     ordered[place] = positioned[k]!
   })

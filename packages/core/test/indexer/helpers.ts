@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 import { CasinoError } from '../../src/errors'
 import type { CasinoEvents } from '../../src/events'
-import type { RpcClient } from '../../src/solana/rpc'
+import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
 import type { Bet, CasinoStore } from '../../src/store/types'
 import type { createFakeChain } from './fake-chain'
 
@@ -175,4 +175,25 @@ export function expectEachPublishedOnce(seen: Published, bets: number): void {
   expect(seen.placed.size).toBe(bets)
   expect([...seen.settled.values()].filter(n => n !== 1)).toEqual([])
   expect(seen.settled.size).toBe(bets)
+}
+
+/**
+ * `base` with every transaction it answers passed through `change`: one request each, in batches, and in
+ * the raw batch bodies the decode thread reads.
+ */
+export function answering(base: RpcClient, change: (signature: string, tx: TransactionJson | null) => TransactionJson | null): RpcClient {
+  return {
+    ...base,
+    getTransaction: async (signature: string) => change(signature, await base.getTransaction(signature)),
+    getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
+      (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: change(signatures[i]!, a.value) } : a))),
+    fetchTransactionsBatch: base.fetchTransactionsBatch && (async (signatures: readonly string[]) => {
+      const raw = await base.fetchTransactionsBatch!(signatures)
+      const answers = JSON.parse(new TextDecoder().decode(raw.bytes)) as { result?: TransactionJson | null }[]
+      answers.forEach((a, i) => {
+        if (a.result !== undefined) a.result = change(signatures[i]!, a.result)
+      })
+      return { ...raw, bytes: new TextEncoder().encode(JSON.stringify(answers)) }
+    }),
+  }
 }

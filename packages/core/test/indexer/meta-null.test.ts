@@ -4,19 +4,9 @@ import { createIndexer } from '../../src/indexer/indexer'
 import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
 import { memoryStore } from '../../src/store/memory'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
-import { waitFor } from './helpers'
+import { answering, waitFor } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
-
-/** `base` with every transaction it answers passed through `change` (one request each, or in batches). */
-function answering(base: RpcClient, change: (signature: string, tx: TransactionJson | null) => TransactionJson | null): RpcClient {
-  return {
-    ...base,
-    getTransaction: async (signature: string) => change(signature, await base.getTransaction(signature)),
-    getTransactions: base.getTransactions && (async (signatures: readonly string[]) =>
-      (await base.getTransactions!(signatures)).map((a, i) => (a.ok ? { ok: true as const, value: change(signatures[i]!, a.value) } : a))),
-  }
-}
 
 /** Indexes `chain` from `genesis` through `rpc` until the cursor is its last transaction; the store. */
 async function indexAll(chain: ReturnType<typeof createFakeChain>, rpc: RpcClient, owner: string, genesis: string) {

@@ -5,7 +5,7 @@ import { UNDECODABLE_FETCHES } from '../../src/indexer/pipeline'
 import type { RpcClient, TransactionJson } from '../../src/solana/rpc'
 import { memoryStore } from '../../src/store/memory'
 import { betEvents, createFakeChain, newKey } from './fake-chain'
-import { rawBatchRpc, waitFor } from './helpers'
+import { answering, rawBatchRpc, waitFor } from './helpers'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -26,21 +26,7 @@ function damaging(base: RpcClient, signature: string, times: number) {
     fetches++
     return fetches <= times ? damages[fetches % damages.length]!(tx) : tx
   }
-  const rpc: RpcClient = {
-    ...base,
-    getTransaction: async (sig: string) => change(sig, await base.getTransaction(sig)),
-    getTransactions: base.getTransactions && (async (sigs: readonly string[]) =>
-      (await base.getTransactions!(sigs)).map((a, i) => (a.ok ? { ok: true as const, value: change(sigs[i]!, a.value) } : a))),
-    fetchTransactionsBatch: base.fetchTransactionsBatch && (async (sigs: readonly string[]) => {
-      const raw = await base.fetchTransactionsBatch!(sigs)
-      const answers = JSON.parse(new TextDecoder().decode(raw.bytes)) as { result?: TransactionJson | null }[]
-      answers.forEach((a, i) => {
-        if (a.result !== undefined) a.result = change(sigs[i]!, a.result)
-      })
-      return { ...raw, bytes: new TextEncoder().encode(JSON.stringify(answers)) }
-    }),
-  }
-  return { rpc, fetches: () => fetches }
+  return { rpc: answering(base, change), fetches: () => fetches }
 }
 
 const modes = [
