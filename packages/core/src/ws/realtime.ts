@@ -5,6 +5,7 @@ import type { NodeAdapter } from 'crossws/adapters/node'
 import { consola } from 'consola'
 import { CasinoError } from '../errors'
 import { clientIp } from '../http/client-ip'
+import { isWebSocketUpgrade, serveAsHttp } from '../http/serve-as-http'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
 import { memoryPubSub } from '../pubsub/memory'
@@ -55,8 +56,10 @@ export interface Realtime {
   /** crossws hooks: mount with any crossws adapter or an h3 WebSocket route. */
   readonly hooks: Partial<Hooks>
   /**
-   * A Node `upgrade` listener: `server.on('upgrade', realtime.handleUpgrade)`. Upgrades requests for
-   * `options.path`; answers any other path with 404 (route first if the server has other WebSockets).
+   * A Node `upgrade` listener: `server.on('upgrade', realtime.handleUpgrade)`. Upgrades WebSocket requests
+   * for `options.path` and answers any other path with 404 (route first if the server has other
+   * WebSockets). A request that asks for another protocol (`Upgrade: h2c`) goes back to the server's
+   * request handler as plain HTTP/1.1.
    */
   readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Resolves when the history position is loaded and the PubSub subscribed; sockets wait for it. */
@@ -269,6 +272,8 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   }))
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // `Upgrade: h2c` and the like are plain requests to the server's routes, whatever their path.
+    if (!isWebSocketUpgrade(req) && serveAsHttp(req, socket, head)) return
     const path = (req.url ?? '/').split('?')[0]
     if (path !== options.path || closed) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')

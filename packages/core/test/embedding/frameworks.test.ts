@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type Casino, createCasino } from '../../src/casino'
 import { memoryStore } from '../../src/store/memory'
-import { createWallet } from '../http/_harness'
+import { createWallet, requestOfferingH2c } from '../http/_harness'
 
 /** A host server with the casino mounted in it. */
 interface Host {
@@ -178,6 +178,47 @@ describe.each(Object.keys(recipes))('the casino inside %s', (framework) => {
     // Bad JSON is the client's error (Express's own parser answers it before the casino sees it).
     const bad = await fetch(`${host.url}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"walletAddress":' })
     expect(bad.status).toBe(400)
+  })
+
+  it('answers a request offering another protocol (Upgrade: h2c) as plain HTTP, the host\'s routes too', async () => {
+    // The live stream's upgrade listener took every such request, on every route, and answered 404.
+    await start()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const mine = await requestOfferingH2c(`${host.url}/mine`, { agent })
+      expect(mine).toMatchObject({ status: 200, reusedSocket: false })
+      expect(JSON.parse(mine.body)).toEqual({ mine: true })
+
+      const wallet = createWallet()
+      const issued = await requestOfferingH2c(`${host.url}/api/auth/message?walletAddress=${wallet.address}`, { agent })
+      expect(issued.status).toBe(200)
+      const { message } = JSON.parse(issued.body) as { message: string }
+      const signIn = await requestOfferingH2c(`${host.url}/api/auth/signin`, {
+        agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ walletAddress: wallet.address, message, signature: wallet.sign(message) }),
+      })
+      expect(signIn.status).toBe(200)
+      expect(JSON.parse(signIn.body)).toMatchObject({ token: expect.any(String) })
+      // The connection stays HTTP/1.1 and goes on serving the plain requests after it.
+      const stats = await new Promise<{ status?: number, reused: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${host.url}/api/casino/stats`, { agent }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode, reused: req.reusedSocket }))
+        }).on('error', reject)
+        req.end()
+      })
+      expect(stats).toEqual({ status: 200, reused: true })
+
+      // A WebSocket upgrade still becomes a WebSocket.
+      const socket = new WebSocket(`${host.url.replace('http', 'ws')}/ws`)
+      await nextMessage(socket, 'connection.established')
+      socket.close()
+    }
+    finally {
+      agent.destroy()
+    }
   })
 
   it('refuses a body streamed past the limit with 413, and the process goes on', async () => {

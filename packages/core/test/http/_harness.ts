@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { type Agent, request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import bs58 from 'bs58'
@@ -125,4 +127,45 @@ export function outageKv(): { kv: Storage, down: boolean } {
     } as Storage,
   }
   return state
+}
+
+/** What came back for a request sent with `Upgrade: h2c`. */
+export interface UpgradeAnswer {
+  status: number | undefined
+  body: string
+  /** Whether the request went out on a socket the agent had kept alive from an earlier one. */
+  reusedSocket: boolean
+}
+
+/**
+ * Sends a request that offers to switch to HTTP/2 in clear text, as `curl --http2` on http:// and
+ * Java's HttpClient do: `Connection: Upgrade, HTTP2-Settings` and `Upgrade: h2c`. A server that keeps
+ * HTTP/1.1 answers it as a plain request.
+ */
+export function requestOfferingH2c(url: string, options: { method?: string, body?: string, agent?: Agent, headers?: Record<string, string>, ca?: string } = {}): Promise<UpgradeAnswer> {
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = send(url, {
+      method: options.method ?? 'GET',
+      agent: options.agent ?? false,
+      ...(options.ca ? { ca: options.ca } : {}),
+      headers: { 'connection': 'Upgrade, HTTP2-Settings', 'upgrade': 'h2c', 'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA', ...options.headers },
+    }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode, body, reusedSocket: req.reusedSocket }))
+    })
+    // Node's client emits `upgrade` only for a 101: here it would mean the server switched protocols.
+    req.on('upgrade', res => reject(new Error(`the server switched to ${String(res.headers.upgrade)}`)))
+    req.on('error', reject)
+    // The body in two writes, so that part of it arrives after the request head.
+    if (options.body) {
+      req.write(options.body.slice(0, 7))
+      setTimeout(() => req.end(options.body!.slice(7)), 20)
+    }
+    else {
+      req.end()
+    }
+  })
 }
