@@ -106,9 +106,15 @@ function settles(entry: Entry, decoded: DecodedTransaction): boolean {
   return entry.undecodable >= UNDECODABLE_FETCHES
 }
 
+/** Errors made by {@link undecodableAnswer}: they spend none of the fetch's attempts (`settles` bounds them). */
+const damagedAnswers = new WeakSet<object>()
+
 /** The error of a fetch whose answer could not be decoded, before the last attempt: fetched again. */
-const undecodableAnswer = (signature: string, reason: string): RpcError =>
-  new RpcError('getTransaction', 'invalid-response', `the answer for ${signature} cannot be decoded (${reason.slice(0, 200)}); fetching it again`, { retryable: true })
+function undecodableAnswer(signature: string, reason: string): RpcError {
+  const error = new RpcError('getTransaction', 'invalid-response', `the answer for ${signature} cannot be decoded (${reason.slice(0, 200)}); fetching it again`, { retryable: true })
+  damagedAnswers.add(error)
+  return error
+}
 
 /** Thrown by `fetchBatch` when the RPC client has no batch request (a custom client): one request each, at once. */
 const noBatchSupport = new RpcError('getTransaction', 'jsonrpc', 'no batch support', { retryable: false })
@@ -227,9 +233,9 @@ export function createPipeline(ctx: PipelineContext) {
           if (answer?.ok && answer.value !== null && settles(entry, answer.value)) done.push(finish(entry, answer.value))
           else {
             left.push(entry)
-            firstError ??= answer && !answer.ok
-              ? answer.error
-              : answer?.value ? undecodableAnswer(entry.info.signature, answer.value.undecodable!) : notYet(entry.info.signature)
+            // A failure of the node goes first: only a group whose answers merely came damaged spends no attempt.
+            if (answer?.ok && answer.value) firstError ??= undecodableAnswer(entry.info.signature, answer.value.undecodable!)
+            else if (firstError === undefined || damagedAnswers.has(firstError as object)) firstError = answer && !answer.ok ? answer.error : notYet(entry.info.signature)
           }
         })
         missing = left
@@ -238,6 +244,9 @@ export function createPipeline(ctx: PipelineContext) {
         if (left.length > 0) throw firstError
       }, {
         ...ctx.retry,
+        // A damaged answer is fetched again at most UNDECODABLE_FETCHES times: neither a failing node to
+        // report nor a reason for the slow retries, whatever `retries` is.
+        counts: error => !damagedAnswers.has(error as object),
         onExhausted: (error) => {
           if (reported) return
           reported = true

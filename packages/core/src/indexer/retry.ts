@@ -22,6 +22,12 @@ export interface RetryPolicy {
   onError?: (error: unknown, attempt: number) => void
   /** Once, when the fast attempts are spent. */
   onExhausted?: (error: unknown) => void
+  /**
+   * False for a failure that spends no attempt (an answer fetched again because it arrived damaged,
+   * which the caller bounds itself): it waits `retryDelay` doubled per such failure, up to
+   * `slowRetryDelay`, and never counts toward `onExhausted`. @default every failure counts
+   */
+  counts?: (error: unknown) => boolean
   /** Fired when the work is cancelled (the indexer stopped): cuts the wait between attempts short. */
   cancellation?: Cancellation
 }
@@ -33,6 +39,7 @@ export function delayAfter(policy: Pick<RetryPolicy, 'retries' | 'retryDelay' | 
 
 /** Calls `fn` until it resolves, following `policy`. */
 export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  let uncounted = 0
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
@@ -41,8 +48,16 @@ export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy)
       policy.onError?.(error, attempt)
       if (policy.isRetryable && !policy.isRetryable(error)) throw error
       if (!policy.shouldContinue()) throw error
-      if (attempt === policy.retries) policy.onExhausted?.(error)
-      await sleep(delayAfter(policy, attempt), policy.cancellation)
+      let delay: number
+      if (policy.counts && !policy.counts(error)) {
+        attempt--
+        delay = Math.min(policy.retryDelay * 2 ** uncounted++, policy.slowRetryDelay)
+      }
+      else {
+        if (attempt === policy.retries) policy.onExhausted?.(error)
+        delay = delayAfter(policy, attempt)
+      }
+      await sleep(delay, policy.cancellation)
       if (!policy.shouldContinue()) throw error
     }
   }

@@ -49,15 +49,15 @@ function twoBets() {
 }
 
 /** Indexes `chain` through `rpc` until the cursor is its last transaction; the store and the indexer's status. */
-async function indexAll(chain: ReturnType<typeof createFakeChain>, rpc: RpcClient, owner: string, genesis: string, decodeThread: boolean) {
+async function indexAll(chain: ReturnType<typeof createFakeChain>, rpc: RpcClient, owner: string, genesis: string, decodeThread: boolean, retry = { retries: 3, slowRetryDelay: 5 }) {
   const store = memoryStore()
   const indexer = createIndexer({
     store, events: createCasinoEvents(), logger: quiet, rpc,
-    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, slowRetryDelay: 5, rpcRateLimit: 100_000, decodeThread },
+    config: { rpcUrl: 'http://127.0.0.1:1', ownerWallet: owner, start: { signature: genesis }, subscribe: false, pollInterval: 20, retryDelay: 1, ...retry, rpcRateLimit: 100_000, decodeThread },
   })
   await indexer.start()
   try {
-    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 20_000, 'the cursor')
+    await waitFor(async () => (await store.getCursor())?.signature === chain.txs.at(-1)!.info.signature, 10_000, 'the cursor')
     return { store, status: indexer.status() }
   }
   finally {
@@ -87,4 +87,20 @@ describe('an answer that cannot be decoded', () => {
     expect(undecodable).toEqual([expect.objectContaining({ severity: 'error', metadata: expect.objectContaining({ signature: registers[0] }) })])
     expect(status.errors).toBeGreaterThanOrEqual(1)
   })
+
+  it.each(modes)('spends none of the fetch\'s attempts: no slow retries and no fetch_failing report with retries: 1 (%s)', async (_, rpcOf, decodeThread) => {
+    // Fetched again, a damaged answer counted as a failing node: with fewer `retries` than
+    // UNDECODABLE_FETCHES it waited `slowRetryDelay` (a minute here) and reported indexer.fetch_failing.
+    const retry = { retries: 1, slowRetryDelay: 60_000 }
+    for (const times of [UNDECODABLE_FETCHES - 1, Infinity]) {
+      const { chain, owner, genesis, trials, registers } = twoBets()
+      const { rpc } = damaging(rpcOf(chain), registers[0]!, times)
+      const { store } = await indexAll(chain, rpc, owner, genesis, decodeThread, retry)
+      expect(await store.getBet(trials[1]!)).toMatchObject({ status: 'settled' })
+      expect(await store.getBet(trials[0]!)).toEqual(times === Infinity ? null : expect.objectContaining({ status: 'settled' }))
+      const types = (await store.listSystemEvents({ limit: 10 })).map(s => s.type)
+      expect(types).not.toContain('indexer.fetch_failing')
+      expect(types.filter(type => type === 'indexer.undecodable')).toHaveLength(times === Infinity ? 1 : 0)
+    }
+  }, 30_000)
 })
