@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http'
+import * as http from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 
 /** Whether a request asks to become a WebSocket (`Upgrade: websocket`), as opposed to another protocol. */
@@ -6,6 +7,21 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade
   return typeof upgrade === 'string' && upgrade.split(',').some(token => token.trim().toLowerCase() === 'websocket')
 }
+
+/** A socket a node:http or node:https server accepted, with the fields Node keeps on it. */
+type ServerSocket = Duplex & {
+  /** Set by net.Server on every socket it accepts, TLS ones included. */
+  server?: Server
+  /** The response that holds the socket now (Node's own field): earlier pipelined requests are answered first. */
+  _httpMessage?: NodeJS.EventEmitter | null
+  encrypted?: boolean
+}
+
+/**
+ * Node's own `connection` listener of HTTP servers (node:https runs it on `secureConnection`): run
+ * directly, it spares the host's own `connection` listeners (trackers, metrics) a second call.
+ */
+const httpConnectionListener = (http as unknown as { _connectionListener?: (this: Server, socket: Duplex) => void })._connectionListener
 
 /**
  * Serves an upgrade request that is not a WebSocket one as the plain HTTP/1.1 request it also is.
@@ -15,18 +31,36 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
  * does by default, and they got a 404 on every route. A server may ignore an upgrade it does not speak
  * (RFC 9110, 7.8), so the request is handed back to the server that received it, without its `Upgrade`
  * header, on the same socket: its body and any pipelined request follow it there. Node 22's
- * `shouldUpgradeCallback` would spare the round trip; Node 20 has none.
+ * `shouldUpgradeCallback` would spare the round trip; Node 20 has none. The connection's count of
+ * requests starts again there (`server.maxRequestsPerSocket`).
  *
  * Returns false when the socket has no server to go back to (it was not accepted by a node:http or
  * node:https server): the caller then answers it itself.
  */
 export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-  // net.Server sets `server` on every socket it accepts, TLS ones included.
-  const server = (socket as Duplex & { server?: NodeJS.EventEmitter }).server
+  const accepted = socket as ServerSocket
+  const server = accepted.server
   if (!server || server.listenerCount('request') === 0) return false
-  socket.unshift(Buffer.concat([Buffer.from(requestHead(req), 'latin1'), head]))
-  // node:https parses HTTP on `secureConnection` (its `connection` is the TLS handshake).
-  server.emit((socket as Duplex & { encrypted?: boolean }).encrypted ? 'secureConnection' : 'connection', socket)
+  // Node keeps only the first `maxHeadersCount` headers (1000 by default) of a request: a Content-Length
+  // or Transfer-Encoding past them would be lost from the rebuilt request, and its body read as another
+  // request (smuggled past a proxy that saw one). A list that may have been cut is refused.
+  const limit = typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount * 2 : 2000
+  if (limit > 0 && req.rawHeaders.length >= limit) {
+    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    return true
+  }
+  const handBack = (): void => {
+    // The answer to an earlier pipelined request still holds the socket, and the queue of those answers
+    // stays with the old connection state, which would never write this one's: wait until it is written.
+    // Meanwhile nothing reads the socket, so what follows waits in it.
+    const pending = accepted._httpMessage
+    if (pending) return void pending.once('finish', () => setImmediate(handBack))
+    if (socket.destroyed || socket.writableEnded) return
+    socket.unshift(Buffer.concat([Buffer.from(requestHead(req), 'latin1'), head]))
+    if (httpConnectionListener) httpConnectionListener.call(server, socket)
+    else server.emit(accepted.encrypted ? 'secureConnection' : 'connection', socket)
+  }
+  handBack()
   return true
 }
 

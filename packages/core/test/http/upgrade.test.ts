@@ -4,9 +4,11 @@
  * the live stream listened for upgrades, Node handed every such request to it, and each got a 404.
  */
 import { execFileSync } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,6 +30,23 @@ beforeAll(async () => {
 })
 
 afterAll(() => casino.close())
+
+/** The head lines an h2c offer adds to a request. */
+const OFFER = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n'
+
+/**
+ * Writes `text` on one raw TCP connection and reads until the server closes it: the status codes of
+ * every response, in order.
+ */
+async function exchange(port: number, text: string): Promise<number[]> {
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => { got += chunk })
+  socket.write(text)
+  await once(socket, 'close')
+  return [...got.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map(m => Number(m[1]))
+}
 
 /** The first message of a new WebSocket, once it is open. */
 function firstMessage(url: string, options: WebSocket.ClientOptions = {}): Promise<{ type: string }> {
@@ -57,6 +76,58 @@ describe('casino.listen()', () => {
     expect(ws.status).toBe(404)
     expect(JSON.parse(ws.body)).toMatchObject({ error: { code: expect.any(String) } })
     expect((await firstMessage(`${server.url.replace('http', 'ws')}/ws`)).type).toBe('connection.established')
+  })
+})
+
+describe('on one connection', () => {
+  let port: number
+  let connections = 0
+  let close: () => Promise<void>
+  beforeAll(async () => {
+    // A host with a slow route of its own and a connection tracker, as shutdown helpers keep.
+    const server = createHttpServer((req, res) => {
+      if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 100)
+      casino.handler(req, res)
+    })
+    server.on('connection', () => { connections++ })
+    server.on('upgrade', casino.realtime!.handleUpgrade)
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+    close = () => new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+  })
+  afterAll(() => close())
+
+  it('answers an offer pipelined behind a slower request, in order, and what follows it', async () => {
+    // The offer's answer waited for good behind the one still being written.
+    const statuses = await exchange(port, [
+      'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n',
+      `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${OFFER}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+      `GET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`,
+      'GET /api/casino/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ].join(''))
+    expect(statuses).toEqual([200, 400, 200, 200])
+  })
+
+  it('refuses an offer whose header list Node may have cut, so that its body is never read as a request', async () => {
+    // Node keeps 1000 headers of a request: a Content-Length after them was lost when the request was
+    // written again, and the body below was served as a request of its own.
+    const smuggled = 'GET /api/casino/info HTTP/1.1\r\nHost: x\r\n\r\n'
+    const filler = 'a: b\r\n'.repeat(1100)
+    const head = (offer: string) => `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${offer}${filler}Content-Type: application/json\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n`
+    // Without the offer Node reads the body by its Content-Length: one answer (415: the casino sees only the
+    // first 1000 headers, not the Content-Type).
+    expect(await exchange(port, head('') + smuggled)).toEqual([415])
+    expect(await exchange(port, head(OFFER) + smuggled)).toEqual([431])
+  })
+
+  it('runs the host\'s own connection listeners once per connection', async () => {
+    const before = connections
+    const statuses = await exchange(port, `${`GET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`.repeat(5)}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
+    expect(connections - before).toBe(1)
   })
 })
 
