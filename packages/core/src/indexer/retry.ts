@@ -18,7 +18,7 @@ export interface RetryPolicy {
   shouldContinue: () => boolean
   /** True for errors worth another attempt; others are thrown at once. @default every error */
   isRetryable?: (error: unknown) => boolean
-  /** Every failure, for counting and logging. */
+  /** Every failure, for counting and logging; `attempt` counts every call so far, from 1. */
   onError?: (error: unknown, attempt: number) => void
   /** Once, when the fast attempts are spent. */
   onExhausted?: (error: unknown) => void
@@ -45,7 +45,7 @@ export async function retryForever<T>(fn: () => Promise<T>, policy: RetryPolicy)
       return await fn()
     }
     catch (error) {
-      policy.onError?.(error, attempt)
+      policy.onError?.(error, attempt + uncounted)
       if (policy.isRetryable && !policy.isRetryable(error)) throw error
       if (!policy.shouldContinue()) throw error
       let delay: number
