@@ -1,6 +1,7 @@
 import * as http from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { answerAndClose, emptyResponse } from './socket-answer'
 
 /** Whether a request asks to become a WebSocket (`Upgrade: websocket`), as opposed to another protocol. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -29,36 +30,54 @@ const httpConnectionListener = (http as unknown as { _connectionListener?: (this
  * Once a Node server has an `upgrade` listener, every request with `Connection: upgrade` goes to it
  * instead of the request handler: `curl --http2` on http:// sends `Upgrade: h2c`, as Java's HttpClient
  * does by default, and they got a 404 on every route. A server may ignore an upgrade it does not speak
- * (RFC 9110, 7.8), so the request is handed back to the server that received it, without its `Upgrade`
- * header, on the same socket: its body and any pipelined request follow it there. Node 22's
- * `shouldUpgradeCallback` would spare the round trip; Node 20 has none. The connection's count of
- * requests starts again there (`server.maxRequestsPerSocket`).
+ * (RFC 9110, 7.8), so the request is handed back to the server that received it (`server`, else the
+ * one that accepted the socket), without its `Upgrade` header, on the same socket: its body and any
+ * pipelined request follow it there. Node 22's `shouldUpgradeCallback` would spare the round trip;
+ * Node 20 has none.
  *
- * Returns false when the socket has no server to go back to (it was not accepted by a node:http or
- * node:https server): the caller then answers it itself.
+ * Behind the answer to an earlier pipelined request, it waits for that answer, with the socket off
+ * Node's connection list: `closeAllConnections()` does not cut that answer short, and once the server is
+ * closing the offer is dropped with the connection. The connection's count of requests starts again at
+ * the hand-back (`server.maxRequestsPerSocket`).
+ *
+ * Returns false when there is no HTTP server to go back to: the caller then answers it itself.
  */
-export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer, server?: Server): boolean {
   const accepted = socket as ServerSocket
-  const server = accepted.server
-  if (!server || server.listenerCount('request') === 0) return false
-  // Node keeps only the first `maxHeadersCount` headers (1000 by default) of a request: a Content-Length
-  // or Transfer-Encoding past them would be lost from the rebuilt request, and its body read as another
-  // request (smuggled past a proxy that saw one). A list that may have been cut is refused.
-  const limit = typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount * 2 : 2000
-  if (limit > 0 && req.rawHeaders.length >= limit) {
-    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  const target = server ?? accepted.server
+  if (!target || target.listenerCount('request') === 0) return false
+  // Node keeps the headers of a request in blocks of 32 until it holds `maxHeadersCount` (1000 by
+  // default): a Content-Length or Transfer-Encoding past them would be lost from the rebuilt request,
+  // and its body read as another request (smuggled past a proxy that saw one). A list that may have
+  // been cut is refused.
+  const limit = typeof target.maxHeadersCount === 'number' && target.maxHeadersCount > 0 ? target.maxHeadersCount * 2 : 2000
+  if (req.rawHeaders.length >= Math.max(limit, 64)) {
+    answerAndClose(socket, emptyResponse('431 Request Header Fields Too Large'))
     return true
   }
+  // Until the hand-back nobody else listens on the socket: Node took its listeners off at the upgrade.
+  const onError = (): void => void socket.destroy()
+  const onTimeout = (): void => {
+    // As Node's own: the answer in progress, then the server, may take it; else the socket goes.
+    const answering = accepted._httpMessage?.emit('timeout', socket) ?? false
+    if (!answering && !target.emit('timeout', socket)) socket.destroy()
+  }
+  socket.on('error', onError)
+  socket.on('timeout', onTimeout)
+  const listening = target.listening
   const handBack = (): void => {
     // The answer to an earlier pipelined request still holds the socket, and the queue of those answers
     // stays with the old connection state, which would never write this one's: wait until it is written.
     // Meanwhile nothing reads the socket, so what follows waits in it.
     const pending = accepted._httpMessage
     if (pending) return void pending.once('finish', () => setImmediate(handBack))
+    socket.off('error', onError)
+    socket.off('timeout', onTimeout)
     if (socket.destroyed || socket.writableEnded) return
+    if (listening && !target.listening) return void socket.destroy()
     socket.unshift(Buffer.concat([Buffer.from(requestHead(req), 'latin1'), head]))
-    if (httpConnectionListener) httpConnectionListener.call(server, socket)
-    else server.emit(accepted.encrypted ? 'secureConnection' : 'connection', socket)
+    if (httpConnectionListener) httpConnectionListener.call(target, socket)
+    else target.emit(accepted.encrypted ? 'secureConnection' : 'connection', socket)
   }
   handBack()
   return true

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import { type IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineHooks, type Hooks, type Peer } from 'crossws'
 import type { NodeAdapter } from 'crossws/adapters/node'
@@ -6,6 +6,7 @@ import { consola } from 'consola'
 import { CasinoError } from '../errors'
 import { clientIp } from '../http/client-ip'
 import { isWebSocketUpgrade, serveAsHttp } from '../http/serve-as-http'
+import { answerAndClose, emptyResponse } from '../http/socket-answer'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
 import { memoryPubSub } from '../pubsub/memory'
@@ -271,23 +272,30 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     },
   }))
 
-  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  /** A Node `upgrade` listener: `this` is the server that emitted the request, when Node calls it. */
+  function handleUpgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // `Upgrade: h2c` and the like are plain requests to the server's routes, whatever their path.
-    if (!isWebSocketUpgrade(req) && serveAsHttp(req, socket, head)) return
+    if (!isWebSocketUpgrade(req) && serveAsHttp(req, socket, head, this instanceof Server ? this : undefined)) return
     const path = (req.url ?? '/').split('?')[0]
     if (path !== options.path || closed) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      answerAndClose(socket, emptyResponse('404 Not Found'))
       return
     }
     // crossws builds the request's URL from the Host header and answered a bare 500 when it could not
     // (`Host: a b`): a client's mistake, answered like any bad request.
     if (!URL.canParse(`http://${req.headers.host || 'localhost'}${req.url ?? '/'}`)) {
       const body = JSON.stringify({ error: { code: 'BAD_REQUEST', message: 'invalid Host header or request target' } })
-      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+      answerAndClose(socket, `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
       return
     }
+    // Until ws takes the socket (after crossws's adapter loads, the first time), a reset is ours to catch.
+    const onError = (): void => void socket.destroy()
+    socket.on('error', onError)
     nodeAdapter()
-      .then(a => a.handleUpgrade(req, socket, head))
+      .then((adapter) => {
+        socket.off('error', onError)
+        return adapter.handleUpgrade(req, socket, head)
+      })
       .catch((error) => {
         logger.error('websocket upgrade failed', { error })
         socket.destroy()

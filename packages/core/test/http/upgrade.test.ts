@@ -6,15 +6,16 @@
 import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer } from 'node:https'
-import { type AddressInfo, connect } from 'node:net'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
 import { memoryStore } from '../../src/store/memory'
+import { waitFor } from '../indexer/helpers'
 import { createWallet, requestOfferingH2c } from './_harness'
 
 let casino: Casino
@@ -79,24 +80,36 @@ describe('casino.listen()', () => {
   })
 })
 
+/** A node:http host with a slow route of its own (`/slow`, 100 ms) and the casino, as the README mounts it. */
+async function startHost(configure: (server: Server) => void = () => {}) {
+  const server = createHttpServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 100)
+    casino.handler(req, res)
+  })
+  configure(server)
+  server.on('upgrade', casino.realtime!.handleUpgrade)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    /** Sockets the server holds open. */
+    open: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }),
+  }
+}
+
 describe('on one connection', () => {
   let port: number
   let connections = 0
   let close: () => Promise<void>
   beforeAll(async () => {
-    // A host with a slow route of its own and a connection tracker, as shutdown helpers keep.
-    const server = createHttpServer((req, res) => {
-      if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 100)
-      casino.handler(req, res)
-    })
-    server.on('connection', () => { connections++ })
-    server.on('upgrade', casino.realtime!.handleUpgrade)
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-    port = (server.address() as AddressInfo).port
-    close = () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    // With a connection tracker, as shutdown helpers keep.
+    const host = await startHost(server => server.on('connection', () => { connections++ }))
+    port = host.port
+    close = host.close
   })
   afterAll(() => close())
 
@@ -128,6 +141,95 @@ describe('on one connection', () => {
     const statuses = await exchange(port, `${`GET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`.repeat(5)}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
     expect(connections - before).toBe(1)
+  })
+})
+
+describe('sockets taken from Node', () => {
+  /** Sends `text` on a new connection; resolves with the socket once the server has answered something. */
+  function answered(port: number, text: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(text))
+      socket.once('data', () => resolve(socket))
+      socket.on('error', () => {})
+      socket.once('close', () => reject(new Error('closed without an answer')))
+    })
+  }
+
+  it('are closed after a refusal, however much the client still sends', async () => {
+    // A half-close left them open for good, with a body unread: off every list server.close() goes through.
+    const host = await startHost()
+    try {
+      const body = 'z'.repeat(200_000)
+      const filler = 'a: b\r\n'.repeat(1100)
+      const refused = [
+        `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${OFFER}${filler}Content-Length: ${body.length}\r\n\r\n${body}`,
+        `POST /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ]
+      for (const text of refused) {
+        const client = await answered(host.port, text)
+        client.destroy()
+        await waitFor(async () => (await host.open()) === 0, 5000, 'the server to let go of the socket')
+      }
+    }
+    finally {
+      await host.close()
+    }
+  })
+
+  it('survive a reset while an offer waits behind an earlier answer', async () => {
+    // Node takes its error listener off at the upgrade: the reset was an uncaught exception.
+    const host = await startHost()
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown): void => void uncaught.push(error)
+    process.on('uncaughtException', onUncaught)
+    try {
+      const client = connect(host.port, '127.0.0.1')
+      client.on('error', () => {})
+      client.write(`GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`)
+      await new Promise(resolve => setTimeout(resolve, 30))
+      client.resetAndDestroy()
+      await waitFor(async () => (await host.open()) === 0, 5000, 'the server to let go of the socket')
+      await new Promise(resolve => setTimeout(resolve, 150))
+      expect(uncaught).toEqual([])
+    }
+    finally {
+      process.off('uncaughtException', onUncaught)
+      await host.close()
+    }
+  })
+
+  it('follow the server\'s timeout while an offer waits, and are dropped when it closes', async () => {
+    // The socket's timeout has no listener of Node's after the upgrade: both answers were written late.
+    const timed = await startHost(server => server.setTimeout(40))
+    try {
+      const pipelined = `GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`
+      // Node's own answer to such a timeout, without the offer: the connection closed, nothing written.
+      expect(await exchange(timed.port, pipelined.replace(OFFER, ''))).toEqual([])
+      expect(await exchange(timed.port, pipelined)).toEqual([])
+    }
+    finally {
+      await timed.close()
+    }
+    // Closing: the answer in progress is written; the offer behind it goes with the connection.
+    const host = await startHost()
+    const closing = exchange(host.port, `GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    const closed = new Promise<void>(resolve => host.server.close(() => resolve()))
+    host.server.closeIdleConnections()
+    expect(await closing).toEqual([200])
+    await closed
+  })
+
+  it('are not refused for a few headers more than a small maxHeadersCount', async () => {
+    // Node cuts a header list only past a block of 32 headers: a shorter one is whole.
+    const host = await startHost((server) => { server.maxHeadersCount = 10 })
+    try {
+      const headers = 'a: b\r\n'.repeat(12)
+      expect(await exchange(host.port, `GET /health HTTP/1.1\r\nHost: x\r\n${OFFER}${headers}Connection: close\r\n\r\n`)).toEqual([200])
+    }
+    finally {
+      await host.close()
+    }
   })
 })
 

@@ -1,0 +1,20 @@
+import type { Duplex } from 'node:stream'
+
+/**
+ * Writes a whole HTTP/1.1 response on a socket taken over from Node's HTTP server (an `upgrade`
+ * listener's), then closes it, as Node does after its own 431.
+ *
+ * `socket.end()` alone is a half-close: HTTP servers allow half-open sockets, and nobody reads this one
+ * any more, so once a client's unread body fills the buffer its close is never seen. The socket then
+ * stays open for good, off every list `server.close()` and `closeAllConnections()` go through. Node
+ * also took its error listener off at the upgrade: a connection reset would be an uncaught exception.
+ */
+export function answerAndClose(socket: Duplex, response: string): void {
+  socket.on('error', () => socket.destroy())
+  socket.end(response, () => socket.destroy())
+}
+
+/** A response with no body, and the connection closed after it. */
+export function emptyResponse(status: string): string {
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`
+}
