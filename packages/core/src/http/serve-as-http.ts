@@ -11,7 +11,7 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 /** A socket a node:http or node:https server accepted, with the fields Node keeps on it. */
 type ServerSocket = Duplex & {
-  /** Set by net.Server on every socket it accepts, TLS ones included. */
+  /** Set by net.Server on every socket it accepts, TLS ones included, and by an HTTP server on every socket it serves. */
   server?: Server
   /** The response that holds the socket now (Node's own field): earlier pipelined requests are answered first. */
   _httpMessage?: NodeJS.EventEmitter | null
@@ -30,9 +30,8 @@ const httpConnectionListener = (http as unknown as { _connectionListener?: (this
  * Once a Node server has an `upgrade` listener, every request with `Connection: upgrade` goes to it
  * instead of the request handler: `curl --http2` on http:// sends `Upgrade: h2c`, as Java's HttpClient
  * does by default, and they got a 404 on every route. A server may ignore an upgrade it does not speak
- * (RFC 9110, 7.8), so the request is handed back to the server that received it (`server`, else the
- * one that accepted the socket), without its `Upgrade` header, on the same socket: its body and any
- * pipelined request follow it there. Node 22's `shouldUpgradeCallback` would spare the round trip;
+ * (RFC 9110, 7.8), so the request is handed back to the server that received it, without its `Upgrade`
+ * header, on the same socket: its body and any pipelined request follow it there. Node 22's `shouldUpgradeCallback` would spare the round trip;
  * Node 20 has none.
  *
  * Behind the answer to an earlier pipelined request, it waits for that answer, with the socket off
@@ -42,9 +41,9 @@ const httpConnectionListener = (http as unknown as { _connectionListener?: (this
  *
  * Returns false when there is no HTTP server to go back to: the caller then answers it itself.
  */
-export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer, server?: Server): boolean {
+export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
   const accepted = socket as ServerSocket
-  const target = server ?? accepted.server
+  const target = accepted.server
   if (!target || target.listenerCount('request') === 0) return false
   // Node keeps the headers of a request in blocks of 32 until it holds `maxHeadersCount` (1000 by
   // default): a Content-Length or Transfer-Encoding past them would be lost from the rebuilt request,

@@ -1,4 +1,4 @@
-import { type IncomingMessage, Server } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineHooks, type Hooks, type Peer } from 'crossws'
 import type { NodeAdapter } from 'crossws/adapters/node'
@@ -272,10 +272,9 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     },
   }))
 
-  /** A Node `upgrade` listener: `this` is the server that emitted the request, when Node calls it. */
-  function handleUpgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // `Upgrade: h2c` and the like are plain requests to the server's routes, whatever their path.
-    if (!isWebSocketUpgrade(req) && serveAsHttp(req, socket, head, this instanceof Server ? this : undefined)) return
+    if (!isWebSocketUpgrade(req) && serveAsHttp(req, socket, head)) return
     const path = (req.url ?? '/').split('?')[0]
     if (path !== options.path || closed) {
       answerAndClose(socket, emptyResponse('404 Not Found'))
