@@ -16,7 +16,7 @@ describe.skipIf(!up)('failover on Postgres (postgresLeader)', () => {
     await admin.end({ timeout: 5 })
   })
 
-  it(`three instances, the leader SIGKILLed twice during ingestion: taken over within 10 s, exactly ${BETS} bets`, async () => {
+  it(`three instances on a node failing 10% of RPC calls, the leader SIGKILLed twice during ingestion: taken over within 10 s, exactly ${BETS} bets`, async () => {
     await reader.migrate()
     const result = await runFailover({ backend: 'postgres', url: postgresUrl, namespace: schema, reader })
     expectFailover(result, 'postgres')

@@ -16,7 +16,7 @@ describe.skipIf(!up)('failover on Redis (redisLeader)', () => {
     redis.disconnect()
   })
 
-  it(`three instances, the leader SIGKILLed twice during ingestion: taken over within 10 s, exactly ${BETS} bets`, async () => {
+  it(`three instances on a node failing 10% of RPC calls, the leader SIGKILLed twice during ingestion: taken over within 10 s, exactly ${BETS} bets`, async () => {
     await reader.migrate()
     const result = await runFailover({ backend: 'redis', url: redisUrl, namespace: prefix, reader })
     expectFailover(result, 'redis')

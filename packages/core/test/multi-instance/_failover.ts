@@ -26,6 +26,8 @@ interface Instance {
 export interface FailoverResult {
   takeoversMs: number[]
   fencingTokens: number[]
+  /** RPC answers the localnet turned into faults. */
+  faults: number
   /** The most instances that claimed leadership at once (killed ones excluded). */
   maxConcurrentLeaders: number
 }
@@ -40,7 +42,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
 
 /**
  * Three casino instances in three processes share one store (`backend`) and a leader, all pointed at one
- * localnet while a bot places bets. The leader is killed with SIGKILL twice during ingestion; each time
+ * localnet, a faulty one, while a bot places bets. The leader is killed with SIGKILL twice during ingestion; each time
  * another instance must take over within {@link TAKEOVER_BOUND_MS}, and at the end the store must hold
  * exactly the placed bets, with totals equal to the sums recomputed from them.
  */
@@ -51,9 +53,11 @@ export async function runFailover(options: {
   /** A reader on the shared store (migrated). */
   reader: CasinoStore
 }): Promise<FailoverResult> {
-  const net: Localnet = await startLocalnet({ seed: 42, slotMs: 30, resolveDelayMs: 30 })
+  // The node misbehaves as under load: a tenth of its answers are faults (429, 500, a hang, a reset), and
+  // its WebSocket drops now and then.
+  const net: Localnet = await startLocalnet({ seed: 42, slotMs: 30, resolveDelayMs: 30, faults: { errorRate: 0.1, hangMs: 1500, wsDropRate: 0.02 } })
   const instances: Instance[] = []
-  const result: FailoverResult = { takeoversMs: [], fencingTokens: [], maxConcurrentLeaders: 0 }
+  const result: FailoverResult = { takeoversMs: [], fencingTokens: [], faults: 0, maxConcurrentLeaders: 0 }
   try {
     const owner = (await net.createPlayer()).publicKey
     const players: LocalnetPlayer[] = []
@@ -136,6 +140,10 @@ export async function runFailover(options: {
 
     await placing
     await net.waitForIdle()
+    // The faults did happen: the node refused and hung up on what the instances asked.
+    const faults = net.stats().faults
+    result.faults = faults.http429 + faults.http500 + faults.hang + faults.reset
+    expect(result.faults).toBeGreaterThan(0)
     await waitFor(async () => {
       const stats = await options.reader.stats(Date.now())
       return stats.totalBets + stats.pendingBets >= BETS && stats.pendingBets === 0
@@ -170,7 +178,7 @@ export async function runFailover(options: {
  * never two leaders at once, and each term a new, larger fencing token.
  */
 export function expectFailover(result: FailoverResult, backend: string): void {
-  console.info(`[failover/${backend}] takeovers ${result.takeoversMs.join(' ms, ')} ms; fencing tokens ${result.fencingTokens.join(', ')}`)
+  console.info(`[failover/${backend}] takeovers ${result.takeoversMs.join(' ms, ')} ms; fencing tokens ${result.fencingTokens.join(', ')}; ${result.faults} RPC faults`)
   expect(result.takeoversMs).toHaveLength(2)
   for (const ms of result.takeoversMs) expect(ms).toBeLessThanOrEqual(TAKEOVER_BOUND_MS)
   expect(result.maxConcurrentLeaders).toBe(1)
