@@ -112,6 +112,38 @@ describe('JSON-RPC wire format', () => {
     expect(await rpc([])).toEqual({ status: 200, text: '' })
   })
 
+  it('reads an array as one request written field by field before reading it as a batch, as serde reads jsonrpc-core\'s types', async () => {
+    // Request is `Single(Call) | Batch(Vec<Call>)`, untagged: an array is tried as a call first, and serde
+    // reads a struct from an array as its fields in order (MethodCall: jsonrpc, method, params, id).
+    const parseError = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}\n'
+    const health = (id: string) => `{"jsonrpc":"2.0","result":"ok","id":${id}}`
+    expect((await rpc('["2.0","getHealth",null,1]')).text).toBe(`${health('1')}\n`)
+    expect((await rpc('["2.0","getHealth",[],"a"]')).text).toBe(`${health('"a"')}\n`)
+    expect((await rpc('["2.0","getHealth",null,9007199254740993]')).text).toBe(`${health('9007199254740993')}\n`)
+    const slot = JSON.parse((await rpc(['2.0', 'getSlot', [{ commitment: 'processed' }], 2])).text) as { result: number, id: number }
+    expect(slot).toEqual({ jsonrpc: '2.0', result: expect.any(Number), id: 2 })
+    expect((await rpc(['2.0', 'getSlot', 5, 3])).text).toBe(parseError)
+    // Without a version: a JSON-RPC 1.0 call, refused as the object form is.
+    expect((await rpc([null, 'getSlot', null, 7])).text).toBe('{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":7}\n')
+    // Two or three fields: a notification (no id), run and not answered.
+    expect(await rpc(['2.0', 'getSlot'])).toEqual({ status: 200, text: '' })
+    expect(await rpc(['2.0', 'getSlot', null])).toEqual({ status: 200, text: '' })
+    // A field of another type, a field too many, an id no reading takes: neither a call nor a batch.
+    for (const body of ['["1.0","getHealth",null,1]', '["2.0",5,null,1]', '["2.0","getHealth",null,1.0]', '["2.0","getHealth",null,-1]', '["2.0","getHealth",null,1,2]', '["2.0"]']) {
+      expect((await rpc(body)).text, body).toBe(parseError)
+    }
+    // Inside a batch, each element is read the same way.
+    expect((await rpc('[["2.0","getHealth",null,1],{"jsonrpc":"2.0","id":2,"method":"getHealth"},["2.0","getHealth"]]')).text).toBe(`[${health('1')},${health('2')}]\n`)
+    expect((await rpc('[["2.0","getHealth",null,1],["2.0","getHealth",null,1.5]]')).text).toBe(parseError)
+    // And over the WebSocket.
+    const socket = await socketTo(net.wsUrl)
+    socket.ws.send('["2.0","slotUnsubscribe",[424242],9]')
+    expect(await socket.waitFor(f => f.includes('"id":9'))).toBe('{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":9}')
+    socket.ws.send('[["2.0","slotUnsubscribe",[424242],10]]')
+    expect(await socket.waitFor(f => f.includes('"id":10'))).toBe('[{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":10}]')
+    socket.ws.close()
+  })
+
   it('reads what JSON.parse would lose as serde_json does: id digits, floats, members twice, lone surrogates', async () => {
     const parseError = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}\n'
     const health = (id: string) => `{"jsonrpc":"2.0","result":"ok","id":${id}}\n`

@@ -66,9 +66,42 @@ export function readRequestBody(body: string): unknown {
     else if (kind === 'exact') r.id = new ExactId(t.id!)
     if (t.duplicateOther) r[NOT_A_CALL] = true
   }
-  if (Array.isArray(parsed)) parsed.forEach((req, i) => mark(req, (text.requests as (RequestText | undefined)[])[i]))
-  else mark(parsed, text.requests as RequestText | undefined)
-  return parsed
+  if (!Array.isArray(parsed)) {
+    mark(parsed, text.requests as RequestText | undefined)
+    return parsed
+  }
+  parsed.forEach((req, i) => mark(req, (text.requests as (RequestText | undefined)[])[i]))
+  // jsonrpc-core's request is one call, or else a batch: an array is read as a call field by field first.
+  const elements = text.elements!
+  return positionalRequest(parsed, elements.texts)
+    ?? parsed.map((req, i) => (Array.isArray(req) ? positionalRequest(req, elements.nested[i]!) ?? req : req))
+}
+
+/**
+ * An array read as one request, or undefined when it is none. serde reads a struct from an array as its
+ * fields in order, and jsonrpc-core's request types are such structs (its `Invalid` catch-all is an
+ * untagged struct variant, which serde reads from a map only). `[jsonrpc, method, params, id]` is a method
+ * call; `[jsonrpc, method]` and `[jsonrpc, method, params]` are notifications (params default to none). Each
+ * field must be of its type (`jsonrpc` null or "2.0", `method` a string, `params` null, an array or an
+ * object, `id` one that jsonrpc-core takes, judged from its text), and no field may follow: else it is
+ * no request at all. `texts` are the elements' texts, from the body's scan.
+ */
+function positionalRequest(fields: unknown[], texts: string[]): Record<string, unknown> | undefined {
+  if (fields.length < 2 || fields.length > 4) return undefined
+  const [jsonrpc, method, params] = fields
+  if ((jsonrpc !== null && jsonrpc !== '2.0') || typeof method !== 'string') return undefined
+  if (fields.length > 2 && params !== null && typeof params !== 'object') return undefined
+  const request: Record<string, unknown> = { method }
+  // Without a version it is a JSON-RPC 1.0 request, as an object without `jsonrpc` is.
+  if (jsonrpc !== null) request.jsonrpc = jsonrpc
+  if (fields.length > 2) request.params = params
+  if (fields.length === 4) {
+    const kind = idTextKind(texts[3]!)
+    const id = kind === 'exact' ? new ExactId(texts[3]!) : fields[3]
+    if (kind === 'float' || !isValidId(id)) return undefined
+    request.id = id
+  }
+  return request
 }
 
 /** The members a request may have: jsonrpc-core refuses any other (`deny_unknown_fields`). */

@@ -9,7 +9,9 @@
  *   would round it.
  * - nesting deeper than 127 arrays and objects: past serde_json's recursion limit, a parse error;
  * - a number past the largest f64 (`1e400`, or 400 digits): serde_json refuses it ("number out of range"),
- *   a parse error, where JSON.parse reads Infinity.
+ *   a parse error, where JSON.parse reads Infinity;
+ * - the text of each element of a body that is an array, and of each element's own elements: such an
+ *   array can be one request written field by field (see dispatch.ts), whose id text matters as above.
  * The body is scanned once JSON.parse has accepted it, so the scanner can trust its syntax.
  */
 
@@ -33,6 +35,11 @@ export interface BodyText {
   numberOutOfRange: boolean
   /** The body's request (an object), or its elements' (an array; undefined for an element that is no object). */
   requests: RequestText | (RequestText | undefined)[] | undefined
+  /**
+   * For a body that is an array: the text of each element, and for an element that is an array itself,
+   * the text of each of its elements (undefined for the others).
+   */
+  elements?: { texts: string[], nested: (string[] | undefined)[] }
 }
 
 const QUOTE = 0x22
@@ -119,6 +126,30 @@ export function scanRequestText(text: string): BodyText {
     if ((c === '-' || (c! >= '0' && c! <= '9')) && !Number.isFinite(Number(text.slice(from, i)))) numberOutOfRange = true
   }
 
+  /** Skips the array at `i`, returning the text of each element. */
+  const arrayElements = (): string[] => {
+    if (++depth > MAX_NESTING) throw TOO_DEEP
+    const texts: string[] = []
+    i++
+    space()
+    if (text[i] === ']') {
+      i++
+      depth--
+      return texts
+    }
+    for (;;) {
+      space()
+      const from = i
+      value()
+      texts.push(text.slice(from, i))
+      space()
+      if (text[i++] === ']') {
+        depth--
+        return texts
+      }
+    }
+  }
+
   /** The request at `i`, when it is an object. */
   const request = (): RequestText | undefined => {
     if (text[i] !== '{') {
@@ -140,22 +171,28 @@ export function scanRequestText(text: string): BodyText {
 
   space()
   let requests: BodyText['requests']
+  let elements: BodyText['elements']
   try {
     if (text[i] === '[') {
       // The batch's own array is a level of nesting too.
       depth = 1
-      const elements: (RequestText | undefined)[] = []
+      const calls: (RequestText | undefined)[] = []
+      elements = { texts: [], nested: [] }
       i++
       space()
       if (text[i] !== ']') {
         for (;;) {
           space()
-          elements.push(request())
+          const from = i
+          const nested = text[i] === '[' ? arrayElements() : undefined
+          calls.push(nested ? undefined : request())
+          elements.texts.push(text.slice(from, i))
+          elements.nested.push(nested)
           space()
           if (text[i++] === ']') break
         }
       }
-      requests = elements
+      requests = calls
     }
     else {
       requests = request()
@@ -165,7 +202,7 @@ export function scanRequestText(text: string): BodyText {
     if (error !== TOO_DEEP) throw error
     return { loneSurrogate, tooDeep: true, numberOutOfRange, requests: undefined }
   }
-  return { loneSurrogate, tooDeep: false, numberOutOfRange, requests }
+  return { loneSurrogate, tooDeep: false, numberOutOfRange, requests, ...(elements ? { elements } : {}) }
 }
 
 /** Largest id jsonrpc-core reads as a number: u64's maximum. */
