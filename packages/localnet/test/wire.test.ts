@@ -123,6 +123,9 @@ describe('JSON-RPC wire format', () => {
     const slot = JSON.parse((await rpc(['2.0', 'getSlot', [{ commitment: 'processed' }], 2])).text) as { result: number, id: number }
     expect(slot).toEqual({ jsonrpc: '2.0', result: expect.any(Number), id: 2 })
     expect((await rpc(['2.0', 'getSlot', 5, 3])).text).toBe(parseError)
+    // Its params are params, read as the object form's are (an `id` in them is no request id).
+    const params = '{"id":9007199254740993}'
+    expect((await rpc(`["2.0","getHealth",${params},4]`)).text).toBe((await rpc(`{"jsonrpc":"2.0","method":"getHealth","params":${params},"id":4}`)).text)
     // Without a version: a JSON-RPC 1.0 call, refused as the object form is.
     expect((await rpc([null, 'getSlot', null, 7])).text).toBe('{"error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":7}\n')
     // Two or three fields: a notification (no id), run and not answered.

@@ -70,11 +70,13 @@ export function readRequestBody(body: string): unknown {
     mark(parsed, text.requests as RequestText | undefined)
     return parsed
   }
-  parsed.forEach((req, i) => mark(req, (text.requests as (RequestText | undefined)[])[i]))
-  // jsonrpc-core's request is one call, or else a batch: an array is read as a call field by field first.
+  // jsonrpc-core's request is one call, or else a batch: an array is read as a call field by field first
+  // (its params object is no request, and is not marked as one).
   const elements = text.elements!
-  return positionalRequest(parsed, elements.texts)
-    ?? parsed.map((req, i) => (Array.isArray(req) ? positionalRequest(req, elements.nested[i]!) ?? req : req))
+  const single = positionalRequest(parsed, elements.texts)
+  if (single) return single
+  parsed.forEach((req, i) => mark(req, (text.requests as (RequestText | undefined)[])[i]))
+  return parsed.map((req, i) => (Array.isArray(req) ? positionalRequest(req, elements.nested[i]!) ?? req : req))
 }
 
 /**
