@@ -80,18 +80,23 @@ describe('casino.listen()', () => {
   })
 })
 
-/** A node:http host with a slow route of its own (`/slow`, 100 ms) and the casino, as the README mounts it. */
+/** A node:http host with a slow route of its own (`/slow`, 250 ms) and the casino, as the README mounts it. */
 async function startHost(configure: (server: Server) => void = () => {}) {
   const server = createHttpServer((req, res) => {
-    if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 100)
+    if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 250)
     casino.handler(req, res)
   })
   configure(server)
   server.on('upgrade', casino.realtime!.handleUpgrade)
+  // After the casino's listener: the offer is in its hands once this runs.
+  let offered = (): void => {}
+  server.on('upgrade', () => offered())
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    /** Resolves once the next upgrade request has reached the casino. */
+    nextOffer: () => new Promise<void>((resolve) => { offered = resolve }),
     /** Sockets the server holds open. */
     open: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () => new Promise<void>((resolve) => {
@@ -185,8 +190,9 @@ describe('sockets taken from Node', () => {
     try {
       const client = connect(host.port, '127.0.0.1')
       client.on('error', () => {})
+      const offer = host.nextOffer()
       client.write(`GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`)
-      await new Promise(resolve => setTimeout(resolve, 30))
+      await offer
       client.resetAndDestroy()
       await waitFor(async () => (await host.open()) === 0, 5000, 'the server to let go of the socket')
       await new Promise(resolve => setTimeout(resolve, 150))
@@ -198,7 +204,7 @@ describe('sockets taken from Node', () => {
     }
   })
 
-  it('follow the server\'s timeout while an offer waits, and are dropped when it closes', async () => {
+  it('follow the server\'s timeout while an offer waits', async () => {
     // The socket's timeout has no listener of Node's after the upgrade: both answers were written late.
     const timed = await startHost(server => server.setTimeout(40))
     try {
@@ -210,10 +216,13 @@ describe('sockets taken from Node', () => {
     finally {
       await timed.close()
     }
-    // Closing: the answer in progress is written; the offer behind it goes with the connection.
+  })
+
+  it('drop an offer still waiting when the server closes, after the answer in progress', async () => {
     const host = await startHost()
+    const offer = host.nextOffer()
     const closing = exchange(host.port, `GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n${OFFER}\r\n`)
-    await new Promise(resolve => setTimeout(resolve, 30))
+    await offer
     const closed = new Promise<void>(resolve => host.server.close(() => resolve()))
     host.server.closeIdleConnections()
     expect(await closing).toEqual([200])
