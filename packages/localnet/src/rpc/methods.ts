@@ -90,6 +90,22 @@ function contextSlot(ctx: RpcContext, config: Record<string, unknown>): number {
   return slot
 }
 
+/**
+ * The lamports of `address` once `slot` is over, as a node answers at a commitment: its balance now, less
+ * what the transactions of later slots (landed, not yet at that commitment) moved, read from their
+ * balances before and after. Funding outside any transaction (`createPlayer`) counts from the start.
+ */
+function lamportsAt(ctx: RpcContext, address: string, slot: number): bigint {
+  let lamports = ctx.world.lamportsOf(address)
+  const landed = ctx.ledger.forAddress(address)
+  for (let k = landed.length - 1; k >= 0 && landed[k]!.slot > slot; k--) {
+    const { accountKeys, meta } = landed[k]!
+    const i = accountKeys.indexOf(address)
+    lamports -= meta.postBalances[i]! - meta.preBalances[i]!
+  }
+  return lamports
+}
+
 /** Method table, with Agave's signatures (rpc.rs): an `Option` last is an optional param. */
 export const methods: Readonly<Record<string, RpcMethodEntry>> = {
   getSignaturesForAddress: method([1, 1], (ctx, params) => getSignaturesForAddress(ctx.ledger, params, ctx.pageSizer)),
@@ -115,7 +131,8 @@ export const methods: Readonly<Record<string, RpcMethodEntry>> = {
     const addressText = stringOf(params[0])
     const config = contextConfigAt(params, 1)
     const address = parseBase58Key(addressText, 32)
-    return withContext(contextSlot(ctx, config), ctx.world.lamportsOf(address))
+    const slot = contextSlot(ctx, config)
+    return withContext(slot, lamportsAt(ctx, address, slot))
   }),
   getFirstAvailableBlock: method([0, 0], () => 0),
   getGenesisHash: method([0, 0], ctx => ctx.ledger.blockhash(0)),
