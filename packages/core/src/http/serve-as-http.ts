@@ -1,7 +1,7 @@
 import * as http from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { answerAndClose, emptyResponse } from './socket-answer'
+import { answerAndClose, emptyResponse, guardErrors } from './socket-answer'
 
 /** Whether a request asks to become a WebSocket (`Upgrade: websocket`), as opposed to another protocol. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -55,13 +55,12 @@ export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer):
     return true
   }
   // Until the hand-back nobody else listens on the socket: Node took its listeners off at the upgrade.
-  const onError = (): void => void socket.destroy()
+  const unguard = guardErrors(socket)
   const onTimeout = (): void => {
     // As Node's own: the answer in progress, then the server, may take it; else the socket goes.
     const answering = accepted._httpMessage?.emit('timeout', socket) ?? false
     if (!answering && !target.emit('timeout', socket)) socket.destroy()
   }
-  socket.on('error', onError)
   socket.on('timeout', onTimeout)
   const listening = target.listening
   const handBack = (): void => {
@@ -70,7 +69,7 @@ export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer):
     // Meanwhile nothing reads the socket, so what follows waits in it.
     const pending = accepted._httpMessage
     if (pending) return void pending.once('finish', () => setImmediate(handBack))
-    socket.off('error', onError)
+    unguard()
     socket.off('timeout', onTimeout)
     if (socket.destroyed || socket.writableEnded) return
     if (listening && !target.listening) return void socket.destroy()

@@ -6,7 +6,7 @@ import { consola } from 'consola'
 import { CasinoError } from '../errors'
 import { clientIp } from '../http/client-ip'
 import { isWebSocketUpgrade, serveAsHttp } from '../http/serve-as-http'
-import { answerAndClose, emptyResponse } from '../http/socket-answer'
+import { answerAndClose, emptyResponse, guardErrors } from '../http/socket-answer'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
 import type { CasinoLogger } from '../logger'
 import { memoryPubSub } from '../pubsub/memory'
@@ -288,11 +288,10 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       return
     }
     // Until ws takes the socket (after crossws's adapter loads, the first time), a reset is ours to catch.
-    const onError = (): void => void socket.destroy()
-    socket.on('error', onError)
+    const unguard = guardErrors(socket)
     nodeAdapter()
       .then((adapter) => {
-        socket.off('error', onError)
+        unguard()
         return adapter.handleUpgrade(req, socket, head)
       })
       .catch((error) => {

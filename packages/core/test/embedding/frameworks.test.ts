@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type Casino, createCasino } from '../../src/casino'
 import { memoryStore } from '../../src/store/memory'
-import { createWallet, requestOfferingH2c } from '../http/_harness'
+import { closeServer, createWallet, requestOfferingH2c } from '../http/_harness'
 
 /** A host server with the casino mounted in it. */
 interface Host {
@@ -29,11 +29,6 @@ function listening(server: Server): Promise<string> {
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
   })
 }
-
-const closeServer = (server: Server) => new Promise<void>((resolve) => {
-  server.close(() => resolve())
-  server.closeAllConnections()
-})
 
 /** The recipes, as docs/embedding.md writes them. */
 const recipes: Record<string, (casino: Casino) => Promise<Host>> = {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { type Agent, request as httpRequest } from 'node:http'
+import { type Agent, request as httpRequest, type Server } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -127,6 +127,14 @@ export function outageKv(): { kv: Storage, down: boolean } {
     } as Storage,
   }
   return state
+}
+
+/** Closes a test's HTTP(S) server, its kept-alive connections included. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
 }
 
 /** What came back for a request sent with `Upgrade: h2c`. */

@@ -16,7 +16,7 @@ import WebSocket from 'ws'
 import { type Casino, type CasinoServer, createCasino } from '../../src/casino'
 import { memoryStore } from '../../src/store/memory'
 import { waitFor } from '../indexer/helpers'
-import { createWallet, requestOfferingH2c } from './_harness'
+import { closeServer, createWallet, requestOfferingH2c } from './_harness'
 
 let casino: Casino
 
@@ -34,6 +34,9 @@ afterAll(() => casino.close())
 
 /** The head lines an h2c offer adds to a request. */
 const OFFER = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n'
+
+/** More headers than Node keeps of a request (1000 by default). */
+const TOO_MANY_HEADERS = 'a: b\r\n'.repeat(1100)
 
 /**
  * Writes `text` on one raw TCP connection and reads until the server closes it: the status codes of
@@ -99,10 +102,7 @@ async function startHost(configure: (server: Server) => void = () => {}) {
     nextOffer: () => new Promise<void>((resolve) => { offered = resolve }),
     /** Sockets the server holds open. */
     open: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () => closeServer(server),
   }
 }
 
@@ -133,8 +133,7 @@ describe('on one connection', () => {
     // Node keeps 1000 headers of a request: a Content-Length after them was lost when the request was
     // written again, and the body below was served as a request of its own.
     const smuggled = 'GET /api/casino/info HTTP/1.1\r\nHost: x\r\n\r\n'
-    const filler = 'a: b\r\n'.repeat(1100)
-    const head = (offer: string) => `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${offer}${filler}Content-Type: application/json\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n`
+    const head = (offer: string) => `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${offer}${TOO_MANY_HEADERS}Content-Type: application/json\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n`
     // Without the offer Node reads the body by its Content-Length: one answer (415: the casino sees only the
     // first 1000 headers, not the Content-Type).
     expect(await exchange(port, head('') + smuggled)).toEqual([415])
@@ -165,9 +164,8 @@ describe('sockets taken from Node', () => {
     const host = await startHost()
     try {
       const body = 'z'.repeat(200_000)
-      const filler = 'a: b\r\n'.repeat(1100)
       const refused = [
-        `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${OFFER}${filler}Content-Length: ${body.length}\r\n\r\n${body}`,
+        `POST /api/auth/signin HTTP/1.1\r\nHost: x\r\n${OFFER}${TOO_MANY_HEADERS}Content-Length: ${body.length}\r\n\r\n${body}`,
         `POST /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       ]
       for (const text of refused) {
@@ -257,10 +255,7 @@ describe('an HTTPS host', () => {
     server.on('upgrade', casino.realtime!.handleUpgrade)
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
-    close = () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    close = () => closeServer(server)
   })
 
   afterAll(async () => {

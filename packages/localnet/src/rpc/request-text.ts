@@ -89,32 +89,29 @@ export function scanRequestText(text: string): BodyText {
   const value = (member?: (key: string, from: number, to: number) => void): void => {
     const c = text[i]
     if (c === '"') return string()
-    if (c === '{' || c === '[') {
+    if (c === '[') return array()
+    if (c === '{') {
       if (++depth > MAX_NESTING) throw TOO_DEEP
-      const close = c === '{' ? '}' : ']'
       i++
       space()
-      if (text[i] === close) {
+      if (text[i] === '}') {
         i++
         depth--
         return
       }
       for (;;) {
         space()
-        let key: string | undefined
-        if (c === '{') {
-          const from = i
-          string()
-          key = JSON.parse(text.slice(from, i)) as string
-          space()
-          i++ // ':'
-          space()
-        }
+        const keyFrom = i
+        string()
+        const key = JSON.parse(text.slice(keyFrom, i)) as string
+        space()
+        i++ // ':'
+        space()
         const from = i
         value()
-        if (key !== undefined) member?.(key, from, i)
+        member?.(key, from, i)
         space()
-        if (text[i++] === close) {
+        if (text[i++] === '}') {
           depth--
           return
         }
@@ -126,26 +123,25 @@ export function scanRequestText(text: string): BodyText {
     if ((c === '-' || (c! >= '0' && c! <= '9')) && !Number.isFinite(Number(text.slice(from, i)))) numberOutOfRange = true
   }
 
-  /** Skips the array at `i`, returning the text of each element. */
-  const arrayElements = (): string[] => {
+  /** Skips the array at `i`, reading each element with `element`; `texts`, if given, gets each element's text. */
+  const array = (element: () => void = value, texts?: string[]): void => {
     if (++depth > MAX_NESTING) throw TOO_DEEP
-    const texts: string[] = []
     i++
     space()
     if (text[i] === ']') {
       i++
       depth--
-      return texts
+      return
     }
     for (;;) {
       space()
       const from = i
-      value()
-      texts.push(text.slice(from, i))
+      element()
+      texts?.push(text.slice(from, i))
       space()
       if (text[i++] === ']') {
         depth--
-        return texts
+        return
       }
     }
   }
@@ -174,25 +170,18 @@ export function scanRequestText(text: string): BodyText {
   let elements: BodyText['elements']
   try {
     if (text[i] === '[') {
-      // The batch's own array is a level of nesting too.
-      depth = 1
+      // The batch's own array is a level of nesting too (array() counts it).
       const calls: (RequestText | undefined)[] = []
-      elements = { texts: [], nested: [] }
-      i++
-      space()
-      if (text[i] !== ']') {
-        for (;;) {
-          space()
-          const from = i
-          const nested = text[i] === '[' ? arrayElements() : undefined
-          calls.push(nested ? undefined : request())
-          elements.texts.push(text.slice(from, i))
-          elements.nested.push(nested)
-          space()
-          if (text[i++] === ']') break
-        }
-      }
+      const texts: string[] = []
+      const nested: (string[] | undefined)[] = []
+      array(() => {
+        let inner: string[] | undefined
+        if (text[i] === '[') array(value, inner = [])
+        calls.push(inner ? undefined : request())
+        nested.push(inner)
+      }, texts)
       requests = calls
+      elements = { texts, nested }
     }
     else {
       requests = request()
