@@ -12,6 +12,7 @@ import type { PubSub } from './pubsub/types'
 import { isWalletAddress } from './solana/address'
 import { SIWS_FIELD_PATTERNS } from './solana/siws'
 import type { CasinoStore } from './store/types'
+import { reservedUsernamesOf } from './usernames'
 import { type HistoryStore, UNSHARED_HISTORY } from './ws/history'
 import { type RealtimeOptions, type ResolvedRealtimeOptions, resolveRealtimeOptions } from './ws/options'
 
@@ -100,6 +101,13 @@ export interface CasinoConfig {
   logger?: ConsolaInstance | undefined
   /** The games this casino offers. @default [] */
   games?: GameDefinition[] | undefined
+  /**
+   * Usernames no player may take (`409 USERNAME_RESERVED`), compared without case, underscores or digits:
+   * `Admin_1` is `admin`. A player who holds one already keeps it. `[]` reserves none; extend the default
+   * with `[...DEFAULT_RESERVED_USERNAMES, 'vip']`.
+   * @default DEFAULT_RESERVED_USERNAMES (staff and system names) and the casino's slug
+   */
+  reservedUsernames?: string[] | undefined
   /** How long aggregate responses (stats, leaderboard) are cached, in milliseconds; bet events invalidate them. @default 2000 */
   cacheTtlMs?: number | undefined
   /**
@@ -151,6 +159,8 @@ export interface ResolvedCasinoConfig {
   bodyLimit: number
   logger: CasinoLogger
   games: GameDefinition[]
+  /** Reserved usernames, as `usernameKey` writes them. */
+  reservedUsernames: ReadonlySet<string>
   cacheTtlMs: number
   /** The complete indexer input; null when no indexer runs (no `rpcUrl`, or `indexer: false`). */
   indexer: IndexerOptions | null
@@ -211,6 +221,7 @@ const configSchema = v.strictObject({
     qk: v.optional(v.array(v.tuple([v.number(), v.number()]))),
     description: v.optional(v.string()),
   }))),
+  reservedUsernames: v.optional(v.array(v.pipe(v.string(), v.maxLength(100)))),
   cacheTtlMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   indexer: v.optional(v.union([v.literal(false), v.looseObject({
     rpcUrl: v.optional(httpUrl),
@@ -291,9 +302,10 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
   const statement = c.auth?.statement ?? `Sign in to ${c.name}`
   checkSignInMessage({ domain, uri, statement, statementFrom: c.auth?.statement === undefined ? 'name' : 'auth.statement' })
   const rl = c.rateLimit
+  const slug = c.slug ?? slugify(c.name)
   return {
     name: c.name,
-    slug: c.slug ?? slugify(c.name),
+    slug,
     ownerWallet: c.ownerWallet,
     network: c.network ?? 'devnet',
     rpcUrl: c.rpcUrl ?? null,
@@ -319,6 +331,7 @@ export function resolveConfig(input: CasinoConfig): ResolvedCasinoConfig {
     bodyLimit: c.bodyLimit ?? 64 * 1024,
     logger,
     games: (c.games ?? []).map(g => ({ ...g })),
+    reservedUsernames: reservedUsernamesOf(c.reservedUsernames, slug),
     cacheTtlMs: c.cacheTtlMs ?? 2000,
     indexer: resolveIndexer(input, c.ownerWallet),
     leaderRetryMs: c.leaderRetryMs ?? 2000,

@@ -11,6 +11,7 @@ export type { FetchContext } from './http/host-handlers'
 
 // Config
 export { FARE_VAULT_PROGRAM_ID, resolveConfig } from './config'
+export { DEFAULT_RESERVED_USERNAMES } from './usernames'
 export type {
   AuthOptions, CasinoConfig, CasinoNetwork, CorsConfig, RateLimitConfig, RateLimitRule, ResolvedCasinoConfig,
 } from './config'

@@ -8,7 +8,7 @@ import type {
 
 /** The names `@fare-casino/core` exports, sorted: changing the public API means changing this list. */
 const exported = [
-  'CHAT_MESSAGE_MAX_LENGTH', 'CasinoError', 'FARE_VAULT_PROGRAM_ID', 'PENDING_OVERFLOW_CLOSE', 'RpcError', 'SLOW_CONSUMER_CLOSE',
+  'CHAT_MESSAGE_MAX_LENGTH', 'CasinoError', 'DEFAULT_RESERVED_USERNAMES', 'FARE_VAULT_PROGRAM_ID', 'PENDING_OVERFLOW_CLOSE', 'RpcError', 'SLOW_CONSUMER_CLOSE',
   'TransactionDecodeError', 'anchorDiscriminator', 'applyMultiplier', 'applyOverlay', 'batchKeys', 'casinoEventTypes', 'chatMessageText', 'childLogger',
   'clientIp', 'createCasino', 'createCasinoEvents', 'createGameRegistry', 'createIndexer', 'createLogger', 'createMemoryKv',
   'createNonce', 'createRateLimiter', 'createRealtime', 'createRpcClient', 'createTokenService', 'decodeBase58',

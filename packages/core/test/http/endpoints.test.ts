@@ -176,6 +176,29 @@ describe.each(matrix)('REST API on $name', ({ create, transport }) => {
       expect((await t.request('/api/player/profile', { method: 'PATCH', json: { username: 'nobody_1' } })).status).toBe(401)
     })
 
+    it('refuses a reserved username, in any case and with underscores or digits, and lets its holder keep it', async () => {
+      // `test_casino` is the slug of the harness's "Test Casino"; the rest are from DEFAULT_RESERVED_USERNAMES.
+      for (const username of ['admin', 'Admin_1', '_SUPPORT_', 'Fare_Play', 'mod_2024', 'Test_Casino', 'testcasino99']) {
+        const res = await t.request('/api/player/profile', { method: 'PATCH', token: bobToken, json: { username } })
+        expect(res.status, username).toBe(409)
+        expect(await res.json(), username).toMatchObject({ error: { code: 'USERNAME_RESERVED', message: 'username is reserved' } })
+      }
+      expect((await t.store.getPlayer(bob.address))?.username ?? '').not.toMatch(/admin|support/i)
+      // Names that only contain a reserved word are anyone's.
+      for (const username of ['badminton', 'supportive', 'moderately']) {
+        expect((await t.request('/api/player/profile', { method: 'PATCH', token: bobToken, json: { username: `${username}_${transport === 'node server' ? 'n' : 'f'}` } })).status, username).toBe(200)
+      }
+      // A player who held the name before it was reserved (set through the store) keeps it, and may recase it.
+      const holder = createWallet()
+      await t.store.ensurePlayer(holder.address, Date.now())
+      const held = `Staff_${transport === 'node server' ? 'n' : 'f'}`
+      await t.store.setUsername(holder.address, held)
+      const holderToken = await t.signIn(holder)
+      const [status, body] = await json('/api/player/profile', { method: 'PATCH', token: holderToken, json: { username: held.toUpperCase() } })
+      expect([status, body.player.username]).toEqual([200, held.toUpperCase()])
+      expect((await t.request('/api/player/profile', { method: 'PATCH', token: holderToken, json: { username: 'owner' } })).status).toBe(409)
+    })
+
     it('names a missing field as required', async () => {
       const res = await t.request('/api/auth/message')
       expect(res.status).toBe(400)

@@ -4,6 +4,7 @@ import type { CasinoContext } from '../../casino'
 import { CasinoError } from '../../errors'
 import { toPlayerJSON } from '../../serialize'
 import type { Player } from '../../store/types'
+import { isReservedUsername } from '../../usernames'
 import { requireAuth } from '../middleware/auth'
 import { validBody, validParams, walletSchema } from '../validate'
 
@@ -31,6 +32,9 @@ export function registerPlayerRoutes(app: H3, ctx: CasinoContext): void {
   app.patch('/api/player/profile', async (event) => {
     const player = await me(event)
     const { username } = await validBody(event, profileBody)
+    if (username !== null && isReservedUsername(ctx.config.reservedUsernames, username, player.username)) {
+      throw new CasinoError('USERNAME_RESERVED', 'username is reserved')
+    }
     const updated = await ctx.store.setUsername(player.wallet, username)
     // Leaderboard entries carry usernames: the cached ones are refreshed before they are served again.
     ctx.cache.clear()
