@@ -24,6 +24,8 @@ describe('checkTransactionsBatch (a raw getTransaction batch read without parsin
       const owner = (await net.createPlayer()).publicKey
       const player = await net.createPlayer()
       const bets = [await net.placeBet({ player, wager: 7_000n, game: net.games[0]!.id, host: owner }), await net.placeBet({ player, wager: 8_000n, game: net.games[0]!.id, host: owner })]
+      // `confirmed` readers see a transaction once its slot is over: on a fast machine the fetch came first.
+      await net.waitForConfirmed()
       raw = await createRpcClient({ url: net.rpcUrl }).fetchTransactionsBatch!(bets.map(b => b.signature))
       answers = JSON.parse(new TextDecoder().decode(raw.bytes))
     }

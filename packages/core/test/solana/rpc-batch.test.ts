@@ -10,6 +10,8 @@ describe('getTransactions (one JSON-RPC batch request)', () => {
       const player = await net.createPlayer({ tokens: 10n ** 30n })
       const bets = []
       for (let i = 0; i < 3; i++) bets.push(await net.placeBet({ player, wager: 2n ** 60n + BigInt(i), game: net.games[0]!.id, host: owner, version: i === 1 ? 0 : 'legacy' }))
+      // `confirmed` readers see a transaction once its slot is over: on a fast machine the fetch came first.
+      await net.waitForConfirmed()
       let requests = 0
       const rpc = createRpcClient({
         url: net.rpcUrl,
