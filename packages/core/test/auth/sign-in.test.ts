@@ -1,3 +1,4 @@
+import bs58 from 'bs58'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWallet, errorCode, matrix, startCasino, type TestCasino } from '../http/_harness'
 
@@ -74,6 +75,20 @@ describe.each(matrix)('Sign In With Solana on $name', ({ create, transport }) =>
     const retry = await signin(t, { walletAddress: wallet.address, message, signature: wallet.sign(message) })
     expect(retry.status).toBe(401)
     expect(await errorCode(retry)).toBe('NONCE_USED')
+  })
+
+  it('refuses the System Program address (a key of small order) signing with the forgery tweetnacl alone takes', async () => {
+    // R = the identity, s = 0: for a key of order 4, tweetnacl verifies it for one message in four. In 32
+    // fresh nonces the old verification let it in all but once in 10,000 runs.
+    const system = '11111111111111111111111111111111'
+    const forged = bs58.encode(Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ? 1 : 0)))
+    const statuses = new Set<string>()
+    for (let i = 0; i < 32; i++) {
+      const { message } = await issue(t, system)
+      const res = await signin(t, { walletAddress: system, message, signature: forged })
+      statuses.add(`${res.status} ${await errorCode(res)}`)
+    }
+    expect([...statuses]).toEqual(['401 INVALID_SIGNATURE'])
   })
 
   it('refuses a reused nonce', async () => {
