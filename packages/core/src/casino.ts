@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { Hooks } from 'crossws'
 import type { H3 } from 'h3'
 import type { Storage } from 'unstorage'
-import { createTokenService, type TokenService } from './auth/tokens'
+import { createTokenService, storeLedger, type TokenService } from './auth/tokens'
 import { type CasinoConfig, resolveConfig, type ResolvedCasinoConfig } from './config'
 import { type CasinoEvents, createCasinoEvents } from './events'
 import { createGameRegistry, type GameRegistry } from './games/registry'
@@ -119,7 +119,7 @@ export function createCasino(input: CasinoConfig): Casino {
   const eventsLog = childLogger(logger, 'events')
   const events = createCasinoEvents((error, type) => eventsLog.error('event listener failed', { type, error }))
   const state: CasinoState = { ready: false, error: undefined, closed: false }
-  const tokens = createTokenService({ secret: config.auth.jwtSecret, issuer: config.slug, audience: config.auth.domain, ttl: config.auth.tokenTtl, kv })
+  const tokens = createTokenService({ secret: config.auth.jwtSecret, issuer: config.slug, audience: config.auth.domain, ttl: config.auth.tokenTtl, kv, ledger: storeLedger(store) })
   const rateLimiter = createRateLimiter(kv)
   const limiterOutage = reportLimiterOutage(childLogger(logger, 'http'))
 

@@ -289,6 +289,12 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
         RETURNING nonce`
       return rows.length > 0
     },
+
+    async isNonceUsed(nonce) {
+      // Live as `useNonce` counts it: a row whose expiry is past may be taken over (or purged).
+      const rows = await sql`SELECT 1 FROM ${t('nonces')} WHERE nonce = ${nonce} AND expires_at >= ${Date.now()}`
+      return rows.length > 0
+    },
   }
 }
 

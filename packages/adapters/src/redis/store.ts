@@ -248,5 +248,10 @@ export function createRedisStore(ctx: RedisStoreContext): RedisStore {
       const ttl = Math.max(1, Math.ceil(expiresAt - Date.now()))
       return (await redis.set(keys.nonce(nonce), '1', 'PX', ttl, 'NX')) === 'OK'
     },
+
+    async isNonceUsed(nonce) {
+      // Redis drops the key when its PX runs out: what exists is live.
+      return (await redis.exists(keys.nonce(nonce))) === 1
+    },
   }
 }

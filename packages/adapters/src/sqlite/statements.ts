@@ -96,6 +96,8 @@ export function prepareStatements(db: Database) {
     listSystemEvents: p('SELECT * FROM system_events ORDER BY id DESC LIMIT ?'),
     purgeNonces: p('DELETE FROM used_nonces WHERE expires_at < ?'),
     useNonce: p('INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES (?, ?)'),
+    /** A live (not yet purged) row: `purgeNonces` removes those with `expires_at` below now. */
+    isNonceUsed: p('SELECT 1 FROM used_nonces WHERE nonce = ? AND expires_at >= ?'),
     ping: p('SELECT 1').pluck(),
   }
 }

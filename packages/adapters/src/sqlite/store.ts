@@ -345,6 +345,9 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       q()
       return useNonce.immediate(nonce, expiresAt, Date.now())
     },
+    async isNonceUsed(nonce) {
+      return q().s.isNonceUsed.get(nonce, Date.now()) !== undefined
+    },
   }
   return store
 }

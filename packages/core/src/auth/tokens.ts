@@ -4,6 +4,7 @@ import { CasinoError } from '../errors'
 import { getExpiring, REVOCATION_PREFIX, setExpiring } from '../kv/storage'
 import { isWalletAddress } from '../solana/address'
 import { createNonce } from '../solana/siws'
+import type { CasinoStore } from '../store/types'
 
 /** What a casino JWT asserts. `playerId` is the wallet (FarePlay's claim name kept). */
 export interface TokenClaims {
@@ -39,7 +40,35 @@ export interface TokenServiceOptions {
   /** Seconds. */
   ttl: number
   kv: Storage
+  /**
+   * Where revocations are also written to last: the store (`useNonce` / `isNonceUsed`). The kv alone may
+   * forget them: the default in-memory one is empty after a restart, and would bring a logged-out token
+   * back until it expires.
+   */
+  ledger?: RevocationLedger | undefined
 }
+
+/** A durable record of revoked token ids, read once per token and process (see {@link TokenServiceOptions.ledger}). */
+export interface RevocationLedger {
+  record(key: string, expiresAt: number): Promise<unknown>
+  has(key: string): Promise<boolean>
+}
+
+/**
+ * The store as a {@link RevocationLedger}: a revocation is a used nonce (its key prefixed, so that it
+ * never meets a sign-in nonce) that expires with its token. Undefined for a store without `isNonceUsed`.
+ */
+export function storeLedger(store: Pick<CasinoStore, 'useNonce' | 'isNonceUsed'>): RevocationLedger | undefined {
+  if (!store.isNonceUsed) return undefined
+  return { record: (key, expiresAt) => store.useNonce(key, expiresAt), has: key => store.isNonceUsed!(key) }
+}
+
+/**
+ * Token ids this process found unrevoked in the ledger. A later logout through this process reaches
+ * the kv first, and one through another reaches a shared kv: the ledger need not be asked again.
+ * Bounded: a forgotten id is only asked again.
+ */
+const LEDGER_CHECKED_MAX = 100_000
 
 const ALG = 'HS256'
 
@@ -47,13 +76,23 @@ const ALG = 'HS256'
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const key = new TextEncoder().encode(options.secret)
   const revokedKey = (jti: string) => `${REVOCATION_PREFIX}${jti}`
+  const ledger = options.ledger
+  const ledgerChecked = new Set<string>()
+  /** Whether the ledger holds `jti`, asked once per token and process while it says no. */
+  const inLedger = async (jti: string): Promise<boolean> => {
+    if (!ledger || ledgerChecked.has(jti)) return false
+    if (await ledger.has(revokedKey(jti))) return true
+    if (ledgerChecked.size >= LEDGER_CHECKED_MAX) ledgerChecked.delete(ledgerChecked.values().next().value!)
+    ledgerChecked.add(jti)
+    return false
+  }
   /**
-   * Whether `jti` was revoked. A kv that cannot be reached (a Redis outage) is `NOT_READY` (503): the
-   * token can be neither trusted nor refused until it answers, and it was an unexplained 500.
+   * Whether `jti` was revoked. A kv or store that cannot be reached (a Redis outage) is `NOT_READY`
+   * (503): the token can be neither trusted nor refused until it answers, and it was an unexplained 500.
    */
   const revoked = async (jti: string): Promise<boolean> => {
     try {
-      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true
+      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true || await inLedger(jti)
     }
     catch (error) {
       throw new CasinoError('NOT_READY', 'the session store cannot be reached', { cause: error })
@@ -97,7 +136,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     isRevoked: revoked,
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
-      if (ttl > 0) await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
+      if (ttl <= 0) return
+      try {
+        await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
+        await ledger?.record(revokedKey(claims.jti), claims.exp * 1000)
+      }
+      catch (error) {
+        throw new CasinoError('NOT_READY', 'the session store cannot be reached', { cause: error })
+      }
     },
   }
 }

@@ -261,6 +261,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
       state.nonces.set(nonce, expiresAt)
       return true
     },
+
+    async isNonceUsed(nonce) {
+      const expiresAt = state.nonces.get(nonce)
+      return expiresAt !== undefined && expiresAt >= Date.now()
+    },
   }
 }
 

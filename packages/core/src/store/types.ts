@@ -465,4 +465,11 @@ export interface CasinoStore {
    * that shares the store: this is what makes a nonce single-use. Expired rows may be purged.
    */
   useNonce(nonce: string, expiresAt: number): Promise<boolean>
+  /**
+   * True when `nonce` was marked by {@link CasinoStore.useNonce} and has not expired: a read, nothing
+   * is marked. The casino keeps its logged-out tokens this way too, so that a restart (which empties an
+   * in-memory kv) never brings one back. Optional for stores written before it: without it, logouts
+   * last as long as the kv keeps them.
+   */
+  isNonceUsed?(nonce: string): Promise<boolean>
 }

@@ -85,6 +85,19 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect(await store.useNonce('nonce-b', expiresAt)).toBe(true)
     })
 
+    it('tells a used nonce from an unknown or expired one, without marking it (isNonceUsed, optional)', async (test) => {
+      const store = ctx.store()
+      if (!store.isNonceUsed) return test.skip()
+      expect(await store.isNonceUsed('read-only')).toBe(false)
+      // A read marks nothing: the nonce is still unused afterwards.
+      expect(await store.useNonce('read-only', Date.now() + 300_000)).toBe(true)
+      expect(await store.isNonceUsed('read-only')).toBe(true)
+      expect(await store.useNonce('short-lived', Date.now() + 30)).toBe(true)
+      expect(await store.isNonceUsed('short-lived')).toBe(true)
+      await new Promise(resolve => setTimeout(resolve, 80))
+      expect(await store.isNonceUsed('short-lived')).toBe(false)
+    })
+
     it('lets exactly one of 20 concurrent uses of a nonce succeed', async () => {
       const store = ctx.store()
       const expiresAt = Date.now() + 300_000

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteStore } from '@fare-casino/adapters/sqlite'
+import { afterAll, describe, expect, it } from 'vitest'
+import { memoryStore } from '../../src/store/memory'
+import type { CasinoStore } from '../../src/store/types'
+import { createWallet, errorCode, startCasino } from '../http/_harness'
+
+const dir = mkdtempSync(join(tmpdir(), 'fare-revocation-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('logged-out tokens', () => {
+  it('stay logged out after a restart that empties the default in-memory kv (the store keeps them)', async () => {
+    const file = join(dir, 'casino.db')
+    const onFile = () => ({ store: sqliteStore({ file }), cleanup: () => {} })
+    const first = await startCasino('node server', {}, onFile)
+    const wallet = createWallet()
+    const loggedOut = await first.signIn(wallet)
+    const kept = await first.signIn(wallet)
+    expect((await first.request('/api/player/profile', { token: loggedOut })).status).toBe(200)
+    expect((await first.request('/api/auth/logout', { method: 'POST', token: loggedOut })).status).toBe(200)
+    expect((await first.request('/api/player/profile', { token: loggedOut })).status).toBe(401)
+    await first.close()
+
+    // Same file, same secret, a new process's kv: empty.
+    const second = await startCasino('node server', {}, onFile)
+    try {
+      const refused = await second.request('/api/player/profile', { token: loggedOut })
+      expect(refused.status).toBe(401)
+      expect(await errorCode(refused)).toBe('TOKEN_INVALID')
+      expect(await (await second.request('/api/auth/verify', { token: loggedOut })).json()).toMatchObject({ valid: false })
+      // The other session of the wallet was never logged out.
+      expect((await second.request('/api/player/profile', { token: kept })).status).toBe(200)
+    }
+    finally {
+      await second.close()
+    }
+  })
+
+  it('are refused through the kv alone with a store that cannot keep them (no isNonceUsed)', async () => {
+    const withoutLedger = () => {
+      const store: CasinoStore = memoryStore()
+      delete store.isNonceUsed
+      return { store, cleanup: () => {} }
+    }
+    const t = await startCasino('app.fetch', {}, withoutLedger)
+    try {
+      const token = await t.signIn(createWallet())
+      expect((await t.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+      expect((await t.request('/api/player/profile', { token })).status).toBe(401)
+    }
+    finally {
+      await t.close()
+    }
+  })
+})
