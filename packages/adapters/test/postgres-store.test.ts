@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '@fare-casino/core'
-import { generateWorkload, makeBatch, makeRegister, makeResolve, snapshotStore } from '@fare-casino/core/testing'
+import { generateWorkload, makeBatch, makeRegister, makeResolve, randomWallet, snapshotStore } from '@fare-casino/core/testing'
 import { postgresMigrationsFolder, postgresStore } from '@fare-casino/adapters/postgres'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
+import postgres from 'postgres'
 import { postgresAvailable, postgresSchemas, postgresUrl } from './_services'
 
 const up = await postgresAvailable()
@@ -68,6 +69,47 @@ describe.skipIf(!up)('postgresStore beyond the contract', () => {
     }
     finally {
       await store.close()
+    }
+  })
+
+  it('answers players swapping usernames at the same moment with their names or USERNAME_TAKEN, never a deadlock error', async () => {
+    // Postgres finds the deadlock after `deadlock_timeout` (1 s by default): 20 ms keeps this test short.
+    const client = postgres(postgresUrl, { max: 32, onnotice: () => {}, connection: { deadlock_timeout: '20ms' } })
+    const store = postgresStore({ client, schema: schema() })
+    try {
+      await store.migrate()
+      const pairs = await Promise.all(Array.from({ length: 16 }, async (_, i) => {
+        const [a, b] = [randomWallet(), randomWallet()]
+        await store.ensurePlayer(a, Date.now())
+        await store.ensurePlayer(b, Date.now())
+        await store.setUsername(a, `n${i}_a`)
+        await store.setUsername(b, `n${i}_b`)
+        return { i, a, b }
+      }))
+      const outcomes = new Map<string, number>()
+      // Each pair's two players ask for each other's name at once, 100 times (3,200 calls; before the
+      // retry about 2% of them failed with 40P01, "deadlock detected").
+      for (let round = 0; round < 100; round++) {
+        const results = await Promise.allSettled(pairs.flatMap(({ i, a, b }) => {
+          const [x, y] = round % 2 ? [`n${i}_a`, `n${i}_b`] : [`n${i}_b`, `n${i}_a`]
+          return [store.setUsername(a, x), store.setUsername(b, y)]
+        }))
+        for (const r of results) {
+          const outcome = r.status === 'fulfilled' ? 'renamed' : String((r.reason as { code?: unknown }).code)
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+        }
+      }
+      expect([...outcomes.keys()].sort()).toEqual(['USERNAME_TAKEN', 'renamed'])
+      // Names stay unique, each one of its pair's two.
+      for (const { i, a, b } of pairs) {
+        const names = [(await store.getPlayer(a))!.username, (await store.getPlayer(b))!.username]
+        expect(new Set(names).size).toBe(2)
+        for (const name of names) expect([`n${i}_a`, `n${i}_b`]).toContain(name)
+      }
+    }
+    finally {
+      await store.close()
+      await client.end()
     }
   })
 

@@ -30,6 +30,8 @@ export type PostgresStore = CasinoStore & {
   failNextBatch(afterWrites: number): void
 }
 
+/** Tries of a username change that Postgres aborted as a deadlock (or serialization failure). */
+const USERNAME_ATTEMPTS = 5
 /** Purge expired nonces on about one `useNonce` call in this many. */
 const NONCE_PURGE_EVERY = 64
 
@@ -169,13 +171,20 @@ export function createPostgresStore(ctx: PostgresStoreContext): PostgresStore {
     },
 
     async setUsername(wallet, username) {
-      let rows: Pick<PlayerRow, 'username'>[]
-      try {
-        rows = await sql<Pick<PlayerRow, 'username'>[]>`UPDATE ${t('players')} SET username = ${username} WHERE wallet = ${wallet} RETURNING username`
-      }
-      catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new CasinoError('USERNAME_TAKEN', 'username is taken', { cause: error })
-        throw error
+      let rows: Pick<PlayerRow, 'username'>[] | undefined
+      for (let attempt = 1; rows === undefined; attempt++) {
+        try {
+          rows = await sql<Pick<PlayerRow, 'username'>[]>`UPDATE ${t('players')} SET username = ${username} WHERE wallet = ${wallet} RETURNING username`
+        }
+        catch (error) {
+          const code = (error as { code?: string }).code
+          if (code === '23505') throw new CasinoError('USERNAME_TAKEN', 'username is taken', { cause: error })
+          // Two players swapping names at once: each UPDATE holds its own row and waits on the other's
+          // name in the unique index, and Postgres aborts one. Run again, it sees the other's name
+          // committed (USERNAME_TAKEN) or freed; it was a 500.
+          if ((code === '40P01' || code === '40001') && attempt < USERNAME_ATTEMPTS) continue
+          throw error
+        }
       }
       if (!rows[0]) throw new CasinoError('NOT_FOUND', 'player not found')
       // Totals and games read back in one statement; the username is this update's, whatever another
