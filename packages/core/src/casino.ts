@@ -8,6 +8,7 @@ import { createTokenService, storeLedger, type TokenService } from './auth/token
 import { type CasinoConfig, resolveConfig, type ResolvedCasinoConfig } from './config'
 import { type CasinoEvents, createCasinoEvents } from './events'
 import { createGameRegistry, type GameRegistry } from './games/registry'
+import { answerClientError } from './http/client-error'
 import { createHttpApp } from './http/app'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createFetchHandler, createNodeHandler, type FetchContext } from './http/host-handlers'
@@ -257,6 +258,8 @@ function listen(
   const server = createServer(handler)
   // HTTP and the live stream share one port: the upgrade of `/ws` goes to the realtime module.
   if (upgrade) server.on('upgrade', upgrade)
+  // What Node's parser refuses gets a JSON error too, not a bare status line.
+  server.on('clientError', answerClientError)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {

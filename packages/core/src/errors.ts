@@ -35,11 +35,15 @@ export const errorStatus = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** Answered by `casino.listen()`'s server when a request is not received in time (Node's `requestTimeout`). */
+  REQUEST_TIMEOUT: 408,
   USERNAME_TAKEN: 409,
   /** The name is reserved (`reservedUsernames`): staff, system and the casino's own name. */
   USERNAME_RESERVED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Request headers past Node's `maxHeaderSize` (16 KiB) or `maxHeadersCount`. */
+  HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,

@@ -1,7 +1,8 @@
 import * as http from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { answerAndClose, emptyResponse, guardErrors } from './socket-answer'
+import { jsonErrorResponse } from './client-error'
+import { answerAndClose, guardErrors } from './socket-answer'
 
 /** Whether a request asks to become a WebSocket (`Upgrade: websocket`), as opposed to another protocol. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -51,7 +52,7 @@ export function serveAsHttp(req: IncomingMessage, socket: Duplex, head: Buffer):
   // been cut is refused.
   const limit = typeof target.maxHeadersCount === 'number' && target.maxHeadersCount > 0 ? target.maxHeadersCount * 2 : 2000
   if (req.rawHeaders.length >= Math.max(limit, 64)) {
-    answerAndClose(socket, emptyResponse('431 Request Header Fields Too Large'))
+    answerAndClose(socket, jsonErrorResponse('431 Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'too many request headers'))
     return true
   }
   // Until the hand-back nobody else listens on the socket: Node took its listeners off at the upgrade.
