@@ -3,6 +3,7 @@ import type { ResolvedCasinoConfig } from '../config'
 import { CasinoError } from '../errors'
 import type { CasinoEvents } from '../events'
 import { getExpiring, setExpiring } from '../kv/storage'
+import { whileKvReachable } from '../kv/unreachable'
 import { createNonce, formatSiwsMessage, parseSiwsMessage, siwsChainId, type SiwsMessage } from '../solana/siws'
 import { verifySiwsSignature } from '../solana/siws-verify'
 import type { CasinoStore, Player } from '../store/types'
@@ -54,7 +55,7 @@ export async function issueSignIn(ctx: SignInContext, wallet: string, now = Date
   }
   const record: NonceRecord = { wallet, issuedAt: fields.issuedAt, expirationTime: fields.expirationTime }
   // Kept a minute past expiry so that a late try reports MESSAGE_EXPIRED rather than an unknown nonce.
-  await setExpiring(ctx.kv, nonceKey(fields.nonce), record, auth.nonceTtl + 60, now)
+  await whileKvReachable(() => setExpiring(ctx.kv, nonceKey(fields.nonce), record, auth.nonceTtl + 60, now))
   return { message: formatSiwsMessage(fields), nonce: fields.nonce, expiresAt: fields.expirationTime }
 }
 
@@ -89,14 +90,15 @@ export async function signIn(
   if (m.statement !== auth.statement) throw refuse('INVALID_MESSAGE', 'message statement differs', 'statement')
   if (m.address !== input.walletAddress) throw refuse('INVALID_MESSAGE', 'message was issued for another wallet', 'address')
 
-  const record = await getExpiring<NonceRecord>(ctx.kv, nonceKey(m.nonce), now)
+  const record = await whileKvReachable(() => getExpiring<NonceRecord>(ctx.kv, nonceKey(m.nonce), now))
   if (!record) throw refuse('NONCE_USED', 'nonce is unknown, used or expired', 'nonce')
   if (record.wallet !== input.walletAddress || record.issuedAt !== m.issuedAt || record.expirationTime !== m.expirationTime) {
     throw refuse('INVALID_MESSAGE', 'message does not match the one issued', 'mismatch')
   }
   const expiresAt = Date.parse(m.expirationTime)
   if (!(await ctx.store.useNonce(m.nonce, expiresAt + 60_000))) throw refuse('NONCE_USED', 'nonce already used', 'nonce')
-  await ctx.kv.removeItem(nonceKey(m.nonce))
+  // The store already spent the nonce: a kv that fails here only keeps a dead record until it expires.
+  await ctx.kv.removeItem(nonceKey(m.nonce)).catch(() => {})
 
   const issuedAt = Date.parse(m.issuedAt)
   if (issuedAt > now + SKEW_MS || now - issuedAt > MAX_AGE_MS || expiresAt <= now) {

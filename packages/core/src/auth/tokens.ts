@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Storage } from 'unstorage'
 import { CasinoError } from '../errors'
 import { getExpiring, REVOCATION_PREFIX, setExpiring } from '../kv/storage'
+import { whileKvReachable } from '../kv/unreachable'
 import { isWalletAddress } from '../solana/address'
 import { createNonce } from '../solana/siws'
 import type { CasinoStore } from '../store/types'
@@ -90,14 +91,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    * Whether `jti` was revoked. A kv or store that cannot be reached (a Redis outage) is `NOT_READY`
    * (503): the token can be neither trusted nor refused until it answers, and it was an unexplained 500.
    */
-  const revoked = async (jti: string): Promise<boolean> => {
-    try {
-      return (await getExpiring<true>(options.kv, revokedKey(jti))) === true || await inLedger(jti)
-    }
-    catch (error) {
-      throw new CasinoError('NOT_READY', 'the session store cannot be reached', { cause: error })
-    }
-  }
+  const revoked = (jti: string): Promise<boolean> =>
+    whileKvReachable(async () => (await getExpiring<true>(options.kv, revokedKey(jti))) === true || await inLedger(jti))
   return {
     async issue(wallet, now = Date.now()) {
       const iat = Math.floor(now / 1000)
@@ -137,13 +132,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
       if (ttl <= 0) return
-      try {
+      await whileKvReachable(async () => {
         await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
         await ledger?.record(revokedKey(claims.jti), claims.exp * 1000)
-      }
-      catch (error) {
-        throw new CasinoError('NOT_READY', 'the session store cannot be reached', { cause: error })
-      }
+      })
     },
   }
 }

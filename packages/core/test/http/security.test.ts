@@ -209,6 +209,29 @@ describe.each(transports)('rate limits via %s', (transport) => {
     }
   })
 
+  it('answers 503, not 500, to sign-in while the kv cannot be reached, and signs in once it is back', async () => {
+    const outage = outageKv()
+    const errors: unknown[][] = []
+    const logger = createConsola({ level: 3, reporters: [{ log: (entry) => { if (entry.type === 'error') errors.push(entry.args) } }] })
+    const t = await startCasino(transport, { rateLimit: false, kv: outage.kv, logger })
+    try {
+      const wallet = createWallet()
+      const { message } = await (await t.request(`/api/auth/message?walletAddress=${wallet.address}`)).json() as { message: string }
+      outage.down = true
+      const issue = await t.request(`/api/auth/message?walletAddress=${wallet.address}`)
+      expect([issue.status, await errorCode(issue)]).toEqual([503, 'NOT_READY'])
+      const signIn = await t.request('/api/auth/signin', { method: 'POST', json: { walletAddress: wallet.address, message, signature: wallet.sign(message) } })
+      expect([signIn.status, await errorCode(signIn)]).toEqual([503, 'NOT_READY'])
+      expect(errors).toEqual([])
+      // Nothing was spent: the same message signs in once the kv answers.
+      outage.down = false
+      expect((await t.request('/api/auth/signin', { method: 'POST', json: { walletAddress: wallet.address, message, signature: wallet.sign(message) } })).status).toBe(200)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
   it('limits chat posts per wallet', async () => {
     const t = await startCasino(transport, { rateLimit: { max: 1000, chat: { max: 2, windowMs: 60_000 } } })
     try {
