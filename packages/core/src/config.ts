@@ -416,15 +416,12 @@ function resolveSecret(secret: string | undefined, logger: CasinoLogger): string
   const production = globalThis.process?.env?.NODE_ENV === 'production'
   const bytes = secret === undefined ? 0 : new TextEncoder().encode(secret).length
   if (bytes >= MIN_SECRET_BYTES) return secret!
-  if (production) {
-    throw new CasinoError('INVALID_CONFIG', secret === undefined
-      ? 'config.auth.jwtSecret: required in production (at least 32 bytes)'
-      : 'config.auth.jwtSecret: too weak, use at least 32 bytes')
-  }
+  // A short secret is refused whatever NODE_ENV says (often unset in a container): anyone who signs in
+  // holds a token signed with it, and can try `changeme` against it offline, then sign as the owner.
   if (secret !== undefined) {
-    logger.warn('weak jwt secret accepted outside production', { bytes, minimum: MIN_SECRET_BYTES })
-    return secret
+    throw new CasinoError('INVALID_CONFIG', `config.auth.jwtSecret: too weak (${bytes} bytes), use at least ${MIN_SECRET_BYTES} random bytes (\`openssl rand -base64 32\`), or leave it out in development`)
   }
+  if (production) throw new CasinoError('INVALID_CONFIG', 'config.auth.jwtSecret: required in production (at least 32 bytes)')
   // A per-process secret: tokens die with the process, which is what a dev casino wants.
   logger.warn('no jwt secret configured, generated one for this process', { hint: 'set auth.jwtSecret' })
   const random = crypto.getRandomValues(new Uint8Array(32))

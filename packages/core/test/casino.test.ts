@@ -56,6 +56,16 @@ describe('config', () => {
     expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret, domain: 'casino.example.com', uri: 'https://casino.example.com' } })).not.toThrow()
   })
 
+  it('refuses a weak jwt secret outside production too (NODE_ENV unset, as in many containers)', () => {
+    vi.stubEnv('NODE_ENV', undefined)
+    for (const weak of ['', 'changeme', 'x'.repeat(31), 'é'.repeat(15)]) {
+      expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: weak } }), JSON.stringify(weak))
+        .toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/^config\.auth\.jwtSecret: too weak \(\d+ bytes\), use at least 32 random bytes/) }))
+    }
+    // 32 bytes is enough, counted as UTF-8 (16 two-byte characters).
+    return createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: 'é'.repeat(16) } }).close()
+  })
+
   it('requires auth.domain and auth.uri in production, instead of signing in for localhost', () => {
     vi.stubEnv('NODE_ENV', 'production')
     const refused = (auth: Record<string, string>, field: string) => expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret, ...auth } }))
