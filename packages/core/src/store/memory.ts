@@ -205,7 +205,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async listJackpots(limit) {
-      return state.jackpots.slice(-limit).reverse().map(j => ({ ...j }))
+      // slice(-0) would be the whole list.
+      return (limit > 0 ? state.jackpots.slice(-limit) : []).reverse().map(j => ({ ...j }))
     },
 
     async addChatMessage(input) {
@@ -251,7 +252,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CasinoStore & { f
     },
 
     async listSystemEvents(query) {
-      return structuredClone(state.systemEvents.slice(-query.limit).reverse())
+      return structuredClone((query.limit > 0 ? state.systemEvents.slice(-query.limit) : []).reverse())
     },
 
     async useNonce(nonce, expiresAt) {

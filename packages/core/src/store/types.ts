@@ -251,6 +251,12 @@ export type ChainEvent = TrialRegisteredEvent | TrialResolvedEvent | JackpotRele
 
 /** The indexer's unit of work: events in chain order, and the cursor they advance to. */
 export interface Batch {
+  /**
+   * In chain order, and whole transactions: every event of a transaction is in the same batch, as the
+   * indexer commits them. A store may rely on it: Redis finds the first bet a resolve transaction
+   * settles (`getBet(signature)`) from within the batch, and a transaction split over two batches could
+   * name another of its bets.
+   */
   events: ChainEvent[]
   /** The last transaction this batch covers (it may carry no event of ours). */
   cursor?: { signature: string, slot: number } | null

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { randomWallet } from '../fixtures'
+import { makeBatch, makeJackpot, randomWallet } from '../fixtures'
 import type { SuiteContext } from './context'
 
 /** Chat, system events, sign-in nonces and health. */
@@ -75,6 +75,15 @@ export function operationsSuite(ctx: SuiteContext): void {
       expect(all[2]).toMatchObject({ type: 'indexer.error', metadata: { attempt: 3, rpc: 'x' } })
       expect(all[0]!.id).toBeGreaterThan(all[1]!.id)
       expect(all[1]!.id).toBeGreaterThan(all[2]!.id)
+    })
+
+    it('lists no jackpot and no system event for a limit of 0', async () => {
+      const store = ctx.store()
+      await store.applyBatch(makeBatch([makeJackpot()]))
+      await store.recordSystemEvent({ type: 'indexer.error', severity: 'error', message: 'x', metadata: null, createdAt: Date.now() })
+      expect(await store.listJackpots(0)).toEqual([])
+      expect(await store.listSystemEvents({ limit: 0 })).toEqual([])
+      expect(await store.listJackpots(1)).toHaveLength(1)
     })
 
     it('uses a nonce once', async () => {
