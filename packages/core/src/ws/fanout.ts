@@ -20,8 +20,18 @@ export interface Fanout {
   unsubscribe(state: PeerState, channels: Channel[]): void
   /** Sends an event to every subscribed socket whose filters it passes, the same bytes to each. */
   deliver(event: RoutedEvent): void
-  /** Sends one event to one socket (replay), with the same filters and exactly-once rule as live delivery. */
-  deliverTo(state: PeerState, event: RoutedEvent): void
+  /**
+   * Sends one event to one socket (replay), with the same filters and exactly-once rule as live delivery.
+   * `paced`: the caller waits for the buffer to drain instead (a replay is more than one buffer's worth).
+   */
+  deliverTo(state: PeerState, event: RoutedEvent, paced?: boolean): void
+  /**
+   * Cuts the socket off as a slow consumer when its buffer is past the limit: after bytes the socket
+   * queued by itself (ws answers every ping with a pong, whether the client reads or not).
+   */
+  check(state: PeerState): void
+  /** Cuts the socket off as a slow consumer (1013), whatever its buffer holds now. */
+  cutOff(state: PeerState): void
   /**
    * Sends a control message (a reply, an error, a notice: not an event) as JSON, under the same
    * slow-consumer rule as events: a client that sends frames without reading the answers fills its buffer
@@ -37,14 +47,15 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
 
   // Checked after each send: a consumer that cannot keep up is cut off instead of growing our memory
   // and delaying nobody else (each socket has its own buffer; we never wait for one).
+  const cutOff = (state: PeerState) => {
+    state.closed = true
+    options.onSlow(state)
+  }
   const checkBuffer = (state: PeerState) => {
-    if (bufferedAmountOf(state) > options.maxBufferedBytes) {
-      state.closed = true
-      options.onSlow(state)
-    }
+    if (bufferedAmountOf(state) > options.maxBufferedBytes) cutOff(state)
   }
 
-  const send = (state: PeerState, event: RoutedEvent) => {
+  const send = (state: PeerState, event: RoutedEvent, paced = false) => {
     state.lastOffset = event.offset
     try {
       if (state.raw) state.raw.send(event.bytes, { binary: false })
@@ -53,7 +64,7 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
     catch {
       return
     }
-    checkBuffer(state)
+    if (!paced) checkBuffer(state)
   }
 
   const offer = (state: PeerState, event: RoutedEvent, channel: Channel) => {
@@ -117,15 +128,21 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
         for (const state of set) offer(state, event, channel)
       }
     },
-    deliverTo(state, event) {
+    deliverTo(state, event, paced) {
       if (state.closed || event.offset <= state.lastOffset) return
       for (const channel of event.channels) {
         const filters = filtersOf(state, channel)
         if (filters === undefined) continue
         if (event.bet && !matchesFilters(event, filters)) continue
-        send(state, event)
+        send(state, event, paced)
         return
       }
+    },
+    check(state) {
+      if (!state.closed) checkBuffer(state)
+    },
+    cutOff(state) {
+      if (!state.closed) cutOff(state)
     },
     reply(state, message) {
       if (state.closed) return

@@ -114,3 +114,16 @@ export function channelsOf(state: PeerState): Channel[] {
 export function bufferedAmountOf(state: PeerState): number {
   return state.raw ? state.raw.bufferedAmount : state.peer.bufferedAmount
 }
+
+/**
+ * Resolves true once the socket's queued bytes are down to `bytes`, false when `timeoutMs` passes
+ * first or the socket closes. Polled: crossws peers have no drain event, and a replay checks rarely.
+ */
+export async function bufferBelow(state: PeerState, bytes: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!state.closed && bufferedAmountOf(state) > bytes) {
+    if (Date.now() >= deadline) return false
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+  return !state.closed
+}

@@ -26,6 +26,12 @@ import { authenticate, handleFrame, type SessionContext, type VerifiedToken } fr
 /** Close code for a socket whose waiting frames passed `maxPendingFrames` or `maxPendingBytes`: 1008 (policy violation). */
 export const PENDING_OVERFLOW_CLOSE = 1008
 
+/**
+ * How long a peer sent a close frame (slow consumer, over the per-IP cap, shutdown) has to answer it
+ * before its connection is cut.
+ */
+const CLOSE_GRACE_MS = 1000
+
 /** What {@link createRealtime} is built from; `createCasino` passes its own. */
 export interface RealtimeContext {
   /** The casino's event bus: every event emitted on it in THIS process is published to every process. */
@@ -96,14 +102,24 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     maxBufferedBytes: options.maxBufferedBytes,
     onSlow: (state) => {
       logger.info('closing a slow websocket consumer', { clientId: state.id })
-      state.peer.close(SLOW_CONSUMER_CLOSE, 'slow consumer')
-      // A peer that stopped reading never completes the closing handshake: cut it after a grace period.
-      setTimeout(() => {
-        if (states.has(state.peer)) state.peer.terminate()
-      }, 1000).unref?.()
+      closeThenCut(state.peer, SLOW_CONSUMER_CLOSE, 'slow consumer')
     },
   })
   const states = fanout.peers
+  /** Peers refused at open (the per-IP cap): in no count, so cut if they do not go by themselves. */
+  const refused = new Set<Peer>()
+  /** Resolves when the last open peer has gone (see `close`). */
+  let allGone: (() => void) | null = null
+  /**
+   * Sends a close frame, and cuts the connection after CLOSE_GRACE_MS if the peer has not answered it:
+   * one that stopped reading never does, and `ws` would wait 30 s for it, holding `server.close()`.
+   */
+  const closeThenCut = (peer: Peer, code: number, reason: string): void => {
+    peer.close(code, reason)
+    setTimeout(() => {
+      if (states.has(peer) || refused.has(peer)) peer.terminate()
+    }, CLOSE_GRACE_MS).unref?.()
+  }
   // Client ids: this process's random prefix and a counter (crossws's per-peer UUID costs memory per socket).
   const instanceId = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)
   let peerSeq = 0
@@ -213,7 +229,8 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       const ip = clientIp(peer.request?.headers, peer.remoteAddress, options.trustProxy)
       const count = (ipCounts.get(ip) ?? 0) + 1
       if (count > options.maxConnectionsPerIp) {
-        peer.close(1008, 'too many connections')
+        refused.add(peer)
+        closeThenCut(peer, 1008, 'too many connections')
         return
       }
       ipCounts.set(ip, count)
@@ -243,9 +260,13 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     },
     ping(peer) {
       const state = states.get(peer)
-      if (state) state.lastSeen = Date.now()
+      if (!state) return
+      state.lastSeen = Date.now()
+      // ws has queued a pong: a client that pings without reading fills its buffer with them.
+      fanout.check(state)
     },
     close(peer) {
+      refused.delete(peer)
       const state = states.get(peer)
       if (!state) return
       state.closed = true
@@ -253,6 +274,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       const count = (ipCounts.get(state.ip) ?? 1) - 1
       if (count <= 0) ipCounts.delete(state.ip)
       else ipCounts.set(state.ip, count)
+      if (states.size === 0) allGone?.()
     },
     error(peer, error) {
       logger.debug('websocket error', { clientId: states.get(peer)?.id, error: error.message })
@@ -319,6 +341,15 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
       await unsubscribe?.()
       if (adapter) await (await adapter).close(1001, 'server shutting down')
       for (const state of states.values()) state.peer.close(1001, 'server shutting down')
+      // Peers that stopped reading never answer the close frame, and `ws` waits 30 s for each (a
+      // deploy's kill timeout is shorter): what has not gone within the grace period is cut.
+      if (states.size > 0) {
+        await new Promise<void>((resolve) => {
+          allGone = resolve
+          setTimeout(resolve, CLOSE_GRACE_MS).unref?.()
+        })
+      }
+      for (const peer of [...states.keys(), ...refused]) peer.terminate()
       if (!ctx.history) await history.close()
       if (!ctx.pubsub) await pubsub.close()
     },

@@ -7,10 +7,13 @@ import type { Fanout } from './fanout'
 import type { HistoryStore } from './history'
 import type { Ingest } from './ingest'
 import type { ResolvedRealtimeOptions } from './options'
-import type { PeerState } from './peer-state'
+import { bufferBelow, bufferedAmountOf, type PeerState } from './peer-state'
 import { type ClientMessage, parseClientMessage, type RealtimeErrorCode } from './protocol'
 import type { RateLimiter } from './rate-limit'
 import { routeFrame } from './route'
+
+/** How long a replay waits for a client to take what it was sent before cutting it off as a slow consumer. */
+const REPLAY_STALL_MS = 10_000
 
 /** What a socket's messages are handled with. */
 export interface SessionContext {
@@ -184,14 +187,27 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   if (notice) entries = null
   ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
   if (notice) ctx.fanout.reply(state, { type: 'epoch.changed', data: notice })
-  const pending = state.pending
-  state.pending = null
   if (entries) {
     state.lastOffset = Math.max(state.lastOffset, since.offset)
+    // Paced: a history holds more than one buffer's worth (10,000 events are ~7 MB), and sent at once
+    // it cut off as a slow consumer a client that reads as fast as the network lets it. Live events
+    // keep waiting in `pending` meanwhile; a client that takes nothing for REPLAY_STALL_MS is cut off.
+    const limit = ctx.options.maxBufferedBytes
     for (const entry of entries) {
+      if (state.closed) return
       const event = routeFrame(entry.frame)
-      if (event) ctx.fanout.deliverTo(state, event)
+      if (event) ctx.fanout.deliverTo(state, event, true)
+      if (bufferedAmountOf(state) > limit && !await bufferBelow(state, limit / 2, REPLAY_STALL_MS)) {
+        ctx.fanout.cutOff(state)
+        return
+      }
     }
   }
+  // An epoch change during the replay emptied `pending`: the client refetches from its notice.
+  const changed = state.epochNotice
+  state.epochNotice = null
+  if (changed) ctx.fanout.reply(state, { type: 'epoch.changed', data: changed })
+  const pending = state.pending
+  state.pending = null
   for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
 }

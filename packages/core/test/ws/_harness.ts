@@ -44,6 +44,7 @@ export async function startServer(options: RealtimeOptions = {}, extra: { pubsub
   return {
     url: `ws://127.0.0.1:${port}${options.path ?? '/ws'}`,
     port,
+    server,
     store,
     events,
     realtime,
