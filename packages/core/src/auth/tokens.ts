@@ -42,14 +42,14 @@ export interface TokenServiceOptions {
   ttl: number
   kv: Storage
   /**
-   * Where revocations are also written to last: the store (`useNonce` / `isNonceUsed`). The kv alone may
-   * forget them: the default in-memory one is empty after a restart, and would bring a logged-out token
-   * back until it expires.
+   * Where revocations are also kept: the store (`useNonce` / `isNonceUsed`). The kv alone may forget
+   * them: the default in-memory one is empty after a restart, a Redis without persistence after its own,
+   * and either would bring a logged-out token back until it expires.
    */
   ledger?: RevocationLedger | undefined
 }
 
-/** A durable record of revoked token ids, read once per token and process (see {@link TokenServiceOptions.ledger}). */
+/** A durable record of revoked token ids (see {@link TokenServiceOptions.ledger}). */
 export interface RevocationLedger {
   record(key: string, expiresAt: number): Promise<unknown>
   has(key: string): Promise<boolean>
@@ -65,10 +65,13 @@ export function storeLedger(store: Pick<CasinoStore, 'useNonce' | 'isNonceUsed'>
 }
 
 /**
- * Token ids this process found unrevoked in the ledger. A later logout through this process reaches
- * the kv first, and one through another reaches a shared kv: the ledger need not be asked again.
- * Bounded: a forgotten id is only asked again.
+ * How long this process takes a token the ledger did not hold as still unrevoked without asking it
+ * again. A logout reaches the kv at once, so this bounds only how long a revocation the kv lost (a Redis
+ * restarted without persistence, an eviction), or one made where this process's kv does not reach, can
+ * go unseen: the ledger costs one read per token and this period, not one per request.
  */
+const LEDGER_RECHECK_MS = 30_000
+/** Entries of that memory at most: an id forgotten early is only asked again. */
 const LEDGER_CHECKED_MAX = 100_000
 
 const ALG = 'HS256'
@@ -78,13 +81,21 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const key = new TextEncoder().encode(options.secret)
   const revokedKey = (jti: string) => `${REVOCATION_PREFIX}${jti}`
   const ledger = options.ledger
-  const ledgerChecked = new Set<string>()
-  /** Whether the ledger holds `jti`, asked once per token and process while it says no. */
+  /** Token id -> when the ledger last said it was not revoked (insertion order: oldest first). */
+  const ledgerChecked = new Map<string, number>()
+  /** Whether the ledger holds `jti`, asked again once LEDGER_RECHECK_MS passed since it last said no. */
   const inLedger = async (jti: string): Promise<boolean> => {
-    if (!ledger || ledgerChecked.has(jti)) return false
-    if (await ledger.has(revokedKey(jti))) return true
-    if (ledgerChecked.size >= LEDGER_CHECKED_MAX) ledgerChecked.delete(ledgerChecked.values().next().value!)
-    ledgerChecked.add(jti)
+    if (!ledger) return false
+    const now = Date.now()
+    const checkedAt = ledgerChecked.get(jti)
+    if (checkedAt !== undefined && now - checkedAt < LEDGER_RECHECK_MS) return false
+    if (await ledger.has(revokedKey(jti))) {
+      ledgerChecked.delete(jti)
+      return true
+    }
+    ledgerChecked.delete(jti) // re-added last: the map stays ordered by time
+    if (ledgerChecked.size >= LEDGER_CHECKED_MAX) ledgerChecked.delete(ledgerChecked.keys().next().value!)
+    ledgerChecked.set(jti, now)
     return false
   }
   /**
@@ -132,9 +143,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
       if (ttl <= 0) return
+      // The store first: a logout that fails half way (503) and is tried again must not end with the kv
+      // alone holding it, which a restart forgets. The token is no longer "checked" either way.
+      ledgerChecked.delete(claims.jti)
       await whileKvReachable(async () => {
-        await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
         await ledger?.record(revokedKey(claims.jti), claims.exp * 1000)
+        await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
       })
     },
   }

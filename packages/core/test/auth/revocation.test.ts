@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createMemoryKv } from '../../src/kv/storage'
 import { memoryStore } from '../../src/store/memory'
 import type { CasinoStore } from '../../src/store/types'
 import { createWallet, errorCode, startCasino } from '../http/_harness'
@@ -32,6 +33,53 @@ describe('logged-out tokens', () => {
       expect(await (await second.request('/api/auth/verify', { token: loggedOut })).json()).toMatchObject({ valid: false })
       // The other session of the wallet was never logged out.
       expect((await second.request('/api/player/profile', { token: kept })).status).toBe(200)
+    }
+    finally {
+      await second.close()
+    }
+  })
+
+  it('stay logged out on a running casino whose kv forgets them (a Redis restarted without persistence)', async () => {
+    const kv = createMemoryKv()
+    const t = await startCasino('app.fetch', { kv })
+    try {
+      const token = await t.signIn(createWallet())
+      // Used before the logout: the store was asked once, and said "not revoked".
+      expect((await t.request('/api/player/profile', { token })).status).toBe(200)
+      expect((await t.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+      await kv.clear()
+      expect((await t.request('/api/player/profile', { token })).status).toBe(401)
+    }
+    finally {
+      await t.close()
+    }
+  })
+
+  it('stay logged out after a restart when the first try of the logout failed half way and was tried again', async () => {
+    const file = join(dir, 'partial.db')
+    let failNext = true
+    const flaky = () => {
+      const store = sqliteStore({ file })
+      const useNonce = store.useNonce.bind(store)
+      // The store refuses the first revocation written to it, once (a connection lost mid-logout).
+      store.useNonce = async (nonce, expiresAt) => {
+        if (nonce.startsWith('auth:revoked:') && failNext) {
+          failNext = false
+          throw new Error('connection lost')
+        }
+        return useNonce(nonce, expiresAt)
+      }
+      return { store, cleanup: () => {} }
+    }
+    const first = await startCasino('app.fetch', {}, flaky)
+    const token = await first.signIn(createWallet())
+    expect((await first.request('/api/auth/logout', { method: 'POST', token })).status).toBe(503)
+    // The client tries again, as a 503 asks: this time both the store and the kv take it.
+    expect((await first.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+    await first.close()
+    const second = await startCasino('app.fetch', {}, flaky)
+    try {
+      expect((await second.request('/api/player/profile', { token })).status).toBe(401)
     }
     finally {
       await second.close()
