@@ -14,28 +14,32 @@ export const DEFAULT_RESERVED_USERNAMES: readonly string[] = Object.freeze([
 ])
 
 /**
- * The form two names are compared in: lower case, without underscores or digits. `Admin_1` and
- * `_ADMIN_` are both `admin`; `adm1n` is `admn`, another name, which an operator who cares reserves too.
+ * The form two names are compared in: its letters, lower case. `Admin_1` and `_ADMIN_` are both
+ * `admin`; `adm1n` is `admn`, another name, which an operator who cares reserves too. A configured
+ * entry written with dashes or spaces (`lucky-star`, `Lucky Star`) reads as `luckystar` like the rest.
  */
 export function usernameKey(name: string): string {
-  return name.toLowerCase().replace(/[_\d]+/g, '')
+  return name.toLowerCase().replace(/[^a-z]+/g, '')
 }
 
 /**
- * The reserved names as keys ({@link usernameKey}): `list` when the config gives one (`[]` reserves
- * none), else {@link DEFAULT_RESERVED_USERNAMES} and the casino's slug. A name with nothing left once
- * underscores and digits are gone (a slug of digits) reserves nothing.
+ * The reserved names as keys ({@link usernameKey}): `list` when the config gives one, else
+ * {@link DEFAULT_RESERVED_USERNAMES}; and with either the casino's slug, unless the list is `[]`
+ * (which reserves none). A name with no letter (a slug of digits) reserves nothing.
  */
 export function reservedUsernamesOf(list: readonly string[] | undefined, slug: string): ReadonlySet<string> {
-  const names = list ?? [...DEFAULT_RESERVED_USERNAMES, slug.replaceAll('-', '_')]
+  if (list?.length === 0) return new Set()
+  const names = [...(list ?? DEFAULT_RESERVED_USERNAMES), slug]
   return new Set(names.map(usernameKey).filter(key => key.length > 0))
 }
 
 /**
  * True when a player may not take `name` now. One who holds it already keeps it (it was theirs before
- * the list changed), and may write it again in another case.
+ * the list changed), and may write it again in another case. The casino's owner takes any: the names
+ * are reserved for the staff.
  */
-export function isReservedUsername(reserved: ReadonlySet<string>, name: string, current: string | null): boolean {
-  if (current !== null && current.toLowerCase() === name.toLowerCase()) return false
+export function isReservedUsername(reserved: ReadonlySet<string>, name: string, player: { wallet: string, username: string | null }, ownerWallet: string): boolean {
+  if (player.wallet === ownerWallet) return false
+  if (player.username !== null && player.username.toLowerCase() === name.toLowerCase()) return false
   return reserved.has(usernameKey(name))
 }

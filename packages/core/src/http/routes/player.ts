@@ -32,7 +32,7 @@ export function registerPlayerRoutes(app: H3, ctx: CasinoContext): void {
   app.patch('/api/player/profile', async (event) => {
     const player = await me(event)
     const { username } = await validBody(event, profileBody)
-    if (username !== null && isReservedUsername(ctx.config.reservedUsernames, username, player.username)) {
+    if (username !== null && isReservedUsername(ctx.config.reservedUsernames, username, player, ctx.config.ownerWallet)) {
       throw new CasinoError('USERNAME_RESERVED', 'username is reserved')
     }
     const updated = await ctx.store.setUsername(player.wallet, username)
