@@ -269,6 +269,8 @@ function deepest(issue: v.GenericIssue): { issue: v.GenericIssue, path: string }
 
 /** Bytes of a strong HS256 secret. */
 const MIN_SECRET_BYTES = 32
+/** Different characters a secret needs at least: 32 random base64 bytes have about 30, hex about 16. */
+const MIN_SECRET_DISTINCT = 10
 
 /**
  * Validates a {@link CasinoConfig} and applies every default: the one place defaults live.
@@ -415,6 +417,12 @@ function requireInProduction(value: string | undefined, field: string, what: str
 function resolveSecret(secret: string | undefined, logger: CasinoLogger): string {
   const production = globalThis.process?.env?.NODE_ENV === 'production'
   const bytes = secret === undefined ? 0 : new TextEncoder().encode(secret).length
+  // Length alone lets `changeme` written four times through: a random secret (base64, hex) has far
+  // more different characters than the few of a repeated word or a run of one key.
+  const distinct = new Set(secret ?? '').size
+  if (bytes >= MIN_SECRET_BYTES && distinct < MIN_SECRET_DISTINCT) {
+    throw new CasinoError('INVALID_CONFIG', `config.auth.jwtSecret: too guessable (${distinct} different characters), use random bytes (\`openssl rand -base64 32\`)`)
+  }
   if (bytes >= MIN_SECRET_BYTES) return secret!
   // A short secret is refused whatever NODE_ENV says (often unset in a container): anyone who signs in
   // holds a token signed with it, and can try `changeme` against it offline, then sign as the owner.

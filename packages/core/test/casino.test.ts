@@ -56,14 +56,20 @@ describe('config', () => {
     expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: secret, domain: 'casino.example.com', uri: 'https://casino.example.com' } })).not.toThrow()
   })
 
-  it('refuses a weak jwt secret outside production too (NODE_ENV unset, as in many containers)', () => {
+  it('refuses a weak jwt secret outside production too (NODE_ENV unset, as in many containers)', async () => {
     vi.stubEnv('NODE_ENV', undefined)
     for (const weak of ['', 'changeme', 'x'.repeat(31), 'é'.repeat(15)]) {
       expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: weak } }), JSON.stringify(weak))
         .toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/^config\.auth\.jwtSecret: too weak \(\d+ bytes\), use at least 32 random bytes/) }))
     }
-    // 32 bytes is enough, counted as UTF-8 (16 two-byte characters).
-    return createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: 'é'.repeat(16) } }).close()
+    // A secret long enough that repeats a few characters is as easy to guess as a short one.
+    for (const guessable of ['changeme'.repeat(4), 'a'.repeat(32), ' '.repeat(40), '0123'.repeat(10)]) {
+      expect(() => createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: guessable } }), JSON.stringify(guessable))
+        .toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/^config\.auth\.jwtSecret: too guessable \(\d+ different characters\)/) }))
+    }
+    // 32 bytes is enough, counted as UTF-8 (16 two-byte characters), and 64 hex digits are.
+    await createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: 'éàüöñçøåæœßðþçëï' } }).close()
+    await createCasino({ name: 'X', ownerWallet: owner, auth: { jwtSecret: 'c4f1e0a9b2d3c7e8f5a6b1c0d9e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0' } }).close()
   })
 
   it('requires auth.domain and auth.uri in production, instead of signing in for localhost', () => {
