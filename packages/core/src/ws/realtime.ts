@@ -5,6 +5,7 @@ import type { NodeAdapter } from 'crossws/adapters/node'
 import { consola } from 'consola'
 import { CasinoError } from '../errors'
 import { clientIp } from '../http/client-ip'
+import { ipLimitKey } from '../http/ip-limit-key'
 import { isWebSocketUpgrade, serveAsHttp } from '../http/serve-as-http'
 import { answerAndClose, emptyResponse, guardErrors } from '../http/socket-answer'
 import type { CasinoEventMap, CasinoEvents, CasinoEventType } from '../events'
@@ -226,7 +227,8 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
   const hooks = defineHooks({
     open(peer) {
       const now = Date.now()
-      const ip = clientIp(peer.request?.headers, peer.remoteAddress, options.trustProxy)
+      // Counted as the REST limits count it: an IPv6 client by its /64.
+      const ip = ipLimitKey(clientIp(peer.request?.headers, peer.remoteAddress, options.trustProxy))
       const count = (ipCounts.get(ip) ?? 0) + 1
       if (count > options.maxConnectionsPerIp) {
         refused.add(peer)

@@ -33,6 +33,16 @@ describe('client IP of a socket', () => {
     expect(await connectFrom(s.url, { 'fly-client-ip': '198.51.100.7' })).toBe(1008)
   })
 
+  it('counts an IPv6 client by its /64, as many addresses as it takes from it', async () => {
+    const s = await startServer({ maxConnectionsPerIp: 2, trustProxy: true })
+    cleanups.push(() => s.close())
+    expect(await connectFrom(s.url, { 'x-forwarded-for': '2001:db8:1:2::1' })).toBeInstanceOf(TestClient)
+    expect(await connectFrom(s.url, { 'x-forwarded-for': '2001:0db8:0001:0002:ffff::9' })).toBeInstanceOf(TestClient)
+    // A third address of the same /64 is the same subscriber; another /64 is another.
+    expect(await connectFrom(s.url, { 'x-forwarded-for': '2001:db8:1:2:abcd:1234:5678:9abc' })).toBe(1008)
+    expect(await connectFrom(s.url, { 'x-forwarded-for': '2001:db8:1:3::1' })).toBeInstanceOf(TestClient)
+  })
+
   it('follows the casino trustProxy through createCasino', async () => {
     vi.stubEnv('FLY_MACHINE_ID', '148e21ea7e0e89')
     const casino: Casino = createCasino({
