@@ -62,7 +62,8 @@ end
 return { epoch, offset, frame }`
 
 // The frames after ARGV[4] are the newest (last - after) entries of the stream, because offsets are
-// consecutive; fewer than that means some were trimmed: not covered.
+// consecutive; fewer than that means some were trimmed: not covered. XLEN tells so first, in O(1): a
+// client resuming from too long ago read the whole stream (10,000 entries, ~40 ms of Redis) to learn it.
 const sinceScript = `${prelude}
 if epoch ~= ARGV[3] then return false end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -70,6 +71,7 @@ local after = tonumber(ARGV[4])
 if after > last then return false end
 if after == last then return {} end
 local n = last - after
+if redis.call('XLEN', KEYS[3]) < n then return false end
 local entries = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', n)
 if #entries < n then return false end
 local out = {}
