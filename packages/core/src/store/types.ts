@@ -331,7 +331,7 @@ export interface BetQuery {
   game?: string
   status?: BetStatus
   won?: boolean
-  /** Opaque cursor from a previous page's `nextCursor`. */
+  /** Opaque cursor from a previous page's `nextCursor` (never empty). */
   cursor?: string
   /** 1 to 100. */
   limit: number
@@ -378,6 +378,10 @@ export interface LeaderboardEntry {
 /**
  * Storage for one casino. Every method is safe to call concurrently; `applyBatch` is atomic
  * (all of a batch or nothing) and idempotent per chain event id.
+ *
+ * Read methods take what the HTTP layer lets through: limits are integers from 1 (to 100 where said),
+ * offsets integers from 0, a cursor a `nextCursor` the store gave. Anything else is the caller's
+ * mistake, and the stores differ on it (SQLite clamps, Postgres and Redis throw their own errors).
  */
 export interface CasinoStore {
   /** Adapter name, e.g. `sqlite`. */
