@@ -83,14 +83,23 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const ledger = options.ledger
   /** Token id -> when the ledger last said it was not revoked (insertion order: oldest first). */
   const ledgerChecked = new Map<string, number>()
+  /**
+   * Token ids the ledger said were revoked: for good (a revocation is never lifted, and the token's own
+   * `exp` refuses it once it would have expired), so that a logged-out token sent again and again after
+   * a restart costs one store read, not one per request.
+   */
+  const ledgerRevoked = new Set<string>()
   /** Whether the ledger holds `jti`, asked again once LEDGER_RECHECK_MS passed since it last said no. */
   const inLedger = async (jti: string): Promise<boolean> => {
     if (!ledger) return false
+    if (ledgerRevoked.has(jti)) return true
     const now = Date.now()
     const checkedAt = ledgerChecked.get(jti)
     if (checkedAt !== undefined && now - checkedAt < LEDGER_RECHECK_MS) return false
     if (await ledger.has(revokedKey(jti))) {
       ledgerChecked.delete(jti)
+      if (ledgerRevoked.size >= LEDGER_CHECKED_MAX) ledgerRevoked.delete(ledgerRevoked.values().next().value!)
+      ledgerRevoked.add(jti)
       return true
     }
     ledgerChecked.delete(jti) // re-added last: the map stays ordered by time

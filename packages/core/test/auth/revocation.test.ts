@@ -25,12 +25,25 @@ describe('logged-out tokens', () => {
     await first.close()
 
     // Same file, same secret, a new process's kv: empty.
-    const second = await startCasino('node server', {}, onFile)
+    let storeReads = 0
+    const counted = () => {
+      const store = sqliteStore({ file })
+      const isNonceUsed = store.isNonceUsed!.bind(store)
+      store.isNonceUsed = (nonce) => {
+        storeReads++
+        return isNonceUsed(nonce)
+      }
+      return { store, cleanup: () => {} }
+    }
+    const second = await startCasino('node server', {}, counted)
     try {
       const refused = await second.request('/api/player/profile', { token: loggedOut })
       expect(refused.status).toBe(401)
       expect(await errorCode(refused)).toBe('TOKEN_INVALID')
       expect(await (await second.request('/api/auth/verify', { token: loggedOut })).json()).toMatchObject({ valid: false })
+      // Sent again and again, it is read from the store once.
+      for (let i = 0; i < 5; i++) expect((await second.request('/api/player/stats', { token: loggedOut })).status).toBe(401)
+      expect(storeReads).toBe(1)
       // The other session of the wallet was never logged out.
       expect((await second.request('/api/player/profile', { token: kept })).status).toBe(200)
     }
