@@ -6,6 +6,9 @@ import { matchesFilters, type RoutedEvent } from './route'
 /** Close code for a slow consumer: 1013 "Try Again Later" (the client should reconnect with `since`). */
 export const SLOW_CONSUMER_CLOSE = 1013
 
+/** Send buffers' worth of live events a socket may have waiting behind its replay. */
+const PENDING_BUFFERS = 16
+
 /**
  * The sockets of this process and who listens to what: a channel -> sockets index, so that an event
  * costs one lookup per channel plus one send per interested socket, never a scan of every socket.
@@ -72,6 +75,9 @@ export function createFanout(options: { maxSubscriptions: number, maxBufferedByt
     if (event.bet && !matchesFilters(event, filtersOf(state, channel))) return
     if (state.pending) {
       state.pending.push(event)
+      state.pendingBytes += event.bytes.byteLength
+      // Live events a slow replay holds back are memory too: past the bound, a slow consumer.
+      if (state.pendingBytes > options.maxBufferedBytes * PENDING_BUFFERS) cutOff(state)
       return
     }
     // One socket on `bets` and `player:<w>` hears a bet on both: the offset makes it one frame.

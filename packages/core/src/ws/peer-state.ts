@@ -32,6 +32,10 @@ export interface PeerState {
   lastOffset: number
   /** While a replay is in flight, live events wait here instead of going out (null when live). */
   pending: RoutedEvent[] | null
+  /** Bytes of the events in `pending`: past a bound the socket is a slow consumer. */
+  pendingBytes: number
+  /** How many times the history's epoch changed while this socket was open: a replay spanning one stops. */
+  epochChanges: number
   /** Set once `connection.established` was sent: what precedes it is said by it. */
   greeted: boolean
   /**
@@ -72,6 +76,8 @@ export function createPeerState(peer: Peer, id: string, ip: string, now: number)
     subscriptions: [],
     lastOffset: 0,
     pending: null,
+    pendingBytes: 0,
+    epochChanges: 0,
     greeted: false,
     epochNotice: null,
     lastSeen: now,

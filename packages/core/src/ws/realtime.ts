@@ -133,10 +133,13 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     // `connection.established`; one in a replay, once the replay answers (see session.ts).
     onEpochChange: (epoch, offset) => {
       for (const state of states.values()) {
+        state.epochChanges++
         if (!state.greeted) continue
         if (state.pending) {
-          // Queued events of the old epoch: the replay is answered `recovered: false`, the client refetches.
+          // Queued events of the old epoch: the replay is answered `recovered: false` (or, under way,
+          // stops), the client refetches.
           state.pending.length = 0
+          state.pendingBytes = 0
           state.epochNotice = { epoch, offset }
         }
         else fanout.reply(state, { type: 'epoch.changed', data: { epoch, offset } })
@@ -165,6 +168,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     options,
     limitChat: ctx.limitChat ?? (async (wallet, now) => localChat!.take(wallet, now)),
     replayLimiter: createRateLimiter(options.replayRateLimit.replays, options.replayRateLimit.windowMs),
+    replaying: { bytes: 0 },
     logger,
     verifyToken: ctx.verifyToken,
     ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),
@@ -221,7 +225,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     logger.info('closing a websocket that floods messages', { clientId: state.id, pending: state.backlog.size })
     state.closed = true
     state.backlog = null
-    state.peer.close(PENDING_OVERFLOW_CLOSE, 'too many pending messages')
+    closeThenCut(state.peer, PENDING_OVERFLOW_CLOSE, 'too many pending messages')
   }
 
   const hooks = defineHooks({

@@ -14,6 +14,8 @@ import { routeFrame } from './route'
 
 /** How long a replay waits for a client to take what it was sent before cutting it off as a slow consumer. */
 const REPLAY_STALL_MS = 10_000
+/** Bytes of replays a process holds at once at most (see SessionContext.replaying). */
+const REPLAY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 
 /** What a socket's messages are handled with. */
 export interface SessionContext {
@@ -27,6 +29,12 @@ export interface SessionContext {
   limitChat: (wallet: string, now: number) => Promise<boolean>
   /** Recoveries (`since`) per client IP. */
   replayLimiter: RateLimiter
+  /**
+   * Bytes of the recoveries this process is sending now. A paced replay keeps what it read from the
+   * history until the client has taken it (from Redis, a copy per replay): past REPLAY_BYTES_IN_FLIGHT
+   * a new one is answered `recovered: false`, and the client refetches over REST.
+   */
+  replaying: { bytes: number }
   logger: CasinoLogger
   verifyToken: (token: string) => Promise<VerifiedToken | null>
   /** True when the token with this `jti` was revoked since it was verified (logout). @default never revoked */
@@ -185,6 +193,10 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   const notice = state.epochNotice
   state.epochNotice = null
   if (notice) entries = null
+  // What the replay holds until the client has taken it: past the process's bound, no replay.
+  let held = 0
+  for (const entry of entries ?? []) held += entry.frame.length
+  if (ctx.replaying.bytes + held > REPLAY_BYTES_IN_FLIGHT) entries = null
   ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
   if (notice) ctx.fanout.reply(state, { type: 'epoch.changed', data: notice })
   if (entries) {
@@ -192,22 +204,53 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
     // Paced: a history holds more than one buffer's worth (10,000 events are ~7 MB), and sent at once
     // it cut off as a slow consumer a client that reads as fast as the network lets it. Live events
     // keep waiting in `pending` meanwhile; a client that takes nothing for REPLAY_STALL_MS is cut off.
-    const limit = ctx.options.maxBufferedBytes
-    for (const entry of entries) {
-      if (state.closed) return
-      const event = routeFrame(entry.frame)
-      if (event) ctx.fanout.deliverTo(state, event, true)
-      if (bufferedAmountOf(state) > limit && !await bufferBelow(state, limit / 2, REPLAY_STALL_MS)) {
-        ctx.fanout.cutOff(state)
-        return
+    const epochChanges = state.epochChanges
+    ctx.replaying.bytes += held
+    try {
+      for (const entry of entries) {
+        // The epoch changed during a wait: the rest is of the old one, and sending it would raise
+        // `lastOffset` (which the change set back to 0) over the new epoch's events.
+        if (state.closed || state.epochChanges !== epochChanges) break
+        const event = routeFrame(entry.frame)
+        if (event) ctx.fanout.deliverTo(state, event, true)
+        if (!await paced(ctx, state)) return
       }
     }
+    finally {
+      ctx.replaying.bytes -= held
+    }
   }
-  // An epoch change during the replay emptied `pending`: the client refetches from its notice.
-  const changed = state.epochNotice
-  state.epochNotice = null
-  if (changed) ctx.fanout.reply(state, { type: 'epoch.changed', data: changed })
-  const pending = state.pending
+  // Then what waited behind it, paced the same way (an epoch change empties it, and is told first);
+  // live again once it is all out, with no wait between the last send and that.
+  for (;;) {
+    if (state.closed) return
+    const changed = state.epochNotice
+    state.epochNotice = null
+    if (changed) ctx.fanout.reply(state, { type: 'epoch.changed', data: changed })
+    const queued = state.pending ?? []
+    if (queued.length === 0) break
+    state.pending = []
+    state.pendingBytes = 0
+    const epochChanges = state.epochChanges
+    for (const event of queued) {
+      if (state.closed || state.epochChanges !== epochChanges) break
+      ctx.fanout.deliverTo(state, event, true)
+      if (!await paced(ctx, state)) return
+    }
+  }
   state.pending = null
-  for (const event of pending ?? []) ctx.fanout.deliverTo(state, event)
+  state.pendingBytes = 0
+}
+
+/**
+ * After a paced send: true at once while the socket's buffer is within the limit, else once the client
+ * took it down to half; false, the socket cut off as a slow consumer, when it took nothing for
+ * REPLAY_STALL_MS (or the socket closed).
+ */
+async function paced(ctx: SessionContext, state: PeerState): Promise<boolean> {
+  const limit = ctx.options.maxBufferedBytes
+  if (bufferedAmountOf(state) <= limit) return !state.closed
+  if (await bufferBelow(state, limit / 2, REPLAY_STALL_MS)) return true
+  ctx.fanout.cutOff(state)
+  return false
 }

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import type { HistoryStore } from '../../src/ws/history'
+import { memoryHistory } from '../../src/ws/memory-history'
 import { makeBet, startServer, TestClient } from './_harness'
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -82,6 +84,99 @@ describe('a recovery bigger than the buffer limit', () => {
     expect(ids.at(-1)).toBe('live-after')
     expect(new Set(client.events().map(e => e.offset)).size).toBe(10_001)
     expect(s.realtime.clients()).toBe(1)
+    client.close()
+    await s.close()
+  }, 30_000)
+})
+
+/** A memory history whose append of the event with id `BOOM` fails for good: the publisher then resets it. */
+function historyFailingOn(id: string): HistoryStore {
+  const inner = memoryHistory()
+  return {
+    head: () => inner.head(),
+    append: async (head, timestamp, appendId) => {
+      if (head.includes(`"${id}"`)) throw new Error('ECONNRESET')
+      return inner.append(head, timestamp, appendId)
+    },
+    since: (epoch, after, now) => inner.since(epoch, after, now),
+    reset: () => inner.reset!(),
+    close: () => inner.close(),
+  }
+}
+
+describe('a paced recovery to a client that reads slowly', () => {
+  const big = 'g'.repeat(3000)
+
+  it('sends the live events that waited behind it, in order, and keeps the socket', async () => {
+    const s = await startServer()
+    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+    await s.realtime.flush()
+    const client = await TestClient.connect(s.url)
+    await client.take('connection.established')
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
+    await client.take('subscribed')
+    tcpOf(client).pause()
+    // 9 MB of replay waits for the client; live events wait behind it (0.6 MB, under the bound).
+    for (let i = 0; i < 200; i++) s.events.emit('bet.placed', makeBet({ id: `live-${i}`, game: big }))
+    await s.realtime.flush()
+    await sleep(300)
+    tcpOf(client).resume()
+    await expect.poll(() => client.events().length, { timeout: 15_000 }).toBe(3200)
+    const ids = client.events().map(e => e.data.id)
+    expect(ids).toEqual([...Array.from({ length: 3000 }, (_, i) => `old-${i}`), ...Array.from({ length: 200 }, (_, i) => `live-${i}`)])
+    expect(s.realtime.clients()).toBe(1)
+    client.close()
+    await s.close()
+  }, 30_000)
+
+  it('cuts off a client as a slow consumer once the live events waiting behind its replay pass the bound', async () => {
+    const s = await startServer({ maxBufferedBytes: 64 * 1024 })
+    for (let i = 0; i < 1000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+    await s.realtime.flush()
+    const client = await TestClient.connect(s.url)
+    await client.take('connection.established')
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
+    await client.take('subscribed')
+    tcpOf(client).pause()
+    // 16 buffers' worth (1 MiB) may wait; 1.5 MB of live events is past it.
+    for (let i = 0; i < 500; i++) s.events.emit('bet.placed', makeBet({ id: `live-${i}`, game: big }))
+    await s.realtime.flush()
+    await expect.poll(() => s.realtime.clients(), { timeout: 3000 }).toBe(0)
+    tcpOf(client).destroy()
+    await s.close()
+  })
+
+  it('stops at an epoch change, tells it, and sends the new epoch\'s events after the notice', async () => {
+    const s = await startServer({ maxBufferedBytes: 64 * 1024, publishRetries: 1, publishRetryDelay: 5 }, { history: historyFailingOn('BOOM') })
+    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+    await s.realtime.flush()
+    const oldEpoch = s.realtime.position().epoch
+    const client = await TestClient.connect(s.url)
+    await client.take('connection.established')
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: oldEpoch, offset: 0 } })
+    await client.take('subscribed')
+    tcpOf(client).pause()
+    await sleep(200)
+    // An append that fails for good resets the history: a new epoch, offsets from 1 again.
+    s.events.emit('bet.placed', makeBet({ id: 'BOOM' }))
+    for (const id of ['n1', 'n2', 'n3']) s.events.emit('bet.placed', makeBet({ id }))
+    await s.realtime.flush()
+    await sleep(200)
+    expect(s.realtime.position().epoch).not.toBe(oldEpoch)
+    tcpOf(client).resume()
+    const changed = await client.take('epoch.changed', 15_000)
+    s.events.emit('bet.placed', makeBet({ id: 'n4' }))
+    await s.realtime.flush()
+    await expect.poll(() => client.events().map(e => e.data.id).filter(id => id.startsWith('n'))).toEqual(['n1', 'n2', 'n3', 'n4'])
+    // Everything after the notice is of the new epoch, in order; the old replay stopped before it.
+    const notice = client.received.indexOf(changed)
+    expect(client.received.slice(notice + 1).map(m => m.data.id)).toEqual(['n1', 'n2', 'n3', 'n4'])
+    expect(client.received.slice(notice + 1).map(m => m.offset)).toEqual([1, 2, 3, 4])
+    // A resume from the notice has nothing more to send: no duplicate.
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: changed.data.epoch, offset: 4 } })
+    expect((await client.take('subscribed')).data.recovered).toBe(true)
+    await sleep(200)
+    expect(client.events().filter(e => e.data.id === 'n1')).toHaveLength(1)
     client.close()
     await s.close()
   }, 30_000)
