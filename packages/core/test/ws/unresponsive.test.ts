@@ -146,6 +146,23 @@ describe('a paced recovery to a client that reads slowly', () => {
     await s.close()
   })
 
+  it('cuts a client closed for flooding frames while its replay waits, after the grace period', async () => {
+    const s = await startServer({ maxBufferedBytes: 64 * 1024 })
+    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+    await s.realtime.flush()
+    const client = await TestClient.connect(s.url)
+    await client.take('connection.established')
+    tcpOf(client).pause()
+    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
+    await sleep(300)
+    // 70 frames behind the replay: past maxPendingFrames (64), closed with 1008, which it never reads.
+    for (let i = 0; i < 70; i++) client.send({ type: 'ping' })
+    // Cut after one grace period, well before the replay's own 10 s stall (ws alone held it 30 s).
+    await expect.poll(() => s.realtime.clients(), { timeout: 4000 }).toBe(0)
+    tcpOf(client).destroy()
+    await s.close()
+  })
+
   it('stops at an epoch change, tells it, and sends the new epoch\'s events after the notice', async () => {
     const s = await startServer({ maxBufferedBytes: 64 * 1024, publishRetries: 1, publishRetryDelay: 5 }, { history: historyFailingOn('BOOM') })
     for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
