@@ -84,24 +84,32 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   /** Token id -> when the ledger last said it was not revoked (insertion order: oldest first). */
   const ledgerChecked = new Map<string, number>()
   /**
-   * Token ids the ledger said were revoked: for good (a revocation is never lifted, and the token's own
-   * `exp` refuses it once it would have expired), so that a logged-out token sent again and again after
-   * a restart costs one store read, not one per request.
+   * Token ids known revoked, through this process or by the ledger's answer: for good (a revocation is
+   * never lifted, and the token's own `exp` refuses it once it would have expired), so that a logged-out
+   * token sent again and again after a restart costs one store read, not one per request.
    */
   const ledgerRevoked = new Set<string>()
+  /** Token ids whose revocation is being written: a check that read the ledger before it is stale. */
+  const revoking = new Set<string>()
+  /** Remembers `jti` as revoked for good, and no longer as checked. */
+  const knownRevoked = (jti: string): void => {
+    ledgerChecked.delete(jti)
+    if (ledgerRevoked.size >= LEDGER_CHECKED_MAX) ledgerRevoked.delete(ledgerRevoked.values().next().value!)
+    ledgerRevoked.add(jti)
+  }
   /** Whether the ledger holds `jti`, asked again once LEDGER_RECHECK_MS passed since it last said no. */
   const inLedger = async (jti: string): Promise<boolean> => {
-    if (!ledger) return false
     if (ledgerRevoked.has(jti)) return true
+    if (!ledger) return false
     const now = Date.now()
     const checkedAt = ledgerChecked.get(jti)
     if (checkedAt !== undefined && now - checkedAt < LEDGER_RECHECK_MS) return false
     if (await ledger.has(revokedKey(jti))) {
-      ledgerChecked.delete(jti)
-      if (ledgerRevoked.size >= LEDGER_CHECKED_MAX) ledgerRevoked.delete(ledgerRevoked.values().next().value!)
-      ledgerRevoked.add(jti)
+      knownRevoked(jti)
       return true
     }
+    // Revoked here while the ledger was read: what it said is already old.
+    if (ledgerRevoked.has(jti) || revoking.has(jti)) return true
     ledgerChecked.delete(jti) // re-added last: the map stays ordered by time
     if (ledgerChecked.size >= LEDGER_CHECKED_MAX) ledgerChecked.delete(ledgerChecked.keys().next().value!)
     ledgerChecked.set(jti, now)
@@ -153,12 +161,21 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
       if (ttl <= 0) return
       // The store first: a logout that fails half way (503) and is tried again must not end with the kv
-      // alone holding it, which a restart forgets. The token is no longer "checked" either way.
+      // alone holding it, which a restart forgets. Once written, this process refuses the token even if a
+      // verify already reading the store comes back with "not revoked"; a failed write leaves it as it
+      // was, so that the client's next try writes it again.
       ledgerChecked.delete(claims.jti)
-      await whileKvReachable(async () => {
-        await ledger?.record(revokedKey(claims.jti), claims.exp * 1000)
-        await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
-      })
+      revoking.add(claims.jti)
+      try {
+        await whileKvReachable(async () => {
+          await ledger?.record(revokedKey(claims.jti), claims.exp * 1000)
+          await setExpiring(options.kv, revokedKey(claims.jti), true, ttl)
+        })
+        knownRevoked(claims.jti)
+      }
+      finally {
+        revoking.delete(claims.jti)
+      }
     },
   }
 }

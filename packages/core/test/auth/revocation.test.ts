@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '@fare-casino/adapters/sqlite'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createTokenService, type RevocationLedger } from '../../src/auth/tokens'
 import { createMemoryKv } from '../../src/kv/storage'
 import { memoryStore } from '../../src/store/memory'
 import type { CasinoStore } from '../../src/store/types'
@@ -97,6 +98,35 @@ describe('logged-out tokens', () => {
     finally {
       await second.close()
     }
+  })
+
+  it('stay logged out when a check already reading the store came back after the logout with "not revoked"', async () => {
+    const recorded = new Set<string>()
+    let release: (() => void) | null = null
+    let stall = false
+    // A store whose reads can be held: the check of a request that started before the logout.
+    const ledger: RevocationLedger = {
+      record: async key => recorded.add(key),
+      has: async (key) => {
+        const answer = recorded.has(key)
+        if (stall) await new Promise<void>(resolve => (release = resolve))
+        return answer
+      },
+    }
+    const kv = createMemoryKv()
+    const tokens = createTokenService({ secret: 'a-secret-that-is-at-least-32-bytes-long', issuer: 'x', audience: 'casino.test', ttl: 3600, kv, ledger })
+    const { token, claims } = await tokens.issue(createWallet().address)
+    stall = true
+    const inFlight = tokens.verify(token)
+    await expect.poll(() => release).not.toBeNull()
+    stall = false
+    await tokens.revoke(claims)
+    release!()
+    // It started before the logout: let through, or refused, as it comes back after it.
+    await inFlight.catch(() => {})
+    // The kv then loses the logout (a Redis restarted without persistence): still refused here.
+    await kv.clear()
+    await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' })
   })
 
   it('are refused through the kv alone with a store that cannot keep them (no isNonceUsed)', async () => {
