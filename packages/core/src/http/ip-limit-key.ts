@@ -1,38 +1,46 @@
+import { isIPv4, isIPv6 } from 'node:net'
+
 /**
  * The key a client's address is counted under by per-IP limits (the REST rate limits, the WebSocket
- * per-IP cap and replay limit): an IPv6 address is its /64, an IPv4-mapped one (`::ffff:1.2.3.4`) its
- * IPv4. One subscriber gets a whole /64 from its ISP (RFC 6177), as many addresses as it likes: counted
- * one by one, a single client with 20 of them went 20 times past a cap of 5.
+ * per-IP cap and replay limit): an IPv6 address is its /64, an IPv4-mapped one (`::ffff:1.2.3.4`,
+ * however written) its IPv4. One subscriber gets a whole /64 from its ISP (RFC 6177), as many
+ * addresses as it likes: counted one by one, a single client with 20 of them went 20 times past a cap
+ * of 5. A port some proxies append (`1.2.3.4:5678`, `[2001:db8::1]:443`) is dropped: with it every
+ * connection was a client of its own. Anything else is counted as written.
  */
 export function ipLimitKey(ip: string): string {
-  let address = ip.trim().toLowerCase()
-  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1)
-  const zone = address.indexOf('%')
-  if (zone >= 0) address = address.slice(0, zone)
-  if (!address.includes(':')) return address
-  const mapped = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)
-  if (mapped) return mapped[1]!
+  const address = withoutPort(ip.trim().toLowerCase())
+  if (isIPv4(address)) return address
+  if (!isIPv6(address)) return ip
   const groups = hextets(address)
-  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip
+  // ::ffff:a.b.c.d (or ::ffff:0102:0304): an IPv4 client on a dual-stack socket.
+  if (groups.slice(0, 5).every(g => g === 0) && groups[5] === 0xFFFF) {
+    return [groups[6]! >> 8, groups[6]! & 0xFF, groups[7]! >> 8, groups[7]! & 0xFF].join('.')
+  }
+  return `${groups.slice(0, 4).map(g => g.toString(16)).join(':')}::/64`
 }
 
-/** The 8 groups of an IPv6 address (without leading zeros), or null when it is not one. */
-function hextets(address: string): string[] | null {
-  const halves = address.split('::')
-  if (halves.length > 2) return null
-  const parse = (part: string) => (part === '' ? [] : part.split(':'))
-  const head = parse(halves[0]!)
-  const tail = halves.length === 2 ? parse(halves[1]!) : []
-  // A dotted IPv4 tail (`64:ff9b::1.2.3.4`) is two groups.
-  const last = tail.length > 0 ? tail : head
-  if (last.length > 0 && last[last.length - 1]!.includes('.')) {
-    const octets = last.pop()!.split('.').map(Number)
-    if (octets.length !== 4 || octets.some(o => !Number.isInteger(o) || o > 255)) return null
-    last.push(((octets[0]! << 8) | octets[1]!).toString(16), ((octets[2]! << 8) | octets[3]!).toString(16))
+/** `address` without brackets, a zone id, or a port after an IPv4 address or a bracketed IPv6 one. */
+function withoutPort(address: string): string {
+  let a = address
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a)
+  if (bracketed) a = bracketed[1]!
+  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'))
+  const zone = a.indexOf('%')
+  return zone >= 0 ? a.slice(0, zone) : a
+}
+
+/** The 8 groups of a valid IPv6 address (as `isIPv6` accepts it), a dotted IPv4 tail as two of them. */
+function hextets(address: string): number[] {
+  let text = address
+  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
   }
-  const missing = 8 - head.length - tail.length
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail]
-  if (!groups.every(g => /^[0-9a-f]{1,4}$/.test(g))) return null
-  return groups.map(g => g.replace(/^0+(?=.)/, ''))
+  const [head = '', tail] = text.split('::')
+  const part = (s: string | undefined) => (s ? s.split(':').map(g => Number.parseInt(g, 16)) : [])
+  const first = part(head)
+  const last = part(tail)
+  return [...first, ...Array<number>(8 - first.length - last.length).fill(0), ...last]
 }
