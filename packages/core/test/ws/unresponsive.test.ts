@@ -107,15 +107,21 @@ function historyFailingOn(id: string): HistoryStore {
 describe('a paced recovery to a client that reads slowly', () => {
   const big = 'g'.repeat(3000)
 
-  it('sends the live events that waited behind it, in order, and keeps the socket', async () => {
-    const s = await startServer()
-    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+  /** A server holding `count` events of 3 KB, and a client that asked for all of them, then stopped reading. */
+  async function stalledReplay(count: number, ...server: Parameters<typeof startServer>) {
+    const s = await startServer(...server)
+    for (let i = 0; i < count; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
     await s.realtime.flush()
     const client = await TestClient.connect(s.url)
     await client.take('connection.established')
     client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
     await client.take('subscribed')
     tcpOf(client).pause()
+    return { s, client }
+  }
+
+  it('sends the live events that waited behind it, in order, and keeps the socket', async () => {
+    const { s, client } = await stalledReplay(3000)
     // 9 MB of replay waits for the client; live events wait behind it (0.6 MB, under the bound).
     for (let i = 0; i < 200; i++) s.events.emit('bet.placed', makeBet({ id: `live-${i}`, game: big }))
     await s.realtime.flush()
@@ -130,14 +136,7 @@ describe('a paced recovery to a client that reads slowly', () => {
   }, 30_000)
 
   it('cuts off a client as a slow consumer once the live events waiting behind its replay pass the bound', async () => {
-    const s = await startServer({ maxBufferedBytes: 64 * 1024 })
-    for (let i = 0; i < 1000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
-    await s.realtime.flush()
-    const client = await TestClient.connect(s.url)
-    await client.take('connection.established')
-    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
-    await client.take('subscribed')
-    tcpOf(client).pause()
+    const { s, client } = await stalledReplay(1000, { maxBufferedBytes: 64 * 1024 })
     // 16 buffers' worth (1 MiB) may wait; 1.5 MB of live events is past it.
     for (let i = 0; i < 500; i++) s.events.emit('bet.placed', makeBet({ id: `live-${i}`, game: big }))
     await s.realtime.flush()
@@ -147,13 +146,7 @@ describe('a paced recovery to a client that reads slowly', () => {
   })
 
   it('cuts a client closed for flooding frames while its replay waits, after the grace period', async () => {
-    const s = await startServer({ maxBufferedBytes: 64 * 1024 })
-    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
-    await s.realtime.flush()
-    const client = await TestClient.connect(s.url)
-    await client.take('connection.established')
-    tcpOf(client).pause()
-    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: s.realtime.position().epoch, offset: 0 } })
+    const { s, client } = await stalledReplay(3000, { maxBufferedBytes: 64 * 1024 })
     await sleep(300)
     // 70 frames behind the replay: past maxPendingFrames (64), closed with 1008, which it never reads.
     for (let i = 0; i < 70; i++) client.send({ type: 'ping' })
@@ -164,15 +157,8 @@ describe('a paced recovery to a client that reads slowly', () => {
   })
 
   it('stops at an epoch change, tells it, and sends the new epoch\'s events after the notice', async () => {
-    const s = await startServer({ maxBufferedBytes: 64 * 1024, publishRetries: 1, publishRetryDelay: 5 }, { history: historyFailingOn('BOOM') })
-    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
-    await s.realtime.flush()
+    const { s, client } = await stalledReplay(3000, { maxBufferedBytes: 64 * 1024, publishRetries: 1, publishRetryDelay: 5 }, { history: historyFailingOn('BOOM') })
     const oldEpoch = s.realtime.position().epoch
-    const client = await TestClient.connect(s.url)
-    await client.take('connection.established')
-    client.send({ type: 'subscribe', channels: ['bets'], since: { epoch: oldEpoch, offset: 0 } })
-    await client.take('subscribed')
-    tcpOf(client).pause()
     await sleep(200)
     // An append that fails for good resets the history: a new epoch, offsets from 1 again.
     s.events.emit('bet.placed', makeBet({ id: 'BOOM' }))
