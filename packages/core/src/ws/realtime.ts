@@ -168,7 +168,7 @@ export function createRealtime(ctx: RealtimeContext): Realtime {
     options,
     limitChat: ctx.limitChat ?? (async (wallet, now) => localChat!.take(wallet, now)),
     replayLimiter: createRateLimiter(options.replayRateLimit.replays, options.replayRateLimit.windowMs),
-    replaying: { bytes: 0 },
+    replaying: { bytes: 0, perIp: new Map() },
     logger,
     verifyToken: ctx.verifyToken,
     ...(ctx.isRevoked ? { isRevoked: ctx.isRevoked } : {}),

@@ -16,6 +16,11 @@ import { routeFrame } from './route'
 const REPLAY_STALL_MS = 10_000
 /** Bytes of replays a process holds at once at most (see SessionContext.replaying). */
 const REPLAY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
+/**
+ * Replays one client IP may have in flight at once: one client that stops reading its replays cannot
+ * take the whole budget and leave every other client without recovery.
+ */
+const REPLAYS_PER_IP = 2
 
 /** What a socket's messages are handled with. */
 export interface SessionContext {
@@ -30,11 +35,12 @@ export interface SessionContext {
   /** Recoveries (`since`) per client IP. */
   replayLimiter: RateLimiter
   /**
-   * Bytes of the recoveries this process is sending now. A paced replay keeps what it read from the
-   * history until the client has taken it (from Redis, a copy per replay): past REPLAY_BYTES_IN_FLIGHT
-   * a new one is answered `recovered: false`, and the client refetches over REST.
+   * The recoveries this process is sending now: the bytes not sent yet (a paced replay keeps what it
+   * read from the history until it is sent: from Redis, a copy per replay), and how many per client IP.
+   * Past REPLAY_BYTES_IN_FLIGHT, or REPLAYS_PER_IP of one IP, a new one is answered `recovered: false`,
+   * and the client refetches over REST.
    */
-  replaying: { bytes: number }
+  replaying: { bytes: number, perIp: Map<string, number> }
   logger: CasinoLogger
   verifyToken: (token: string) => Promise<VerifiedToken | null>
   /** True when the token with this `jti` was revoked since it was verified (logout). @default never revoked */
@@ -196,7 +202,7 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
   // What the replay holds until the client has taken it: past the process's bound, no replay.
   let held = 0
   for (const entry of entries ?? []) held += entry.frame.length
-  if (ctx.replaying.bytes + held > REPLAY_BYTES_IN_FLIGHT) entries = null
+  if (ctx.replaying.bytes + held > REPLAY_BYTES_IN_FLIGHT || (ctx.replaying.perIp.get(state.ip) ?? 0) >= REPLAYS_PER_IP) entries = null
   ctx.fanout.reply(state, { type: 'subscribed', data: { channels: message.channels, recovered: entries !== null } })
   if (notice) ctx.fanout.reply(state, { type: 'epoch.changed', data: notice })
   if (entries) {
@@ -205,12 +211,19 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
     // it cut off as a slow consumer a client that reads as fast as the network lets it. Live events
     // keep waiting in `pending` meanwhile; a client that takes nothing for REPLAY_STALL_MS is cut off.
     const epochChanges = state.epochChanges
+    // Our own copy, emptied as it is sent: a sent frame is the socket's, no longer held here.
+    const queue: (typeof entries[number] | undefined)[] = entries.slice()
     ctx.replaying.bytes += held
+    ctx.replaying.perIp.set(state.ip, (ctx.replaying.perIp.get(state.ip) ?? 0) + 1)
     try {
-      for (const entry of entries) {
+      for (let i = 0; i < queue.length; i++) {
         // The epoch changed during a wait: the rest is of the old one, and sending it would raise
         // `lastOffset` (which the change set back to 0) over the new epoch's events.
         if (state.closed || state.epochChanges !== epochChanges) break
+        const entry = queue[i]!
+        queue[i] = undefined
+        held -= entry.frame.length
+        ctx.replaying.bytes -= entry.frame.length
         const event = routeFrame(entry.frame)
         if (event) ctx.fanout.deliverTo(state, event, true)
         if (!await paced(ctx, state)) return
@@ -218,6 +231,9 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
     }
     finally {
       ctx.replaying.bytes -= held
+      const replays = (ctx.replaying.perIp.get(state.ip) ?? 1) - 1
+      if (replays > 0) ctx.replaying.perIp.set(state.ip, replays)
+      else ctx.replaying.perIp.delete(state.ip)
     }
   }
   // Then what waited behind it, paced the same way (an epoch change empties it, and is told first);

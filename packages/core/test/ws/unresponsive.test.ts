@@ -145,6 +145,29 @@ describe('a paced recovery to a client that reads slowly', () => {
     await s.close()
   })
 
+  it('lets one client IP have two replays in flight at once, so that it cannot take every other client\'s', async () => {
+    const s = await startServer({ trustProxy: true })
+    for (let i = 0; i < 3000; i++) s.events.emit('bet.placed', makeBet({ id: `old-${i}`, game: big }))
+    await s.realtime.flush()
+    const since = { epoch: s.realtime.position().epoch, offset: 0 }
+    const resume = async (ip: string, stall: boolean) => {
+      const client = await TestClient.connect(s.url, { headers: { 'x-forwarded-for': ip } })
+      await client.take('connection.established')
+      client.send({ type: 'subscribe', channels: ['bets'], since })
+      const recovered = (await client.take('subscribed')).data.recovered as boolean
+      if (stall) tcpOf(client).pause()
+      return { client, recovered }
+    }
+    const first = await resume('203.0.113.7', true)
+    const second = await resume('203.0.113.7', true)
+    const third = await resume('203.0.113.7', false)
+    const other = await resume('198.51.100.1', false)
+    expect([first.recovered, second.recovered, third.recovered, other.recovered]).toEqual([true, true, false, true])
+    await expect.poll(() => other.client.events().length, { timeout: 15_000 }).toBe(3000)
+    for (const { client } of [first, second, third, other]) tcpOf(client).destroy()
+    await s.close()
+  }, 30_000)
+
   it('cuts a client closed for flooding frames while its replay waits, after the grace period', async () => {
     const { s, client } = await stalledReplay(3000, { maxBufferedBytes: 64 * 1024 })
     await sleep(300)
