@@ -25,6 +25,11 @@ export interface TokenService {
   issue(wallet: string, now?: number): Promise<{ token: string, claims: TokenClaims }>
   /** Throws `CasinoError('TOKEN_INVALID')` for a bad, expired, foreign or revoked token. */
   verify(token: string): Promise<TokenClaims>
+  /**
+   * Like {@link TokenService.verify}, revoked or not: for a logout, which writes a revocation again
+   * when an earlier try reached the store but not the kv (another instance would still take the token).
+   */
+  claimsOf(token: string): Promise<TokenClaims>
   /** Denies the token's `jti` until it would have expired anyway. */
   revoke(claims: TokenClaims): Promise<void>
   /** True when the token with this `jti` was revoked (logged out); for sessions that outlive one request. */
@@ -121,6 +126,23 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    */
   const revoked = (jti: string): Promise<boolean> =>
     whileKvReachable(async () => (await getExpiring<true>(options.kv, revokedKey(jti))) === true || await inLedger(jti))
+  const claimsOf = async (token: string): Promise<TokenClaims> => {
+    let payload: Record<string, unknown>
+    try {
+      ({ payload } = await jwtVerify(token, key, { algorithms: [ALG], issuer: options.issuer, audience: options.audience }))
+    }
+    catch (error) {
+      const expired = error instanceof joseErrors.JWTExpired
+      throw new CasinoError('TOKEN_INVALID', expired ? 'token expired' : 'token is not valid')
+    }
+    const { sub, jti, iat, exp, walletAddress, casinoSlug } = payload
+    // A subject that is no wallet address never comes from `issue`: it would reach the stores as a wallet.
+    if (typeof sub !== 'string' || !isWalletAddress(sub) || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number'
+      || walletAddress !== sub || casinoSlug !== options.issuer) {
+      throw new CasinoError('TOKEN_INVALID', 'token is not valid')
+    }
+    return { sub, walletAddress: sub, playerId: sub, casinoSlug, jti, iat, exp }
+  }
   return {
     async issue(wallet, now = Date.now()) {
       const iat = Math.floor(now / 1000)
@@ -139,23 +161,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       return { token, claims }
     },
     async verify(token) {
-      let payload: Record<string, unknown>
-      try {
-        ({ payload } = await jwtVerify(token, key, { algorithms: [ALG], issuer: options.issuer, audience: options.audience }))
-      }
-      catch (error) {
-        const expired = error instanceof joseErrors.JWTExpired
-        throw new CasinoError('TOKEN_INVALID', expired ? 'token expired' : 'token is not valid')
-      }
-      const { sub, jti, iat, exp, walletAddress, casinoSlug } = payload
-      // A subject that is no wallet address never comes from `issue`: it would reach the stores as a wallet.
-      if (typeof sub !== 'string' || !isWalletAddress(sub) || typeof jti !== 'string' || typeof exp !== 'number' || typeof iat !== 'number'
-        || walletAddress !== sub || casinoSlug !== options.issuer) {
-        throw new CasinoError('TOKEN_INVALID', 'token is not valid')
-      }
-      if (await revoked(jti)) throw new CasinoError('TOKEN_INVALID', 'token revoked')
-      return { sub, walletAddress: sub, playerId: sub, casinoSlug, jti, iat, exp }
+      const claims = await claimsOf(token)
+      if (await revoked(claims.jti)) throw new CasinoError('TOKEN_INVALID', 'token revoked')
+      return claims
     },
+    claimsOf,
     isRevoked: revoked,
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)

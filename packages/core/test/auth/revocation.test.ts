@@ -129,6 +129,33 @@ describe('logged-out tokens', () => {
     await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' })
   })
 
+  it('can be logged out again after a try that reached the store but not the kv, so that the shared kv gets it', async () => {
+    const shared = createMemoryKv()
+    let failWrites = false
+    // A shared kv (Redis) that refuses writes for a moment.
+    const kv = { ...shared, setItem: ((...args: Parameters<typeof shared.setItem>) => (failWrites ? Promise.reject(new Error('READONLY')) : shared.setItem(...args))) as typeof shared.setItem }
+    const file = join(dir, 'half.db')
+    const a = await startCasino('app.fetch', { kv }, () => ({ store: sqliteStore({ file }), cleanup: () => {} }))
+    // Another instance on the same kv, with a store that keeps no revocation: only the kv can tell it.
+    const b = await startCasino('app.fetch', { kv: shared })
+    try {
+      const token = await a.signIn(createWallet())
+      expect((await b.request('/api/player/profile', { token })).status).toBe(200)
+      failWrites = true
+      expect((await a.request('/api/auth/logout', { method: 'POST', token })).status).toBe(503)
+      failWrites = false
+      // The store has it, the kv not: the client's next try writes it again (it was refused as revoked).
+      expect((await a.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+      expect((await b.request('/api/player/profile', { token })).status).toBe(401)
+      // And again: a logout is idempotent.
+      expect((await a.request('/api/auth/logout', { method: 'POST', token })).status).toBe(200)
+    }
+    finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('are refused through the kv alone with a store that cannot keep them (no isNonceUsed)', async () => {
     const withoutLedger = () => {
       const store: CasinoStore = memoryStore()
