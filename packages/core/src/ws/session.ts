@@ -211,8 +211,11 @@ async function subscribe(ctx: SessionContext, state: PeerState, message: Extract
     // it cut off as a slow consumer a client that reads as fast as the network lets it. Live events
     // keep waiting in `pending` meanwhile; a client that takes nothing for REPLAY_STALL_MS is cut off.
     const epochChanges = state.epochChanges
-    // Our own copy, emptied as it is sent: a sent frame is the socket's, no longer held here.
+    // Our own copy, emptied as it is sent: a sent frame is the socket's, no longer held here. The
+    // history's array is let go at once, or it would hold every frame until the end of the replay
+    // (from Redis, a copy per replay), whatever the budget was given back.
     const queue: (typeof entries[number] | undefined)[] = entries.slice()
+    entries = null
     ctx.replaying.bytes += held
     ctx.replaying.perIp.set(state.ip, (ctx.replaying.perIp.get(state.ip) ?? 0) + 1)
     try {
