@@ -170,6 +170,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async revoke(claims) {
       const ttl = claims.exp - Math.floor(Date.now() / 1000)
       if (ttl <= 0) return
+      // Logged out through this process before, and the kv still holds it: nothing is missing (a logout
+      // sent again and again was a store write each). Only what a failed try left out is written again.
+      if (ledgerRevoked.has(claims.jti) && await whileKvReachable(async () => (await getExpiring<true>(options.kv, revokedKey(claims.jti))) === true)) return
       // The store first: a logout that fails half way (503) and is tried again must not end with the kv
       // alone holding it, which a restart forgets. Once written, this process refuses the token even if a
       // verify already reading the store comes back with "not revoked"; a failed write leaves it as it
