@@ -2,6 +2,7 @@ import postgres, { type Sql } from 'postgres'
 import { CasinoError } from '@fare-casino/core/store'
 import { migrate } from './migrate'
 import { createPostgresStore, type PostgresStore } from './store'
+import { reconnectDelay } from './reconnect'
 
 /** Options shared by both ways of connecting {@link postgresStore}. */
 interface PostgresStoreCommonOptions {
@@ -48,6 +49,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     // fetches them on each new connection from an async function nobody awaits: a connection killed
     // during that fetch (a failover) was an unhandled rejection, which ends a Node process.
     fetch_types: false,
+    backoff: reconnectDelay,
   })
   return createPostgresStore({
     sql,

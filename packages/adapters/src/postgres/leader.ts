@@ -1,6 +1,7 @@
 import postgres, { type Options } from 'postgres'
 import type { Leader } from '@fare-casino/core'
 import { createTerm, createValidity } from '../_term'
+import { reconnectDelay } from './reconnect'
 
 /** Options of {@link postgresLeader}. */
 export interface PostgresLeaderOptions {
@@ -36,7 +37,7 @@ export function postgresLeader(options: PostgresLeaderOptions): Leader & { close
   // One connection, never recycled by age or idleness: the lock lives exactly as long as it does. After a
   // lost connection postgres.js reconnects on the next query, to a new session that holds no lock.
   // 0 disables both timers. No array types (see postgresStore): their fetch could end the process.
-  const sql = postgres(options.url, { onnotice: () => {}, fetch_types: false, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 })
+  const sql = postgres(options.url, { onnotice: () => {}, fetch_types: false, backoff: reconnectDelay, ...options.connection, max: 1, max_lifetime: 0, idle_timeout: 0 })
   const term = createTerm()
   // Until when the lock last seen held counts as held (see createValidity): two check periods.
   const validity = createValidity()
