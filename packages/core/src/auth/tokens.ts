@@ -102,6 +102,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     if (ledgerRevoked.size >= LEDGER_CHECKED_MAX) ledgerRevoked.delete(ledgerRevoked.values().next().value!)
     ledgerRevoked.add(jti)
   }
+  /** Whether the kv holds `jti`'s revocation. */
+  const inKv = async (jti: string): Promise<boolean> => (await getExpiring<true>(options.kv, revokedKey(jti))) === true
   /** Whether the ledger holds `jti`, asked again once LEDGER_RECHECK_MS passed since it last said no. */
   const inLedger = async (jti: string): Promise<boolean> => {
     if (ledgerRevoked.has(jti)) return true
@@ -124,8 +126,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    * Whether `jti` was revoked. A kv or store that cannot be reached (a Redis outage) is `NOT_READY`
    * (503): the token can be neither trusted nor refused until it answers, and it was an unexplained 500.
    */
-  const revoked = (jti: string): Promise<boolean> =>
-    whileKvReachable(async () => (await getExpiring<true>(options.kv, revokedKey(jti))) === true || await inLedger(jti))
+  const revoked = (jti: string): Promise<boolean> => whileKvReachable(async () => await inKv(jti) || await inLedger(jti))
   const claimsOf = async (token: string): Promise<TokenClaims> => {
     let payload: Record<string, unknown>
     try {
@@ -172,7 +173,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (ttl <= 0) return
       // Logged out through this process before, and the kv still holds it: nothing is missing (a logout
       // sent again and again was a store write each). Only what a failed try left out is written again.
-      if (ledgerRevoked.has(claims.jti) && await whileKvReachable(async () => (await getExpiring<true>(options.kv, revokedKey(claims.jti))) === true)) return
+      if (ledgerRevoked.has(claims.jti) && await whileKvReachable(() => inKv(claims.jti))) return
       // The store first: a logout that fails half way (503) and is tried again must not end with the kv
       // alone holding it, which a restart forgets. Once written, this process refuses the token even if a
       // verify already reading the store comes back with "not revoked"; a failed write leaves it as it
