@@ -102,9 +102,10 @@ export interface CasinoConfig {
   /** The games this casino offers. @default [] */
   games?: GameDefinition[] | undefined
   /**
-   * Usernames no player may take (`409 USERNAME_RESERVED`), compared without case, underscores or digits:
-   * `Admin_1` is `admin`. A player who holds one already keeps it. `[]` reserves none; extend the default
-   * with `[...DEFAULT_RESERVED_USERNAMES, 'vip']`.
+   * Usernames no player may take (`409 USERNAME_RESERVED`), compared by their letters without case:
+   * `Admin_1` is `admin`. A player who holds one already keeps it, and the owner's wallet takes any. A
+   * list replaces the default names, the slug staying reserved with it (`[...DEFAULT_RESERVED_USERNAMES,
+   * 'vip']` extends the default); `[]` reserves none.
    * @default DEFAULT_RESERVED_USERNAMES (staff and system names) and the casino's slug
    */
   reservedUsernames?: string[] | undefined
